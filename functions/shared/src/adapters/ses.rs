@@ -1,0 +1,67 @@
+//! The [`Mailer`] over SES (v1 API).
+
+use aws_sdk_ses::Client;
+use aws_sdk_ses::types::{Body, Content, Destination, Message, MessageTag};
+
+use crate::Result;
+use crate::adapters::{aws_error, build_error};
+use crate::domain::mail::{EmailAddress, OutgoingEmail, from_header};
+use crate::ports::Mailer;
+
+/// Sends through SES from the shop's verified sender.
+#[derive(Debug, Clone)]
+pub struct SesMailer {
+    client: Client,
+    from: String,
+    configuration_set: Option<String>,
+}
+
+impl SesMailer {
+    /// `shop_name` becomes the sender's display name.
+    pub fn new(client: Client, shop_name: &str, sender: &EmailAddress, configuration_set: Option<String>) -> Self {
+        SesMailer {
+            client,
+            from: from_header(shop_name, sender),
+            configuration_set,
+        }
+    }
+}
+
+fn content(data: &str) -> Result<Content> {
+    Content::builder()
+        .data(data)
+        .charset("UTF-8")
+        .build()
+        .map_err(|e| build_error("ses", "SendEmail", e))
+}
+
+impl Mailer for SesMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<String> {
+        let message = Message::builder()
+            .subject(content(&email.subject)?)
+            .body(
+                Body::builder()
+                    .html(content(&email.html)?)
+                    .text(content(&email.text)?)
+                    .build(),
+            )
+            .build();
+        let tag = MessageTag::builder()
+            .name("template")
+            .value(email.template)
+            .build()
+            .map_err(|e| build_error("ses", "SendEmail", e))?;
+        let out = self
+            .client
+            .send_email()
+            .source(&self.from)
+            .destination(Destination::builder().to_addresses(email.to.as_str()).build())
+            .message(message)
+            .tags(tag)
+            .set_configuration_set_name(self.configuration_set.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error("ses", "SendEmail", e))?;
+        Ok(out.message_id)
+    }
+}

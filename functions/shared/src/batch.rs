@@ -1,0 +1,148 @@
+//! The SQS batch runner: every message of a batch on its own.
+//!
+//! Messages run concurrently up to a bound (AWS calls are I/O; ten messages
+//! take about as long as one). Each runs in a `message` span carrying the SQS
+//! message id and, once parsed, the event id. The answer lists exactly the
+//! messages that failed — by error or by panic — so SQS redelivers those and
+//! only those, and after `maxReceiveCount` moves them to the dead-letter queue.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use futures_util::{FutureExt as _, StreamExt as _, stream};
+use tracing::{Instrument as _, Span, field};
+
+use crate::Result;
+
+/// What a handler did with a message, for the log (`apologized`, `duplicate`, …).
+pub type Outcome = &'static str;
+
+/// Runs `handle` over every message of `event`, at most `concurrency` at once,
+/// and answers the failed ones.
+pub async fn run<F, Fut>(event: SqsEvent, concurrency: usize, handle: F) -> SqsBatchResponse
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = Result<Outcome>>,
+{
+    let total = event.records.len();
+    let results: Vec<(Option<String>, Span, std::thread::Result<Result<Outcome>>)> =
+        stream::iter(event.records.into_iter().map(|message| {
+            let id = message.message_id.clone();
+            let span = tracing::info_span!(
+                "message",
+                message_id = id.as_deref().unwrap_or("-"),
+                event_id = field::Empty,
+                event_type = field::Empty,
+            );
+            let work = AssertUnwindSafe(handle(message))
+                .catch_unwind()
+                .instrument(span.clone());
+            async move { (id, span, work.await) }
+        }))
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+
+    let mut failures = Vec::new();
+    for (id, span, result) in results {
+        let _entered = span.enter();
+        let failed = match result {
+            Ok(Ok(outcome)) => {
+                tracing::info!(outcome, "message done");
+                false
+            }
+            Ok(Err(e)) if e.is_permanent() => {
+                tracing::error!(error = %e, permanent = true, "message failed; it will reach the dead-letter queue");
+                true
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, permanent = false, "message failed; it will be retried");
+                true
+            }
+            Err(_) => {
+                tracing::error!("message handler panicked; the message will be retried");
+                true
+            }
+        };
+        if failed {
+            match id {
+                Some(id) => {
+                    let mut failure = BatchItemFailure::default();
+                    failure.item_identifier = id;
+                    failures.push(failure);
+                }
+                None => tracing::error!("a failed message has no message id and cannot be reported"),
+            }
+        }
+    }
+    tracing::info!(messages = total, failed = failures.len(), "batch done");
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures;
+    response
+}
+
+/// Records the event's id and type on the current message span.
+pub fn record_event(id: &str, kind: &str) {
+    let span = Span::current();
+    span.record("event_id", id);
+    span.record("event_type", kind);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    fn batch(n: usize) -> SqsEvent {
+        let mut event = SqsEvent::default();
+        event.records = (0..n)
+            .map(|i| {
+                let mut m = SqsMessage::default();
+                m.message_id = Some(format!("m-{i}"));
+                m.body = Some(i.to_string());
+                m
+            })
+            .collect();
+        event
+    }
+
+    fn failed_ids(r: &SqsBatchResponse) -> Vec<String> {
+        let mut ids: Vec<String> = r.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+        ids.sort();
+        ids
+    }
+
+    #[tokio::test]
+    async fn reports_exactly_the_failed_and_panicked_messages() {
+        let r = run(batch(10), 4, |m| async move {
+            match m.body.as_deref() {
+                Some("3") => Err(crate::Error::contract("data", "bad")),
+                Some("7") => panic!("boom"),
+                _ => Ok("done"),
+            }
+        })
+        .await;
+        assert_eq!(failed_ids(&r), ["m-3", "m-7"]);
+    }
+
+    #[tokio::test]
+    async fn runs_messages_concurrently_within_the_bound() {
+        let running = AtomicUsize::new(0);
+        let peak = AtomicUsize::new(0);
+        let started = std::time::Instant::now();
+        let r = run(batch(10), 5, |_| async {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            running.fetch_sub(1, Ordering::SeqCst);
+            Ok("done")
+        })
+        .await;
+        assert!(r.batch_item_failures.is_empty());
+        assert_eq!(peak.load(Ordering::SeqCst), 5);
+        // Two waves of 50 ms, not ten.
+        assert!(started.elapsed() < Duration::from_millis(400), "{:?}", started.elapsed());
+    }
+}

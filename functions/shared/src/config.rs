@@ -1,0 +1,317 @@
+//! Configuration from environment variables, read once at init.
+//!
+//! Each function's config is built through an [`Env`], which records every
+//! variable it reads: a test compares that list with the variables the
+//! deployment template sets, so the two cannot drift. A missing or invalid
+//! value stops the init with an [`Error::Config`] that names the variable.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use jiff::tz::TimeZone;
+
+use crate::domain::apology::{ApologyPolicy, PercentByRating};
+use crate::domain::locale::Locale;
+use crate::domain::mail::EmailAddress;
+use crate::{Error, Result};
+
+/// A source of environment variables that remembers which ones were read.
+pub struct Env {
+    vars: BTreeMap<String, String>,
+    read: RefCell<Vec<&'static str>>,
+}
+
+impl Env {
+    /// The process environment.
+    pub fn from_process() -> Self {
+        Self::from_pairs(std::env::vars())
+    }
+
+    /// A given set of variables (tests, the local run).
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Env {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+            read: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The names read so far, in the order first read.
+    pub fn names_read(&self) -> Vec<&'static str> {
+        self.read.borrow().clone()
+    }
+
+    fn raw(&self, var: &'static str) -> Option<&str> {
+        let mut read = self.read.borrow_mut();
+        if !read.contains(&var) {
+            read.push(var);
+        }
+        self.vars
+            .get(var)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A required string.
+    pub fn required(&self, var: &'static str) -> Result<String> {
+        self.raw(var).map(str::to_owned).ok_or(Error::Config {
+            var,
+            reason: "is not set".into(),
+        })
+    }
+
+    /// An optional string (unset and empty are the same).
+    pub fn optional(&self, var: &'static str) -> Option<String> {
+        self.raw(var).map(str::to_owned)
+    }
+
+    /// A value parsed with `parse`, or `default` when unset.
+    pub fn parsed_or<T>(
+        &self,
+        var: &'static str,
+        default: T,
+        parse: impl FnOnce(&str) -> std::result::Result<T, String>,
+    ) -> Result<T> {
+        match self.raw(var) {
+            None => Ok(default),
+            Some(v) => parse(v).map_err(|reason| Error::Config {
+                var,
+                reason: format!("is invalid: {reason}"),
+            }),
+        }
+    }
+
+    /// A required value parsed with `parse`.
+    pub fn parsed<T>(
+        &self,
+        var: &'static str,
+        parse: impl FnOnce(&str) -> std::result::Result<T, String>,
+    ) -> Result<T> {
+        let v = self.required(var)?;
+        parse(&v).map_err(|reason| Error::Config {
+            var,
+            reason: format!("is invalid: {reason}"),
+        })
+    }
+
+    /// An integer within `range`, or `default` when unset.
+    pub fn int_or<T>(
+        &self,
+        var: &'static str,
+        default: T,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<T>
+    where
+        T: FromStr + PartialOrd + std::fmt::Display + Copy,
+    {
+        self.parsed_or(var, default, |v| {
+            let n: T = v
+                .parse()
+                .map_err(|_| format!("`{v}` is not a whole number"))?;
+            if range.contains(&n) {
+                Ok(n)
+            } else {
+                Err(format!(
+                    "{n} is outside {}..={}",
+                    range.start(),
+                    range.end()
+                ))
+            }
+        })
+    }
+}
+
+/// What a shop is called and how it writes to its customers.
+#[derive(Debug, Clone)]
+pub struct ShopConfig {
+    /// The shop's name as customers know it (`SHOP_NAME`).
+    pub name: String,
+    /// The verified SES identity mail comes from (`SENDER_EMAIL`).
+    pub sender: EmailAddress,
+    /// The language for customers whose own is not supported (`DEFAULT_LOCALE`).
+    pub default_locale: Locale,
+    /// The shop's time zone, for coupon expiry days (`SHOP_TIME_ZONE`).
+    pub time_zone: TimeZone,
+    /// The IANA name of [`ShopConfig::time_zone`].
+    pub time_zone_name: String,
+    /// The SES configuration set every send is tagged with (`SES_CONFIGURATION_SET`).
+    pub configuration_set: Option<String>,
+}
+
+impl ShopConfig {
+    /// Reads the shop's settings.
+    pub fn from_env(env: &Env) -> Result<Self> {
+        let name = env.parsed("SHOP_NAME", |v| {
+            if v.chars().count() > 100 || v.chars().any(char::is_control) {
+                Err("must be at most 100 characters, without control characters".into())
+            } else {
+                Ok(v.to_owned())
+            }
+        })?;
+        let sender = env.parsed("SENDER_EMAIL", |v| EmailAddress::parse(v))?;
+        let default_locale = env.parsed_or("DEFAULT_LOCALE", Locale::Tr, |v| {
+            Locale::parse(v).ok_or_else(|| format!("`{v}` is not one of: tr, en"))
+        })?;
+        let time_zone_name = env
+            .optional("SHOP_TIME_ZONE")
+            .unwrap_or_else(|| "Europe/Istanbul".into());
+        let time_zone = TimeZone::get(&time_zone_name).map_err(|_| Error::Config {
+            var: "SHOP_TIME_ZONE",
+            reason: format!("is invalid: `{time_zone_name}` is not an IANA time zone"),
+        })?;
+        let configuration_set = env.optional("SES_CONFIGURATION_SET");
+        Ok(ShopConfig {
+            name,
+            sender,
+            default_locale,
+            time_zone,
+            time_zone_name,
+            configuration_set,
+        })
+    }
+}
+
+/// Where a function keeps its state and sends its output.
+#[derive(Debug, Clone)]
+pub struct ResourceConfig {
+    /// The main table (`TABLE_NAME`).
+    pub table: String,
+    /// The idempotency table (`IDEMPOTENCY_TABLE_NAME`).
+    pub idempotency_table: String,
+    /// The queue the shop's systems read (`OUTBOUND_QUEUE_URL`).
+    pub outbound_queue_url: String,
+    /// How many messages of a batch run at once (`BATCH_CONCURRENCY`).
+    pub batch_concurrency: usize,
+    /// How long idempotency records live, in days (`IDEMPOTENCY_TTL_DAYS`).
+    pub idempotency_ttl_days: i64,
+}
+
+impl ResourceConfig {
+    /// Reads the resource names.
+    pub fn from_env(env: &Env) -> Result<Self> {
+        Ok(ResourceConfig {
+            table: env.required("TABLE_NAME")?,
+            idempotency_table: env.required("IDEMPOTENCY_TABLE_NAME")?,
+            outbound_queue_url: env.parsed("OUTBOUND_QUEUE_URL", parse_url)?,
+            batch_concurrency: env.int_or("BATCH_CONCURRENCY", 10, 1..=100)?,
+            // Longer than any queue keeps a message (SQS: 14 days at most), so a
+            // redelivery always finds the record of its first delivery.
+            idempotency_ttl_days: env.int_or("IDEMPOTENCY_TTL_DAYS", 30, 15..=365)?,
+        })
+    }
+}
+
+/// Reads the apology coupon policy (`APOLOGY_*`).
+pub fn apology_policy_from_env(env: &Env) -> Result<ApologyPolicy> {
+    let defaults = ApologyPolicy::default();
+    let threshold = env.int_or("APOLOGY_RATING_THRESHOLD", defaults.threshold, 1..=4)?;
+    let percents = env.parsed_or(
+        "APOLOGY_COUPON_PERCENTS",
+        defaults.percent_by_rating.clone(),
+        PercentByRating::parse,
+    )?;
+    if let Some(missing) = (1..=threshold).find(|r| percents.get(*r).is_none()) {
+        return Err(Error::Config {
+            var: "APOLOGY_COUPON_PERCENTS",
+            reason: format!(
+                "is invalid: it has no percent for {missing} stars, which is at or under \
+                 APOLOGY_RATING_THRESHOLD ({threshold})"
+            ),
+        });
+    }
+    Ok(ApologyPolicy {
+        threshold,
+        percent_by_rating: percents,
+        valid_days: env.int_or("APOLOGY_COUPON_VALID_DAYS", defaults.valid_days, 1..=365)?,
+        cap_days: env.int_or("APOLOGY_COUPON_CAP_DAYS", defaults.cap_days, 0..=365)?,
+    })
+}
+
+fn parse_url(v: &str) -> std::result::Result<String, String> {
+    if (v.starts_with("https://") || v.starts_with("http://")) && !v.contains(char::is_whitespace)
+    {
+        Ok(v.to_owned())
+    } else {
+        Err(format!("`{v}` is not an http(s) URL"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn missing_variable_is_named() {
+        let err = ShopConfig::from_env(&env(&[("SENDER_EMAIL", "a@b.co")])).unwrap_err();
+        assert_eq!(err.to_string(), "environment variable SHOP_NAME is not set");
+    }
+
+    #[test]
+    fn invalid_variable_is_named() {
+        let err = ShopConfig::from_env(&env(&[
+            ("SHOP_NAME", "Dükkan"),
+            ("SENDER_EMAIL", "a@b.co"),
+            ("SHOP_TIME_ZONE", "Mars/Olympus"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().starts_with("environment variable SHOP_TIME_ZONE is invalid"));
+    }
+
+    #[test]
+    fn defaults_apply_and_names_are_recorded() {
+        let e = env(&[("SHOP_NAME", "Dükkan"), ("SENDER_EMAIL", "destek@dukkan.com.tr")]);
+        let shop = ShopConfig::from_env(&e).unwrap();
+        assert_eq!(shop.default_locale, Locale::Tr);
+        assert_eq!(shop.time_zone_name, "Europe/Istanbul");
+        assert_eq!(
+            e.names_read(),
+            [
+                "SHOP_NAME",
+                "SENDER_EMAIL",
+                "DEFAULT_LOCALE",
+                "SHOP_TIME_ZONE",
+                "SES_CONFIGURATION_SET"
+            ]
+        );
+    }
+
+    #[test]
+    fn policy_needs_a_percent_for_every_negative_rating() {
+        let err = apology_policy_from_env(&env(&[
+            ("APOLOGY_RATING_THRESHOLD", "3"),
+            ("APOLOGY_COUPON_PERCENTS", "1=20,2=15"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("APOLOGY_COUPON_PERCENTS is invalid"));
+        let ok = apology_policy_from_env(&env(&[
+            ("APOLOGY_RATING_THRESHOLD", "3"),
+            ("APOLOGY_COUPON_PERCENTS", "1=25, 2=20, 3=10"),
+        ]))
+        .unwrap();
+        assert_eq!(ok.percent_by_rating.get(3), Some(10));
+    }
+
+    #[test]
+    fn out_of_range_numbers_are_rejected() {
+        let err = ResourceConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("IDEMPOTENCY_TABLE_NAME", "i"),
+            ("OUTBOUND_QUEUE_URL", "http://localhost/q"),
+            ("BATCH_CONCURRENCY", "0"),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable BATCH_CONCURRENCY is invalid: 0 is outside 1..=100"
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! Events memnun publishes for the shop's systems, in the same envelope.
+//!
+//! Their ids are derived from what caused them, so a republish after a retry
+//! carries the same id and consumers can drop the repeat.
+
+use serde_json::json;
+
+use crate::domain::coupon::{Coupon, CouponValue};
+use crate::domain::ticket::Ticket;
+use crate::time::to_key;
+
+/// A message ready for a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundMessage {
+    /// The CloudEvents id (also the idempotency key of the publish).
+    pub id: String,
+    /// The CloudEvents `type`.
+    pub kind: &'static str,
+    /// The JSON body.
+    pub body: String,
+}
+
+fn envelope(id: String, kind: &'static str, source: &str, time: jiff::Timestamp, data: serde_json::Value) -> OutboundMessage {
+    let body = json!({
+        "specversion": "1.0",
+        "id": id,
+        "source": source,
+        "type": kind,
+        "time": to_key(time),
+        "datacontenttype": "application/json",
+        "data": data,
+    })
+    .to_string();
+    OutboundMessage { id, kind, body }
+}
+
+/// `coupon.issued`: the shop's platform registers the code, which makes it
+/// redeemable. `source` names the publishing function.
+pub fn coupon_issued(coupon: &Coupon, source: &str) -> OutboundMessage {
+    let CouponValue::Percent(percent) = coupon.value;
+    envelope(
+        format!("coupon.issued:{}:{}", coupon.reason.as_str(), coupon.source_event),
+        "coupon.issued",
+        source,
+        coupon.issued_at,
+        json!({
+            "code": coupon.code.as_str(),
+            "customer_id": coupon.customer_id,
+            "percent": percent,
+            "expires_at": to_key(coupon.expires_at),
+            "reason": coupon.reason.as_str(),
+        }),
+    )
+}
+
+/// `ticket.opened`: the help desk learns the ticket number.
+pub fn ticket_opened(ticket: &Ticket, source: &str) -> OutboundMessage {
+    envelope(
+        format!("ticket.opened:{}", ticket.number),
+        "ticket.opened",
+        source,
+        ticket.opened_at,
+        json!({
+            "ticket_id": ticket.number.as_str(),
+            "customer_id": ticket.customer_id,
+            "origin": ticket.origin.as_str(),
+            "category": ticket.category.as_str(),
+            "priority": ticket.priority.as_str(),
+            "order_id": ticket.order_id,
+            "product_id": ticket.product_id,
+            "deadlines": {},
+        }),
+    )
+}

@@ -1,0 +1,13 @@
+//! The domain: what memnun decides, over plain types, without I/O.
+//!
+//! Every policy lives in a file named for it, so "how is a coupon's expiry
+//! computed" or "when does a review get an apology" has one place to look.
+
+pub mod apology;
+pub mod coupon;
+pub mod customer;
+pub mod locale;
+pub mod mail;
+pub mod random;
+pub mod rating;
+pub mod ticket;

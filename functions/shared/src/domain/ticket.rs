@@ -1,0 +1,219 @@
+//! Tickets: the unit of work a person in the support team picks up.
+//!
+//! Complaints open tickets, and so do negative reviews and low satisfaction
+//! ratings (a follow-up, so that a person reaches out). A ticket's number is
+//! `TK-` and two groups of four digits: short enough to read out on the
+//! phone, drawn at random so it tells nothing about the shop's volume, and
+//! reserved with a conditional write so it is never reused.
+
+use std::fmt;
+
+use jiff::Timestamp;
+
+use crate::domain::random;
+
+/// A ticket number such as `TK-4821-0937`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TicketNumber(String);
+
+impl TicketNumber {
+    /// Draws a fresh number.
+    pub fn generate() -> crate::Result<Self> {
+        let digits = random::from_alphabet(b"0123456789", 8)?;
+        Ok(TicketNumber(format!("TK-{}-{}", &digits[..4], &digits[4..])))
+    }
+
+    /// Reads a number, forgiving case, spaces and missing dashes
+    /// (`tk 4821 0937` is what an agent types after a phone call).
+    pub fn parse(s: &str) -> Option<Self> {
+        let compact: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let digits = compact.strip_prefix("TK")?;
+        (digits.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| TicketNumber(format!("TK-{}-{}", &digits[..4], &digits[4..])))
+    }
+
+    /// The number as printed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TicketNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for TicketNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($(#[$vdoc])* $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable name used in events and records.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Reads [`Self::as_str`] back.
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// What a ticket is about.
+    Category {
+        /// Late or lost delivery.
+        Delivery => "delivery",
+        /// Arrived broken.
+        Damaged => "damaged",
+        /// Not what was ordered.
+        WrongItem => "wrong_item",
+        /// Wants to return or exchange.
+        ReturnExchange => "return_exchange",
+        /// Unhappy with the product itself.
+        Quality => "quality",
+        /// Charged wrongly, refund missing.
+        Payment => "payment",
+        /// Anything else.
+        Other => "other",
+    }
+);
+
+named_enum!(
+    /// How soon the ticket must be handled.
+    Priority {
+        /// Within the hour.
+        Urgent => "urgent",
+        /// Today.
+        High => "high",
+        /// The normal pace.
+        Normal => "normal",
+        /// When there is time.
+        Low => "low",
+    }
+);
+
+named_enum!(
+    /// Where a ticket came from.
+    Origin {
+        /// A complaint through any channel.
+        Complaint => "complaint",
+        /// A follow-up to a low product review.
+        NegativeReview => "negative_review",
+        /// A follow-up to a low satisfaction rating.
+        LowSatisfaction => "low_satisfaction",
+    }
+);
+
+named_enum!(
+    /// Where a ticket stands.
+    Status {
+        /// Waiting for the team.
+        Open => "open",
+        /// Waiting for the customer (the resolution clock is paused).
+        WaitingOnCustomer => "waiting_on_customer",
+        /// Done.
+        Resolved => "resolved",
+    }
+);
+
+/// A ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// Its number.
+    pub number: TicketNumber,
+    /// Whose it is.
+    pub customer_id: String,
+    /// Why it exists.
+    pub origin: Origin,
+    /// What it is about.
+    pub category: Category,
+    /// How soon.
+    pub priority: Priority,
+    /// Where it stands.
+    pub status: Status,
+    /// When it was opened (the time of the event that opened it).
+    pub opened_at: Timestamp,
+    /// The idempotency key of the event that opened it.
+    pub source_event: String,
+    /// The order it is about, if known.
+    pub order_id: Option<String>,
+    /// The product it is about, if known.
+    pub product_id: Option<String>,
+    /// A one-line summary for the agent (not shown in logs).
+    pub summary: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short_and_read_back_forgivingly() {
+        let n = TicketNumber::generate().unwrap();
+        assert_eq!(n.as_str().len(), "TK-0000-0000".len());
+        assert_eq!(TicketNumber::parse(n.as_str()), Some(n.clone()));
+        assert_eq!(TicketNumber::parse("tk 4821 0937").unwrap().as_str(), "TK-4821-0937");
+        assert_eq!(TicketNumber::parse("TK-4821-093"), None);
+        assert_eq!(TicketNumber::parse("XX-4821-0937"), None);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for c in Category::ALL {
+            assert_eq!(Category::parse(c.as_str()), Some(*c));
+        }
+        assert_eq!(Priority::parse("urgent"), Some(Priority::Urgent));
+        assert_eq!(Status::parse("closed"), None);
+    }
+}
+
+named_enum!(
+    /// Where a complaint was made.
+    Channel {
+        /// By email.
+        Email => "email",
+        /// Through the shop's web form.
+        Web => "web",
+        /// On social media.
+        Social => "social",
+        /// On the phone (logged by an agent).
+        Phone => "phone",
+        /// In a chat.
+        Chat => "chat",
+    }
+);
+
+named_enum!(
+    /// Who wrote a reply on a ticket.
+    Author {
+        /// Someone in the support team.
+        Agent => "agent",
+        /// The customer.
+        Customer => "customer",
+    }
+);

@@ -1,0 +1,98 @@
+//! The one error type of the shared library.
+//!
+//! Every failure a function can meet is one of these variants. What matters to
+//! the batch runner is [`Error::is_permanent`]: a permanent error will fail the
+//! same way on every retry (the message belongs in the dead-letter queue), a
+//! transient one may succeed later.
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a memnun function.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A configuration variable is missing or invalid; the init stops.
+    #[error("environment variable {var} {reason}")]
+    Config {
+        /// The variable's name.
+        var: &'static str,
+        /// What is wrong with it (never its value when it is a secret).
+        reason: String,
+    },
+
+    /// An incoming event violates the event contract.
+    #[error("event violates the contract at `{field}`: {reason}")]
+    Contract {
+        /// The JSON path of the offending field, e.g. `data.rating`.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A call to an AWS service failed.
+    #[error("{service} {operation} failed: {message}")]
+    Aws {
+        /// The service, e.g. `dynamodb`.
+        service: &'static str,
+        /// The operation, e.g. `PutItem`.
+        operation: &'static str,
+        /// The SDK's description of the failure.
+        message: String,
+        /// Whether retrying can never help (validation errors, rejected mail).
+        permanent: bool,
+    },
+
+    /// An item read from the table does not have the shape this code wrote.
+    #[error("stored item {key} is malformed: {reason}")]
+    Corrupt {
+        /// The item's key.
+        key: String,
+        /// What is missing or wrong.
+        reason: String,
+    },
+
+    /// Another invocation holds the claim on this work right now.
+    #[error("{0} is being processed by another invocation")]
+    InProgress(String),
+
+    /// A unique value could not be found in a few attempts (astronomically
+    /// unlikely for coupon codes; possible only if the ticket space fills up).
+    #[error("could not allocate a unique {0} after several attempts")]
+    Exhausted(&'static str),
+
+    /// An email template failed to render.
+    #[error("rendering the {template} email failed: {reason}")]
+    Render {
+        /// The template's name.
+        template: &'static str,
+        /// The renderer's message.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// Builds a contract violation at `field`.
+    pub fn contract(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Contract {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Builds a malformed-item error.
+    pub fn corrupt(key: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Corrupt {
+            key: key.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// True when retrying the same message can never succeed.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            Error::Contract { .. } | Error::Config { .. } | Error::Render { .. } => true,
+            Error::Aws { permanent, .. } => *permanent,
+            Error::Corrupt { .. } | Error::InProgress(_) | Error::Exhausted(_) => false,
+        }
+    }
+}

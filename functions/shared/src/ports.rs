@@ -1,0 +1,156 @@
+//! The ports: what the functions need from the outside world, as traits.
+//!
+//! Handlers are generic over these; [`crate::adapters`] implements them over
+//! DynamoDB, SES and SQS. Nothing here names an AWS type.
+
+use std::future::Future;
+
+use jiff::Timestamp;
+
+use crate::Result;
+use crate::contract::outbound::OutboundMessage;
+use crate::domain::coupon::{Coupon, CouponReason};
+use crate::domain::customer::{ContactDetails, Customer, CustomerId};
+use crate::domain::mail::OutgoingEmail;
+use crate::domain::rating::Rating;
+use crate::domain::ticket::{Origin, Ticket};
+
+/// Customers and what they said.
+pub trait CustomerStore: Send + Sync {
+    /// The customer, if known.
+    fn customer(&self, id: &CustomerId) -> impl Future<Output = Result<Option<Customer>>> + Send;
+
+    /// Writes contact details as of `as_of` (creating the customer when new).
+    /// Fields not set in `contact` are kept. A write older than the stored
+    /// details is ignored, so out-of-order events cannot roll details back.
+    fn save_contact(
+        &self,
+        id: &CustomerId,
+        contact: &ContactDetails,
+        as_of: Timestamp,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Records a product review (idempotent on `event_key`).
+    fn record_review(&self, review: &ReviewRecord) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// A review as stored.
+#[derive(Debug, Clone)]
+pub struct ReviewRecord {
+    /// The reviewer.
+    pub customer_id: CustomerId,
+    /// The event that brought it.
+    pub event_key: String,
+    /// When it was posted.
+    pub posted_at: Timestamp,
+    /// Stars.
+    pub rating: Rating,
+    /// At or under the apology threshold.
+    pub negative: bool,
+    /// Product id.
+    pub product_id: Option<String>,
+    /// Product name.
+    pub product_name: Option<String>,
+    /// Order id.
+    pub order_id: Option<String>,
+    /// The text.
+    pub text: Option<String>,
+}
+
+/// What happened when a coupon was to be issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueOutcome {
+    /// Issued now.
+    Issued(Coupon),
+    /// This event had already issued one: here it is again.
+    AlreadyIssued(Coupon),
+    /// Another apology coupon got there first within the cap window.
+    CapReached,
+    /// The code exists already (a collision): draw another.
+    CodeTaken,
+}
+
+/// What happened when a ticket was to be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenOutcome {
+    /// Opened now.
+    Opened(Ticket),
+    /// This event had already opened one: here it is again.
+    AlreadyOpened(Ticket),
+    /// The number is taken: draw another.
+    NumberTaken,
+}
+
+/// Coupons: unique codes, one per (customer, reason, source event).
+pub trait CouponStore: Send + Sync {
+    /// The coupon already issued for this reason and event, if any.
+    fn issued_for(
+        &self,
+        customer: &CustomerId,
+        reason: CouponReason,
+        source_event: &str,
+    ) -> impl Future<Output = Result<Option<Coupon>>> + Send;
+
+    /// Stores `coupon` atomically: its code must be new, its (customer,
+    /// reason, event) must not have a coupon yet, and — when `cap_cutoff` is
+    /// given — the customer's last apology coupon must be older than it.
+    fn issue(&self, coupon: &Coupon, cap_cutoff: Option<Timestamp>) -> impl Future<Output = Result<IssueOutcome>> + Send;
+}
+
+/// Tickets.
+pub trait TicketStore: Send + Sync {
+    /// Opens `ticket` atomically, once per (customer, origin, source event):
+    /// a repeat answers the ticket opened the first time.
+    fn open(&self, ticket: &Ticket) -> impl Future<Output = Result<OpenOutcome>> + Send;
+
+    /// The ticket opened for this event, if any.
+    fn opened_for(
+        &self,
+        customer: &CustomerId,
+        origin: Origin,
+        source_event: &str,
+    ) -> impl Future<Output = Result<Option<Ticket>>> + Send;
+}
+
+/// The state of a claim on a piece of work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The caller holds it now and must complete or release it.
+    Acquired,
+    /// Done before; the stored result, if any.
+    Done(Option<String>),
+    /// Another invocation holds it and its lease has not run out.
+    Held,
+}
+
+/// Claims on work, the lock behind exactly-once effects.
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` until `lease_until`, unless it is done or validly held.
+    /// `now` is the wall clock, to judge a lease left by a crashed invocation.
+    fn claim(
+        &self,
+        key: &str,
+        lease_until: Timestamp,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> impl Future<Output = Result<Claim>> + Send;
+
+    /// Marks `key` done with an optional result.
+    fn complete(&self, key: &str, result: Option<&str>, expires_at: Timestamp) -> impl Future<Output = Result<()>> + Send;
+
+    /// Gives up a claim so a retry can take it at once.
+    fn release(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Sending email.
+pub trait Mailer: Send + Sync {
+    /// Sends and answers the provider's message id.
+    fn send(&self, email: &OutgoingEmail) -> impl Future<Output = Result<String>> + Send;
+}
+
+/// Publishing to a queue.
+pub trait Publisher: Send + Sync {
+    /// Sends messages to the queue at `queue_url`, in batches of ten; every
+    /// message is sent or the call fails.
+    fn publish(&self, queue_url: &str, messages: &[OutboundMessage]) -> impl Future<Output = Result<()>> + Send;
+}
