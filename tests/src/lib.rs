@@ -1,1 +1,42 @@
+//! The flow-test harness.
+//!
+//! - [`emulator`]: the AWS emulator (moto server, from the project's own
+//!   `.venv`), one per test on a free loopback port, stopped on drop.
+//! - [`stack`]: the tables, queues and SES identity the functions use, and
+//!   AWS clients pointed at the emulator.
+//! - [`deliver`]: receives from a real queue and hands the batch to a handler
+//!   the way Lambda's event source mapping does.
+//! - [`runtime_api`]: a minimal Lambda Runtime API, to run a real binary.
+//! - [`events`]: CloudEvents for the tests.
+//! - [`http`]: the few HTTP calls the harness makes itself.
 
+pub mod deliver;
+pub mod emulator;
+pub mod events;
+pub mod http;
+pub mod runtime_api;
+pub mod stack;
+
+/// The workspace's root directory.
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Builds a function's binary (debug, like the rest of the tests) and answers
+/// its path. Cargo's lock makes concurrent calls wait for one build.
+pub fn function_binary(name: &str) -> std::path::PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "-p", name, "--bin", name])
+        .current_dir(workspace_root())
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "building {name} failed");
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join("target"));
+    target.join("debug").join(name)
+}

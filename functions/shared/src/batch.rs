@@ -72,7 +72,9 @@ where
                     failure.item_identifier = id;
                     failures.push(failure);
                 }
-                None => tracing::error!("a failed message has no message id and cannot be reported"),
+                None => {
+                    tracing::error!("a failed message has no message id and cannot be reported")
+                }
             }
         }
     }
@@ -80,6 +82,15 @@ where
     let mut response = SqsBatchResponse::default();
     response.batch_item_failures = failures;
     response
+}
+
+/// The invocation's deadline, from the Lambda context: the lease of every
+/// claim the invocation takes.
+pub fn deadline(context: &lambda_runtime::Context) -> jiff::Timestamp {
+    i64::try_from(context.deadline)
+        .ok()
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .unwrap_or_else(|| jiff::Timestamp::now() + jiff::SignedDuration::from_secs(30))
 }
 
 /// Records the event's id and type on the current message span.
@@ -109,7 +120,11 @@ mod tests {
     }
 
     fn failed_ids(r: &SqsBatchResponse) -> Vec<String> {
-        let mut ids: Vec<String> = r.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+        let mut ids: Vec<String> = r
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.clone())
+            .collect();
         ids.sort();
         ids
     }
@@ -143,6 +158,10 @@ mod tests {
         assert!(r.batch_item_failures.is_empty());
         assert_eq!(peak.load(Ordering::SeqCst), 5);
         // Two waves of 50 ms, not ten.
-        assert!(started.elapsed() < Duration::from_millis(400), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_millis(400),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

@@ -153,7 +153,7 @@ impl ShopConfig {
                 Ok(v.to_owned())
             }
         })?;
-        let sender = env.parsed("SENDER_EMAIL", |v| EmailAddress::parse(v))?;
+        let sender = env.parsed("SENDER_EMAIL", EmailAddress::parse)?;
         let default_locale = env.parsed_or("DEFAULT_LOCALE", Locale::Tr, |v| {
             Locale::parse(v).ok_or_else(|| format!("`{v}` is not one of: tr, en"))
         })?;
@@ -233,8 +233,7 @@ pub fn apology_policy_from_env(env: &Env) -> Result<ApologyPolicy> {
 }
 
 fn parse_url(v: &str) -> std::result::Result<String, String> {
-    if (v.starts_with("https://") || v.starts_with("http://")) && !v.contains(char::is_whitespace)
-    {
+    if (v.starts_with("https://") || v.starts_with("http://")) && !v.contains(char::is_whitespace) {
         Ok(v.to_owned())
     } else {
         Err(format!("`{v}` is not an http(s) URL"))
@@ -263,12 +262,18 @@ mod tests {
             ("SHOP_TIME_ZONE", "Mars/Olympus"),
         ]))
         .unwrap_err();
-        assert!(err.to_string().starts_with("environment variable SHOP_TIME_ZONE is invalid"));
+        assert!(
+            err.to_string()
+                .starts_with("environment variable SHOP_TIME_ZONE is invalid")
+        );
     }
 
     #[test]
     fn defaults_apply_and_names_are_recorded() {
-        let e = env(&[("SHOP_NAME", "Dükkan"), ("SENDER_EMAIL", "destek@dukkan.com.tr")]);
+        let e = env(&[
+            ("SHOP_NAME", "Dükkan"),
+            ("SENDER_EMAIL", "destek@dukkan.com.tr"),
+        ]);
         let shop = ShopConfig::from_env(&e).unwrap();
         assert_eq!(shop.default_locale, Locale::Tr);
         assert_eq!(shop.time_zone_name, "Europe/Istanbul");
@@ -291,7 +296,10 @@ mod tests {
             ("APOLOGY_COUPON_PERCENTS", "1=20,2=15"),
         ]))
         .unwrap_err();
-        assert!(err.to_string().contains("APOLOGY_COUPON_PERCENTS is invalid"));
+        assert!(
+            err.to_string()
+                .contains("APOLOGY_COUPON_PERCENTS is invalid")
+        );
         let ok = apology_policy_from_env(&env(&[
             ("APOLOGY_RATING_THRESHOLD", "3"),
             ("APOLOGY_COUPON_PERCENTS", "1=25, 2=20, 3=10"),

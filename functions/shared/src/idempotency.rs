@@ -60,12 +60,18 @@ impl<'a, S: IdempotencyStore> Idempotency<'a, S> {
     {
         let now = Timestamp::now();
         let expires_at = now.checked_add(self.ttl).unwrap_or(Timestamp::MAX);
-        match self.store.claim(key, self.lease_until, now, expires_at).await? {
+        match self
+            .store
+            .claim(key, self.lease_until, now, expires_at)
+            .await?
+        {
             Claim::Done(result) => Ok(Once::AlreadyDone(result)),
             Claim::Held => Err(Error::InProgress(key.to_owned())),
             Claim::Acquired => match work().await {
                 Ok(result) => {
-                    self.store.complete(key, result.as_deref(), expires_at).await?;
+                    self.store
+                        .complete(key, result.as_deref(), expires_at)
+                        .await?;
                     Ok(Once::Ran(result))
                 }
                 Err(e) => {

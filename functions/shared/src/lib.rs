@@ -8,11 +8,14 @@
 //!   locales, email rendering. Nothing in it knows about AWS or does I/O.
 //! - [`ports`]: the traits through which functions reach storage, mail and
 //!   queues; [`adapters`] implements them over DynamoDB, SES and SQS.
+//! - [`app`]: the steps several functions share (issue a coupon, open a
+//!   ticket, send an email once), written over the ports.
 //! - [`idempotency`]: exactly-once effects on top of at-least-once delivery.
 //! - [`batch`]: the SQS batch runner with per-message failures.
 //! - [`config`] and [`telemetry`]: what every binary does at init.
 
 pub mod adapters;
+pub mod app;
 pub mod batch;
 pub mod config;
 pub mod contract;

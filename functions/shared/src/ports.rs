@@ -94,7 +94,11 @@ pub trait CouponStore: Send + Sync {
     /// Stores `coupon` atomically: its code must be new, its (customer,
     /// reason, event) must not have a coupon yet, and — when `cap_cutoff` is
     /// given — the customer's last apology coupon must be older than it.
-    fn issue(&self, coupon: &Coupon, cap_cutoff: Option<Timestamp>) -> impl Future<Output = Result<IssueOutcome>> + Send;
+    fn issue(
+        &self,
+        coupon: &Coupon,
+        cap_cutoff: Option<Timestamp>,
+    ) -> impl Future<Output = Result<IssueOutcome>> + Send;
 }
 
 /// Tickets.
@@ -136,7 +140,12 @@ pub trait IdempotencyStore: Send + Sync {
     ) -> impl Future<Output = Result<Claim>> + Send;
 
     /// Marks `key` done with an optional result.
-    fn complete(&self, key: &str, result: Option<&str>, expires_at: Timestamp) -> impl Future<Output = Result<()>> + Send;
+    fn complete(
+        &self,
+        key: &str,
+        result: Option<&str>,
+        expires_at: Timestamp,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Gives up a claim so a retry can take it at once.
     fn release(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
@@ -152,5 +161,9 @@ pub trait Mailer: Send + Sync {
 pub trait Publisher: Send + Sync {
     /// Sends messages to the queue at `queue_url`, in batches of ten; every
     /// message is sent or the call fails.
-    fn publish(&self, queue_url: &str, messages: &[OutboundMessage]) -> impl Future<Output = Result<()>> + Send;
+    fn publish(
+        &self,
+        queue_url: &str,
+        messages: &[OutboundMessage],
+    ) -> impl Future<Output = Result<()>> + Send;
 }

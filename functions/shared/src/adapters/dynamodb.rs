@@ -38,7 +38,10 @@ use crate::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::mail::EmailAddress;
 use crate::domain::ticket::{Category, Origin, Priority, Status, Ticket, TicketNumber};
-use crate::ports::{Claim, CouponStore, CustomerStore, IdempotencyStore, IssueOutcome, OpenOutcome, ReviewRecord, TicketStore};
+use crate::ports::{
+    Claim, CouponStore, CustomerStore, IdempotencyStore, IssueOutcome, OpenOutcome, ReviewRecord,
+    TicketStore,
+};
 use crate::time::{epoch_seconds, to_key};
 use crate::{Error, Result};
 
@@ -57,7 +60,11 @@ pub struct DynamoStore {
 
 impl DynamoStore {
     /// Wraps a client and the two table names.
-    pub fn new(client: Client, table: impl Into<String>, idempotency_table: impl Into<String>) -> Self {
+    pub fn new(
+        client: Client,
+        table: impl Into<String>,
+        idempotency_table: impl Into<String>,
+    ) -> Self {
         DynamoStore {
             client,
             table: table.into(),
@@ -148,7 +155,10 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn opt(&self, name: &str) -> Option<&'a str> {
-        self.item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+        self.item
+            .get(name)
+            .and_then(|v| v.as_s().ok())
+            .map(String::as_str)
     }
 
     fn req(&self, name: &str) -> Result<&'a str> {
@@ -175,18 +185,27 @@ impl<'a> Reader<'a> {
     }
 
     fn parsed<T>(&self, name: &str, parse: impl FnOnce(&str) -> Option<T>) -> Result<T> {
-        parse(self.req(name)?).ok_or_else(|| Error::corrupt(self.what, format!("attribute {name} has an unknown value")))
+        parse(self.req(name)?).ok_or_else(|| {
+            Error::corrupt(self.what, format!("attribute {name} has an unknown value"))
+        })
     }
 }
 
 fn customer_from(item: &Item) -> Result<Customer> {
-    let r = Reader { item, what: "customer" };
+    let r = Reader {
+        item,
+        what: "customer",
+    };
     Ok(Customer {
         id: r.parsed("customer_id", |v| CustomerId::parse(v).ok())?,
         contact: ContactDetails {
             email: r
                 .opt("email")
-                .map(|e| EmailAddress::parse(e).map_err(|_| Error::corrupt("customer", "attribute email is not an address")))
+                .map(|e| {
+                    EmailAddress::parse(e).map_err(|_| {
+                        Error::corrupt("customer", "attribute email is not an address")
+                    })
+                })
                 .transpose()?,
             name: r.opt("name").map(str::to_owned),
             locale: r.opt("locale").map(str::to_owned),
@@ -211,8 +230,12 @@ fn coupon_item(c: &Coupon) -> Item {
 }
 
 fn coupon_from(item: &Item) -> Result<Coupon> {
-    let r = Reader { item, what: "coupon" };
-    let percent = u8::try_from(r.num("percent")?).map_err(|_| Error::corrupt("coupon", "percent out of range"))?;
+    let r = Reader {
+        item,
+        what: "coupon",
+    };
+    let percent = u8::try_from(r.num("percent")?)
+        .map_err(|_| Error::corrupt("coupon", "percent out of range"))?;
     Ok(Coupon {
         code: r.parsed("code", CouponCode::parse)?,
         customer_id: r.req("customer_id")?.to_owned(),
@@ -235,8 +258,14 @@ fn ticket_item(t: &Ticket) -> Item {
         ("status".to_string(), s(t.status.as_str())),
         ("opened_at".to_string(), s(to_key(t.opened_at))),
         ("source_event".to_string(), s(&t.source_event)),
-        ("gsi1pk".to_string(), s(format!("CUSTOMER#{}", t.customer_id))),
-        ("gsi1sk".to_string(), s(keys::ticket_in_index(t.opened_at, &t.number))),
+        (
+            "gsi1pk".to_string(),
+            s(format!("CUSTOMER#{}", t.customer_id)),
+        ),
+        (
+            "gsi1sk".to_string(),
+            s(keys::ticket_in_index(t.opened_at, &t.number)),
+        ),
     ]);
     put_opt(&mut item, "order_id", t.order_id.as_deref());
     put_opt(&mut item, "product_id", t.product_id.as_deref());
@@ -245,7 +274,10 @@ fn ticket_item(t: &Ticket) -> Item {
 }
 
 fn ticket_from(item: &Item) -> Result<Ticket> {
-    let r = Reader { item, what: "ticket" };
+    let r = Reader {
+        item,
+        what: "ticket",
+    };
     Ok(Ticket {
         number: r.parsed("number", TicketNumber::parse)?,
         customer_id: r.req("customer_id")?.to_owned(),
@@ -293,10 +325,21 @@ impl CustomerStore for DynamoStore {
             .transpose()
     }
 
-    async fn save_contact(&self, id: &CustomerId, contact: &ContactDetails, as_of: Timestamp) -> Result<()> {
-        let mut sets = vec!["customer_id = :id", "created_at = if_not_exists(created_at, :t)"];
+    async fn save_contact(
+        &self,
+        id: &CustomerId,
+        contact: &ContactDetails,
+        as_of: Timestamp,
+    ) -> Result<()> {
+        let mut sets = vec![
+            "customer_id = :id",
+            "created_at = if_not_exists(created_at, :t)",
+        ];
         let mut names = HashMap::new();
-        let mut values = HashMap::from([(":id".to_string(), s(id.as_str())), (":t".to_string(), s(to_key(as_of)))]);
+        let mut values = HashMap::from([
+            (":id".to_string(), s(id.as_str())),
+            (":t".to_string(), s(to_key(as_of))),
+        ]);
         let fields = [
             ("email", contact.email.as_ref().map(EmailAddress::as_str)),
             ("name", contact.name.as_deref()),
@@ -317,7 +360,11 @@ impl CustomerStore for DynamoStore {
         }
         let expression = format!(
             "SET {}",
-            sets.iter().map(|s| s.to_string()).chain(assignments).collect::<Vec<_>>().join(", ")
+            sets.iter()
+                .map(|s| s.to_string())
+                .chain(assignments)
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let mut request = self
             .client
@@ -329,12 +376,19 @@ impl CustomerStore for DynamoStore {
         if has_details {
             // Details from an older event than the stored ones are stale.
             request = request
-                .condition_expression("attribute_not_exists(contact_updated_at) OR contact_updated_at <= :t")
+                .condition_expression(
+                    "attribute_not_exists(contact_updated_at) OR contact_updated_at <= :t",
+                )
                 .set_expression_attribute_names(Some(names));
         }
         match request.send().await {
             Ok(_) => Ok(()),
-            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
                 tracing::info!("contact details older than the stored ones were not written");
                 Ok(())
             }
@@ -343,13 +397,19 @@ impl CustomerStore for DynamoStore {
     }
 
     async fn record_review(&self, review: &ReviewRecord) -> Result<()> {
-        let mut item = key(keys::customer(&review.customer_id), keys::review(review.posted_at, &review.event_key));
+        let mut item = key(
+            keys::customer(&review.customer_id),
+            keys::review(review.posted_at, &review.event_key),
+        );
         item.extend([
             ("customer_id".to_string(), s(review.customer_id.as_str())),
             ("event".to_string(), s(&review.event_key)),
             ("posted_at".to_string(), s(to_key(review.posted_at))),
             ("rating".to_string(), n(i64::from(review.rating.stars()))),
-            ("negative".to_string(), AttributeValue::Bool(review.negative)),
+            (
+                "negative".to_string(),
+                AttributeValue::Bool(review.negative),
+            ),
         ]);
         put_opt(&mut item, "product_id", review.product_id.as_deref());
         put_opt(&mut item, "product_name", review.product_name.as_deref());
@@ -367,19 +427,34 @@ impl CustomerStore for DynamoStore {
 }
 
 impl CouponStore for DynamoStore {
-    async fn issued_for(&self, customer: &CustomerId, reason: CouponReason, source_event: &str) -> Result<Option<Coupon>> {
-        self.get(&self.table, key(keys::customer(customer), keys::coupon_by_cause(reason, source_event)))
-            .await?
-            .as_ref()
-            .map(coupon_from)
-            .transpose()
+    async fn issued_for(
+        &self,
+        customer: &CustomerId,
+        reason: CouponReason,
+        source_event: &str,
+    ) -> Result<Option<Coupon>> {
+        self.get(
+            &self.table,
+            key(
+                keys::customer(customer),
+                keys::coupon_by_cause(reason, source_event),
+            ),
+        )
+        .await?
+        .as_ref()
+        .map(coupon_from)
+        .transpose()
     }
 
     async fn issue(&self, coupon: &Coupon, cap_cutoff: Option<Timestamp>) -> Result<IssueOutcome> {
-        let customer = CustomerId::parse(&coupon.customer_id).map_err(|e| Error::corrupt("coupon", e))?;
+        let customer =
+            CustomerId::parse(&coupon.customer_id).map_err(|e| Error::corrupt("coupon", e))?;
         let mut by_code = key(keys::coupon(&coupon.code), "COUPON");
         by_code.extend(coupon_item(coupon));
-        let mut by_cause = key(keys::customer(&customer), keys::coupon_by_cause(coupon.reason, &coupon.source_event));
+        let mut by_cause = key(
+            keys::customer(&customer),
+            keys::coupon_by_cause(coupon.reason, &coupon.source_event),
+        );
         by_cause.extend(coupon_item(coupon));
         let mut items = vec![
             put(&self.table, by_code, "attribute_not_exists(pk)")?,
@@ -414,7 +489,10 @@ impl CouponStore for DynamoStore {
             return Err(aws_error("dynamodb", "TransactWriteItems", err));
         };
         if failed.get(1) == Some(&true) {
-            return match self.issued_for(&customer, coupon.reason, &coupon.source_event).await? {
+            return match self
+                .issued_for(&customer, coupon.reason, &coupon.source_event)
+                .await?
+            {
                 Some(existing) => Ok(IssueOutcome::AlreadyIssued(existing)),
                 None => Err(Error::corrupt("coupon", "reported as issued but not found")),
             };
@@ -431,8 +509,12 @@ impl CouponStore for DynamoStore {
 
 impl TicketStore for DynamoStore {
     async fn open(&self, ticket: &Ticket) -> Result<OpenOutcome> {
-        let customer = CustomerId::parse(&ticket.customer_id).map_err(|e| Error::corrupt("ticket", e))?;
-        let mut by_cause = key(keys::customer(&customer), keys::ticket_by_cause(ticket.origin, &ticket.source_event));
+        let customer =
+            CustomerId::parse(&ticket.customer_id).map_err(|e| Error::corrupt("ticket", e))?;
+        let mut by_cause = key(
+            keys::customer(&customer),
+            keys::ticket_by_cause(ticket.origin, &ticket.source_event),
+        );
         by_cause.insert("number".to_string(), s(ticket.number.as_str()));
         let items = vec![
             put(&self.table, ticket_item(ticket), "attribute_not_exists(pk)")?,
@@ -452,7 +534,10 @@ impl TicketStore for DynamoStore {
             return Err(aws_error("dynamodb", "TransactWriteItems", err));
         };
         if failed.get(1) == Some(&true) {
-            return match self.opened_for(&customer, ticket.origin, &ticket.source_event).await? {
+            return match self
+                .opened_for(&customer, ticket.origin, &ticket.source_event)
+                .await?
+            {
                 Some(existing) => Ok(OpenOutcome::AlreadyOpened(existing)),
                 None => Err(Error::corrupt("ticket", "reported as opened but not found")),
             };
@@ -463,17 +548,38 @@ impl TicketStore for DynamoStore {
         Err(aws_error("dynamodb", "TransactWriteItems", err))
     }
 
-    async fn opened_for(&self, customer: &CustomerId, origin: Origin, source_event: &str) -> Result<Option<Ticket>> {
+    async fn opened_for(
+        &self,
+        customer: &CustomerId,
+        origin: Origin,
+        source_event: &str,
+    ) -> Result<Option<Ticket>> {
         let Some(pointer) = self
-            .get(&self.table, key(keys::customer(customer), keys::ticket_by_cause(origin, source_event)))
+            .get(
+                &self.table,
+                key(
+                    keys::customer(customer),
+                    keys::ticket_by_cause(origin, source_event),
+                ),
+            )
             .await?
         else {
             return Ok(None);
         };
-        let number = Reader { item: &pointer, what: "ticket pointer" }.parsed("number", TicketNumber::parse)?;
-        match self.get(&self.table, key(keys::ticket(&number), "TICKET")).await? {
+        let number = Reader {
+            item: &pointer,
+            what: "ticket pointer",
+        }
+        .parsed("number", TicketNumber::parse)?;
+        match self
+            .get(&self.table, key(keys::ticket(&number), "TICKET"))
+            .await?
+        {
             Some(item) => ticket_from(&item).map(Some),
-            None => Err(Error::corrupt(number.to_string(), "the ticket a pointer names is missing")),
+            None => Err(Error::corrupt(
+                number.to_string(),
+                "the ticket a pointer names is missing",
+            )),
         }
     }
 }
@@ -482,7 +588,13 @@ const IN_PROGRESS: &str = "in_progress";
 const DONE: &str = "done";
 
 impl IdempotencyStore for DynamoStore {
-    async fn claim(&self, claim_key: &str, lease_until: Timestamp, now: Timestamp, expires_at: Timestamp) -> Result<Claim> {
+    async fn claim(
+        &self,
+        claim_key: &str,
+        lease_until: Timestamp,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<Claim> {
         let item = HashMap::from([
             ("pk".to_string(), s(claim_key)),
             ("status".to_string(), s(IN_PROGRESS)),
@@ -494,7 +606,9 @@ impl IdempotencyStore for DynamoStore {
             .put_item()
             .table_name(&self.idempotency_table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk) OR (#status = :in_progress AND lease_until < :now)")
+            .condition_expression(
+                "attribute_not_exists(pk) OR (#status = :in_progress AND lease_until < :now)",
+            )
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":in_progress", s(IN_PROGRESS))
             .expression_attribute_values(":now", n(now.as_millisecond()))
@@ -502,13 +616,26 @@ impl IdempotencyStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(Claim::Acquired),
-            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
                 let existing = self
-                    .get(&self.idempotency_table, HashMap::from([("pk".to_string(), s(claim_key))]))
+                    .get(
+                        &self.idempotency_table,
+                        HashMap::from([("pk".to_string(), s(claim_key))]),
+                    )
                     .await?;
-                let reader = existing.as_ref().map(|item| Reader { item, what: "claim" });
+                let reader = existing.as_ref().map(|item| Reader {
+                    item,
+                    what: "claim",
+                });
                 Ok(match reader {
-                    Some(r) if r.opt("status") == Some(DONE) => Claim::Done(r.opt("result").map(str::to_owned)),
+                    Some(r) if r.opt("status") == Some(DONE) => {
+                        Claim::Done(r.opt("result").map(str::to_owned))
+                    }
                     // Released between our write and our read, or still held.
                     _ => Claim::Held,
                 })
@@ -517,7 +644,12 @@ impl IdempotencyStore for DynamoStore {
         }
     }
 
-    async fn complete(&self, claim_key: &str, result: Option<&str>, expires_at: Timestamp) -> Result<()> {
+    async fn complete(
+        &self,
+        claim_key: &str,
+        result: Option<&str>,
+        expires_at: Timestamp,
+    ) -> Result<()> {
         let mut request = self
             .client
             .update_item()
@@ -553,7 +685,12 @@ impl IdempotencyStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(aws_error("dynamodb", "DeleteItem", e)),
         }
     }

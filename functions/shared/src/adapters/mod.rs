@@ -68,7 +68,11 @@ where
 
 /// Converts a request builder's error (a required field left unset: a bug
 /// here, never fixed by retrying).
-pub(crate) fn build_error(service: &'static str, operation: &'static str, err: impl std::fmt::Display) -> Error {
+pub(crate) fn build_error(
+    service: &'static str,
+    operation: &'static str,
+    err: impl std::fmt::Display,
+) -> Error {
     Error::Aws {
         service,
         operation,

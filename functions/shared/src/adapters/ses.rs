@@ -18,7 +18,12 @@ pub struct SesMailer {
 
 impl SesMailer {
     /// `shop_name` becomes the sender's display name.
-    pub fn new(client: Client, shop_name: &str, sender: &EmailAddress, configuration_set: Option<String>) -> Self {
+    pub fn new(
+        client: Client,
+        shop_name: &str,
+        sender: &EmailAddress,
+        configuration_set: Option<String>,
+    ) -> Self {
         SesMailer {
             client,
             from: from_header(shop_name, sender),
@@ -55,7 +60,11 @@ impl Mailer for SesMailer {
             .client
             .send_email()
             .source(&self.from)
-            .destination(Destination::builder().to_addresses(email.to.as_str()).build())
+            .destination(
+                Destination::builder()
+                    .to_addresses(email.to.as_str())
+                    .build(),
+            )
             .message(message)
             .tags(tag)
             .set_configuration_set_name(self.configuration_set.clone())

@@ -70,7 +70,10 @@ impl Publisher for SqsPublisher {
                     return Err(Error::Aws {
                         service: "sqs",
                         operation: "SendMessageBatch",
-                        message: format!("{} entries still refused after {ENTRY_RETRIES} retries", failed.len()),
+                        message: format!(
+                            "{} entries still refused after {ENTRY_RETRIES} retries",
+                            failed.len()
+                        ),
                         permanent: false,
                     });
                 }

@@ -62,7 +62,10 @@ impl Event {
     /// Parses and validates a message body.
     pub fn parse(body: &str) -> Result<Event> {
         if body.len() > MAX_BODY_BYTES {
-            return Err(Error::contract("body", format!("is larger than {MAX_BODY_BYTES} bytes")));
+            return Err(Error::contract(
+                "body",
+                format!("is larger than {MAX_BODY_BYTES} bytes"),
+            ));
         }
         let value: serde_json::Value = serde_json::from_str(body)
             .map_err(|e| Error::contract("body", format!("is not JSON: {e}")))?;
@@ -81,10 +84,12 @@ impl Event {
         }
         check_id("id", &raw.id)?;
         check_id("source", &raw.source)?;
-        let time: Timestamp = raw
-            .time
-            .parse()
-            .map_err(|_| Error::contract("time", "must be an RFC 3339 timestamp such as 2026-11-22T10:15:00Z"))?;
+        let time: Timestamp = raw.time.parse().map_err(|_| {
+            Error::contract(
+                "time",
+                "must be an RFC 3339 timestamp such as 2026-11-22T10:15:00Z",
+            )
+        })?;
         let data = raw
             .data
             .ok_or_else(|| Error::contract("data", "is required"))?;
@@ -113,9 +118,20 @@ pub(crate) fn serde_error(prefix: &str, e: serde_path_to_error::Error<serde_json
         (p, c) => format!("{p}.{c}"),
     };
     let parent = join(prefix, if path == "." { "" } else { &path });
-    let parent = if parent == "body" && !prefix.is_empty() { prefix.to_string() } else { parent };
-    if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
-        let base = if parent == "body" { String::new() } else { parent };
+    let parent = if parent == "body" && !prefix.is_empty() {
+        prefix.to_string()
+    } else {
+        parent
+    };
+    if let Some(missing) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split('`').next())
+    {
+        let base = if parent == "body" {
+            String::new()
+        } else {
+            parent
+        };
         return Error::contract(join(&base, missing), "is required");
     }
     // serde writes `invalid type: string "the value", expected u8`: keep the
@@ -127,24 +143,43 @@ pub(crate) fn serde_error(prefix: &str, e: serde_path_to_error::Error<serde_json
                 .next()
                 .unwrap_or("value")
                 .to_string();
-            let expected = message[at + ", expected ".len()..].split(" at line").next().unwrap_or("");
+            let expected = message[at + ", expected ".len()..]
+                .split(" at line")
+                .next()
+                .unwrap_or("");
             format!("has the wrong type: expected {expected}, found {found}")
         }
         _ if message.starts_with("invalid value") || message.starts_with("invalid length") => {
-            let expected = message.rsplit(", expected ").next().unwrap_or("").split(" at line").next().unwrap_or("");
+            let expected = message
+                .rsplit(", expected ")
+                .next()
+                .unwrap_or("")
+                .split(" at line")
+                .next()
+                .unwrap_or("");
             format!("is out of range: expected {expected}")
         }
-        _ => message.split(" at line").next().unwrap_or("is invalid").to_string(),
+        _ => message
+            .split(" at line")
+            .next()
+            .unwrap_or("is invalid")
+            .to_string(),
     };
     Error::contract(parent, reason)
 }
 
 fn check_id(field: &str, v: &str) -> Result<()> {
     if v.is_empty() || v.len() > MAX_ID_BYTES {
-        return Err(Error::contract(field, format!("must be 1 to {MAX_ID_BYTES} bytes")));
+        return Err(Error::contract(
+            field,
+            format!("must be 1 to {MAX_ID_BYTES} bytes"),
+        ));
     }
     if v.chars().any(char::is_control) {
-        return Err(Error::contract(field, "must not contain control characters"));
+        return Err(Error::contract(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(())
 }
@@ -169,7 +204,10 @@ mod tests {
 
     #[test]
     fn a_valid_review_parses() {
-        let e = Event::parse(&review(json!({"customer_id": "c-1", "rating": 2, "text": "kırık"}))).unwrap();
+        let e = Event::parse(&review(
+            json!({"customer_id": "c-1", "rating": 2, "text": "kırık"}),
+        ))
+        .unwrap();
         assert_eq!(e.meta.key(), "shop/web#e-1");
         match e.data {
             EventData::ReviewPosted(r) => assert_eq!(r.rating.stars(), 2),
@@ -183,8 +221,13 @@ mod tests {
         let err = Event::parse(&body).unwrap_err().to_string();
         assert!(!err.contains("ayse"), "{err}");
         assert!(err.contains("data.rating"), "{err}");
-        let err = Event::parse(&review(json!({"customer_id": "c-1", "rating": 300}))).unwrap_err().to_string();
-        assert!(err.contains("data.rating") && err.contains("out of range"), "{err}");
+        let err = Event::parse(&review(json!({"customer_id": "c-1", "rating": 300})))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("data.rating") && err.contains("out of range"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -192,20 +235,30 @@ mod tests {
         assert_eq!(field_of("not json"), "body");
         assert_eq!(field_of("[1]"), "body");
         assert_eq!(field_of(r#"{"specversion":"1.0"}"#), "id");
-        assert_eq!(field_of(&review(json!({"customer_id": "c-1", "rating": 9}))), "data.rating");
-        assert_eq!(field_of(&review(json!({"customer_id": "c-1", "rating": "two"}))), "data.rating");
+        assert_eq!(
+            field_of(&review(json!({"customer_id": "c-1", "rating": 9}))),
+            "data.rating"
+        );
+        assert_eq!(
+            field_of(&review(json!({"customer_id": "c-1", "rating": "two"}))),
+            "data.rating"
+        );
         assert_eq!(field_of(&review(json!({"rating": 1}))), "data.customer_id");
         assert_eq!(
-            field_of(&review(json!({"customer_id": "c-1", "rating": 1, "customer": {"email": "nope"}}))),
+            field_of(&review(
+                json!({"customer_id": "c-1", "rating": 1, "customer": {"email": "nope"}})
+            )),
             "data.customer.email"
         );
-        let bad_time = review(json!({"customer_id": "c-1", "rating": 1})).replace("2026-11-22T10:15:00Z", "yesterday");
+        let bad_time = review(json!({"customer_id": "c-1", "rating": 1}))
+            .replace("2026-11-22T10:15:00Z", "yesterday");
         assert_eq!(field_of(&bad_time), "time");
         let bad_type = review(json!({})).replace("review.posted", "review.deleted");
         assert_eq!(field_of(&bad_type), "type");
         let bad_version = review(json!({})).replace("\"1.0\"", "\"0.3\"");
         assert_eq!(field_of(&bad_version), "specversion");
-        let huge = review(json!({"customer_id": "c-1", "rating": 1, "text": "x".repeat(MAX_BODY_BYTES)}));
+        let huge =
+            review(json!({"customer_id": "c-1", "rating": 1, "text": "x".repeat(MAX_BODY_BYTES)}));
         assert_eq!(field_of(&huge), "body");
     }
 }

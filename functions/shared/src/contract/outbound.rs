@@ -20,7 +20,13 @@ pub struct OutboundMessage {
     pub body: String,
 }
 
-fn envelope(id: String, kind: &'static str, source: &str, time: jiff::Timestamp, data: serde_json::Value) -> OutboundMessage {
+fn envelope(
+    id: String,
+    kind: &'static str,
+    source: &str,
+    time: jiff::Timestamp,
+    data: serde_json::Value,
+) -> OutboundMessage {
     let body = json!({
         "specversion": "1.0",
         "id": id,
@@ -39,7 +45,11 @@ fn envelope(id: String, kind: &'static str, source: &str, time: jiff::Timestamp,
 pub fn coupon_issued(coupon: &Coupon, source: &str) -> OutboundMessage {
     let CouponValue::Percent(percent) = coupon.value;
     envelope(
-        format!("coupon.issued:{}:{}", coupon.reason.as_str(), coupon.source_event),
+        format!(
+            "coupon.issued:{}:{}",
+            coupon.reason.as_str(),
+            coupon.source_event
+        ),
         "coupon.issued",
         source,
         coupon.issued_at,

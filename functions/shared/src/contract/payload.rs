@@ -46,8 +46,12 @@ impl EventData {
             return Err(Error::contract("data", "must be a JSON object"));
         }
         Ok(match kind {
-            "customer.upserted" => EventData::CustomerUpserted(CustomerUpserted::from_raw(typed(data)?)?),
-            "complaint.created" => EventData::ComplaintCreated(ComplaintCreated::from_raw(typed(data)?)?),
+            "customer.upserted" => {
+                EventData::CustomerUpserted(CustomerUpserted::from_raw(typed(data)?)?)
+            }
+            "complaint.created" => {
+                EventData::ComplaintCreated(ComplaintCreated::from_raw(typed(data)?)?)
+            }
             "ticket.replied" => EventData::TicketReplied(TicketReplied::from_raw(typed(data)?)?),
             "ticket.resolved" => EventData::TicketResolved(TicketResolved::from_raw(typed(data)?)?),
             "survey.answered" => EventData::SurveyAnswered(SurveyAnswered::from_raw(typed(data)?)?),
@@ -55,7 +59,10 @@ impl EventData {
             "order.delayed" => EventData::OrderDelayed(OrderDelayed::from_raw(typed(data)?)?),
             other => {
                 let shown = crate::domain::mail::display_text(other, 60);
-                return Err(Error::contract("type", format!("`{shown}` is not an event type memnun accepts")));
+                return Err(Error::contract(
+                    "type",
+                    format!("`{shown}` is not an event type memnun accepts"),
+                ));
             }
         })
     }
@@ -83,14 +90,20 @@ fn customer_id(field: &str, v: &str) -> Result<CustomerId> {
 }
 
 fn ticket_id(v: &str) -> Result<TicketNumber> {
-    TicketNumber::parse(v).ok_or_else(|| Error::contract("data.ticket_id", "must be a ticket number such as TK-4821-0937"))
+    TicketNumber::parse(v).ok_or_else(|| {
+        Error::contract(
+            "data.ticket_id",
+            "must be a ticket number such as TK-4821-0937",
+        )
+    })
 }
 
 fn text(field: &str, v: Option<String>, max_chars: usize) -> Result<Option<String>> {
     match v {
-        Some(s) if s.chars().count() > max_chars => {
-            Err(Error::contract(field, format!("must be at most {max_chars} characters")))
-        }
+        Some(s) if s.chars().count() > max_chars => Err(Error::contract(
+            field,
+            format!("must be at most {max_chars} characters"),
+        )),
         Some(s) if s.trim().is_empty() => Ok(None),
         other => Ok(other),
     }
@@ -102,38 +115,52 @@ fn required_text(field: &str, v: String, max_chars: usize) -> Result<String> {
 
 fn short_id(field: &str, v: Option<String>) -> Result<Option<String>> {
     match v {
-        Some(s) if s.is_empty() || s.len() > 128 || s.chars().any(char::is_control) => {
-            Err(Error::contract(field, "must be 1 to 128 bytes without control characters"))
-        }
+        Some(s) if s.is_empty() || s.len() > 128 || s.chars().any(char::is_control) => Err(
+            Error::contract(field, "must be 1 to 128 bytes without control characters"),
+        ),
         other => Ok(other),
     }
 }
 
 fn email(field: &str, v: &str) -> Result<EmailAddress> {
-    EmailAddress::parse(v).map_err(|r| Error::contract(field, format!("is not an email address: it {r}")))
+    EmailAddress::parse(v)
+        .map_err(|r| Error::contract(field, format!("is not an email address: it {r}")))
 }
 
 fn time_zone(field: &str, v: Option<String>) -> Result<Option<String>> {
     match v {
-        Some(tz) if jiff::tz::TimeZone::get(&tz).is_err() => {
-            Err(Error::contract(field, "must be an IANA time zone such as Europe/Istanbul"))
-        }
+        Some(tz) if jiff::tz::TimeZone::get(&tz).is_err() => Err(Error::contract(
+            field,
+            "must be an IANA time zone such as Europe/Istanbul",
+        )),
         other => Ok(other),
     }
 }
 
 fn locale(field: &str, v: Option<String>) -> Result<Option<String>> {
     match v {
-        Some(l) if l.is_empty() || l.len() > 35 || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') => {
-            Err(Error::contract(field, "must be a language tag such as tr or en-GB"))
+        Some(l)
+            if l.is_empty()
+                || l.len() > 35
+                || !l
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            Err(Error::contract(
+                field,
+                "must be a language tag such as tr or en-GB",
+            ))
         }
         other => Ok(other),
     }
 }
 
 fn date(field: &str, v: Option<String>) -> Result<Option<Date>> {
-    v.map(|d| d.parse::<Date>().map_err(|_| Error::contract(field, "must be a date YYYY-MM-DD")))
-        .transpose()
+    v.map(|d| {
+        d.parse::<Date>()
+            .map_err(|_| Error::contract(field, "must be a date YYYY-MM-DD"))
+    })
+    .transpose()
 }
 
 /// Contact details as producers send them.
@@ -150,7 +177,11 @@ fn contact(raw: Option<RawContact>) -> Result<ContactDetails> {
         return Ok(ContactDetails::default());
     };
     Ok(ContactDetails {
-        email: raw.email.as_deref().map(|e| email("data.customer.email", e)).transpose()?,
+        email: raw
+            .email
+            .as_deref()
+            .map(|e| email("data.customer.email", e))
+            .transpose()?,
         name: text("data.customer.name", raw.name, MAX_SHORT_TEXT_CHARS)?,
         locale: locale("data.customer.locale", raw.locale)?,
         time_zone: time_zone("data.customer.time_zone", raw.time_zone)?,
@@ -202,7 +233,11 @@ impl CustomerUpserted {
                 granted,
                 at: r
                     .consent_at
-                    .map(|t| t.parse().map_err(|_| Error::contract("data.consent_at", "must be an RFC 3339 timestamp")))
+                    .map(|t| {
+                        t.parse().map_err(|_| {
+                            Error::contract("data.consent_at", "must be an RFC 3339 timestamp")
+                        })
+                    })
                     .transpose()?,
                 source: text("data.consent_source", r.consent_source, 100)?,
             }),
@@ -255,8 +290,12 @@ impl ComplaintCreated {
     fn from_raw(r: RawComplaintCreated) -> Result<Self> {
         Ok(ComplaintCreated {
             customer_id: customer_id("data.customer_id", &r.customer_id)?,
-            channel: Channel::parse(&r.channel)
-                .ok_or_else(|| Error::contract("data.channel", "must be one of email, web, social, phone, chat"))?,
+            channel: Channel::parse(&r.channel).ok_or_else(|| {
+                Error::contract(
+                    "data.channel",
+                    "must be one of email, web, social, phone, chat",
+                )
+            })?,
             message: required_text("data.message", r.message, MAX_MESSAGE_CHARS)?,
             subject: text("data.subject", r.subject, MAX_SHORT_TEXT_CHARS)?,
             order_id: short_id("data.order_id", r.order_id)?,
@@ -304,7 +343,9 @@ struct RawTicketResolved {
 
 impl TicketResolved {
     fn from_raw(r: RawTicketResolved) -> Result<Self> {
-        Ok(TicketResolved { ticket_id: ticket_id(&r.ticket_id)? })
+        Ok(TicketResolved {
+            ticket_id: ticket_id(&r.ticket_id)?,
+        })
     }
 }
 
@@ -330,7 +371,9 @@ impl SurveyAnswered {
     fn from_raw(r: RawSurveyAnswered) -> Result<Self> {
         Ok(SurveyAnswered {
             ticket_id: ticket_id(&r.ticket_id)?,
-            score: Rating::new(r.score).ok_or_else(|| Error::contract("data.score", "must be a whole number from 1 to 5"))?,
+            score: Rating::new(r.score).ok_or_else(|| {
+                Error::contract("data.score", "must be a whole number from 1 to 5")
+            })?,
             comment: text("data.comment", r.comment, MAX_MESSAGE_CHARS)?,
         })
     }
@@ -370,7 +413,9 @@ impl ReviewPosted {
     fn from_raw(r: RawReviewPosted) -> Result<Self> {
         Ok(ReviewPosted {
             customer_id: customer_id("data.customer_id", &r.customer_id)?,
-            rating: Rating::new(r.rating).ok_or_else(|| Error::contract("data.rating", "must be a whole number from 1 to 5"))?,
+            rating: Rating::new(r.rating).ok_or_else(|| {
+                Error::contract("data.rating", "must be a whole number from 1 to 5")
+            })?,
             product_id: short_id("data.product_id", r.product_id)?,
             product_name: text("data.product_name", r.product_name, MAX_SHORT_TEXT_CHARS)?,
             order_id: short_id("data.order_id", r.order_id)?,
@@ -410,8 +455,15 @@ struct RawOrderDelayed {
 impl OrderDelayed {
     fn from_raw(r: RawOrderDelayed) -> Result<Self> {
         let tracking_url = match r.tracking_url {
-            Some(u) if !u.starts_with("https://") || u.len() > 2048 || u.chars().any(|c| c.is_control() || c.is_whitespace()) => {
-                return Err(Error::contract("data.tracking_url", "must be an https URL of at most 2048 bytes"));
+            Some(u)
+                if !u.starts_with("https://")
+                    || u.len() > 2048
+                    || u.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+            {
+                return Err(Error::contract(
+                    "data.tracking_url",
+                    "must be an https URL of at most 2048 bytes",
+                ));
             }
             other => other,
         };
@@ -441,13 +493,28 @@ mod tests {
     #[test]
     fn every_type_parses_its_minimal_form() {
         let cases = [
-            ("customer.upserted", json!({"customer_id": "c", "email": "a@b.co"})),
-            ("complaint.created", json!({"customer_id": "c", "channel": "web", "message": "Kargo gelmedi"})),
-            ("ticket.replied", json!({"ticket_id": "TK-1234-5678", "author": "agent"})),
+            (
+                "customer.upserted",
+                json!({"customer_id": "c", "email": "a@b.co"}),
+            ),
+            (
+                "complaint.created",
+                json!({"customer_id": "c", "channel": "web", "message": "Kargo gelmedi"}),
+            ),
+            (
+                "ticket.replied",
+                json!({"ticket_id": "TK-1234-5678", "author": "agent"}),
+            ),
             ("ticket.resolved", json!({"ticket_id": "TK-1234-5678"})),
-            ("survey.answered", json!({"ticket_id": "TK-1234-5678", "score": 1})),
+            (
+                "survey.answered",
+                json!({"ticket_id": "TK-1234-5678", "score": 1}),
+            ),
             ("review.posted", json!({"customer_id": "c", "rating": 5})),
-            ("order.delayed", json!({"customer_id": "c", "order_id": "o-1"})),
+            (
+                "order.delayed",
+                json!({"customer_id": "c", "order_id": "o-1"}),
+            ),
         ];
         for (kind, data) in cases {
             let parsed = EventData::parse(kind, data).unwrap_or_else(|e| panic!("{kind}: {e}"));
@@ -457,18 +524,90 @@ mod tests {
 
     #[test]
     fn each_rule_names_its_field() {
-        assert_eq!(field("complaint.created", json!({"customer_id": "c", "channel": "fax", "message": "x"})), "data.channel");
-        assert_eq!(field("complaint.created", json!({"customer_id": "c", "channel": "web", "message": "  "})), "data.message");
-        assert_eq!(field("complaint.created", json!({"customer_id": "c", "channel": "web"})), "data.message");
-        assert_eq!(field("ticket.replied", json!({"ticket_id": "42", "author": "agent"})), "data.ticket_id");
-        assert_eq!(field("ticket.replied", json!({"ticket_id": "TK-1234-5678", "author": "bot"})), "data.author");
-        assert_eq!(field("survey.answered", json!({"ticket_id": "TK-1234-5678", "score": 0})), "data.score");
-        assert_eq!(field("customer.upserted", json!({"customer_id": "c", "email": "a@b.co", "birthday": "--02-30"})), "data.birthday");
-        assert_eq!(field("customer.upserted", json!({"customer_id": "c", "email": "a@b.co", "time_zone": "Nowhere/City"})), "data.time_zone");
-        assert_eq!(field("order.delayed", json!({"customer_id": "c", "order_id": "o", "tracking_url": "javascript:alert(1)"})), "data.tracking_url");
-        assert_eq!(field("order.delayed", json!({"customer_id": "c", "order_id": "o", "new_date": "soon"})), "data.new_date");
-        assert_eq!(field("review.posted", json!({"customer_id": "c", "rating": 1, "text": "x".repeat(MAX_MESSAGE_CHARS + 1)})), "data.text");
-        assert_eq!(field("review.posted", json!({"customer_id": "c", "rating": 1, "customer": {"locale": "tr TR"}})), "data.customer.locale");
+        assert_eq!(
+            field(
+                "complaint.created",
+                json!({"customer_id": "c", "channel": "fax", "message": "x"})
+            ),
+            "data.channel"
+        );
+        assert_eq!(
+            field(
+                "complaint.created",
+                json!({"customer_id": "c", "channel": "web", "message": "  "})
+            ),
+            "data.message"
+        );
+        assert_eq!(
+            field(
+                "complaint.created",
+                json!({"customer_id": "c", "channel": "web"})
+            ),
+            "data.message"
+        );
+        assert_eq!(
+            field(
+                "ticket.replied",
+                json!({"ticket_id": "42", "author": "agent"})
+            ),
+            "data.ticket_id"
+        );
+        assert_eq!(
+            field(
+                "ticket.replied",
+                json!({"ticket_id": "TK-1234-5678", "author": "bot"})
+            ),
+            "data.author"
+        );
+        assert_eq!(
+            field(
+                "survey.answered",
+                json!({"ticket_id": "TK-1234-5678", "score": 0})
+            ),
+            "data.score"
+        );
+        assert_eq!(
+            field(
+                "customer.upserted",
+                json!({"customer_id": "c", "email": "a@b.co", "birthday": "--02-30"})
+            ),
+            "data.birthday"
+        );
+        assert_eq!(
+            field(
+                "customer.upserted",
+                json!({"customer_id": "c", "email": "a@b.co", "time_zone": "Nowhere/City"})
+            ),
+            "data.time_zone"
+        );
+        assert_eq!(
+            field(
+                "order.delayed",
+                json!({"customer_id": "c", "order_id": "o", "tracking_url": "javascript:alert(1)"})
+            ),
+            "data.tracking_url"
+        );
+        assert_eq!(
+            field(
+                "order.delayed",
+                json!({"customer_id": "c", "order_id": "o", "new_date": "soon"})
+            ),
+            "data.new_date"
+        );
+        assert_eq!(
+            field(
+                "review.posted",
+                json!({"customer_id": "c", "rating": 1, "text": "x".repeat(MAX_MESSAGE_CHARS + 1)})
+            ),
+            "data.text"
+        );
+        assert_eq!(
+            field(
+                "review.posted",
+                json!({"customer_id": "c", "rating": 1, "customer": {"locale": "tr TR"}})
+            ),
+            "data.customer.locale"
+        );
         assert_eq!(field("review.posted", json!("a string")), "data");
     }
 
@@ -480,7 +619,9 @@ mod tests {
                    "consent_at": "2026-01-01T09:00:00Z", "consent_source": "checkout"}),
         )
         .unwrap();
-        let EventData::CustomerUpserted(c) = d else { panic!() };
+        let EventData::CustomerUpserted(c) = d else {
+            panic!()
+        };
         let consent = c.consent.unwrap();
         assert!(consent.granted);
         assert_eq!(consent.source.as_deref(), Some("checkout"));

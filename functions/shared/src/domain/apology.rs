@@ -142,7 +142,9 @@ pub fn expiry(issued_at: Timestamp, valid_days: i64, tz: &TimeZone) -> Timestamp
     let end = || -> Result<Timestamp, jiff::Error> {
         let day = issued_at.to_zoned(tz.clone()).date();
         let next = day.checked_add(valid_days.days())?.checked_add(1.day())?;
-        next.to_zoned(tz.clone())?.timestamp().checked_sub(1.second())
+        next.to_zoned(tz.clone())?
+            .timestamp()
+            .checked_sub(1.second())
     };
     // Only a date past the year 9999 fails: such a coupon never expires.
     end().unwrap_or(Timestamp::MAX)
@@ -196,7 +198,12 @@ mod tests {
             ..ApologyPolicy::default()
         };
         let d = p.decide(stars(3), None, ts("2026-11-22T10:15:00Z"), &ist());
-        assert!(matches!(d, Decision::Apologize { coupon: Some(CouponOffer { percent: 5, .. }) }));
+        assert!(matches!(
+            d,
+            Decision::Apologize {
+                coupon: Some(CouponOffer { percent: 5, .. })
+            }
+        ));
     }
 
     #[test]
@@ -231,7 +238,10 @@ mod tests {
         let berlin = TimeZone::get("Europe/Berlin").unwrap();
         let issued = ts("2028-02-20T12:00:00Z");
         assert_eq!(expiry(issued, 30, &berlin), ts("2028-03-21T22:59:59Z"));
-        assert_eq!(expiry(ts("2028-03-01T12:00:00Z"), 30, &berlin), ts("2028-03-31T21:59:59Z"));
+        assert_eq!(
+            expiry(ts("2028-03-01T12:00:00Z"), 30, &berlin),
+            ts("2028-03-31T21:59:59Z")
+        );
     }
 
     #[test]

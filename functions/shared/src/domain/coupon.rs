@@ -10,8 +10,8 @@ use std::fmt;
 
 use jiff::Timestamp;
 
-use crate::domain::random;
 use crate::Result;
+use crate::domain::random;
 
 /// Symbols a code is made of: digits 2–9 and capitals without I, L, O and U.
 pub const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -115,7 +115,11 @@ impl CouponCode {
 
 impl fmt::Debug for CouponCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CouponCode({}-…)", self.0.split('-').next().unwrap_or(""))
+        write!(
+            f,
+            "CouponCode({}-…)",
+            self.0.split('-').next().unwrap_or("")
+        )
     }
 }
 
@@ -205,7 +209,14 @@ mod tests {
 
     #[test]
     fn malformed_codes_are_rejected() {
-        for bad in ["", "RVW", "RVW-AAAAA", "RVW-AAAAA-AAAA0", "rvw-AAAAA-AAAAA", "RVW-AAAAA-AAAAA-AAAAA"] {
+        for bad in [
+            "",
+            "RVW",
+            "RVW-AAAAA",
+            "RVW-AAAAA-AAAA0",
+            "rvw-AAAAA-AAAAA",
+            "RVW-AAAAA-AAAAA-AAAAA",
+        ] {
             assert_eq!(CouponCode::parse(bad), None, "{bad}");
         }
     }

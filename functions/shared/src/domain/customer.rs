@@ -56,7 +56,10 @@ pub struct ContactDetails {
 impl ContactDetails {
     /// True when no field is set.
     pub fn is_empty(&self) -> bool {
-        self.email.is_none() && self.name.is_none() && self.locale.is_none() && self.time_zone.is_none()
+        self.email.is_none()
+            && self.name.is_none()
+            && self.locale.is_none()
+            && self.time_zone.is_none()
     }
 }
 
@@ -76,7 +79,10 @@ pub struct Customer {
 /// The contact fields to write, if an event brings anything new: a field the
 /// event leaves out keeps its stored value. `None` means nothing to write.
 /// A new customer is always written, so that a minimal record exists.
-pub fn contact_update(existing: Option<&Customer>, incoming: &ContactDetails) -> Option<ContactDetails> {
+pub fn contact_update(
+    existing: Option<&Customer>,
+    incoming: &ContactDetails,
+) -> Option<ContactDetails> {
     let Some(existing) = existing else {
         return Some(incoming.clone());
     };
@@ -113,15 +119,37 @@ mod tests {
     #[test]
     fn only_new_or_changed_details_are_written() {
         let email = EmailAddress::parse("ayse@example.com").ok();
-        let stored = customer(ContactDetails { email: email.clone(), name: Some("Ayşe".into()), ..Default::default() });
-        assert_eq!(contact_update(Some(&stored), &ContactDetails::default()), None);
+        let stored = customer(ContactDetails {
+            email: email.clone(),
+            name: Some("Ayşe".into()),
+            ..Default::default()
+        });
         assert_eq!(
-            contact_update(Some(&stored), &ContactDetails { email: email.clone(), ..Default::default() }),
+            contact_update(Some(&stored), &ContactDetails::default()),
             None
         );
-        let renamed = ContactDetails { name: Some("Ayşe Y.".into()), ..Default::default() };
-        assert_eq!(contact_update(Some(&stored), &renamed), Some(renamed.clone()));
-        assert_eq!(contact_update(None, &ContactDetails::default()), Some(ContactDetails::default()));
+        assert_eq!(
+            contact_update(
+                Some(&stored),
+                &ContactDetails {
+                    email: email.clone(),
+                    ..Default::default()
+                }
+            ),
+            None
+        );
+        let renamed = ContactDetails {
+            name: Some("Ayşe Y.".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            contact_update(Some(&stored), &renamed),
+            Some(renamed.clone())
+        );
+        assert_eq!(
+            contact_update(None, &ContactDetails::default()),
+            Some(ContactDetails::default())
+        );
     }
 }
 

@@ -20,7 +20,11 @@ impl TicketNumber {
     /// Draws a fresh number.
     pub fn generate() -> crate::Result<Self> {
         let digits = random::from_alphabet(b"0123456789", 8)?;
-        Ok(TicketNumber(format!("TK-{}-{}", &digits[..4], &digits[4..])))
+        Ok(TicketNumber(format!(
+            "TK-{}-{}",
+            &digits[..4],
+            &digits[4..]
+        )))
     }
 
     /// Reads a number, forgiving case, spaces and missing dashes
@@ -177,7 +181,10 @@ mod tests {
         let n = TicketNumber::generate().unwrap();
         assert_eq!(n.as_str().len(), "TK-0000-0000".len());
         assert_eq!(TicketNumber::parse(n.as_str()), Some(n.clone()));
-        assert_eq!(TicketNumber::parse("tk 4821 0937").unwrap().as_str(), "TK-4821-0937");
+        assert_eq!(
+            TicketNumber::parse("tk 4821 0937").unwrap().as_str(),
+            "TK-4821-0937"
+        );
         assert_eq!(TicketNumber::parse("TK-4821-093"), None);
         assert_eq!(TicketNumber::parse("XX-4821-0937"), None);
     }

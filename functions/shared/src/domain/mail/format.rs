@@ -9,8 +9,18 @@ const MONTHS_TR: [&str; 12] = [
     "Kasım", "Aralık",
 ];
 const MONTHS_EN: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// `22 Aralık 2026` / `22 December 2026`.
@@ -38,8 +48,24 @@ pub fn date_time(locale: Locale, dt: DateTime) -> String {
 pub fn weekday(locale: Locale, w: Weekday) -> &'static str {
     let i = usize::try_from(w.to_monday_zero_offset()).unwrap_or(0);
     match locale {
-        Locale::Tr => ["Pazartesi", "Salı", "Çarşamba", "Perşembe", "Cuma", "Cumartesi", "Pazar"][i],
-        Locale::En => ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][i],
+        Locale::Tr => [
+            "Pazartesi",
+            "Salı",
+            "Çarşamba",
+            "Perşembe",
+            "Cuma",
+            "Cumartesi",
+            "Pazar",
+        ][i],
+        Locale::En => [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ][i],
     }
 }
 

@@ -96,7 +96,11 @@ templates! {
 }
 
 /// Renders the apology for a low review in `locale`.
-pub fn review_apology(locale: Locale, shop_tz: &TimeZone, a: &ReviewApology<'_>) -> Result<Rendered> {
+pub fn review_apology(
+    locale: Locale,
+    shop_tz: &TimeZone,
+    a: &ReviewApology<'_>,
+) -> Result<Rendered> {
     let shop = display_text(a.shop, 100);
     let subject = match locale {
         Locale::Tr => format!("[{}] {shop}: Özür dileriz", a.ticket),
@@ -106,14 +110,26 @@ pub fn review_apology(locale: Locale, shop_tz: &TimeZone, a: &ReviewApology<'_>)
         lang: locale.tag(),
         subject: header_text(&subject),
         shop,
-        name: a.name.map(|n| display_text(n, 80)).filter(|n| !n.is_empty()),
-        product: a.product.map(|p| display_text(p, 120)).filter(|p| !p.is_empty()),
+        name: a
+            .name
+            .map(|n| display_text(n, 80))
+            .filter(|n| !n.is_empty()),
+        product: a
+            .product
+            .map(|p| display_text(p, 120))
+            .filter(|p| !p.is_empty()),
         ticket: a.ticket.to_string(),
         coupon: a.coupon.map(|c| CouponView::new(c, locale, shop_tz)),
     };
     let (html, text) = match locale {
-        Locale::Tr => (ReviewApologyTrHtml { v: &v }.render(), ReviewApologyTrText { v: &v }.render()),
-        Locale::En => (ReviewApologyEnHtml { v: &v }.render(), ReviewApologyEnText { v: &v }.render()),
+        Locale::Tr => (
+            ReviewApologyTrHtml { v: &v }.render(),
+            ReviewApologyTrText { v: &v }.render(),
+        ),
+        Locale::En => (
+            ReviewApologyEnHtml { v: &v }.render(),
+            ReviewApologyEnText { v: &v }.render(),
+        ),
     };
     let err = |e: askama::Error| Error::Render {
         template: "review_apology",
@@ -159,7 +175,13 @@ mod tests {
         let r = review_apology(
             Locale::Tr,
             &ist(),
-            &ReviewApology { shop: "Dükkan", name: Some("Ayşe"), product: Some("Kupa"), ticket: &ticket, coupon: Some(&c) },
+            &ReviewApology {
+                shop: "Dükkan",
+                name: Some("Ayşe"),
+                product: Some("Kupa"),
+                ticket: &ticket,
+                coupon: Some(&c),
+            },
         )
         .unwrap();
         assert_eq!(r.subject, "[TK-1234-5678] Dükkan: Özür dileriz");
@@ -179,7 +201,13 @@ mod tests {
         let r = review_apology(
             Locale::En,
             &ist(),
-            &ReviewApology { shop: "Shop", name: None, product: None, ticket: &ticket, coupon: None },
+            &ReviewApology {
+                shop: "Shop",
+                name: None,
+                product: None,
+                ticket: &ticket,
+                coupon: None,
+            },
         )
         .unwrap();
         assert_eq!(r.subject, "[TK-1234-5678] Shop: We are sorry");
@@ -205,14 +233,24 @@ mod tests {
         .unwrap();
         assert!(!r.subject.contains('\n') && !r.subject.contains('\r'));
         assert!(!r.html.contains("<script>"));
-        assert!(r.html.contains("&#60;script&#62;") || r.html.contains("&lt;script&gt;"), "{}", r.html);
+        assert!(
+            r.html.contains("&#60;script&#62;") || r.html.contains("&lt;script&gt;"),
+            "{}",
+            r.html
+        );
         assert!(!r.html.contains("<img"));
-        assert!(r.html.contains("{{ v.shop }}"), "template syntax in data stays data");
+        assert!(
+            r.html.contains("{{ v.shop }}"),
+            "template syntax in data stays data"
+        );
     }
 
     #[test]
     fn local_times_follow_the_zone() {
         let t: Timestamp = "2026-11-23T07:15:00Z".parse().unwrap();
-        assert_eq!(local_date_time(Locale::Tr, t, &ist()), "23 Kasım 2026 Pazartesi, 10:15");
+        assert_eq!(
+            local_date_time(Locale::Tr, t, &ist()),
+            "23 Kasım 2026 Pazartesi, 10:15"
+        );
     }
 }

@@ -1,0 +1,281 @@
+//! `review-responder`: a low product review becomes an apology.
+//!
+//! For each `review.posted` on the reviews queue: the review is recorded and
+//! the customer's contact details kept current. A review at or under the
+//! threshold gets an apology email in the customer's language, a follow-up
+//! ticket so a person reaches out, and — unless the customer had an apology
+//! coupon within the cap window — a coupon, published as `coupon.issued` for
+//! the shop's platform. A 3–5 star review is recorded and nothing is sent.
+//!
+//! Every step is keyed by the event, so redelivery repeats nothing and a
+//! retry after a partial failure finishes the work with the same coupon and
+//! the same ticket.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use jiff::Timestamp;
+use memnun_shared::app::{self, CouponRequest};
+use memnun_shared::batch::{self, Outcome};
+use memnun_shared::config::{Env, ResourceConfig, ShopConfig, apology_policy_from_env};
+use memnun_shared::contract::payload::ReviewPosted;
+use memnun_shared::contract::{Event, EventData, EventMeta, outbound};
+use memnun_shared::domain::apology::{ApologyPolicy, Decision, follow_up_priority};
+use memnun_shared::domain::coupon::{CouponReason, CouponValue};
+use memnun_shared::domain::customer::contact_update;
+use memnun_shared::domain::locale::Locale;
+use memnun_shared::domain::mail::OutgoingEmail;
+use memnun_shared::domain::mail::render::{self, ReviewApology};
+use memnun_shared::domain::ticket::{Category, Origin, Status, Ticket, TicketNumber};
+use memnun_shared::idempotency::{Idempotency, Once};
+use memnun_shared::ports::{
+    CouponStore, CustomerStore, IdempotencyStore, Mailer, Publisher, ReviewRecord, TicketStore,
+};
+use memnun_shared::{Error, Result};
+
+/// The name events published by this function carry as their `source`.
+pub const SOURCE: &str = "memnun/review-responder";
+const TEMPLATE: &str = "review_apology";
+
+/// Everything the function reads at init.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Tables, queues, concurrency.
+    pub resources: ResourceConfig,
+    /// The shop's name, sender, language and time zone.
+    pub shop: ShopConfig,
+    /// When a review gets an apology and a coupon.
+    pub policy: ApologyPolicy,
+}
+
+impl Config {
+    /// Reads and validates the configuration; the error names the variable.
+    pub fn from_env(env: &Env) -> Result<Self> {
+        Ok(Config {
+            resources: ResourceConfig::from_env(env)?,
+            shop: ShopConfig::from_env(env)?,
+            policy: apology_policy_from_env(env)?,
+        })
+    }
+}
+
+/// The handler, generic over its ports.
+pub struct Handler<S, M, P> {
+    config: Config,
+    store: S,
+    mailer: M,
+    publisher: P,
+}
+
+impl<S, M, P> Handler<S, M, P>
+where
+    S: CustomerStore + CouponStore + TicketStore + IdempotencyStore,
+    M: Mailer,
+    P: Publisher,
+{
+    /// Builds the handler once, at init.
+    pub fn new(config: Config, store: S, mailer: M, publisher: P) -> Self {
+        Handler {
+            config,
+            store,
+            mailer,
+            publisher,
+        }
+    }
+
+    /// Handles one SQS batch; `deadline` is the invocation's.
+    pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
+        let idempotency = Idempotency::new(
+            &self.store,
+            deadline,
+            self.config.resources.idempotency_ttl_days,
+        );
+        batch::run(event, self.config.resources.batch_concurrency, |message| {
+            self.message(message, &idempotency)
+        })
+        .await
+    }
+
+    async fn message(
+        &self,
+        message: SqsMessage,
+        idempotency: &Idempotency<'_, S>,
+    ) -> Result<Outcome> {
+        let body = message
+            .body
+            .ok_or_else(|| Error::contract("body", "is empty"))?;
+        let event = Event::parse(&body)?;
+        batch::record_event(&event.meta.id, event.data.kind());
+        let EventData::ReviewPosted(review) = &event.data else {
+            return Err(Error::contract(
+                "type",
+                format!(
+                    "{} does not belong on the reviews queue (only review.posted)",
+                    event.data.kind()
+                ),
+            ));
+        };
+        let key = format!("event#review-responder#{}", event.meta.key());
+        let mut outcome = "recorded";
+        let slot = &mut outcome;
+        let done = idempotency
+            .once(&key, || async move {
+                *slot = self.respond(&event.meta, review, idempotency).await?;
+                Ok(None)
+            })
+            .await?;
+        Ok(match done {
+            Once::Ran(_) => outcome,
+            Once::AlreadyDone(_) => "duplicate",
+        })
+    }
+
+    async fn respond(
+        &self,
+        meta: &EventMeta,
+        review: &ReviewPosted,
+        idempotency: &Idempotency<'_, S>,
+    ) -> Result<Outcome> {
+        let now = meta.time;
+        let event_key = meta.key();
+        let policy = &self.config.policy;
+        let shop = &self.config.shop;
+
+        let stored = self.store.customer(&review.customer_id).await?;
+        if let Some(update) = contact_update(stored.as_ref(), &review.customer) {
+            self.store
+                .save_contact(&review.customer_id, &update, now)
+                .await?;
+        }
+        let negative = policy.is_negative(review.rating);
+        self.store
+            .record_review(&ReviewRecord {
+                customer_id: review.customer_id.clone(),
+                event_key: event_key.clone(),
+                posted_at: now,
+                rating: review.rating,
+                negative,
+                product_id: review.product_id.clone(),
+                product_name: review.product_name.clone(),
+                order_id: review.order_id.clone(),
+                text: review.text.clone(),
+            })
+            .await?;
+
+        let last_coupon = stored.as_ref().and_then(|c| c.last_apology_coupon_at);
+        let Decision::Apologize { coupon: offer } =
+            policy.decide(review.rating, last_coupon, now, &shop.time_zone)
+        else {
+            return Ok("recorded");
+        };
+        // The event's details are the freshest; stored ones fill the gaps.
+        let stored_contact = stored.map(|c| c.contact).unwrap_or_default();
+        let Some(to) = review.customer.email.clone().or(stored_contact.email) else {
+            tracing::warn!(customer_id = %review.customer_id, "negative review from a customer with no email: recorded, not answered");
+            return Ok("recorded; no address to answer");
+        };
+        let name = review.customer.name.clone().or(stored_contact.name);
+        let locale = Locale::choose(
+            review
+                .customer
+                .locale
+                .as_deref()
+                .or(stored_contact.locale.as_deref()),
+            shop.default_locale,
+        );
+
+        // A retry finds the coupon its first attempt issued, whatever the cap says now.
+        let reason = CouponReason::NegativeReview;
+        let coupon = match self
+            .store
+            .issued_for(&review.customer_id, reason, &event_key)
+            .await?
+        {
+            Some(existing) => Some(existing),
+            None => match offer {
+                Some(offer) => {
+                    let request = CouponRequest {
+                        customer: &review.customer_id,
+                        reason,
+                        value: CouponValue::Percent(offer.percent),
+                        issued_at: now,
+                        expires_at: offer.expires_at,
+                        source_event: &event_key,
+                        cap_cutoff: (policy.cap_days > 0).then(|| policy.cap_cutoff(now)),
+                    };
+                    app::issue_coupon(&self.store, &request).await?
+                }
+                None => None,
+            },
+        };
+        let outbound_queue = &self.config.resources.outbound_queue_url;
+        if let Some(coupon) = &coupon {
+            app::publish_once(
+                idempotency,
+                &self.publisher,
+                outbound_queue,
+                outbound::coupon_issued(coupon, SOURCE),
+            )
+            .await?;
+        }
+
+        let ticket = app::open_ticket(
+            &self.store,
+            Ticket {
+                number: TicketNumber::generate()?,
+                customer_id: review.customer_id.as_str().to_owned(),
+                origin: Origin::NegativeReview,
+                category: Category::Quality,
+                priority: follow_up_priority(review.rating),
+                status: Status::Open,
+                opened_at: now,
+                source_event: event_key.clone(),
+                order_id: review.order_id.clone(),
+                product_id: review.product_id.clone(),
+                summary: Some(match &review.product_name {
+                    Some(product) => format!("{}★ review of {product}", review.rating),
+                    None => format!("{}★ review", review.rating),
+                }),
+            },
+        )
+        .await?;
+        app::publish_once(
+            idempotency,
+            &self.publisher,
+            outbound_queue,
+            outbound::ticket_opened(&ticket, SOURCE),
+        )
+        .await?;
+
+        let rendered = render::review_apology(
+            locale,
+            &shop.time_zone,
+            &ReviewApology {
+                shop: &shop.name,
+                name: name.as_deref(),
+                product: review.product_name.as_deref(),
+                ticket: &ticket.number,
+                coupon: coupon.as_ref(),
+            },
+        )?;
+        let email = OutgoingEmail {
+            to,
+            subject: rendered.subject,
+            html: rendered.html,
+            text: rendered.text,
+            template: TEMPLATE,
+        };
+        app::send_once(
+            idempotency,
+            &self.mailer,
+            &review.customer_id,
+            &event_key,
+            &email,
+        )
+        .await?;
+        tracing::info!(ticket = %ticket.number, coupon = coupon.is_some(), locale = locale.tag(), "apology sent");
+        Ok(if coupon.is_some() {
+            "apologized with a coupon"
+        } else {
+            "apologized"
+        })
+    }
+}

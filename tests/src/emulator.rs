@@ -1,0 +1,118 @@
+//! The AWS emulator: moto server from the project's `.venv`, started on a
+//! free loopback port and killed when dropped.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::http;
+
+/// A running moto server.
+pub struct Emulator {
+    child: Child,
+    port: u16,
+}
+
+/// A message SES accepted, as the emulator recorded it.
+#[derive(Debug, Clone)]
+pub struct SentEmail {
+    /// SES's message id.
+    pub id: String,
+    /// The `From` value.
+    pub source: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// The subject.
+    pub subject: String,
+    /// The body (moto keeps the HTML part).
+    pub body: String,
+}
+
+impl Emulator {
+    /// Starts a server and waits until it answers.
+    pub fn start() -> Emulator {
+        let server = std::env::var("MEMNUN_MOTO_SERVER")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| crate::workspace_root().join(".venv/bin/moto_server"));
+        assert!(
+            server.exists(),
+            "{} is missing: run tests/emulator/install.sh (the README's test command does)",
+            server.display()
+        );
+        let port = free_port();
+        let child = Command::new(&server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", server.display()));
+        let emulator = Emulator { child, port };
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            if matches!(http::request(port, "GET", "/moto-api/", ""), Ok((200, _))) {
+                return emulator;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the emulator did not answer on port {port} within 30 s");
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Everything the emulator holds, as its `/moto-api/data.json` shows it.
+    pub fn data(&self) -> serde_json::Value {
+        let (status, body) =
+            http::request(self.port, "GET", "/moto-api/data.json", "").expect("data.json");
+        assert_eq!(status, 200, "data.json answered {status}");
+        serde_json::from_str(&body).expect("data.json is JSON")
+    }
+
+    /// Every email SES accepted so far.
+    pub fn sent_emails(&self) -> Vec<SentEmail> {
+        let data = self.data();
+        let messages = data["ses"]["Message"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        messages
+            .iter()
+            .map(|m| SentEmail {
+                id: m["id"].as_str().unwrap_or_default().to_string(),
+                source: m["source"].as_str().unwrap_or_default().to_string(),
+                to: m["destinations"]["ToAddresses"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                subject: m["subject"].as_str().unwrap_or_default().to_string(),
+                body: m["body"].as_str().unwrap_or_default().to_string(),
+            })
+            .collect()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        // Errors only mean it has already exited.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
