@@ -13,18 +13,16 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
-use memnun_shared::app::{self, CouponRequest};
+use memnun_shared::app::{self, Apology};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, apology_policy_from_env};
 use memnun_shared::contract::payload::ReviewPosted;
-use memnun_shared::contract::{Event, EventData, EventMeta, outbound};
+use memnun_shared::contract::{Event, EventData, EventMeta};
 use memnun_shared::domain::apology::{ApologyPolicy, Decision, follow_up_priority};
-use memnun_shared::domain::coupon::{CouponReason, CouponValue};
-use memnun_shared::domain::customer::contact_update;
-use memnun_shared::domain::locale::Locale;
+use memnun_shared::domain::coupon::CouponReason;
 use memnun_shared::domain::mail::OutgoingEmail;
 use memnun_shared::domain::mail::render::{self, ReviewApology};
-use memnun_shared::domain::ticket::{Category, Origin, Status, Ticket, TicketNumber};
+use memnun_shared::domain::ticket::{Category, Origin, Ticket, TicketNumber};
 use memnun_shared::idempotency::{Idempotency, Once};
 use memnun_shared::ports::{
     CouponStore, CustomerStore, IdempotencyStore, Mailer, Publisher, ReviewRecord, TicketStore,
@@ -128,31 +126,20 @@ where
         })
     }
 
-    async fn respond(
-        &self,
-        meta: &EventMeta,
-        review: &ReviewPosted,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Outcome> {
+    async fn respond(&self, meta: &EventMeta, review: &ReviewPosted, idempotency: &Idempotency<'_, S>) -> Result<Outcome> {
         let now = meta.time;
         let event_key = meta.key();
         let policy = &self.config.policy;
         let shop = &self.config.shop;
 
-        let stored = self.store.customer(&review.customer_id).await?;
-        if let Some(update) = contact_update(stored.as_ref(), &review.customer) {
-            self.store
-                .save_contact(&review.customer_id, &update, now)
-                .await?;
-        }
-        let negative = policy.is_negative(review.rating);
+        let contact = app::refresh_customer(&self.store, &review.customer_id, &review.customer, now).await?;
         self.store
             .record_review(&ReviewRecord {
                 customer_id: review.customer_id.clone(),
                 event_key: event_key.clone(),
                 posted_at: now,
                 rating: review.rating,
-                negative,
+                negative: policy.is_negative(review.rating),
                 product_id: review.product_id.clone(),
                 product_name: review.product_name.clone(),
                 order_id: review.order_id.clone(),
@@ -160,100 +147,62 @@ where
             })
             .await?;
 
-        let last_coupon = stored.as_ref().and_then(|c| c.last_apology_coupon_at);
         let Decision::Apologize { coupon: offer } =
-            policy.decide(review.rating, last_coupon, now, &shop.time_zone)
+            policy.decide(review.rating, contact.last_apology_coupon_at, now, &shop.time_zone)
         else {
             return Ok("recorded");
         };
-        // The event's details are the freshest; stored ones fill the gaps.
-        let stored_contact = stored.map(|c| c.contact).unwrap_or_default();
-        let Some(to) = review.customer.email.clone().or(stored_contact.email) else {
+        let Some(to) = contact.email.clone() else {
             tracing::warn!(customer_id = %review.customer_id, "negative review from a customer with no email: recorded, not answered");
             return Ok("recorded; no address to answer");
         };
-        let name = review.customer.name.clone().or(stored_contact.name);
-        let locale = Locale::choose(
-            review
-                .customer
-                .locale
-                .as_deref()
-                .or(stored_contact.locale.as_deref()),
-            shop.default_locale,
+
+        let mut follow_up = Ticket::new(
+            TicketNumber::generate()?,
+            review.customer_id.as_str(),
+            Origin::NegativeReview,
+            Category::Quality,
+            follow_up_priority(review.rating),
+            now,
+            &event_key,
         );
-
-        // A retry finds the coupon its first attempt issued, whatever the cap says now.
-        let reason = CouponReason::NegativeReview;
-        let coupon = match self
-            .store
-            .issued_for(&review.customer_id, reason, &event_key)
-            .await?
-        {
-            Some(existing) => Some(existing),
-            None => match offer {
-                Some(offer) => {
-                    let request = CouponRequest {
-                        customer: &review.customer_id,
-                        reason,
-                        value: CouponValue::Percent(offer.percent),
-                        issued_at: now,
-                        expires_at: offer.expires_at,
-                        source_event: &event_key,
-                        cap_cutoff: (policy.cap_days > 0).then(|| policy.cap_cutoff(now)),
-                    };
-                    app::issue_coupon(&self.store, &request).await?
-                }
-                None => None,
-            },
-        };
-        let outbound_queue = &self.config.resources.outbound_queue_url;
-        if let Some(coupon) = &coupon {
-            app::publish_once(
-                idempotency,
-                &self.publisher,
-                outbound_queue,
-                outbound::coupon_issued(coupon, SOURCE),
-            )
-            .await?;
-        }
-
-        let ticket = app::open_ticket(
+        follow_up.order_id = review.order_id.clone();
+        follow_up.product_id = review.product_id.clone();
+        follow_up.summary = Some(match &review.product_name {
+            Some(product) => format!("{}★ review of {product}", review.rating),
+            None => format!("{}★ review", review.rating),
+        });
+        let done = app::apologize(
             &self.store,
-            Ticket {
-                number: TicketNumber::generate()?,
-                customer_id: review.customer_id.as_str().to_owned(),
-                origin: Origin::NegativeReview,
-                category: Category::Quality,
-                priority: follow_up_priority(review.rating),
-                status: Status::Open,
-                opened_at: now,
-                source_event: event_key.clone(),
-                order_id: review.order_id.clone(),
-                product_id: review.product_id.clone(),
-                summary: Some(match &review.product_name {
-                    Some(product) => format!("{}★ review of {product}", review.rating),
-                    None => format!("{}★ review", review.rating),
-                }),
-            },
-        )
-        .await?;
-        app::publish_once(
             idempotency,
             &self.publisher,
-            outbound_queue,
-            outbound::ticket_opened(&ticket, SOURCE),
+            &self.config.resources.outbound_queue_url,
+            SOURCE,
+            Apology {
+                customer: &review.customer_id,
+                reason: CouponReason::NegativeReview,
+                offer,
+                cap_cutoff: (policy.cap_days > 0).then(|| policy.cap_cutoff(now)),
+                source_key: &event_key,
+                now,
+                follow_up: Some(follow_up),
+            },
         )
         .await?;
+        let ticket = done
+            .ticket
+            .ok_or_else(|| Error::corrupt(event_key.clone(), "the follow-up ticket is missing"))?;
 
+        let locale = contact.locale(shop.default_locale);
         let rendered = render::review_apology(
             locale,
             &shop.time_zone,
             &ReviewApology {
                 shop: &shop.name,
-                name: name.as_deref(),
+                name: contact.name.as_deref(),
                 product: review.product_name.as_deref(),
                 ticket: &ticket.number,
-                coupon: coupon.as_ref(),
+                coupon: done.coupon.as_ref(),
             },
         )?;
         let email = OutgoingEmail {
@@ -263,19 +212,8 @@ where
             text: rendered.text,
             template: TEMPLATE,
         };
-        app::send_once(
-            idempotency,
-            &self.mailer,
-            &review.customer_id,
-            &event_key,
-            &email,
-        )
-        .await?;
-        tracing::info!(ticket = %ticket.number, coupon = coupon.is_some(), locale = locale.tag(), "apology sent");
-        Ok(if coupon.is_some() {
-            "apologized with a coupon"
-        } else {
-            "apologized"
-        })
+        app::send_once(idempotency, &self.mailer, &review.customer_id, &event_key, &email).await?;
+        tracing::info!(ticket = %ticket.number, coupon = done.coupon.is_some(), locale = locale.tag(), "apology sent");
+        Ok(if done.coupon.is_some() { "apologized with a coupon" } else { "apologized" })
     }
 }

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use jiff::tz::TimeZone;
 
 use crate::domain::apology::{ApologyPolicy, PercentByRating};
+use crate::domain::delay::DelayPolicy;
 use crate::domain::locale::Locale;
 use crate::domain::mail::EmailAddress;
 use crate::{Error, Result};
@@ -232,6 +233,29 @@ pub fn apology_policy_from_env(env: &Env) -> Result<ApologyPolicy> {
     })
 }
 
+/// Reads the late-order coupon policy (`DELAY_COUPON_*`).
+pub fn delay_policy_from_env(env: &Env) -> Result<DelayPolicy> {
+    let d = DelayPolicy::default();
+    Ok(DelayPolicy {
+        min_days: env.int_or("DELAY_COUPON_MIN_DAYS", d.min_days, 0..=60)?,
+        percent: env.int_or("DELAY_COUPON_PERCENT", d.percent, 1..=100)?,
+        valid_days: env.int_or("DELAY_COUPON_VALID_DAYS", d.valid_days, 1..=365)?,
+    })
+}
+
+/// Reads the base URL of the links in emails (`LINKS_BASE_URL`): https, no
+/// trailing slash.
+pub fn links_base_url_from_env(env: &Env) -> Result<String> {
+    env.parsed("LINKS_BASE_URL", |v| {
+        let v = v.trim_end_matches('/');
+        if v.starts_with("https://") && !v.contains(char::is_whitespace) && !v.contains(['?', '#']) {
+            Ok(v.to_owned())
+        } else {
+            Err(format!("`{v}` is not an https URL without query or fragment"))
+        }
+    })
+}
+
 fn parse_url(v: &str) -> std::result::Result<String, String> {
     if (v.starts_with("https://") || v.starts_with("http://")) && !v.contains(char::is_whitespace) {
         Ok(v.to_owned())
@@ -321,5 +345,157 @@ mod tests {
             err.to_string(),
             "environment variable BATCH_CONCURRENCY is invalid: 0 is outside 1..=100"
         );
+    }
+}
+
+/// Reads the business calendar SLA time is counted in: `BUSINESS_TIME_ZONE`
+/// (IANA, default Europe/Istanbul), `BUSINESS_DAYS` (e.g. `mon-fri`, default
+/// every day), `BUSINESS_HOURS` (e.g. `09:00-18:00`, default `00:00-24:00`)
+/// and `BUSINESS_HOLIDAYS` (e.g. `2026-01-01,2026-03-20..2026-03-22`,
+/// default none).
+pub fn calendar_from_env(env: &Env) -> Result<crate::domain::calendar::BusinessCalendar> {
+    use crate::domain::calendar::{BusinessCalendar, Holidays, WorkingDays, WorkingHours};
+
+    let defaults = BusinessCalendar::default();
+    let time_zone = env.parsed_or("BUSINESS_TIME_ZONE", defaults.time_zone().clone(), |v| {
+        TimeZone::get(v).map_err(|_| format!("`{v}` is not an IANA time zone"))
+    })?;
+    let days = env.parsed_or("BUSINESS_DAYS", defaults.days(), WorkingDays::parse)?;
+    let hours = env.parsed_or(
+        "BUSINESS_HOURS",
+        defaults.hours().clone(),
+        WorkingHours::parse,
+    )?;
+    let holidays = env.parsed_or(
+        "BUSINESS_HOLIDAYS",
+        defaults.holidays().clone(),
+        Holidays::parse,
+    )?;
+    Ok(BusinessCalendar::new(time_zone, days, hours, holidays))
+}
+
+/// Reads the SLA policy: `SLA_TARGETS` (e.g.
+/// `urgent=1h/8h,high=4h/24h,normal=24h/72h,low=48h/120h`, which is the
+/// default; a priority left out keeps its default) and `SLA_WARNING_PERCENT`
+/// (1 to 99, default 80).
+pub fn sla_policy_from_env(env: &Env) -> Result<crate::domain::sla::SlaPolicy> {
+    use crate::domain::sla::{SlaPolicy, SlaTargets};
+
+    let defaults = SlaPolicy::default();
+    Ok(SlaPolicy {
+        targets: env.parsed_or("SLA_TARGETS", defaults.targets, SlaTargets::parse)?,
+        warning_percent: env.int_or("SLA_WARNING_PERCENT", defaults.warning_percent, 1..=99)?,
+    })
+}
+
+#[cfg(test)]
+mod business_time_tests {
+    use jiff::civil::{Date, Weekday};
+    use jiff::{SignedDuration, Timestamp};
+
+    use super::*;
+    use crate::domain::calendar::{BusinessCalendar, WorkingDays};
+    use crate::domain::sla::SlaPolicy;
+    use crate::domain::ticket::Priority;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn calendar_defaults_to_every_hour_in_istanbul() {
+        let e = env(&[]);
+        let cal = calendar_from_env(&e).unwrap();
+        assert_eq!(cal, BusinessCalendar::default());
+        assert_eq!(cal.time_zone().iana_name(), Some("Europe/Istanbul"));
+        assert_eq!(
+            e.names_read(),
+            [
+                "BUSINESS_TIME_ZONE",
+                "BUSINESS_DAYS",
+                "BUSINESS_HOURS",
+                "BUSINESS_HOLIDAYS"
+            ]
+        );
+    }
+
+    #[test]
+    fn calendar_is_read_from_every_variable() {
+        let cal = calendar_from_env(&env(&[
+            ("BUSINESS_TIME_ZONE", "Europe/Berlin"),
+            ("BUSINESS_DAYS", "mon-fri"),
+            ("BUSINESS_HOURS", "09:00-18:00"),
+            ("BUSINESS_HOLIDAYS", "2026-01-01, 2026-12-24..2026-12-26"),
+        ]))
+        .unwrap();
+        assert_eq!(cal.time_zone().iana_name(), Some("Europe/Berlin"));
+        assert_eq!(cal.days(), WorkingDays::MON_FRI);
+        assert!(!cal.days().contains(Weekday::Saturday));
+        assert_eq!(cal.hours().ranges(), [(540, 1080)]);
+        assert_eq!(cal.holidays().len(), 4);
+        assert!(!cal.is_working_day(Date::constant(2026, 12, 24)));
+        let friday: Timestamp = "2026-12-23T17:00:00+01:00".parse().unwrap();
+        assert_eq!(
+            cal.add_business(friday, SignedDuration::from_hours(2)),
+            "2026-12-28T10:00:00+01:00".parse::<Timestamp>().unwrap()
+        );
+    }
+
+    #[test]
+    fn every_bad_calendar_value_names_its_variable() {
+        for (var, value) in [
+            ("BUSINESS_TIME_ZONE", "Mars/Olympus"),
+            ("BUSINESS_DAYS", "weekdays"),
+            ("BUSINESS_HOURS", "18:00-09:00"),
+            ("BUSINESS_HOLIDAYS", "2026-02-30"),
+        ] {
+            let err = calendar_from_env(&env(&[(var, value)])).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("environment variable {var} is invalid: ")),
+                "{err}"
+            );
+            assert!(matches!(err, Error::Config { var: v, .. } if v == var));
+        }
+    }
+
+    #[test]
+    fn sla_policy_defaults_and_overrides() {
+        let e = env(&[]);
+        assert_eq!(sla_policy_from_env(&e).unwrap(), SlaPolicy::default());
+        assert_eq!(e.names_read(), ["SLA_TARGETS", "SLA_WARNING_PERCENT"]);
+
+        let policy = sla_policy_from_env(&env(&[
+            ("SLA_TARGETS", "urgent=30m/4h, high=2h/12h"),
+            ("SLA_WARNING_PERCENT", "75"),
+        ]))
+        .unwrap();
+        assert_eq!(policy.warning_percent, 75);
+        assert_eq!(
+            policy.targets.get(Priority::Urgent).first_reply,
+            SignedDuration::from_mins(30)
+        );
+        assert_eq!(
+            policy.targets.get(Priority::Normal),
+            SlaPolicy::default().targets.get(Priority::Normal)
+        );
+    }
+
+    #[test]
+    fn every_bad_sla_value_names_its_variable() {
+        let err = sla_policy_from_env(&env(&[("SLA_TARGETS", "urgent=8h/1h")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable SLA_TARGETS is invalid: urgent: the first reply (8h) is due \
+             after the resolution (1h)"
+        );
+        for percent in ["0", "100", "eighty", "-5"] {
+            let err = sla_policy_from_env(&env(&[("SLA_WARNING_PERCENT", percent)])).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("environment variable SLA_WARNING_PERCENT is invalid"),
+                "{err}"
+            );
+        }
     }
 }

@@ -55,6 +55,12 @@ pub enum Error {
     #[error("{0} is being processed by another invocation")]
     InProgress(String),
 
+    /// Something an event refers to is not there (yet): a reply to a ticket
+    /// whose `complaint.created` has not been processed. Retried; after the
+    /// queue's receive limit it rests in the dead-letter queue.
+    #[error("{0} is not known (yet)")]
+    NotFound(String),
+
     /// A unique value could not be found in a few attempts (astronomically
     /// unlikely for coupon codes; possible only if the ticket space fills up).
     #[error("could not allocate a unique {0} after several attempts")]
@@ -92,7 +98,7 @@ impl Error {
         match self {
             Error::Contract { .. } | Error::Config { .. } | Error::Render { .. } => true,
             Error::Aws { permanent, .. } => *permanent,
-            Error::Corrupt { .. } | Error::InProgress(_) | Error::Exhausted(_) => false,
+            Error::Corrupt { .. } | Error::InProgress(_) | Error::NotFound(_) | Error::Exhausted(_) => false,
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::domain::coupon::{Coupon, CouponReason};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::mail::OutgoingEmail;
 use crate::domain::rating::Rating;
-use crate::domain::ticket::{Origin, Ticket};
+use crate::domain::ticket::{Origin, Ticket, TicketNumber};
 
 /// Customers and what they said.
 pub trait CustomerStore: Send + Sync {
@@ -103,6 +103,22 @@ pub trait CouponStore: Send + Sync {
 
 /// Tickets.
 pub trait TicketStore: Send + Sync {
+    /// The ticket with this number, if any.
+    fn ticket(&self, number: &TicketNumber) -> impl Future<Output = Result<Option<Ticket>>> + Send;
+
+    /// Stores a changed ticket if nobody else changed it since it was read
+    /// (its `version`); `false` means read it again and reapply.
+    fn save(&self, ticket: &Ticket) -> impl Future<Output = Result<bool>> + Send;
+
+    /// How many complaints the customer made between `from` and `to`, through
+    /// the customer index (no scan).
+    fn complaints_between(
+        &self,
+        customer: &CustomerId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> impl Future<Output = Result<u32>> + Send;
+
     /// Opens `ticket` atomically, once per (customer, origin, source event):
     /// a repeat answers the ticket opened the first time.
     fn open(&self, ticket: &Ticket) -> impl Future<Output = Result<OpenOutcome>> + Send;
@@ -166,4 +182,12 @@ pub trait Publisher: Send + Sync {
         queue_url: &str,
         messages: &[OutboundMessage],
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Sends messages and answers, in order, whether each was enqueued
+    /// (after retries). Never claims a message that SQS did not take.
+    fn publish_each(
+        &self,
+        queue_url: &str,
+        messages: &[OutboundMessage],
+    ) -> impl Future<Output = Vec<bool>> + Send;
 }

@@ -31,13 +31,15 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::adapters::{aws_error, build_error};
 use crate::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::mail::EmailAddress;
-use crate::domain::ticket::{Category, Origin, Priority, Status, Ticket, TicketNumber};
+use crate::domain::rating::Rating;
+use crate::domain::sla::{Outcome, SlaClock, Timer};
+use crate::domain::ticket::{Category, Channel, Origin, Priority, Status, Ticket, TicketNumber};
 use crate::ports::{
     Claim, CouponStore, CustomerStore, IdempotencyStore, IssueOutcome, OpenOutcome, ReviewRecord,
     TicketStore,
@@ -258,25 +260,77 @@ fn ticket_item(t: &Ticket) -> Item {
         ("status".to_string(), s(t.status.as_str())),
         ("opened_at".to_string(), s(to_key(t.opened_at))),
         ("source_event".to_string(), s(&t.source_event)),
-        (
-            "gsi1pk".to_string(),
-            s(format!("CUSTOMER#{}", t.customer_id)),
-        ),
-        (
-            "gsi1sk".to_string(),
-            s(keys::ticket_in_index(t.opened_at, &t.number)),
-        ),
+        ("gsi1pk".to_string(), s(format!("CUSTOMER#{}", t.customer_id))),
+        ("gsi1sk".to_string(), s(keys::ticket_in_index(t.opened_at, &t.number))),
+        ("version".to_string(), n(i64::try_from(t.version).unwrap_or(i64::MAX))),
     ]);
     put_opt(&mut item, "order_id", t.order_id.as_deref());
     put_opt(&mut item, "product_id", t.product_id.as_deref());
     put_opt(&mut item, "summary", t.summary.as_deref());
+    put_opt(&mut item, "channel", t.channel.map(Channel::as_str));
+    put_opt(&mut item, "subject", t.subject.as_deref());
+    let time = |t: Option<Timestamp>| t.map(to_key);
+    put_opt(&mut item, "last_agent_reply_at", time(t.last_agent_reply_at).as_deref());
+    put_opt(&mut item, "last_customer_reply_at", time(t.last_customer_reply_at).as_deref());
+    put_opt(&mut item, "resolved_at", time(t.resolved_at).as_deref());
+    if let Some((score, at)) = t.survey {
+        item.insert("survey_score".to_string(), n(i64::from(score.stars())));
+        item.insert("survey_at".to_string(), s(to_key(at)));
+    }
+    if let Some(sla) = &t.sla {
+        for (prefix, timer) in [("first_reply", &sla.first_reply), ("resolution", &sla.resolution)] {
+            item.insert(format!("{prefix}_warning_at"), s(to_key(timer.warning_at)));
+            item.insert(format!("{prefix}_due"), s(to_key(timer.due)));
+            item.insert(format!("{prefix}_warned"), AttributeValue::Bool(timer.warned));
+            item.insert(format!("{prefix}_breached"), AttributeValue::Bool(timer.breached));
+            if let Some((at, outcome)) = timer.stopped {
+                item.insert(format!("{prefix}_stopped_at"), s(to_key(at)));
+                item.insert(format!("{prefix}_outcome"), s(outcome.as_str()));
+            }
+        }
+        put_opt(&mut item, "paused_since", time(sla.paused_since).as_deref());
+        item.insert("paused_seconds".to_string(), n(sla.paused_total.as_secs()));
+        put_opt(&mut item, "next_due", time(sla.next_due()).as_deref());
+    }
     item
 }
 
+fn timer_from(r: &Reader<'_>, prefix: &str) -> Result<Timer> {
+    let stopped = match r.opt_time(&format!("{prefix}_stopped_at"))? {
+        Some(at) => Some((at, r.parsed(&format!("{prefix}_outcome"), Outcome::parse)?)),
+        None => None,
+    };
+    let flag = |name: String| r.item.get(&name).and_then(|v| v.as_bool().ok()).copied().unwrap_or(false);
+    Ok(Timer {
+        warning_at: r.time(&format!("{prefix}_warning_at"))?,
+        due: r.time(&format!("{prefix}_due"))?,
+        stopped,
+        warned: flag(format!("{prefix}_warned")),
+        breached: flag(format!("{prefix}_breached")),
+    })
+}
+
 fn ticket_from(item: &Item) -> Result<Ticket> {
-    let r = Reader {
-        item,
-        what: "ticket",
+    let r = Reader { item, what: "ticket" };
+    let sla = if r.opt("first_reply_due").is_some() {
+        Some(SlaClock {
+            first_reply: timer_from(&r, "first_reply")?,
+            resolution: timer_from(&r, "resolution")?,
+            paused_since: r.opt_time("paused_since")?,
+            paused_total: SignedDuration::from_secs(r.num("paused_seconds").unwrap_or(0)),
+        })
+    } else {
+        None
+    };
+    let survey = match r.opt_time("survey_at")? {
+        Some(at) => Some((
+            u8::try_from(r.num("survey_score")?)
+                .ok()
+                .and_then(Rating::new)
+                .ok_or_else(|| Error::corrupt("ticket", "survey_score out of range"))?,
+            at,
+        )),
+        None => None,
     };
     Ok(Ticket {
         number: r.parsed("number", TicketNumber::parse)?,
@@ -290,6 +344,14 @@ fn ticket_from(item: &Item) -> Result<Ticket> {
         order_id: r.opt("order_id").map(str::to_owned),
         product_id: r.opt("product_id").map(str::to_owned),
         summary: r.opt("summary").map(str::to_owned),
+        channel: r.opt("channel").and_then(Channel::parse),
+        subject: r.opt("subject").map(str::to_owned),
+        sla,
+        last_agent_reply_at: r.opt_time("last_agent_reply_at")?,
+        last_customer_reply_at: r.opt_time("last_customer_reply_at")?,
+        resolved_at: r.opt_time("resolved_at")?,
+        survey,
+        version: u64::try_from(r.num("version").unwrap_or(0)).unwrap_or(0),
     })
 }
 
@@ -546,6 +608,61 @@ impl TicketStore for DynamoStore {
             return Ok(OpenOutcome::NumberTaken);
         }
         Err(aws_error("dynamodb", "TransactWriteItems", err))
+    }
+
+    async fn ticket(&self, number: &TicketNumber) -> Result<Option<Ticket>> {
+        self.get(&self.table, key(keys::ticket(number), "TICKET"))
+            .await?
+            .as_ref()
+            .map(ticket_from)
+            .transpose()
+    }
+
+    async fn save(&self, ticket: &Ticket) -> Result<bool> {
+        let mut stored = ticket.clone();
+        stored.version = ticket.version + 1;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(ticket_item(&stored)))
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", n(i64::try_from(ticket.version).unwrap_or(i64::MAX)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => Ok(false),
+            Err(e) => Err(aws_error("dynamodb", "PutItem", e)),
+        }
+    }
+
+    async fn complaints_between(&self, customer: &CustomerId, from: Timestamp, to: Timestamp) -> Result<u32> {
+        let mut count = 0u32;
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(BY_CUSTOMER_INDEX)
+                .key_condition_expression("gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to")
+                .filter_expression("origin = :complaint")
+                .expression_attribute_values(":pk", s(keys::customer(customer)))
+                .expression_attribute_values(":from", s(format!("TICKET#{}", to_key(from))))
+                .expression_attribute_values(":to", s(format!("TICKET#{}", to_key(to))))
+                .expression_attribute_values(":complaint", s(Origin::Complaint.as_str()))
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| aws_error("dynamodb", "Query", e))?;
+            count += u32::try_from(out.count).unwrap_or(0);
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(count),
+            }
+        }
     }
 
     async fn opened_for(

@@ -8,6 +8,7 @@
 pub mod dynamodb;
 pub mod ses;
 pub mod sqs;
+pub mod ssm;
 
 use std::time::Duration;
 

@@ -4,15 +4,18 @@
 //! These orchestrate; the decisions stay in [`crate::domain`].
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 
-use crate::contract::outbound::OutboundMessage;
+use crate::contract::outbound::{self, OutboundMessage};
+use crate::domain::apology::CouponOffer;
 use crate::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
-use crate::domain::customer::CustomerId;
-use crate::domain::mail::OutgoingEmail;
+use crate::domain::customer::{ContactDetails, CustomerId, contact_update};
+use crate::domain::locale::Locale;
+use crate::domain::mail::{EmailAddress, OutgoingEmail};
 use crate::domain::ticket::{Ticket, TicketNumber};
 use crate::idempotency::{Idempotency, Once};
 use crate::ports::{
-    CouponStore, IdempotencyStore, IssueOutcome, Mailer, OpenOutcome, Publisher, TicketStore,
+    CouponStore, CustomerStore, IdempotencyStore, IssueOutcome, Mailer, OpenOutcome, Publisher, TicketStore,
 };
 use crate::{Error, Result};
 
@@ -109,4 +112,134 @@ pub async fn publish_once<S: IdempotencyStore, P: Publisher>(
                 .map(|()| None)
         })
         .await
+}
+
+/// A customer's freshest contact details: the event's, with the stored ones
+/// filling the gaps.
+#[derive(Debug, Clone, Default)]
+pub struct Contact {
+    /// Where to write, if known.
+    pub email: Option<EmailAddress>,
+    /// What to call them.
+    pub name: Option<String>,
+    /// Their language tag.
+    pub locale: Option<String>,
+    /// Their IANA time zone.
+    pub time_zone: Option<String>,
+    /// When they last received an apology coupon.
+    pub last_apology_coupon_at: Option<Timestamp>,
+}
+
+impl Contact {
+    /// The language to write in.
+    pub fn locale(&self, shop_default: Locale) -> Locale {
+        Locale::choose(self.locale.as_deref(), shop_default)
+    }
+
+    /// Their time zone, else the shop's.
+    pub fn time_zone(&self, shop: &TimeZone) -> TimeZone {
+        self.time_zone
+            .as_deref()
+            .and_then(|tz| TimeZone::get(tz).ok())
+            .unwrap_or_else(|| shop.clone())
+    }
+}
+
+/// Finds the customer, stores the event's contact details when they are new
+/// or changed (a minimal record for a new customer), and answers what is
+/// known now.
+pub async fn refresh_customer<S: CustomerStore>(
+    store: &S,
+    id: &CustomerId,
+    incoming: &ContactDetails,
+    as_of: Timestamp,
+) -> Result<Contact> {
+    let stored = store.customer(id).await?;
+    if let Some(update) = contact_update(stored.as_ref(), incoming) {
+        store.save_contact(id, &update, as_of).await?;
+    }
+    let last_apology_coupon_at = stored.as_ref().and_then(|c| c.last_apology_coupon_at);
+    let known = stored.map(|c| c.contact).unwrap_or_default();
+    Ok(Contact {
+        email: incoming.email.clone().or(known.email),
+        name: incoming.name.clone().or(known.name),
+        locale: incoming.locale.clone().or(known.locale),
+        time_zone: incoming.time_zone.clone().or(known.time_zone),
+        last_apology_coupon_at,
+    })
+}
+
+/// An apology's effects, once per `source_key`.
+#[derive(Debug, Clone)]
+pub struct Apology<'a> {
+    /// To whom.
+    pub customer: &'a CustomerId,
+    /// Why (the coupon's reason).
+    pub reason: CouponReason,
+    /// The coupon the policy offers, if any.
+    pub offer: Option<CouponOffer>,
+    /// When the apology cap applies: a coupon issued after this blocks it.
+    pub cap_cutoff: Option<Timestamp>,
+    /// What makes it once: an event key, `survey:<ticket>`, `order:<id>`.
+    pub source_key: &'a str,
+    /// The event's time.
+    pub now: Timestamp,
+    /// A follow-up ticket to open (its number is drawn afresh if taken).
+    pub follow_up: Option<Ticket>,
+}
+
+/// What an apology produced.
+#[derive(Debug, Clone)]
+pub struct Apologized {
+    /// The coupon (issued now or on an earlier attempt), if any.
+    pub coupon: Option<Coupon>,
+    /// The follow-up ticket, if one was asked for.
+    pub ticket: Option<Ticket>,
+}
+
+/// Issues the coupon (reusing the one an earlier attempt issued, whatever the
+/// cap says now), opens the follow-up ticket, and publishes `coupon.issued`
+/// and `ticket.opened` for the shop, each exactly once.
+pub async fn apologize<S, P>(
+    store: &S,
+    idempotency: &Idempotency<'_, S>,
+    publisher: &P,
+    outbound_queue: &str,
+    source: &str,
+    apology: Apology<'_>,
+) -> Result<Apologized>
+where
+    S: CouponStore + TicketStore + IdempotencyStore,
+    P: Publisher,
+{
+    let coupon = match store.issued_for(apology.customer, apology.reason, apology.source_key).await? {
+        Some(existing) => Some(existing),
+        None => match apology.offer {
+            Some(offer) => {
+                let request = CouponRequest {
+                    customer: apology.customer,
+                    reason: apology.reason,
+                    value: CouponValue::Percent(offer.percent),
+                    issued_at: apology.now,
+                    expires_at: offer.expires_at,
+                    source_event: apology.source_key,
+                    cap_cutoff: apology.cap_cutoff,
+                };
+                issue_coupon(store, &request).await?
+            }
+            None => None,
+        },
+    };
+    if let Some(coupon) = &coupon {
+        publish_once(idempotency, publisher, outbound_queue, outbound::coupon_issued(coupon, source)).await?;
+    }
+    let ticket = match apology.follow_up {
+        Some(ticket) => {
+            let ticket = open_ticket(store, ticket).await?;
+            publish_once(idempotency, publisher, outbound_queue, outbound::ticket_opened(&ticket, source)).await?;
+            Some(ticket)
+        }
+        None => None,
+    };
+    Ok(Apologized { coupon, ticket })
 }

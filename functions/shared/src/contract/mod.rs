@@ -7,6 +7,7 @@
 
 pub mod outbound;
 pub mod payload;
+pub mod routing;
 
 use jiff::Timestamp;
 use serde::Deserialize;

@@ -78,7 +78,10 @@ pub fn ticket_opened(ticket: &Ticket, source: &str) -> OutboundMessage {
             "priority": ticket.priority.as_str(),
             "order_id": ticket.order_id,
             "product_id": ticket.product_id,
-            "deadlines": {},
+            "deadlines": ticket.sla.as_ref().map(|sla| json!({
+                "first_reply_due": to_key(sla.first_reply.due),
+                "resolution_due": to_key(sla.resolution.due),
+            })),
         }),
     )
 }

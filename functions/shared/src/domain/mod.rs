@@ -4,10 +4,17 @@
 //! computed" or "when does a review get an apology" has one place to look.
 
 pub mod apology;
+pub mod calendar;
+pub mod classification;
 pub mod coupon;
 pub mod customer;
+pub mod delay;
+pub mod lifecycle;
 pub mod locale;
 pub mod mail;
+pub mod priority;
 pub mod random;
 pub mod rating;
+pub mod sla;
 pub mod ticket;
+pub mod token;

@@ -11,6 +11,8 @@ use std::fmt;
 use jiff::Timestamp;
 
 use crate::domain::random;
+use crate::domain::rating::Rating;
+use crate::domain::sla::SlaClock;
 
 /// A ticket number such as `TK-4821-0937`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -170,6 +172,49 @@ pub struct Ticket {
     pub product_id: Option<String>,
     /// A one-line summary for the agent (not shown in logs).
     pub summary: Option<String>,
+    /// Where a complaint was made.
+    pub channel: Option<Channel>,
+    /// The complaint's subject or message, for the agent (not shown in logs).
+    pub subject: Option<String>,
+    /// The SLA clocks; follow-up tickets have none.
+    pub sla: Option<SlaClock>,
+    /// The latest reply by an agent.
+    pub last_agent_reply_at: Option<Timestamp>,
+    /// The latest reply by the customer.
+    pub last_customer_reply_at: Option<Timestamp>,
+    /// When it was resolved.
+    pub resolved_at: Option<Timestamp>,
+    /// The satisfaction score, when the customer answered the survey.
+    pub survey: Option<(Rating, Timestamp)>,
+    /// The stored version, for optimistic concurrency (0: not stored yet).
+    pub version: u64,
+}
+
+impl Ticket {
+    /// A new open ticket with nothing recorded yet.
+    pub fn new(number: TicketNumber, customer_id: &str, origin: Origin, category: Category, priority: Priority, opened_at: Timestamp, source_event: &str) -> Self {
+        Ticket {
+            number,
+            customer_id: customer_id.to_owned(),
+            origin,
+            category,
+            priority,
+            status: Status::Open,
+            opened_at,
+            source_event: source_event.to_owned(),
+            order_id: None,
+            product_id: None,
+            summary: None,
+            channel: None,
+            subject: None,
+            sla: None,
+            last_agent_reply_at: None,
+            last_customer_reply_at: None,
+            resolved_at: None,
+            survey: None,
+            version: 0,
+        }
+    }
 }
 
 #[cfg(test)]

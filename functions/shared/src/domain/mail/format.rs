@@ -1,5 +1,6 @@
 //! Dates, times and amounts written the way each language writes them.
 
+use jiff::SignedDuration;
 use jiff::civil::{Date, DateTime, Weekday};
 
 use crate::domain::locale::Locale;
@@ -77,6 +78,45 @@ pub fn percent(locale: Locale, p: u8) -> String {
     }
 }
 
+/// A span of time as a person writes it: `1 sa 5 dk` / `1 h 5 min`, `45 dk` /
+/// `45 min`, and from a day on `2 gün 3 sa` / `2 days 3 h`.
+///
+/// The magnitude is written (the caller's sentence says whether it is time
+/// left or time overdue). Minutes are rounded to the nearest; a non-zero span
+/// under half a minute still reads `1 min`, because `0 min` left would read
+/// as "already late". From a day on, minutes are noise and hours are rounded.
+pub fn duration(locale: Locale, d: SignedDuration) -> String {
+    let secs = d.as_secs().unsigned_abs();
+    let mut minutes = secs.saturating_add(30) / 60;
+    if minutes == 0 && !d.is_zero() {
+        minutes = 1;
+    }
+    if minutes >= 24 * 60 {
+        let hours_total = minutes.saturating_add(30) / 60;
+        let (days, hours) = (hours_total / 24, hours_total % 24);
+        let days = match (locale, days) {
+            (Locale::Tr, n) => format!("{n} gün"),
+            (Locale::En, 1) => "1 day".to_owned(),
+            (Locale::En, n) => format!("{n} days"),
+        };
+        return match (locale, hours) {
+            (_, 0) => days,
+            (Locale::Tr, h) => format!("{days} {h} sa"),
+            (Locale::En, h) => format!("{days} {h} h"),
+        };
+    }
+    let (hours, minutes) = (minutes / 60, minutes % 60);
+    let (h_unit, m_unit) = match locale {
+        Locale::Tr => ("sa", "dk"),
+        Locale::En => ("h", "min"),
+    };
+    match (hours, minutes) {
+        (0, m) => format!("{m} {m_unit}"),
+        (h, 0) => format!("{h} {h_unit}"),
+        (h, m) => format!("{h} {h_unit} {m} {m_unit}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +136,31 @@ mod tests {
     fn percent_sign_goes_where_each_language_puts_it() {
         assert_eq!(percent(Locale::Tr, 20), "%20");
         assert_eq!(percent(Locale::En, 15), "15%");
+    }
+
+    #[test]
+    fn durations_read_like_a_person_wrote_them() {
+        let m = |n: i64| SignedDuration::from_mins(n);
+        assert_eq!(duration(Locale::Tr, m(45)), "45 dk");
+        assert_eq!(duration(Locale::En, m(45)), "45 min");
+        assert_eq!(duration(Locale::Tr, m(65)), "1 sa 5 dk");
+        assert_eq!(duration(Locale::En, m(65)), "1 h 5 min");
+        assert_eq!(duration(Locale::En, m(130)), "2 h 10 min");
+        assert_eq!(duration(Locale::Tr, m(120)), "2 sa");
+        assert_eq!(duration(Locale::En, m(24 * 60)), "1 day");
+        assert_eq!(duration(Locale::En, m(51 * 60 + 20)), "2 days 3 h");
+        assert_eq!(duration(Locale::Tr, m(51 * 60 + 40)), "2 gün 4 sa");
+        assert_eq!(duration(Locale::Tr, m(48 * 60)), "2 gün");
+    }
+
+    #[test]
+    fn durations_round_and_ignore_the_sign() {
+        let s = SignedDuration::from_secs;
+        assert_eq!(duration(Locale::En, s(-130 * 60)), "2 h 10 min");
+        assert_eq!(duration(Locale::En, s(89)), "1 min");
+        assert_eq!(duration(Locale::En, s(90)), "2 min");
+        assert_eq!(duration(Locale::En, s(10)), "1 min", "not yet zero");
+        assert_eq!(duration(Locale::En, SignedDuration::ZERO), "0 min");
+        assert_eq!(duration(Locale::Tr, s(23 * 3600 + 59 * 60 + 40)), "1 gün");
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod format;
 pub mod render;
+pub mod tickets;
 
 use std::fmt;
 
