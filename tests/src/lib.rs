@@ -2,20 +2,26 @@
 //!
 //! - [`emulator`]: the AWS emulator (moto server, from the project's own
 //!   `.venv`), one per test on a free loopback port, stopped on drop.
-//! - [`stack`]: the tables, queues and SES identity the functions use, and
-//!   AWS clients pointed at the emulator.
+//! - [`stack`]: the tables, queues and SES identity the functions use,
+//!   created from the deployment template, and AWS clients pointed at the
+//!   emulator.
+//! - [`template`]: `infra/template.yaml`, read: functions, tables, queues,
+//!   their local names and each function's resolved environment.
 //! - [`deliver`]: receives from a real queue and hands the batch to a handler
 //!   the way Lambda's event source mapping does.
 //! - [`runtime_api`]: a minimal Lambda Runtime API, to run a real binary.
 //! - [`events`]: CloudEvents for the tests.
 //! - [`http`]: the few HTTP calls the harness makes itself.
+//! - [`local`]: the local run (`make local`), built from all of the above.
 
 pub mod deliver;
 pub mod emulator;
 pub mod events;
 pub mod http;
+pub mod local;
 pub mod runtime_api;
 pub mod stack;
+pub mod template;
 
 /// The workspace's root directory.
 pub fn workspace_root() -> std::path::PathBuf {

@@ -1,19 +1,50 @@
-//! The resources memnun's functions use, created in the emulator, and AWS
-//! clients pointed at it.
+//! The resources memnun's functions use, created in the emulator from the
+//! deployment template (`infra/template.yaml`, through [`crate::template`]),
+//! and AWS clients pointed at it. Nothing here declares a table or a queue:
+//! what the tests run against is what a shop deploys.
+//!
+//! Conventions the tests rely on: the main table is the template's
+//! `MainTable`, the idempotency table its `IdempotencyTable`, and a queue
+//! `<Name>Queue` is known by its short name (`ReviewsQueue` → `reviews`,
+//! `OutboundQueue` → `outbound`), with `<Name>DeadLetterQueue` as its
+//! dead-letter queue.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
-};
-use aws_sdk_sqs::types::QueueAttributeName;
 
 use crate::emulator::Emulator;
+use crate::template::{Local, LocalQueue, Template};
 
 /// The shop's sender in every test.
 pub const SENDER: &str = "destek@dukkan.example";
+
+/// The shop every test runs as: template parameters over their defaults.
+pub const TEST_SHOP: &[(&str, &str)] = &[
+    ("ShopName", "Dükkan"),
+    ("SenderEmail", SENDER),
+    ("DefaultLocale", "tr"),
+    ("ShopTimeZone", "Europe/Istanbul"),
+    ("LinksBaseUrl", "https://destek.dukkan.example"),
+];
+
+/// The key the links in emails are signed with, locally.
+pub const LINK_SECRET: &str = "local-link-signing-key-0123456789abcdef";
+/// The webhook secret, locally.
+pub const WEBHOOK_SECRET: &str = "local-webhook-secret-0123456789abcdef";
+
+/// The SecureStrings a shop creates in SSM before deploying (the template
+/// only names them, in its `*SecretParameterName` parameters), with the
+/// values that stand in for them locally.
+pub const LOCAL_SECRETS: &[(&str, &str)] = &[
+    ("LinkSecretParameterName", LINK_SECRET),
+    ("WebhookSecretParameterName", WEBHOOK_SECRET),
+];
+
+/// The template's logical id of the main table.
+pub const MAIN_TABLE: &str = "MainTable";
+/// The template's logical id of the idempotency table.
+pub const IDEMPOTENCY_TABLE: &str = "IdempotencyTable";
 
 /// A queue and its dead-letter queue.
 #[derive(Debug, Clone)]
@@ -24,6 +55,21 @@ pub struct Queue {
     pub arn: String,
     /// The dead-letter queue's URL.
     pub dlq_url: String,
+}
+
+/// A function and what triggers it, as the template says: what the local
+/// run needs to start and feed it.
+#[derive(Debug, Clone)]
+pub struct FunctionSpec {
+    /// The crate's name (its binary's).
+    pub name: String,
+    /// Its environment.
+    pub env: Vec<(String, String)>,
+    /// Queues it consumes, by short name, with their batch size.
+    pub queues: Vec<(String, i32)>,
+    /// Schedule inputs: the JSON template of each schedule's input, where
+    /// `<aws.scheduler.scheduled-time>` stands for the time.
+    pub schedules: Vec<String>,
 }
 
 /// An emulator with memnun's resources in it.
@@ -38,187 +84,154 @@ pub struct Stack {
     pub sqs: aws_sdk_sqs::Client,
     /// SES.
     pub ses: aws_sdk_ses::Client,
+    /// The template everything was created from.
+    pub template: Template,
+    /// The created resources and the parameter values.
+    pub local: Local,
     /// The main table.
     pub table: String,
     /// The idempotency table.
     pub idempotency_table: String,
-    /// Queues by name: `reviews`, `outbound`.
-    pub queues: HashMap<&'static str, Queue>,
+    /// Queues by short name (`reviews`, `outbound`); dead-letter queues are
+    /// reached through their queue.
+    pub queues: HashMap<String, Queue>,
 }
 
 impl Stack {
     /// Starts an emulator, creates everything and verifies the sender.
     pub async fn start() -> Stack {
-        let stack = Self::start_unverified().await;
-        stack.verify_sender().await;
-        stack
+        Self::start_with(&[], true).await
     }
 
     /// Like [`Stack::start`] but SES refuses to send until
     /// [`Stack::verify_sender`] is called.
     pub async fn start_unverified() -> Stack {
+        Self::start_with(&[], false).await
+    }
+
+    /// Starts an emulator and creates the template's resources, with
+    /// `parameters` over [`TEST_SHOP`] over the template's defaults;
+    /// `verify` verifies the sender identity in SES.
+    pub async fn start_with(parameters: &[(&str, &str)], verify: bool) -> Stack {
+        let template = Template::load().expect("read the template");
+        let overrides: BTreeMap<&str, &str> = TEST_SHOP.iter().chain(parameters).copied().collect();
+        let overrides: Vec<(&str, &str)> = overrides.into_iter().collect();
+        let values = template
+            .parameters(&overrides)
+            .expect("template parameters");
         let emulator = Emulator::start();
         let aws = client_config(&emulator.endpoint()).await;
-        let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
-        let sqs = aws_sdk_sqs::Client::new(&aws);
-        let ses = aws_sdk_ses::Client::new(&aws);
-        let mut stack = Stack {
+        let local = template
+            .provision(&aws, values)
+            .await
+            .expect("create the template's resources");
+        let table = local
+            .tables
+            .get(MAIN_TABLE)
+            .unwrap_or_else(|| panic!("the template has no {MAIN_TABLE}"))
+            .clone();
+        let idempotency_table = local
+            .tables
+            .get(IDEMPOTENCY_TABLE)
+            .unwrap_or_else(|| panic!("the template has no {IDEMPOTENCY_TABLE}"))
+            .clone();
+        put_secrets(&aws, &local).await;
+        let queues = short_named_queues(&template, &local);
+        let stack = Stack {
+            dynamodb: aws_sdk_dynamodb::Client::new(&aws),
+            sqs: aws_sdk_sqs::Client::new(&aws),
+            ses: aws_sdk_ses::Client::new(&aws),
             emulator,
             aws,
-            dynamodb,
-            sqs,
-            ses,
-            table: "memnun".into(),
-            idempotency_table: "memnun-idempotency".into(),
-            queues: HashMap::new(),
+            template,
+            local,
+            table,
+            idempotency_table,
+            queues,
         };
-        stack.create_tables().await;
-        for name in ["reviews", "outbound"] {
-            let queue = stack.create_queue(name).await;
-            stack.queues.insert(name, queue);
+        if verify {
+            stack.verify_sender().await;
         }
         stack
+    }
+
+    /// The sender address: the template's `SenderEmail` parameter.
+    pub fn sender(&self) -> &str {
+        self.local
+            .parameters
+            .get("SenderEmail")
+            .map(String::as_str)
+            .expect("the template has a SenderEmail parameter")
     }
 
     /// Verifies the sender identity in SES.
     pub async fn verify_sender(&self) {
         self.ses
             .verify_email_identity()
-            .email_address(SENDER)
+            .email_address(self.sender())
             .send()
             .await
             .expect("verify sender");
     }
 
-    /// The queue named `name`.
+    /// The queue with short name `name`.
     pub fn queue(&self, name: &str) -> &Queue {
-        self.queues
-            .get(name)
-            .unwrap_or_else(|| panic!("no queue {name}"))
+        self.queues.get(name).unwrap_or_else(|| {
+            panic!("no queue {name} (the template's {name}Queue, in PascalCase)")
+        })
     }
 
-    /// The environment a function gets (the template sets the same names).
+    /// The environment the template gives `review-responder`, resolved.
     pub fn env(&self) -> Vec<(String, String)> {
-        [
-            ("TABLE_NAME", self.table.clone()),
-            ("IDEMPOTENCY_TABLE_NAME", self.idempotency_table.clone()),
-            ("OUTBOUND_QUEUE_URL", self.queue("outbound").url.clone()),
-            ("SHOP_NAME", "Dükkan".to_string()),
-            ("SENDER_EMAIL", SENDER.to_string()),
-            ("DEFAULT_LOCALE", "tr".to_string()),
-            ("SHOP_TIME_ZONE", "Europe/Istanbul".to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+        self.function_env("review-responder")
     }
 
-    async fn create_tables(&self) {
-        let attr = |name: &str| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute")
-        };
-        let key = |name: &str, kind: KeyType| {
-            KeySchemaElement::builder()
-                .attribute_name(name)
-                .key_type(kind)
-                .build()
-                .expect("key")
-        };
-        self.dynamodb
-            .create_table()
-            .table_name(&self.table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .set_attribute_definitions(Some(vec![
-                attr("pk"),
-                attr("sk"),
-                attr("gsi1pk"),
-                attr("gsi1sk"),
-            ]))
-            .key_schema(key("pk", KeyType::Hash))
-            .key_schema(key("sk", KeyType::Range))
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(memnun_shared::adapters::dynamodb::BY_CUSTOMER_INDEX)
-                    .key_schema(key("gsi1pk", KeyType::Hash))
-                    .key_schema(key("gsi1sk", KeyType::Range))
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
-                    .build()
-                    .expect("index"),
-            )
-            .send()
-            .await
-            .expect("create main table");
-        self.dynamodb
-            .create_table()
-            .table_name(&self.idempotency_table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(attr("pk"))
-            .key_schema(key("pk", KeyType::Hash))
-            .send()
-            .await
-            .expect("create idempotency table");
-        self.dynamodb
-            .update_time_to_live()
-            .table_name(&self.idempotency_table)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .enabled(true)
-                    .attribute_name("expires_at")
-                    .build()
-                    .expect("ttl"),
-            )
-            .send()
-            .await
-            .expect("enable ttl");
+    /// The environment the template gives the function whose binary is
+    /// `binary`, every reference resolved to the local resources.
+    pub fn function_env(&self, binary: &str) -> Vec<(String, String)> {
+        let function = self
+            .template
+            .function(binary)
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.local
+            .function_env(&function)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    async fn create_queue(&self, name: &str) -> Queue {
-        let dlq_url = self
-            .sqs
-            .create_queue()
-            .queue_name(format!("{name}-dlq"))
-            .send()
-            .await
-            .expect("create dlq")
-            .queue_url
-            .expect("dlq url");
-        let dlq_arn = self.arn(&dlq_url).await;
-        let redrive =
-            serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}).to_string();
-        let url = self
-            .sqs
-            .create_queue()
-            .queue_name(name)
-            .attributes(QueueAttributeName::RedrivePolicy, redrive)
-            .attributes(QueueAttributeName::VisibilityTimeout, "30")
-            .send()
-            .await
-            .expect("create queue")
-            .queue_url
-            .expect("queue url");
-        let arn = self.arn(&url).await;
-        Queue { url, arn, dlq_url }
-    }
-
-    async fn arn(&self, url: &str) -> String {
-        self.sqs
-            .get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .expect("queue attributes")
-            .attributes
-            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-            .expect("queue arn")
+    /// Every function of the template with its environment and triggers.
+    pub fn function_specs(&self) -> Result<Vec<FunctionSpec>, String> {
+        let functions = self.template.functions().map_err(|e| e.to_string())?;
+        functions
+            .into_iter()
+            .map(|f| {
+                let env = self.local.function_env(&f).map_err(|e| e.to_string())?;
+                let queues = f
+                    .sqs_events
+                    .iter()
+                    .map(|e| {
+                        Local::short_name(&e.queue)
+                            .map(|name| (name, e.batch_size))
+                            .ok_or_else(|| {
+                                format!(
+                                    "{}: queue {} is not named <Name>Queue",
+                                    f.logical_id, e.queue
+                                )
+                            })
+                    })
+                    .collect::<Result<_, _>>()?;
+                let schedules = f
+                    .schedules
+                    .iter()
+                    .map(|s| s.input.clone().unwrap_or_else(|| "{}".into()))
+                    .collect();
+                Ok(FunctionSpec {
+                    name: f.binary,
+                    env,
+                    queues,
+                    schedules,
+                })
+            })
+            .collect()
     }
 
     /// Puts a message on a queue.
@@ -232,8 +245,19 @@ impl Stack {
             .expect("send message");
     }
 
-    /// Takes every message now on the queue at `url` and answers their bodies.
+    /// Takes every message now on the queue at `url` and answers their
+    /// bodies, parsed as JSON.
     pub async fn drain(&self, url: &str) -> Vec<serde_json::Value> {
+        self.drain_raw(url)
+            .await
+            .iter()
+            .map(|b| serde_json::from_str(b).expect("JSON body"))
+            .collect()
+    }
+
+    /// Takes every message now on the queue at `url` and answers their
+    /// bodies as they are (a dead-letter queue may hold anything).
+    pub async fn drain_raw(&self, url: &str) -> Vec<String> {
         let mut bodies = Vec::new();
         loop {
             let out = self
@@ -250,7 +274,7 @@ impl Stack {
                 return bodies;
             }
             for m in messages {
-                bodies.push(serde_json::from_str(m.body().unwrap_or("null")).expect("JSON body"));
+                bodies.push(m.body.unwrap_or_default());
             }
         }
     }
@@ -297,11 +321,62 @@ impl Stack {
     }
 }
 
+/// Stores every secret the template names in the emulator's SSM, as the
+/// shop does by hand before deploying.
+async fn put_secrets(aws: &SdkConfig, local: &Local) {
+    let ssm = aws_sdk_ssm::Client::new(aws);
+    for (parameter, name) in &local.parameters {
+        if !parameter.ends_with("SecretParameterName") {
+            continue;
+        }
+        let value = LOCAL_SECRETS
+            .iter()
+            .find(|(p, _)| p == parameter)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| {
+                panic!("the template names a secret in {parameter}: give it a value in stack::LOCAL_SECRETS")
+            });
+        ssm.put_parameter()
+            .name(name)
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("store the secret {name}: {e:?}"));
+    }
+}
+
+/// The template's `<Name>Queue`s that are nobody's dead-letter queue, by
+/// short name, each with its dead-letter queue's URL.
+fn short_named_queues(template: &Template, local: &Local) -> HashMap<String, Queue> {
+    let queues = template.queues().expect("the template's queues");
+    queues
+        .iter()
+        .filter_map(|q| {
+            let short = Local::short_name(&q.logical_id)?;
+            let made: &LocalQueue = local.queues.get(&q.logical_id)?;
+            let dlq_url = q
+                .redrive
+                .as_ref()
+                .and_then(|r| local.queues.get(&r.dead_letter_queue))
+                .map(|d| d.url.clone())?;
+            Some((
+                short,
+                Queue {
+                    url: made.url.clone(),
+                    arn: made.arn.clone(),
+                    dlq_url,
+                },
+            ))
+        })
+        .collect()
+}
+
 /// Client configuration for the emulator: dummy credentials, a fixed region.
 pub async fn client_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
-        .region(Region::new("eu-central-1"))
+        .region(Region::new(crate::template::LOCAL_REGION))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "test", "test", None, None, "tests",
         ))

@@ -26,10 +26,12 @@ use jiff::{Span, Timestamp, ToSpan};
 use memnun_shared::app::{self, Apology};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{
-    Env, ResourceConfig, ShopConfig, apology_policy_from_env, calendar_from_env, delay_policy_from_env,
-    links_base_url_from_env, sla_policy_from_env,
+    Env, ResourceConfig, ShopConfig, apology_policy_from_env, calendar_from_env,
+    delay_policy_from_env, links_base_url_from_env, sla_policy_from_env,
 };
-use memnun_shared::contract::payload::{ComplaintCreated, OrderDelayed, SurveyAnswered, TicketReplied, TicketResolved};
+use memnun_shared::contract::payload::{
+    ComplaintCreated, OrderDelayed, SurveyAnswered, TicketReplied, TicketResolved,
+};
 use memnun_shared::contract::{Event, EventData, EventMeta, outbound};
 use memnun_shared::domain::apology::{ApologyPolicy, Decision, follow_up_priority};
 use memnun_shared::domain::calendar::BusinessCalendar;
@@ -38,14 +40,18 @@ use memnun_shared::domain::coupon::CouponReason;
 use memnun_shared::domain::delay::DelayPolicy;
 use memnun_shared::domain::lifecycle::{self, Change};
 use memnun_shared::domain::mail::render::Rendered;
-use memnun_shared::domain::mail::tickets::{self as mails, Acknowledgement, DelayApology, SatisfactionApology, SurveyRequest};
+use memnun_shared::domain::mail::tickets::{
+    self as mails, Acknowledgement, DelayApology, SatisfactionApology, SurveyRequest,
+};
 use memnun_shared::domain::mail::{OutgoingEmail, display_text};
 use memnun_shared::domain::priority::{PriorityInput, priority, signals_urgency};
 use memnun_shared::domain::sla::SlaPolicy;
 use memnun_shared::domain::ticket::{Origin, Status, Ticket, TicketNumber};
 use memnun_shared::domain::token::{Purpose, Signer};
 use memnun_shared::idempotency::{Idempotency, Once};
-use memnun_shared::ports::{CouponStore, CustomerStore, IdempotencyStore, Mailer, Publisher, TicketStore};
+use memnun_shared::ports::{
+    CouponStore, CustomerStore, IdempotencyStore, Mailer, Publisher, TicketStore,
+};
 use memnun_shared::{Error, Result};
 
 /// The name events published by this function carry as their `source`.
@@ -125,15 +131,25 @@ where
 
     /// Handles one SQS batch; `deadline` is the invocation's.
     pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
-        let idempotency = Idempotency::new(&self.store, deadline, self.config.resources.idempotency_ttl_days);
+        let idempotency = Idempotency::new(
+            &self.store,
+            deadline,
+            self.config.resources.idempotency_ttl_days,
+        );
         batch::run(event, self.config.resources.batch_concurrency, |message| {
             self.message(message, &idempotency)
         })
         .await
     }
 
-    async fn message(&self, message: SqsMessage, idempotency: &Idempotency<'_, S>) -> Result<Outcome> {
-        let body = message.body.ok_or_else(|| Error::contract("body", "is empty"))?;
+    async fn message(
+        &self,
+        message: SqsMessage,
+        idempotency: &Idempotency<'_, S>,
+    ) -> Result<Outcome> {
+        let body = message
+            .body
+            .ok_or_else(|| Error::contract("body", "is empty"))?;
         let event = Event::parse(&body)?;
         batch::record_event(&event.meta.id, event.data.kind());
         let key = format!("event#complaint-intake#{}", event.meta.key());
@@ -164,7 +180,12 @@ where
         })
     }
 
-    fn email(&self, to: memnun_shared::domain::mail::EmailAddress, rendered: Rendered, template: &'static str) -> OutgoingEmail {
+    fn email(
+        &self,
+        to: memnun_shared::domain::mail::EmailAddress,
+        rendered: Rendered,
+        template: &'static str,
+    ) -> OutgoingEmail {
         OutgoingEmail {
             to,
             subject: rendered.subject,
@@ -174,13 +195,21 @@ where
         }
     }
 
-    async fn complaint(&self, meta: &EventMeta, c: &ComplaintCreated, idempotency: &Idempotency<'_, S>) -> Result<Outcome> {
+    async fn complaint(
+        &self,
+        meta: &EventMeta,
+        c: &ComplaintCreated,
+        idempotency: &Idempotency<'_, S>,
+    ) -> Result<Outcome> {
         let now = meta.time;
         let event_key = meta.key();
         let shop = &self.config.shop;
         let contact = app::refresh_customer(&self.store, &c.customer_id, &c.customer, now).await?;
         let since = now.checked_sub(history_window()).unwrap_or(Timestamp::MIN);
-        let prior = self.store.complaints_between(&c.customer_id, since, now).await?;
+        let prior = self
+            .store
+            .complaints_between(&c.customer_id, since, now)
+            .await?;
         let classification = classify(c.subject.as_deref(), &c.message);
         let priority = priority(&PriorityInput {
             category: classification.category,
@@ -199,7 +228,10 @@ where
         );
         ticket.channel = Some(c.channel);
         ticket.order_id = c.order_id.clone();
-        ticket.subject = Some(display_text(c.subject.as_deref().unwrap_or(&c.message), 200));
+        ticket.subject = Some(display_text(
+            c.subject.as_deref().unwrap_or(&c.message),
+            200,
+        ));
         ticket.summary = Some(display_text(&c.message, 1000));
         ticket.sla = Some(self.config.sla.start(priority, now, &self.config.calendar));
         let ticket = app::open_ticket(&self.store, ticket).await?;
@@ -225,7 +257,9 @@ where
             .sla
             .as_ref()
             .map(|sla| sla.first_reply.due)
-            .ok_or_else(|| Error::corrupt(ticket.number.to_string(), "a complaint ticket without SLA"))?;
+            .ok_or_else(|| {
+                Error::corrupt(ticket.number.to_string(), "a complaint ticket without SLA")
+            })?;
         let locale = contact.locale(shop.default_locale);
         let rendered = mails::acknowledgement(
             locale,
@@ -238,13 +272,24 @@ where
                 customer_tz: &contact.time_zone(&shop.time_zone),
             },
         )?;
-        app::send_once(idempotency, &self.mailer, &c.customer_id, &event_key, &self.email(to, rendered, "ack")).await?;
+        app::send_once(
+            idempotency,
+            &self.mailer,
+            &c.customer_id,
+            &event_key,
+            &self.email(to, rendered, "ack"),
+        )
+        .await?;
         Ok("ticket opened and acknowledged")
     }
 
     /// Reads, changes and stores a ticket, again from the read when another
     /// event changed it in between.
-    async fn update(&self, number: &TicketNumber, apply: impl Fn(&mut Ticket) -> Change) -> Result<(Change, Ticket)> {
+    async fn update(
+        &self,
+        number: &TicketNumber,
+        apply: impl Fn(&mut Ticket) -> Change,
+    ) -> Result<(Change, Ticket)> {
         for _ in 0..UPDATE_ATTEMPTS {
             let mut ticket = self
                 .store
@@ -256,16 +301,22 @@ where
                 return Ok((change, ticket));
             }
         }
-        Err(Error::Exhausted("ticket update (too many concurrent changes)"))
+        Err(Error::Exhausted(
+            "ticket update (too many concurrent changes)",
+        ))
     }
 
     async fn replied(&self, meta: &EventMeta, r: &TicketReplied) -> Result<Outcome> {
         let calendar = &self.config.calendar;
         let (change, ticket) = self
-            .update(&r.ticket_id, |t| lifecycle::reply(t, r.author, meta.time, calendar))
+            .update(&r.ticket_id, |t| {
+                lifecycle::reply(t, r.author, meta.time, calendar)
+            })
             .await?;
         Ok(match change {
-            Change::Replied { first_reply: Some(outcome) } => {
+            Change::Replied {
+                first_reply: Some(outcome),
+            } => {
                 tracing::info!(ticket = %ticket.number, first_reply = %outcome, "first reply recorded");
                 "first reply recorded"
             }
@@ -274,9 +325,19 @@ where
         })
     }
 
-    async fn resolved(&self, meta: &EventMeta, r: &TicketResolved, idempotency: &Idempotency<'_, S>) -> Result<Outcome> {
-        let (change, ticket) = self.update(&r.ticket_id, |t| lifecycle::resolve(t, meta.time)).await?;
-        if let Change::Resolved { outcome: Some(outcome) } = change {
+    async fn resolved(
+        &self,
+        meta: &EventMeta,
+        r: &TicketResolved,
+        idempotency: &Idempotency<'_, S>,
+    ) -> Result<Outcome> {
+        let (change, ticket) = self
+            .update(&r.ticket_id, |t| lifecycle::resolve(t, meta.time))
+            .await?;
+        if let Change::Resolved {
+            outcome: Some(outcome),
+        } = change
+        {
             tracing::info!(ticket = %ticket.number, resolution = %outcome, "ticket resolved");
         }
         // Asked even when this event changed nothing: an earlier attempt may
@@ -286,13 +347,15 @@ where
         }
         let customer = memnun_shared::domain::customer::CustomerId::parse(&ticket.customer_id)
             .map_err(|e| Error::corrupt(ticket.number.to_string(), e))?;
-        let contact = app::refresh_customer(&self.store, &customer, &Default::default(), meta.time).await?;
+        let contact =
+            app::refresh_customer(&self.store, &customer, &Default::default(), meta.time).await?;
         let Some(to) = contact.email.clone() else {
             return Ok("resolution recorded; no address for the survey");
         };
         let token = self.signer.sign(Purpose::Survey, ticket.number.as_str());
         let base = &self.config.links_base_url;
-        let links: [String; 5] = std::array::from_fn(|i| format!("{base}/survey?t={token}&s={}", i + 1));
+        let links: [String; 5] =
+            std::array::from_fn(|i| format!("{base}/survey?t={token}&s={}", i + 1));
         let shop = &self.config.shop;
         let rendered = mails::survey_request(
             contact.locale(shop.default_locale),
@@ -304,16 +367,33 @@ where
             },
         )?;
         let once_per_ticket = format!("ticket:{}", ticket.number);
-        app::send_once(idempotency, &self.mailer, &customer, &once_per_ticket, &self.email(to, rendered, "survey")).await?;
+        app::send_once(
+            idempotency,
+            &self.mailer,
+            &customer,
+            &once_per_ticket,
+            &self.email(to, rendered, "survey"),
+        )
+        .await?;
         Ok("resolved; survey sent")
     }
 
-    async fn survey(&self, meta: &EventMeta, s: &SurveyAnswered, idempotency: &Idempotency<'_, S>) -> Result<Outcome> {
+    async fn survey(
+        &self,
+        meta: &EventMeta,
+        s: &SurveyAnswered,
+        idempotency: &Idempotency<'_, S>,
+    ) -> Result<Outcome> {
         let now = meta.time;
-        let (_, ticket) = self.update(&s.ticket_id, |t| lifecycle::rate(t, s.score, now)).await?;
+        let (_, ticket) = self
+            .update(&s.ticket_id, |t| lifecycle::rate(t, s.score, now))
+            .await?;
         // The first answer stands: a later one never changes the outcome.
         let Some((score, _)) = ticket.survey else {
-            return Err(Error::corrupt(ticket.number.to_string(), "survey not recorded"));
+            return Err(Error::corrupt(
+                ticket.number.to_string(),
+                "survey not recorded",
+            ));
         };
         let policy = &self.config.policy;
         let shop = &self.config.shop;
@@ -322,7 +402,8 @@ where
         }
         let customer = memnun_shared::domain::customer::CustomerId::parse(&ticket.customer_id)
             .map_err(|e| Error::corrupt(ticket.number.to_string(), e))?;
-        let contact = app::refresh_customer(&self.store, &customer, &Default::default(), now).await?;
+        let contact =
+            app::refresh_customer(&self.store, &customer, &Default::default(), now).await?;
         let Decision::Apologize { coupon: offer } =
             policy.decide(score, contact.last_apology_coupon_at, now, &shop.time_zone)
         else {
@@ -339,7 +420,10 @@ where
             &source_key,
         );
         follow_up.order_id = ticket.order_id.clone();
-        follow_up.summary = Some(format!("{score}★ satisfaction rating for {}", ticket.number));
+        follow_up.summary = Some(format!(
+            "{score}★ satisfaction rating for {}",
+            ticket.number
+        ));
         let done = app::apologize(
             &self.store,
             idempotency,
@@ -374,11 +458,27 @@ where
                 shop_tz: &shop.time_zone,
             },
         )?;
-        app::send_once(idempotency, &self.mailer, &customer, &source_key, &self.email(to, rendered, "satisfaction_apology")).await?;
-        Ok(if done.coupon.is_some() { "low rating: apologized with a coupon" } else { "low rating: apologized" })
+        app::send_once(
+            idempotency,
+            &self.mailer,
+            &customer,
+            &source_key,
+            &self.email(to, rendered, "satisfaction_apology"),
+        )
+        .await?;
+        Ok(if done.coupon.is_some() {
+            "low rating: apologized with a coupon"
+        } else {
+            "low rating: apologized"
+        })
     }
 
-    async fn delayed(&self, meta: &EventMeta, d: &OrderDelayed, idempotency: &Idempotency<'_, S>) -> Result<Outcome> {
+    async fn delayed(
+        &self,
+        meta: &EventMeta,
+        d: &OrderDelayed,
+        idempotency: &Idempotency<'_, S>,
+    ) -> Result<Outcome> {
         let now = meta.time;
         let shop = &self.config.shop;
         let contact = app::refresh_customer(&self.store, &d.customer_id, &d.customer, now).await?;
@@ -398,7 +498,10 @@ where
             Apology {
                 customer: &d.customer_id,
                 reason: CouponReason::OrderDelay,
-                offer: self.config.delay.coupon(d.promised_date, d.new_date, now, &shop.time_zone),
+                offer: self
+                    .config
+                    .delay
+                    .coupon(d.promised_date, d.new_date, now, &shop.time_zone),
                 cap_cutoff: None,
                 source_key: &source_key,
                 now,
@@ -419,7 +522,18 @@ where
                 shop_tz: &shop.time_zone,
             },
         )?;
-        app::send_once(idempotency, &self.mailer, &d.customer_id, &source_key, &self.email(to, rendered, "delay_apology")).await?;
-        Ok(if done.coupon.is_some() { "late order: apologized with a coupon" } else { "late order: apologized" })
+        app::send_once(
+            idempotency,
+            &self.mailer,
+            &d.customer_id,
+            &source_key,
+            &self.email(to, rendered, "delay_apology"),
+        )
+        .await?;
+        Ok(if done.coupon.is_some() {
+            "late order: apologized with a coupon"
+        } else {
+            "late order: apologized"
+        })
     }
 }

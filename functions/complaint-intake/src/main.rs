@@ -4,18 +4,25 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use complaint_intake::{Config, Handler};
 use lambda_runtime::{LambdaEvent, service_fn};
-use memnun_shared::adapters::{self, dynamodb::DynamoStore, ses::SesMailer, sqs::SqsPublisher, ssm};
+use memnun_shared::adapters::{
+    self, dynamodb::DynamoStore, ses::SesMailer, sqs::SqsPublisher, ssm,
+};
 use memnun_shared::domain::token::Signer;
 use memnun_shared::{Error, batch, config::Env, telemetry};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
-    let config = Config::from_env(&Env::from_process()).inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let config = Config::from_env(&Env::from_process())
+        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let aws = adapters::sdk_config().await;
-    let secret = ssm::secret(&aws_sdk_ssm::Client::new(&aws), "LINK_SECRET_PARAMETER", &config.link_secret_parameter)
-        .await
-        .inspect_err(|e| tracing::error!(error = %e, "cannot read the link-signing secret"))?;
+    let secret = ssm::secret(
+        &aws_sdk_ssm::Client::new(&aws),
+        "LINK_SECRET_PARAMETER",
+        &config.link_secret_parameter,
+    )
+    .await
+    .inspect_err(|e| tracing::error!(error = %e, "cannot read the link-signing secret"))?;
     let signer = Signer::from_secret(&secret).map_err(|reason| Error::Config {
         var: "LINK_SECRET_PARAMETER",
         reason: format!("names a parameter that {reason}"),

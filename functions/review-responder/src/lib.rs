@@ -126,13 +126,19 @@ where
         })
     }
 
-    async fn respond(&self, meta: &EventMeta, review: &ReviewPosted, idempotency: &Idempotency<'_, S>) -> Result<Outcome> {
+    async fn respond(
+        &self,
+        meta: &EventMeta,
+        review: &ReviewPosted,
+        idempotency: &Idempotency<'_, S>,
+    ) -> Result<Outcome> {
         let now = meta.time;
         let event_key = meta.key();
         let policy = &self.config.policy;
         let shop = &self.config.shop;
 
-        let contact = app::refresh_customer(&self.store, &review.customer_id, &review.customer, now).await?;
+        let contact =
+            app::refresh_customer(&self.store, &review.customer_id, &review.customer, now).await?;
         self.store
             .record_review(&ReviewRecord {
                 customer_id: review.customer_id.clone(),
@@ -147,9 +153,12 @@ where
             })
             .await?;
 
-        let Decision::Apologize { coupon: offer } =
-            policy.decide(review.rating, contact.last_apology_coupon_at, now, &shop.time_zone)
-        else {
+        let Decision::Apologize { coupon: offer } = policy.decide(
+            review.rating,
+            contact.last_apology_coupon_at,
+            now,
+            &shop.time_zone,
+        ) else {
             return Ok("recorded");
         };
         let Some(to) = contact.email.clone() else {
@@ -212,8 +221,19 @@ where
             text: rendered.text,
             template: TEMPLATE,
         };
-        app::send_once(idempotency, &self.mailer, &review.customer_id, &event_key, &email).await?;
+        app::send_once(
+            idempotency,
+            &self.mailer,
+            &review.customer_id,
+            &event_key,
+            &email,
+        )
+        .await?;
         tracing::info!(ticket = %ticket.number, coupon = done.coupon.is_some(), locale = locale.tag(), "apology sent");
-        Ok(if done.coupon.is_some() { "apologized with a coupon" } else { "apologized" })
+        Ok(if done.coupon.is_some() {
+            "apologized with a coupon"
+        } else {
+            "apologized"
+        })
     }
 }

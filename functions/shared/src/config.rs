@@ -248,10 +248,13 @@ pub fn delay_policy_from_env(env: &Env) -> Result<DelayPolicy> {
 pub fn links_base_url_from_env(env: &Env) -> Result<String> {
     env.parsed("LINKS_BASE_URL", |v| {
         let v = v.trim_end_matches('/');
-        if v.starts_with("https://") && !v.contains(char::is_whitespace) && !v.contains(['?', '#']) {
+        if v.starts_with("https://") && !v.contains(char::is_whitespace) && !v.contains(['?', '#'])
+        {
             Ok(v.to_owned())
         } else {
-            Err(format!("`{v}` is not an https URL without query or fragment"))
+            Err(format!(
+                "`{v}` is not an https URL without query or fragment"
+            ))
         }
     })
 }

@@ -98,7 +98,10 @@ impl Error {
         match self {
             Error::Contract { .. } | Error::Config { .. } | Error::Render { .. } => true,
             Error::Aws { permanent, .. } => *permanent,
-            Error::Corrupt { .. } | Error::InProgress(_) | Error::NotFound(_) | Error::Exhausted(_) => false,
+            Error::Corrupt { .. }
+            | Error::InProgress(_)
+            | Error::NotFound(_)
+            | Error::Exhausted(_) => false,
         }
     }
 }

@@ -260,9 +260,18 @@ fn ticket_item(t: &Ticket) -> Item {
         ("status".to_string(), s(t.status.as_str())),
         ("opened_at".to_string(), s(to_key(t.opened_at))),
         ("source_event".to_string(), s(&t.source_event)),
-        ("gsi1pk".to_string(), s(format!("CUSTOMER#{}", t.customer_id))),
-        ("gsi1sk".to_string(), s(keys::ticket_in_index(t.opened_at, &t.number))),
-        ("version".to_string(), n(i64::try_from(t.version).unwrap_or(i64::MAX))),
+        (
+            "gsi1pk".to_string(),
+            s(format!("CUSTOMER#{}", t.customer_id)),
+        ),
+        (
+            "gsi1sk".to_string(),
+            s(keys::ticket_in_index(t.opened_at, &t.number)),
+        ),
+        (
+            "version".to_string(),
+            n(i64::try_from(t.version).unwrap_or(i64::MAX)),
+        ),
     ]);
     put_opt(&mut item, "order_id", t.order_id.as_deref());
     put_opt(&mut item, "product_id", t.product_id.as_deref());
@@ -270,19 +279,36 @@ fn ticket_item(t: &Ticket) -> Item {
     put_opt(&mut item, "channel", t.channel.map(Channel::as_str));
     put_opt(&mut item, "subject", t.subject.as_deref());
     let time = |t: Option<Timestamp>| t.map(to_key);
-    put_opt(&mut item, "last_agent_reply_at", time(t.last_agent_reply_at).as_deref());
-    put_opt(&mut item, "last_customer_reply_at", time(t.last_customer_reply_at).as_deref());
+    put_opt(
+        &mut item,
+        "last_agent_reply_at",
+        time(t.last_agent_reply_at).as_deref(),
+    );
+    put_opt(
+        &mut item,
+        "last_customer_reply_at",
+        time(t.last_customer_reply_at).as_deref(),
+    );
     put_opt(&mut item, "resolved_at", time(t.resolved_at).as_deref());
     if let Some((score, at)) = t.survey {
         item.insert("survey_score".to_string(), n(i64::from(score.stars())));
         item.insert("survey_at".to_string(), s(to_key(at)));
     }
     if let Some(sla) = &t.sla {
-        for (prefix, timer) in [("first_reply", &sla.first_reply), ("resolution", &sla.resolution)] {
+        for (prefix, timer) in [
+            ("first_reply", &sla.first_reply),
+            ("resolution", &sla.resolution),
+        ] {
             item.insert(format!("{prefix}_warning_at"), s(to_key(timer.warning_at)));
             item.insert(format!("{prefix}_due"), s(to_key(timer.due)));
-            item.insert(format!("{prefix}_warned"), AttributeValue::Bool(timer.warned));
-            item.insert(format!("{prefix}_breached"), AttributeValue::Bool(timer.breached));
+            item.insert(
+                format!("{prefix}_warned"),
+                AttributeValue::Bool(timer.warned),
+            );
+            item.insert(
+                format!("{prefix}_breached"),
+                AttributeValue::Bool(timer.breached),
+            );
             if let Some((at, outcome)) = timer.stopped {
                 item.insert(format!("{prefix}_stopped_at"), s(to_key(at)));
                 item.insert(format!("{prefix}_outcome"), s(outcome.as_str()));
@@ -300,7 +326,13 @@ fn timer_from(r: &Reader<'_>, prefix: &str) -> Result<Timer> {
         Some(at) => Some((at, r.parsed(&format!("{prefix}_outcome"), Outcome::parse)?)),
         None => None,
     };
-    let flag = |name: String| r.item.get(&name).and_then(|v| v.as_bool().ok()).copied().unwrap_or(false);
+    let flag = |name: String| {
+        r.item
+            .get(&name)
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false)
+    };
     Ok(Timer {
         warning_at: r.time(&format!("{prefix}_warning_at"))?,
         due: r.time(&format!("{prefix}_due"))?,
@@ -311,7 +343,10 @@ fn timer_from(r: &Reader<'_>, prefix: &str) -> Result<Timer> {
 }
 
 fn ticket_from(item: &Item) -> Result<Ticket> {
-    let r = Reader { item, what: "ticket" };
+    let r = Reader {
+        item,
+        what: "ticket",
+    };
     let sla = if r.opt("first_reply_due").is_some() {
         Some(SlaClock {
             first_reply: timer_from(&r, "first_reply")?,
@@ -632,12 +667,24 @@ impl TicketStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => Ok(false),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
             Err(e) => Err(aws_error("dynamodb", "PutItem", e)),
         }
     }
 
-    async fn complaints_between(&self, customer: &CustomerId, from: Timestamp, to: Timestamp) -> Result<u32> {
+    async fn complaints_between(
+        &self,
+        customer: &CustomerId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<u32> {
         let mut count = 0u32;
         let mut start = None;
         loop {

@@ -15,7 +15,8 @@ use crate::domain::mail::{EmailAddress, OutgoingEmail};
 use crate::domain::ticket::{Ticket, TicketNumber};
 use crate::idempotency::{Idempotency, Once};
 use crate::ports::{
-    CouponStore, CustomerStore, IdempotencyStore, IssueOutcome, Mailer, OpenOutcome, Publisher, TicketStore,
+    CouponStore, CustomerStore, IdempotencyStore, IssueOutcome, Mailer, OpenOutcome, Publisher,
+    TicketStore,
 };
 use crate::{Error, Result};
 
@@ -212,7 +213,10 @@ where
     S: CouponStore + TicketStore + IdempotencyStore,
     P: Publisher,
 {
-    let coupon = match store.issued_for(apology.customer, apology.reason, apology.source_key).await? {
+    let coupon = match store
+        .issued_for(apology.customer, apology.reason, apology.source_key)
+        .await?
+    {
         Some(existing) => Some(existing),
         None => match apology.offer {
             Some(offer) => {
@@ -231,12 +235,24 @@ where
         },
     };
     if let Some(coupon) = &coupon {
-        publish_once(idempotency, publisher, outbound_queue, outbound::coupon_issued(coupon, source)).await?;
+        publish_once(
+            idempotency,
+            publisher,
+            outbound_queue,
+            outbound::coupon_issued(coupon, source),
+        )
+        .await?;
     }
     let ticket = match apology.follow_up {
         Some(ticket) => {
             let ticket = open_ticket(store, ticket).await?;
-            publish_once(idempotency, publisher, outbound_queue, outbound::ticket_opened(&ticket, source)).await?;
+            publish_once(
+                idempotency,
+                publisher,
+                outbound_queue,
+                outbound::ticket_opened(&ticket, source),
+            )
+            .await?;
             Some(ticket)
         }
         None => None,

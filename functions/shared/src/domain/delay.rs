@@ -36,7 +36,13 @@ impl DelayPolicy {
     /// The coupon for an order promised for `promised` and now expected on
     /// `new_date`, notified at `now`; none when either date is unknown or
     /// the delay is short.
-    pub fn coupon(&self, promised: Option<Date>, new_date: Option<Date>, now: Timestamp, shop_tz: &TimeZone) -> Option<CouponOffer> {
+    pub fn coupon(
+        &self,
+        promised: Option<Date>,
+        new_date: Option<Date>,
+        now: Timestamp,
+        shop_tz: &TimeZone,
+    ) -> Option<CouponOffer> {
         let days = delay_days(promised?, new_date?)?;
         (self.min_days > 0 && days >= self.min_days).then(|| CouponOffer {
             percent: self.percent,
@@ -61,13 +67,25 @@ mod tests {
         let p = DelayPolicy::default();
         let tz = TimeZone::get("Europe/Istanbul").unwrap();
         let now: Timestamp = "2026-11-22T07:00:00Z".parse().unwrap();
-        let offer = p.coupon(Some(date(2026, 11, 21)), Some(date(2026, 11, 26)), now, &tz).unwrap();
+        let offer = p
+            .coupon(Some(date(2026, 11, 21)), Some(date(2026, 11, 26)), now, &tz)
+            .unwrap();
         assert_eq!(offer.percent, 10);
-        assert!(p.coupon(Some(date(2026, 11, 21)), Some(date(2026, 11, 23)), now, &tz).is_none());
+        assert!(
+            p.coupon(Some(date(2026, 11, 21)), Some(date(2026, 11, 23)), now, &tz)
+                .is_none()
+        );
         assert!(p.coupon(None, Some(date(2026, 11, 26)), now, &tz).is_none());
-        assert!(p.coupon(Some(date(2026, 11, 26)), Some(date(2026, 11, 21)), now, &tz).is_none());
+        assert!(
+            p.coupon(Some(date(2026, 11, 26)), Some(date(2026, 11, 21)), now, &tz)
+                .is_none()
+        );
         let never = DelayPolicy { min_days: 0, ..p };
-        assert!(never.coupon(Some(date(2026, 11, 1)), Some(date(2026, 12, 1)), now, &tz).is_none());
+        assert!(
+            never
+                .coupon(Some(date(2026, 11, 1)), Some(date(2026, 12, 1)), now, &tz)
+                .is_none()
+        );
         assert_eq!(delay_days(date(2028, 2, 28), date(2028, 3, 1)), Some(2));
     }
 }

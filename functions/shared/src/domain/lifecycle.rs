@@ -40,13 +40,20 @@ pub enum Change {
 }
 
 /// Applies a reply by `author` at `at`.
-pub fn reply(ticket: &mut Ticket, author: Author, at: Timestamp, calendar: &BusinessCalendar) -> Change {
+pub fn reply(
+    ticket: &mut Ticket,
+    author: Author,
+    at: Timestamp,
+    calendar: &BusinessCalendar,
+) -> Change {
     if ticket.status == Status::Resolved {
         return Change::Nothing;
     }
     match author {
         Author::Agent => {
-            if ticket.last_agent_reply_at.is_some_and(|last| last >= at) && ticket.last_agent_reply_at != Some(at) {
+            if ticket.last_agent_reply_at.is_some_and(|last| last >= at)
+                && ticket.last_agent_reply_at != Some(at)
+            {
                 // An older agent reply than one already applied: only the
                 // first-reply clock can still care, and it stopped earlier.
                 return Change::Nothing;
@@ -67,7 +74,11 @@ pub fn reply(ticket: &mut Ticket, author: Author, at: Timestamp, calendar: &Busi
                 }
             }
             let waiting = ticket.last_customer_reply_at.is_none_or(|c| c <= at);
-            ticket.status = if waiting { Status::WaitingOnCustomer } else { Status::Open };
+            ticket.status = if waiting {
+                Status::WaitingOnCustomer
+            } else {
+                Status::Open
+            };
             Change::Replied { first_reply }
         }
         Author::Customer => {
@@ -118,7 +129,15 @@ mod tests {
     fn ticket() -> (Ticket, BusinessCalendar) {
         let cal = BusinessCalendar::default();
         let opened = ts("2026-11-22T10:00:00Z");
-        let mut t = Ticket::new(TicketNumber::parse("TK-1234-5678").unwrap(), "c", Origin::Complaint, Category::Delivery, Priority::Normal, opened, "s#1");
+        let mut t = Ticket::new(
+            TicketNumber::parse("TK-1234-5678").unwrap(),
+            "c",
+            Origin::Complaint,
+            Category::Delivery,
+            Priority::Normal,
+            opened,
+            "s#1",
+        );
         t.sla = Some(SlaPolicy::default().start(Priority::Normal, opened, &cal));
         (t, cal)
     }
@@ -127,11 +146,19 @@ mod tests {
     fn first_agent_reply_is_measured_and_pauses_the_resolution_clock() {
         let (mut t, cal) = ticket();
         let change = reply(&mut t, Author::Agent, ts("2026-11-22T12:00:00Z"), &cal);
-        assert_eq!(change, Change::Replied { first_reply: Some(Outcome::Met) });
+        assert_eq!(
+            change,
+            Change::Replied {
+                first_reply: Some(Outcome::Met)
+            }
+        );
         assert_eq!(t.status, Status::WaitingOnCustomer);
         assert!(t.sla.as_ref().unwrap().is_paused());
         // A second agent reply is no first reply.
-        assert_eq!(reply(&mut t, Author::Agent, ts("2026-11-22T13:00:00Z"), &cal), Change::Replied { first_reply: None });
+        assert_eq!(
+            reply(&mut t, Author::Agent, ts("2026-11-22T13:00:00Z"), &cal),
+            Change::Replied { first_reply: None }
+        );
     }
 
     #[test]
@@ -143,7 +170,10 @@ mod tests {
         assert_eq!(t.status, Status::Open);
         let sla = t.sla.as_ref().unwrap();
         assert!(!sla.is_paused());
-        assert_eq!(sla.resolution.due, due + jiff::SignedDuration::from_hours(6));
+        assert_eq!(
+            sla.resolution.due,
+            due + jiff::SignedDuration::from_hours(6)
+        );
     }
 
     #[test]
@@ -155,26 +185,51 @@ mod tests {
         assert_eq!(t.status, Status::Open);
         let sla = t.sla.as_ref().unwrap();
         assert!(!sla.is_paused());
-        assert_eq!(sla.resolution.due, due + jiff::SignedDuration::from_hours(6));
+        assert_eq!(
+            sla.resolution.due,
+            due + jiff::SignedDuration::from_hours(6)
+        );
     }
 
     #[test]
     fn repeats_change_nothing_and_resolved_tickets_stay_resolved() {
         let (mut t, cal) = ticket();
         reply(&mut t, Author::Agent, ts("2026-11-22T12:00:00Z"), &cal);
-        assert_eq!(reply(&mut t, Author::Agent, ts("2026-11-22T12:00:00Z"), &cal), Change::Nothing);
-        assert!(matches!(resolve(&mut t, ts("2026-11-23T12:00:00Z")), Change::Resolved { outcome: Some(Outcome::Met) }));
+        assert_eq!(
+            reply(&mut t, Author::Agent, ts("2026-11-22T12:00:00Z"), &cal),
+            Change::Nothing
+        );
+        assert!(matches!(
+            resolve(&mut t, ts("2026-11-23T12:00:00Z")),
+            Change::Resolved {
+                outcome: Some(Outcome::Met)
+            }
+        ));
         assert_eq!(resolve(&mut t, ts("2026-11-23T13:00:00Z")), Change::Nothing);
-        assert_eq!(reply(&mut t, Author::Customer, ts("2026-11-24T12:00:00Z"), &cal), Change::Nothing);
+        assert_eq!(
+            reply(&mut t, Author::Customer, ts("2026-11-24T12:00:00Z"), &cal),
+            Change::Nothing
+        );
         assert_eq!(t.resolved_at, Some(ts("2026-11-23T12:00:00Z")));
     }
 
     #[test]
     fn a_late_resolution_is_missed_and_the_first_survey_answer_stands() {
         let (mut t, _) = ticket();
-        assert!(matches!(resolve(&mut t, ts("2026-11-30T12:00:00Z")), Change::Resolved { outcome: Some(Outcome::Missed) }));
-        assert_eq!(rate(&mut t, Rating::new(2).unwrap(), ts("2026-11-30T13:00:00Z")), Change::Rated);
-        assert_eq!(rate(&mut t, Rating::new(5).unwrap(), ts("2026-11-30T14:00:00Z")), Change::Nothing);
+        assert!(matches!(
+            resolve(&mut t, ts("2026-11-30T12:00:00Z")),
+            Change::Resolved {
+                outcome: Some(Outcome::Missed)
+            }
+        ));
+        assert_eq!(
+            rate(&mut t, Rating::new(2).unwrap(), ts("2026-11-30T13:00:00Z")),
+            Change::Rated
+        );
+        assert_eq!(
+            rate(&mut t, Rating::new(5).unwrap(), ts("2026-11-30T14:00:00Z")),
+            Change::Nothing
+        );
         assert_eq!(t.survey.unwrap().0.stars(), 2);
     }
 }

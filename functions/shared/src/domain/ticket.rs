@@ -192,7 +192,15 @@ pub struct Ticket {
 
 impl Ticket {
     /// A new open ticket with nothing recorded yet.
-    pub fn new(number: TicketNumber, customer_id: &str, origin: Origin, category: Category, priority: Priority, opened_at: Timestamp, source_event: &str) -> Self {
+    pub fn new(
+        number: TicketNumber,
+        customer_id: &str,
+        origin: Origin,
+        category: Category,
+        priority: Priority,
+        opened_at: Timestamp,
+        source_event: &str,
+    ) -> Self {
         Ticket {
             number,
             customer_id: customer_id.to_owned(),

@@ -1,0 +1,298 @@
+//! The local run's steps, in order.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::event::sqs::SqsBatchResponse;
+use aws_sdk_sqs::types::QueueAttributeName;
+use jiff::Timestamp;
+
+use crate::deliver;
+use crate::local::lambda::FunctionProcess;
+use crate::local::report::{self, Summary};
+use crate::local::scenario::{self, Send};
+use crate::runtime_api::Answer;
+use crate::stack::Stack;
+
+/// What to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Keep delivering (and firing schedules) until interrupted.
+    pub keep_running: bool,
+    /// Event files to send instead of the scenario.
+    pub send: Vec<PathBuf>,
+    /// The time schedules fire at (default: now).
+    pub time: Option<Timestamp>,
+    /// Where to write the report, emails and logs.
+    pub out: PathBuf,
+}
+
+pub use crate::stack::FunctionSpec;
+
+struct Running {
+    process: FunctionProcess,
+    spec: FunctionSpec,
+}
+
+/// Runs the system; answers the summary.
+pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary, String> {
+    let root = crate::workspace_root();
+    std::fs::create_dir_all(options.out.join("logs"))
+        .map_err(|e| format!("{}: {e}", options.out.display()))?;
+
+    say("starting the AWS emulator and creating the template's resources");
+    let stack = Stack::start().await;
+    let specs = crate::local::run::specs(&stack)?;
+
+    say(&format!("building {} function(s)", specs.len()));
+    let mut running = Vec::new();
+    for spec in specs {
+        let binary = crate::function_binary(&spec.name);
+        let log_path = options.out.join("logs").join(format!("{}.log", spec.name));
+        let log =
+            std::fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
+        let process = FunctionProcess::start(
+            &spec.name,
+            &binary,
+            &spec.env,
+            &stack.emulator.endpoint(),
+            log,
+        )?;
+        say(&format!(
+            "  {} is up (log: {})",
+            spec.name,
+            log_path.display()
+        ));
+        running.push(Running { process, spec });
+    }
+
+    let sends: Vec<Send> = if options.send.is_empty() {
+        scenario::load(&root.join("events"))?
+    } else {
+        options
+            .send
+            .iter()
+            .map(|f| scenario::one(f, None, 1))
+            .collect::<Result<_, _>>()?
+    };
+    let mut summary = Summary::default();
+    for send in &sends {
+        for _ in 0..send.deliveries {
+            stack.send(&send.queue, &send.body).await;
+            summary.events_in += 1;
+        }
+        say(&format!(
+            "sent {} to {} ×{}",
+            send.file.display(),
+            send.queue,
+            send.deliveries
+        ));
+    }
+
+    drain_queues(&stack, &running, &mut summary).await?;
+    let at = options.time.unwrap_or_else(Timestamp::now);
+    fire_schedules(&running, at, &mut say).await;
+    drain_queues(&stack, &running, &mut summary).await?;
+
+    if options.keep_running {
+        say("running; press Ctrl-C to stop and see the summary");
+        keep_running(&stack, &running, &mut summary).await?;
+    }
+
+    collect(&stack, &mut summary).await;
+    let index = report::write_emails(&options.out, &stack.emulator.sent_emails())
+        .map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
+    std::fs::write(options.out.join("summary.json"), json).map_err(|e| e.to_string())?;
+    say(&format!("emails: {}", index.display()));
+    drop(running);
+    Ok(summary)
+}
+
+/// The functions of the template with their triggers.
+pub fn specs(stack: &Stack) -> Result<Vec<FunctionSpec>, String> {
+    stack.function_specs()
+}
+
+/// Delivers every consumed queue to its function until all are empty.
+async fn drain_queues(
+    stack: &Stack,
+    running: &[Running],
+    summary: &mut Summary,
+) -> Result<(), String> {
+    let started = Instant::now();
+    loop {
+        let mut busy = false;
+        for r in running {
+            for (queue, batch_size) in &r.spec.queues {
+                busy |= deliver_once(stack, r, queue, *batch_size, summary).await;
+            }
+        }
+        if !busy && queues_idle(stack, running).await {
+            return Ok(());
+        }
+        if !busy {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if started.elapsed() > Duration::from_secs(600) {
+            return Err("the queues did not empty within 10 minutes".into());
+        }
+    }
+}
+
+/// One receive-invoke-settle round on one queue; answers whether it got messages.
+async fn deliver_once(
+    stack: &Stack,
+    r: &Running,
+    queue: &str,
+    batch_size: i32,
+    summary: &mut Summary,
+) -> bool {
+    let q = stack.queue(queue);
+    let event = deliver::receive(&stack.sqs, &q.url, &q.arn, batch_size).await;
+    if event.records.is_empty() {
+        return false;
+    }
+    let handles: Vec<(String, String)> = event
+        .records
+        .iter()
+        .map(|m| {
+            (
+                m.message_id.clone().unwrap_or_default(),
+                m.receipt_handle.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let payload = serde_json::to_string(&event).unwrap_or_default();
+    let response = match r.process.invoke(payload).await {
+        Answer::Response(body) => {
+            serde_json::from_str::<SqsBatchResponse>(&body).unwrap_or_default()
+        }
+        // An invocation error fails the whole batch, as on Lambda.
+        Answer::Error(_) => {
+            let mut all = SqsBatchResponse::default();
+            all.batch_item_failures = handles
+                .iter()
+                .map(|(id, _)| {
+                    let mut f = aws_lambda_events::event::sqs::BatchItemFailure::default();
+                    f.item_identifier = id.clone();
+                    f
+                })
+                .collect();
+            all
+        }
+    };
+    let delivery = deliver::settle(&stack.sqs, &q.url, &handles, &response).await;
+    summary.deliveries += delivery.received;
+    summary.failed_deliveries += delivery.failed.len();
+    true
+}
+
+async fn queues_idle(stack: &Stack, running: &[Running]) -> bool {
+    for r in running {
+        for (queue, _) in &r.spec.queues {
+            let attrs = stack
+                .sqs
+                .get_queue_attributes()
+                .queue_url(&stack.queue(queue).url)
+                .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+                .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+                .send()
+                .await
+                .ok()
+                .and_then(|o| o.attributes)
+                .unwrap_or_default();
+            let count = |name: QueueAttributeName| {
+                attrs
+                    .get(&name)
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            if count(QueueAttributeName::ApproximateNumberOfMessages)
+                + count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+                > 0
+            {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Invokes every scheduled function once, as if its schedule fired at `at`.
+async fn fire_schedules(running: &[Running], at: Timestamp, say: &mut impl FnMut(&str)) {
+    let time = memnun_shared::time::to_key(at);
+    for r in running {
+        for input in &r.spec.schedules {
+            let payload = input.replace("<aws.scheduler.scheduled-time>", &time);
+            match r.process.invoke(payload).await {
+                Answer::Response(_) => say(&format!("fired {}'s schedule at {time}", r.spec.name)),
+                Answer::Error(e) => say(&format!(
+                    "{}'s scheduled run failed at {time}: {e}",
+                    r.spec.name
+                )),
+            }
+        }
+    }
+}
+
+/// Delivers as messages arrive (new files dropped in `<out>/inbox/` are sent),
+/// until Ctrl-C.
+async fn keep_running(
+    stack: &Stack,
+    running: &[Running],
+    summary: &mut Summary,
+) -> Result<(), String> {
+    let inbox = crate::workspace_root().join("local-run").join("inbox");
+    std::fs::create_dir_all(&inbox).map_err(|e| e.to_string())?;
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return Ok(()),
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+        if let Ok(entries) = std::fs::read_dir(&inbox) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "json") {
+                    let sent = scenario::one(&path, None, 1);
+                    // The file is consumed either way, so a bad one is not resent forever.
+                    let _ = std::fs::remove_file(&path);
+                    match sent {
+                        Ok(send) => {
+                            stack.send(&send.queue, &send.body).await;
+                            summary.events_in += 1;
+                            println!("sent {} to {}", path.display(), send.queue);
+                        }
+                        Err(e) => println!("not sent: {e}"),
+                    }
+                }
+            }
+        }
+        drain_queues(stack, running, summary).await?;
+    }
+}
+
+/// Counts what the tables, SES and the queues hold now.
+async fn collect(stack: &Stack, summary: &mut Summary) {
+    summary.customers = stack
+        .items_with_prefix("CUSTOMER#")
+        .await
+        .iter()
+        .filter(|i| {
+            i.get("sk")
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|s| s == "PROFILE")
+        })
+        .count();
+    summary.tickets = stack.items_with_prefix("TICKET#").await.len();
+    summary.coupons = stack.items_with_prefix("COUPON#").await.len();
+    summary.emails = stack.emulator.sent_emails().len();
+    summary.outbound = stack.drain(&stack.queue("outbound").url).await.len();
+    for (name, queue) in stack.queues.iter() {
+        for body in stack.drain_raw(&queue.dlq_url).await {
+            summary.dead_letters.push(report::dead_letter(name, &body));
+        }
+    }
+}
