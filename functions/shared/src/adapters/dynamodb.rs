@@ -47,7 +47,7 @@ use crate::ports::{
 use crate::time::{epoch_seconds, to_key};
 use crate::{Error, Result};
 
-type Item = HashMap<String, AttributeValue>;
+pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// The name of the customer index.
 pub const BY_CUSTOMER_INDEX: &str = "by_customer";
@@ -55,9 +55,9 @@ pub const BY_CUSTOMER_INDEX: &str = "by_customer";
 /// Both tables, through one client.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
-    client: Client,
-    table: String,
-    idempotency_table: String,
+    pub(crate) client: Client,
+    pub(crate) table: String,
+    pub(crate) idempotency_table: String,
 }
 
 impl DynamoStore {
@@ -74,7 +74,7 @@ impl DynamoStore {
         }
     }
 
-    async fn get(&self, table: &str, key: Item) -> Result<Option<Item>> {
+    pub(crate) async fn get(&self, table: &str, key: Item) -> Result<Option<Item>> {
         let out = self
             .client
             .get_item()
@@ -131,44 +131,44 @@ pub mod keys {
     }
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-fn n(v: i64) -> AttributeValue {
+pub(crate) fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn key(pk: String, sk: impl Into<String>) -> Item {
+pub(crate) fn key(pk: String, sk: impl Into<String>) -> Item {
     HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
 }
 
-fn put_opt(item: &mut Item, name: &str, v: Option<&str>) {
+pub(crate) fn put_opt(item: &mut Item, name: &str, v: Option<&str>) {
     if let Some(v) = v {
         item.insert(name.to_string(), s(v));
     }
 }
 
 /// Typed reads from an item, with errors that name the item.
-struct Reader<'a> {
-    item: &'a Item,
-    what: &'static str,
+pub(crate) struct Reader<'a> {
+    pub(crate) item: &'a Item,
+    pub(crate) what: &'static str,
 }
 
 impl<'a> Reader<'a> {
-    fn opt(&self, name: &str) -> Option<&'a str> {
+    pub(crate) fn opt(&self, name: &str) -> Option<&'a str> {
         self.item
             .get(name)
             .and_then(|v| v.as_s().ok())
             .map(String::as_str)
     }
 
-    fn req(&self, name: &str) -> Result<&'a str> {
+    pub(crate) fn req(&self, name: &str) -> Result<&'a str> {
         self.opt(name)
             .ok_or_else(|| Error::corrupt(self.what, format!("attribute {name} is missing")))
     }
 
-    fn num(&self, name: &str) -> Result<i64> {
+    pub(crate) fn num(&self, name: &str) -> Result<i64> {
         self.item
             .get(name)
             .and_then(|v| v.as_n().ok())
@@ -176,13 +176,13 @@ impl<'a> Reader<'a> {
             .ok_or_else(|| Error::corrupt(self.what, format!("attribute {name} is not a number")))
     }
 
-    fn time(&self, name: &str) -> Result<Timestamp> {
+    pub(crate) fn time(&self, name: &str) -> Result<Timestamp> {
         self.req(name)?
             .parse()
             .map_err(|_| Error::corrupt(self.what, format!("attribute {name} is not a time")))
     }
 
-    fn opt_time(&self, name: &str) -> Result<Option<Timestamp>> {
+    pub(crate) fn opt_time(&self, name: &str) -> Result<Option<Timestamp>> {
         self.opt(name).map(|_| self.time(name)).transpose()
     }
 
@@ -193,7 +193,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn customer_from(item: &Item) -> Result<Customer> {
+pub(crate) fn customer_from(item: &Item) -> Result<Customer> {
     let r = Reader {
         item,
         what: "customer",
@@ -249,7 +249,7 @@ fn coupon_from(item: &Item) -> Result<Coupon> {
     })
 }
 
-fn ticket_item(t: &Ticket) -> Item {
+pub(crate) fn ticket_item(t: &Ticket) -> Item {
     let mut item = key(keys::ticket(&t.number), "TICKET");
     item.extend([
         ("number".to_string(), s(t.number.as_str())),
@@ -342,7 +342,7 @@ fn timer_from(r: &Reader<'_>, prefix: &str) -> Result<Timer> {
     })
 }
 
-fn ticket_from(item: &Item) -> Result<Ticket> {
+pub(crate) fn ticket_from(item: &Item) -> Result<Ticket> {
     let r = Reader {
         item,
         what: "ticket",
