@@ -42,6 +42,7 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
 
     say("starting the AWS emulator and creating the template's resources");
     let stack = Stack::start().await;
+    say(&format!("AWS emulator: {}", stack.emulator.endpoint()));
     let specs = crate::local::run::specs(&stack)?;
 
     say(&format!("building {} function(s)", specs.len()));

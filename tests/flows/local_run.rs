@@ -1,0 +1,71 @@
+//! `make local` end to end: the real command replays the scenario, reports
+//! it, writes the emails, and leaves nothing running.
+
+use std::process::Command;
+
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let me = std::process::id().to_string();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let pid = entry.file_name().to_string_lossy().to_string();
+        if !pid.chars().all(|c| c.is_ascii_digit()) || pid == me {
+            continue;
+        }
+        let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        if String::from_utf8_lossy(&environ).contains(needle) {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            found.push(format!("{pid}: {}", String::from_utf8_lossy(&cmdline).replace('\0', " ")));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_local_run_replays_the_scenario_and_shows_what_happened() {
+    let out = std::env::temp_dir().join(format!("memnun-local-run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let output = Command::new(env!("CARGO_BIN_EXE_memnun-local"))
+        .args(["--time", "2026-11-22T10:30:00Z", "--out"])
+        .arg(&out)
+        .output()
+        .expect("run memnun-local");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+
+    // The summary table and its JSON twin.
+    assert!(stdout.contains("│ tickets"), "{stdout}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary.json")).unwrap();
+    assert_eq!(summary["events_in"], 5, "{summary}");
+    assert_eq!(summary["customers"], 3, "{summary}");
+    assert_eq!(summary["tickets"], 2, "the complaint and the review's follow-up: {summary}");
+    assert_eq!(summary["coupons"], 2, "the review's and the late order's: {summary}");
+    assert_eq!(summary["emails"], 3, "acknowledgement, review apology, delay apology: {summary}");
+    let dead = summary["dead_letters"].as_array().unwrap();
+    assert_eq!(dead.len(), 1, "{summary}");
+    assert_eq!(dead[0]["event_id"], "rev-553299");
+    assert!(dead[0]["reason"].as_str().unwrap().contains("data.rating"));
+    assert!(stdout.contains("dead letter on reviews: rev-553299"), "{stdout}");
+
+    // Every email as a page, with an index.
+    let index = std::fs::read_to_string(out.join("emails/index.html")).expect("index");
+    assert_eq!(index.matches("<a href=").count(), 3);
+    for i in 1..=3 {
+        let page = std::fs::read_to_string(out.join(format!("emails/{i:03}.html"))).expect("email page");
+        assert!(page.starts_with("<!DOCTYPE html>"));
+    }
+    assert!(out.join("logs/review-responder.log").exists());
+
+    // Nothing left running: no process still points at the run's emulator.
+    let endpoint = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("AWS emulator: "))
+        .expect("the run names its emulator")
+        .to_string();
+    let left = processes_mentioning(&endpoint);
+    assert!(left.is_empty(), "left running: {left:?}");
+    let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the emulator still answers");
+    let _ = std::fs::remove_dir_all(&out);
+}
