@@ -38,7 +38,14 @@ where
     if event.records.is_empty() {
         return Delivery::default();
     }
-    let handles: Vec<(String, String)> = event
+    let handles = handles(&event);
+    let response = handler(event).await;
+    settle(sqs, queue_url, &handles, &response).await
+}
+
+/// Each message's id and receipt handle, to settle the batch afterwards.
+pub fn handles(event: &SqsEvent) -> Vec<(String, String)> {
+    event
         .records
         .iter()
         .map(|m| {
@@ -47,9 +54,7 @@ where
                 m.receipt_handle.clone().unwrap_or_default(),
             )
         })
-        .collect();
-    let response = handler(event).await;
-    settle(sqs, queue_url, &handles, &response).await
+        .collect()
 }
 
 /// Receives a batch and turns it into the event Lambda would pass.

@@ -32,11 +32,12 @@ use memnun_shared::config::{
 use memnun_shared::contract::payload::{
     ComplaintCreated, OrderDelayed, SurveyAnswered, TicketReplied, TicketResolved,
 };
-use memnun_shared::contract::{Event, EventData, EventMeta, outbound};
+use memnun_shared::contract::{EventData, EventMeta, outbound};
 use memnun_shared::domain::apology::{ApologyPolicy, Decision, follow_up_priority};
 use memnun_shared::domain::calendar::BusinessCalendar;
 use memnun_shared::domain::classification::classify;
 use memnun_shared::domain::coupon::CouponReason;
+use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::delay::DelayPolicy;
 use memnun_shared::domain::lifecycle::{self, Change};
 use memnun_shared::domain::mail::render::Rendered;
@@ -48,7 +49,7 @@ use memnun_shared::domain::priority::{PriorityInput, priority, signals_urgency};
 use memnun_shared::domain::sla::SlaPolicy;
 use memnun_shared::domain::ticket::{Origin, Status, Ticket, TicketNumber};
 use memnun_shared::domain::token::{Purpose, Signer};
-use memnun_shared::idempotency::{Idempotency, Once};
+use memnun_shared::idempotency::Idempotency;
 use memnun_shared::ports::{
     CouponStore, CustomerStore, IdempotencyStore, Mailer, Publisher, TicketStore,
 };
@@ -147,37 +148,39 @@ where
         message: SqsMessage,
         idempotency: &Idempotency<'_, S>,
     ) -> Result<Outcome> {
-        let body = message
-            .body
-            .ok_or_else(|| Error::contract("body", "is empty"))?;
-        let event = Event::parse(&body)?;
-        batch::record_event(&event.meta.id, event.data.kind());
-        let key = format!("event#complaint-intake#{}", event.meta.key());
-        let mut outcome = "done";
-        let slot = &mut outcome;
-        let meta = &event.meta;
-        let done = idempotency
-            .once(&key, || async move {
-                *slot = match &event.data {
-                    EventData::ComplaintCreated(c) => self.complaint(meta, c, idempotency).await?,
-                    EventData::TicketReplied(r) => self.replied(meta, r).await?,
-                    EventData::TicketResolved(r) => self.resolved(meta, r, idempotency).await?,
-                    EventData::SurveyAnswered(s) => self.survey(meta, s, idempotency).await?,
-                    EventData::OrderDelayed(d) => self.delayed(meta, d, idempotency).await?,
-                    other => {
-                        return Err(Error::contract(
-                            "type",
-                            format!("{} does not belong on the tickets queue", other.kind()),
-                        ));
-                    }
-                };
-                Ok(None)
-            })
-            .await?;
-        Ok(match done {
-            Once::Ran(_) => outcome,
-            Once::AlreadyDone(_) => "duplicate",
-        })
+        app::once_per_event(
+            "complaint-intake",
+            message,
+            idempotency,
+            |event| async move {
+                let meta = &event.meta;
+                match &event.data {
+                    EventData::ComplaintCreated(c) => self.complaint(meta, c, idempotency).await,
+                    EventData::TicketReplied(r) => self.replied(meta, r).await,
+                    EventData::TicketResolved(r) => self.resolved(meta, r, idempotency).await,
+                    EventData::SurveyAnswered(s) => self.survey(meta, s, idempotency).await,
+                    EventData::OrderDelayed(d) => self.delayed(meta, d, idempotency).await,
+                    other => Err(Error::contract(
+                        "type",
+                        format!("{} does not belong on the tickets queue", other.kind()),
+                    )),
+                }
+            },
+        )
+        .await
+    }
+
+    /// The customer a ticket belongs to, with what is known of them now.
+    async fn ticket_customer(
+        &self,
+        ticket: &Ticket,
+        now: Timestamp,
+    ) -> Result<(CustomerId, app::Contact)> {
+        let customer = CustomerId::parse(&ticket.customer_id)
+            .map_err(|e| Error::corrupt(ticket.number.to_string(), e))?;
+        let contact =
+            app::refresh_customer(&self.store, &customer, &Default::default(), now).await?;
+        Ok((customer, contact))
     }
 
     fn email(
@@ -345,10 +348,7 @@ where
         if ticket.status != Status::Resolved || ticket.origin != Origin::Complaint {
             return Ok("resolution recorded");
         }
-        let customer = memnun_shared::domain::customer::CustomerId::parse(&ticket.customer_id)
-            .map_err(|e| Error::corrupt(ticket.number.to_string(), e))?;
-        let contact =
-            app::refresh_customer(&self.store, &customer, &Default::default(), meta.time).await?;
+        let (customer, contact) = self.ticket_customer(&ticket, meta.time).await?;
         let Some(to) = contact.email.clone() else {
             return Ok("resolution recorded; no address for the survey");
         };
@@ -400,10 +400,7 @@ where
         if !policy.is_negative(score) {
             return Ok("rating recorded");
         }
-        let customer = memnun_shared::domain::customer::CustomerId::parse(&ticket.customer_id)
-            .map_err(|e| Error::corrupt(ticket.number.to_string(), e))?;
-        let contact =
-            app::refresh_customer(&self.store, &customer, &Default::default(), now).await?;
+        let (customer, contact) = self.ticket_customer(&ticket, now).await?;
         let Decision::Apologize { coupon: offer } =
             policy.decide(score, contact.last_apology_coupon_at, now, &shop.time_zone)
         else {

@@ -4,9 +4,7 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use complaint_intake::{Config, Handler};
 use lambda_runtime::{LambdaEvent, service_fn};
-use memnun_shared::adapters::{
-    self, dynamodb::DynamoStore, ses::SesMailer, sqs::SqsPublisher, ssm,
-};
+use memnun_shared::adapters::Clients;
 use memnun_shared::domain::token::Signer;
 use memnun_shared::{Error, batch, config::Env, telemetry};
 
@@ -15,31 +13,17 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let aws = adapters::sdk_config().await;
-    let secret = ssm::secret(
-        &aws_sdk_ssm::Client::new(&aws),
-        "LINK_SECRET_PARAMETER",
-        &config.link_secret_parameter,
-    )
-    .await
-    .inspect_err(|e| tracing::error!(error = %e, "cannot read the link-signing secret"))?;
+    let aws = Clients::load().await;
+    let secret = aws
+        .secret("LINK_SECRET_PARAMETER", &config.link_secret_parameter)
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "cannot read the link-signing secret"))?;
     let signer = Signer::from_secret(&secret).map_err(|reason| Error::Config {
         var: "LINK_SECRET_PARAMETER",
         reason: format!("names a parameter that {reason}"),
     })?;
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        &config.resources.table,
-        &config.resources.idempotency_table,
-    );
-    let mailer = SesMailer::new(
-        aws_sdk_ses::Client::new(&aws),
-        &config.shop.name,
-        &config.shop.sender,
-        config.shop.configuration_set.clone(),
-    );
-    let publisher = SqsPublisher::new(aws_sdk_sqs::Client::new(&aws));
-    let handler = &Handler::new(config, signer, store, mailer, publisher);
+    let (store, mailer) = (aws.store(&config.resources), aws.mailer(&config.shop));
+    let handler = &Handler::new(config, signer, store, mailer, aws.publisher());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let deadline = batch::deadline(&event.context);
         Ok::<SqsBatchResponse, lambda_runtime::Error>(handler.handle(event.payload, deadline).await)

@@ -2,7 +2,7 @@
 //! clients and the handler, wired once at init.
 
 use lambda_http::{Request, service_fn};
-use memnun_shared::adapters::{self, sqs::SqsPublisher, ssm};
+use memnun_shared::adapters::Clients;
 use memnun_shared::{config::Env, telemetry};
 
 use ingest::{Config, Handler, secrets};
@@ -12,19 +12,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let aws = adapters::sdk_config().await;
-    let secret = ssm::secret(
-        &aws_sdk_ssm::Client::new(&aws),
-        "WEBHOOK_SECRET_PARAMETER",
-        &config.secret_parameter,
-    )
-    .await
-    .inspect_err(|e| tracing::error!(error = %e, "cannot read the webhook secret"))?;
-    let handler = &Handler::new(
-        config,
-        secrets(&secret)?,
-        SqsPublisher::new(aws_sdk_sqs::Client::new(&aws)),
-    );
+    let aws = Clients::load().await;
+    let secret = aws
+        .secret("WEBHOOK_SECRET_PARAMETER", &config.secret_parameter)
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "cannot read the webhook secret"))?;
+    let handler = &Handler::new(config, secrets(&secret)?, aws.publisher());
     lambda_http::run(service_fn(move |request: Request| async move {
         Ok::<_, std::convert::Infallible>(handler.handle(request, jiff::Timestamp::now()).await)
     }))

@@ -17,13 +17,13 @@ use memnun_shared::app::{self, Apology};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, apology_policy_from_env};
 use memnun_shared::contract::payload::ReviewPosted;
-use memnun_shared::contract::{Event, EventData, EventMeta};
+use memnun_shared::contract::{EventData, EventMeta};
 use memnun_shared::domain::apology::{ApologyPolicy, Decision, follow_up_priority};
 use memnun_shared::domain::coupon::CouponReason;
 use memnun_shared::domain::mail::OutgoingEmail;
 use memnun_shared::domain::mail::render::{self, ReviewApology};
 use memnun_shared::domain::ticket::{Category, Origin, Ticket, TicketNumber};
-use memnun_shared::idempotency::{Idempotency, Once};
+use memnun_shared::idempotency::Idempotency;
 use memnun_shared::ports::{
     CouponStore, CustomerStore, IdempotencyStore, Mailer, Publisher, ReviewRecord, TicketStore,
 };
@@ -97,33 +97,24 @@ where
         message: SqsMessage,
         idempotency: &Idempotency<'_, S>,
     ) -> Result<Outcome> {
-        let body = message
-            .body
-            .ok_or_else(|| Error::contract("body", "is empty"))?;
-        let event = Event::parse(&body)?;
-        batch::record_event(&event.meta.id, event.data.kind());
-        let EventData::ReviewPosted(review) = &event.data else {
-            return Err(Error::contract(
-                "type",
-                format!(
-                    "{} does not belong on the reviews queue (only review.posted)",
-                    event.data.kind()
-                ),
-            ));
-        };
-        let key = format!("event#review-responder#{}", event.meta.key());
-        let mut outcome = "recorded";
-        let slot = &mut outcome;
-        let done = idempotency
-            .once(&key, || async move {
-                *slot = self.respond(&event.meta, review, idempotency).await?;
-                Ok(None)
-            })
-            .await?;
-        Ok(match done {
-            Once::Ran(_) => outcome,
-            Once::AlreadyDone(_) => "duplicate",
-        })
+        app::once_per_event(
+            "review-responder",
+            message,
+            idempotency,
+            |event| async move {
+                let EventData::ReviewPosted(review) = &event.data else {
+                    return Err(Error::contract(
+                        "type",
+                        format!(
+                            "{} does not belong on the reviews queue (only review.posted)",
+                            event.data.kind()
+                        ),
+                    ));
+                };
+                self.respond(&event.meta, review, idempotency).await
+            },
+        )
+        .await
     }
 
     async fn respond(

@@ -3,7 +3,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{LambdaEvent, service_fn};
-use memnun_shared::adapters::{self, dynamodb::DynamoStore, ses::SesMailer, sqs::SqsPublisher};
+use memnun_shared::adapters::Clients;
 use memnun_shared::{batch, config::Env, telemetry};
 use review_responder::{Config, Handler};
 
@@ -12,20 +12,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let aws = adapters::sdk_config().await;
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        &config.resources.table,
-        &config.resources.idempotency_table,
-    );
-    let mailer = SesMailer::new(
-        aws_sdk_ses::Client::new(&aws),
-        &config.shop.name,
-        &config.shop.sender,
-        config.shop.configuration_set.clone(),
-    );
-    let publisher = SqsPublisher::new(aws_sdk_sqs::Client::new(&aws));
-    let handler = &Handler::new(config, store, mailer, publisher);
+    let aws = Clients::load().await;
+    let (store, mailer) = (aws.store(&config.resources), aws.mailer(&config.shop));
+    let handler = &Handler::new(config, store, mailer, aws.publisher());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let deadline = batch::deadline(&event.context);
         Ok::<SqsBatchResponse, lambda_runtime::Error>(handler.handle(event.payload, deadline).await)

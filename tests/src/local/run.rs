@@ -154,16 +154,7 @@ async fn deliver_once(
     if event.records.is_empty() {
         return false;
     }
-    let handles: Vec<(String, String)> = event
-        .records
-        .iter()
-        .map(|m| {
-            (
-                m.message_id.clone().unwrap_or_default(),
-                m.receipt_handle.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let handles = deliver::handles(&event);
     let payload = serde_json::to_string(&event).unwrap_or_default();
     let response = match r.process.invoke(payload).await {
         Answer::Response(body) => {

@@ -74,6 +74,24 @@ impl DynamoStore {
         }
     }
 
+    /// Runs a transaction; answers which items failed their condition (empty
+    /// when it went through). Any other failure is an error.
+    pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<Vec<bool>> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Vec::new()),
+            Err(e) => match e.as_service_error().and_then(cancelled_items) {
+                Some(failed) if failed.iter().any(|f| *f) => Ok(failed),
+                _ => Err(aws_error("dynamodb", "TransactWriteItems", e)),
+            },
+        }
+    }
+
     pub(crate) async fn get(&self, table: &str, key: Item) -> Result<Option<Item>> {
         let out = self
             .client
@@ -572,19 +590,10 @@ impl CouponStore for DynamoStore {
                 .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
             items.push(TransactWriteItem::builder().update(update).build());
         }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        let err = match result {
-            Ok(_) => return Ok(IssueOutcome::Issued(coupon.clone())),
-            Err(e) => e,
-        };
-        let Some(failed) = err.as_service_error().and_then(cancelled_items) else {
-            return Err(aws_error("dynamodb", "TransactWriteItems", err));
-        };
+        let failed = self.transact(items).await?;
+        if failed.is_empty() {
+            return Ok(IssueOutcome::Issued(coupon.clone()));
+        }
         if failed.get(1) == Some(&true) {
             return match self
                 .issued_for(&customer, coupon.reason, &coupon.source_event)
@@ -597,10 +606,7 @@ impl CouponStore for DynamoStore {
         if failed.get(2) == Some(&true) {
             return Ok(IssueOutcome::CapReached);
         }
-        if failed.first() == Some(&true) {
-            return Ok(IssueOutcome::CodeTaken);
-        }
-        Err(aws_error("dynamodb", "TransactWriteItems", err))
+        Ok(IssueOutcome::CodeTaken)
     }
 }
 
@@ -617,19 +623,10 @@ impl TicketStore for DynamoStore {
             put(&self.table, ticket_item(ticket), "attribute_not_exists(pk)")?,
             put(&self.table, by_cause, "attribute_not_exists(pk)")?,
         ];
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        let err = match result {
-            Ok(_) => return Ok(OpenOutcome::Opened(ticket.clone())),
-            Err(e) => e,
-        };
-        let Some(failed) = err.as_service_error().and_then(cancelled_items) else {
-            return Err(aws_error("dynamodb", "TransactWriteItems", err));
-        };
+        let failed = self.transact(items).await?;
+        if failed.is_empty() {
+            return Ok(OpenOutcome::Opened(ticket.clone()));
+        }
         if failed.get(1) == Some(&true) {
             return match self
                 .opened_for(&customer, ticket.origin, &ticket.source_event)
@@ -639,10 +636,7 @@ impl TicketStore for DynamoStore {
                 None => Err(Error::corrupt("ticket", "reported as opened but not found")),
             };
         }
-        if failed.first() == Some(&true) {
-            return Ok(OpenOutcome::NumberTaken);
-        }
-        Err(aws_error("dynamodb", "TransactWriteItems", err))
+        Ok(OpenOutcome::NumberTaken)
     }
 
     async fn ticket(&self, number: &TicketNumber) -> Result<Option<Ticket>> {
