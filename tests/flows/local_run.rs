@@ -57,6 +57,17 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
     }
     assert!(out.join("logs/review-responder.log").exists());
 
+    // The functions' logs carry ids and outcomes, never personal data,
+    // coupon codes or message text.
+    let mut logs = String::new();
+    for entry in std::fs::read_dir(out.join("logs")).unwrap().flatten() {
+        logs.push_str(&std::fs::read_to_string(entry.path()).unwrap());
+    }
+    assert!(logs.contains("\"event_id\":\"rev-553201\""), "a span per message with its event id");
+    for secret in ["@example.com", "Ayşe", "Yılmaz", "John Smith", "Mehmet", "RVW-", "LATE-", "kırık", "Kupa", "https://kargo"] {
+        assert!(!logs.contains(secret), "the logs show {secret}");
+    }
+
     // Nothing left running: no process still points at the run's emulator.
     let endpoint = stdout
         .lines()
