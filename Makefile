@@ -2,7 +2,7 @@
 #   make local   run the whole system on this machine against the AWS emulator
 #   make test    run every test and check (what CI runs)
 
-.PHONY: local test emulator lint-template
+.PHONY: local test emulator lint-template browser-tools browser
 
 emulator:
 	tests/emulator/install.sh
@@ -11,10 +11,18 @@ emulator:
 lint-template:
 	infra/lint.sh
 
+# Debian's chromium and playwright-core for the browser test (installs once).
+browser-tools:
+	tests/browser/install.sh
+
+# The browser test alone: the unsubscribe page in headless chromium.
+browser: emulator browser-tools
+	cargo nextest run -p memnun-tests --test browser
+
 local: emulator
 	cargo run --quiet -p memnun-tests --bin memnun-local -- $(ARGS)
 
-test: emulator lint-template
+test: emulator lint-template browser-tools
 	cargo build --workspace --all-targets
 	cargo nextest run --workspace --no-fail-fast
 	cargo fmt --all --check

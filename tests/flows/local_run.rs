@@ -14,7 +14,10 @@ fn processes_mentioning(needle: &str) -> Vec<String> {
         let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
         if String::from_utf8_lossy(&environ).contains(needle) {
             let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            found.push(format!("{pid}: {}", String::from_utf8_lossy(&cmdline).replace('\0', " ")));
+            found.push(format!(
+                "{pid}: {}",
+                String::from_utf8_lossy(&cmdline).replace('\0', " ")
+            ));
         }
     }
     found
@@ -31,28 +34,46 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         .expect("run memnun-local");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
 
     // The summary table and its JSON twin.
     assert!(stdout.contains("│ tickets"), "{stdout}");
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary.json")).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
+    )
+    .unwrap();
     assert_eq!(summary["events_in"], 5, "{summary}");
     assert_eq!(summary["customers"], 3, "{summary}");
-    assert_eq!(summary["tickets"], 2, "the complaint and the review's follow-up: {summary}");
-    assert_eq!(summary["coupons"], 2, "the review's and the late order's: {summary}");
-    assert_eq!(summary["emails"], 3, "acknowledgement, review apology, delay apology: {summary}");
+    assert_eq!(
+        summary["tickets"], 2,
+        "the complaint and the review's follow-up: {summary}"
+    );
+    assert_eq!(
+        summary["coupons"], 2,
+        "the review's and the late order's: {summary}"
+    );
+    assert_eq!(
+        summary["emails"], 5,
+        "acknowledgement, review apology, delay apology, and the weekly digest (fired with the schedules) to the lead and marketing: {summary}"
+    );
     let dead = summary["dead_letters"].as_array().unwrap();
     assert_eq!(dead.len(), 1, "{summary}");
     assert_eq!(dead[0]["event_id"], "rev-553299");
     assert!(dead[0]["reason"].as_str().unwrap().contains("data.rating"));
-    assert!(stdout.contains("dead letter on reviews: rev-553299"), "{stdout}");
+    assert!(
+        stdout.contains("dead letter on reviews: rev-553299"),
+        "{stdout}"
+    );
 
     // Every email as a page, with an index.
     let index = std::fs::read_to_string(out.join("emails/index.html")).expect("index");
-    assert_eq!(index.matches("<a href=").count(), 3);
+    assert_eq!(index.matches("<a href=").count(), 5);
     for i in 1..=3 {
-        let page = std::fs::read_to_string(out.join(format!("emails/{i:03}.html"))).expect("email page");
+        let page =
+            std::fs::read_to_string(out.join(format!("emails/{i:03}.html"))).expect("email page");
         assert!(page.starts_with("<!DOCTYPE html>"));
     }
     assert!(out.join("logs/review-responder.log").exists());
@@ -63,8 +84,22 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
     for entry in std::fs::read_dir(out.join("logs")).unwrap().flatten() {
         logs.push_str(&std::fs::read_to_string(entry.path()).unwrap());
     }
-    assert!(logs.contains("\"event_id\":\"rev-553201\""), "a span per message with its event id");
-    for secret in ["@example.com", "Ayşe", "Yılmaz", "John Smith", "Mehmet", "RVW-", "LATE-", "kırık", "Kupa", "https://kargo"] {
+    assert!(
+        logs.contains("\"event_id\":\"rev-553201\""),
+        "a span per message with its event id"
+    );
+    for secret in [
+        "@example.com",
+        "Ayşe",
+        "Yılmaz",
+        "John Smith",
+        "Mehmet",
+        "RVW-",
+        "LATE-",
+        "kırık",
+        "Kupa",
+        "https://kargo",
+    ] {
         assert!(!logs.contains(secret), "the logs show {secret}");
     }
 
@@ -77,6 +112,9 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
     let left = processes_mentioning(&endpoint);
     assert!(left.is_empty(), "left running: {left:?}");
     let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
-    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "the emulator still answers");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the emulator still answers"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }

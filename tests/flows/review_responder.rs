@@ -626,23 +626,44 @@ async fn a_claim_left_by_a_crashed_invocation_blocks_only_until_its_deadline() {
     use memnun_shared::ports::{Claim, IdempotencyStore};
     let stack = Stack::start().await;
     let h = handler(&stack);
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&stack.aws), &stack.table, &stack.idempotency_table);
-    let body = review("r-crash", "2026-11-22T10:15:00Z", "c-crash", 1, "crash@example.com", "tr");
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&stack.aws),
+        &stack.table,
+        &stack.idempotency_table,
+    );
+    let body = review(
+        "r-crash",
+        "2026-11-22T10:15:00Z",
+        "c-crash",
+        1,
+        "crash@example.com",
+        "tr",
+    );
     let key = "event#review-responder#shop/test#r-crash";
     let now = Timestamp::now();
     let expires = now + SignedDuration::from_hours(24);
 
     // An invocation took the claim and died; its deadline is 20 s away.
-    let claim = store.claim(key, now + SignedDuration::from_secs(20), now, expires).await.unwrap();
+    let claim = store
+        .claim(key, now + SignedDuration::from_secs(20), now, expires)
+        .await
+        .unwrap();
     assert_eq!(claim, Claim::Acquired);
     let blocked = h.handle(batch_of(&[&body]), deadline()).await;
-    assert_eq!(blocked.batch_item_failures.len(), 1, "held by the invocation still within its time");
+    assert_eq!(
+        blocked.batch_item_failures.len(),
+        1,
+        "held by the invocation still within its time"
+    );
     assert!(stack.emulator.sent_emails().is_empty());
 
     // Its time is up: the retry takes the claim over and does the work once.
     store.release(key).await.unwrap();
     let past = now - SignedDuration::from_secs(1);
-    assert_eq!(store.claim(key, past, past, expires).await.unwrap(), Claim::Acquired);
+    assert_eq!(
+        store.claim(key, past, past, expires).await.unwrap(),
+        Claim::Acquired
+    );
     let retried = h.handle(batch_of(&[&body]), deadline()).await;
     assert!(retried.batch_item_failures.is_empty());
     assert_eq!(stack.emulator.sent_emails().len(), 1);

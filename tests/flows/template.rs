@@ -21,6 +21,10 @@ fn config_reader(function: &str) -> Option<ReadConfig> {
         "review-responder" => Some(|env| review_responder::Config::from_env(env).map(drop)),
         "ingest" => Some(|env| ingest::Config::from_env(env).map(drop)),
         "complaint-intake" => Some(|env| complaint_intake::Config::from_env(env).map(drop)),
+        "links" => Some(|env| links::Config::from_env(env).map(drop)),
+        "sla-monitor" => Some(|env| sla_monitor::Config::from_env(env).map(drop)),
+        "sla-escalator" => Some(|env| sla_escalator::Config::from_env(env).map(drop)),
+        "weekly-digest" => Some(|env| weekly_digest::Config::from_env(env).map(drop)),
         _ => None,
     }
 }

@@ -12,12 +12,15 @@
 //! - [`runtime_api`]: a minimal Lambda Runtime API, to run a real binary.
 //! - [`events`]: CloudEvents for the tests.
 //! - [`http`]: the few HTTP calls the harness makes itself.
+//! - [`http_bridge`]: a function URL on loopback, so that a browser can use
+//!   an HTTP function's real binary.
 //! - [`local`]: the local run (`make local`), built from all of the above.
 
 pub mod deliver;
 pub mod emulator;
 pub mod events;
 pub mod http;
+pub mod http_bridge;
 pub mod local;
 pub mod runtime_api;
 pub mod stack;

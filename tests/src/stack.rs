@@ -26,7 +26,17 @@ pub const TEST_SHOP: &[(&str, &str)] = &[
     ("DefaultLocale", "tr"),
     ("ShopTimeZone", "Europe/Istanbul"),
     ("LinksBaseUrl", "https://destek.dukkan.example"),
+    ("SupportTeamEmail", TEAM),
+    ("SupportLeadEmail", LEAD),
+    ("MarketingEmail", MARKETING),
 ];
+
+/// The support team's shared inbox in every test (SLA warnings).
+pub const TEAM: &str = "ekip@dukkan.example";
+/// The support lead in every test (SLA breaches, the digest).
+pub const LEAD: &str = "lider@dukkan.example";
+/// Marketing in every test (the digest).
+pub const MARKETING: &str = "pazarlama@dukkan.example";
 
 /// The key the links in emails are signed with, locally.
 pub const LINK_SECRET: &str = "local-link-signing-key-0123456789abcdef";

@@ -126,7 +126,8 @@ pub struct ScheduleEvent {
     pub name: String,
     /// Rule or scheduler.
     pub kind: ScheduleKind,
-    /// `cron(...)` or `rate(...)`.
+    /// `cron(...)` or `rate(...)`, or `Ref <Parameter>` when a parameter
+    /// sets it.
     pub expression: String,
     /// `ScheduleExpressionTimezone` (scheduler only).
     pub time_zone: Option<String>,
@@ -430,9 +431,18 @@ impl Template {
                         } else {
                             ScheduleKind::Rule
                         },
-                        expression: p.get(key).and_then(scalar).ok_or_else(|| {
-                            TemplateError(format!("{logical_id}.{name}: no {key}"))
-                        })?,
+                        // A literal, or a parameter's `!Ref` written as such.
+                        expression: p
+                            .get(key)
+                            .and_then(|v| {
+                                scalar(v).or_else(|| {
+                                    let (function, arg) = intrinsic(v)?;
+                                    Some(format!("{function} {}", scalar(arg)?))
+                                })
+                            })
+                            .ok_or_else(|| {
+                                TemplateError(format!("{logical_id}.{name}: no {key}"))
+                            })?,
                         time_zone: p.get("ScheduleExpressionTimezone").and_then(scalar),
                         input: p.get("Input").and_then(scalar),
                         name,

@@ -9,7 +9,8 @@
 //!   with the number and when they will hear from us (their local time).
 //! - `ticket.replied` stops the first-reply clock and pauses or resumes the
 //!   resolution clock; `ticket.resolved` stops it and asks the customer for a
-//!   1–5 rating with five signed one-click links.
+//!   1–5 rating with five signed score links (each opens the `links` page,
+//!   where one press sends the score).
 //! - `survey.answered` records the rating (the first answer stands); a 1 or
 //!   2 gets the apology policy of a negative review: an apology, a coupon
 //!   under the same cap, and a follow-up ticket.
@@ -115,7 +116,11 @@ const UPDATE_ATTEMPTS: usize = 5;
 
 impl<S, M, P> Handler<S, M, P>
 where
-    S: CustomerStore + CouponStore + TicketStore + IdempotencyStore,
+    S: CustomerStore
+        + CouponStore
+        + TicketStore
+        + IdempotencyStore
+        + memnun_shared::ports::StatsStore,
     M: Mailer,
     P: Publisher,
 {
@@ -156,7 +161,7 @@ where
                 let meta = &event.meta;
                 match &event.data {
                     EventData::ComplaintCreated(c) => self.complaint(meta, c, idempotency).await,
-                    EventData::TicketReplied(r) => self.replied(meta, r).await,
+                    EventData::TicketReplied(r) => self.replied(meta, r, idempotency).await,
                     EventData::TicketResolved(r) => self.resolved(meta, r, idempotency).await,
                     EventData::SurveyAnswered(s) => self.survey(meta, s, idempotency).await,
                     EventData::OrderDelayed(d) => self.delayed(meta, d, idempotency).await,
@@ -238,6 +243,7 @@ where
         ticket.summary = Some(display_text(&c.message, 1000));
         ticket.sla = Some(self.config.sla.start(priority, now, &self.config.calendar));
         let ticket = app::open_ticket(&self.store, ticket).await?;
+        app::count::complaint_opened(idempotency, &self.store, &ticket, &shop.time_zone).await?;
         app::publish_once(
             idempotency,
             &self.publisher,
@@ -309,13 +315,22 @@ where
         ))
     }
 
-    async fn replied(&self, meta: &EventMeta, r: &TicketReplied) -> Result<Outcome> {
+    async fn replied(
+        &self,
+        meta: &EventMeta,
+        r: &TicketReplied,
+        idempotency: &Idempotency<'_, S>,
+    ) -> Result<Outcome> {
         let calendar = &self.config.calendar;
         let (change, ticket) = self
             .update(&r.ticket_id, |t| {
                 lifecycle::reply(t, r.author, meta.time, calendar)
             })
             .await?;
+        // From the stored clocks, not this change: a retry counts what an
+        // earlier attempt stored, and each outcome is counted once.
+        let tz = &self.config.shop.time_zone;
+        app::count::sla_outcomes(idempotency, &self.store, &ticket, tz).await?;
         Ok(match change {
             Change::Replied {
                 first_reply: Some(outcome),
@@ -343,6 +358,8 @@ where
         {
             tracing::info!(ticket = %ticket.number, resolution = %outcome, "ticket resolved");
         }
+        let tz = &self.config.shop.time_zone;
+        app::count::sla_outcomes(idempotency, &self.store, &ticket, tz).await?;
         // Asked even when this event changed nothing: an earlier attempt may
         // have stored the resolution and then failed to send.
         if ticket.status != Status::Resolved || ticket.origin != Origin::Complaint {
@@ -397,6 +414,7 @@ where
         };
         let policy = &self.config.policy;
         let shop = &self.config.shop;
+        app::count::survey_answered(idempotency, &self.store, &ticket, &shop.time_zone).await?;
         if !policy.is_negative(score) {
             return Ok("rating recorded");
         }
@@ -438,6 +456,9 @@ where
             },
         )
         .await?;
+        if let Some(coupon) = &done.coupon {
+            app::count::coupon_issued(idempotency, &self.store, coupon, &shop.time_zone).await?;
+        }
         let follow_up = done
             .ticket
             .ok_or_else(|| Error::corrupt(source_key.clone(), "the follow-up ticket is missing"))?;
@@ -506,6 +527,9 @@ where
             },
         )
         .await?;
+        if let Some(coupon) = &done.coupon {
+            app::count::coupon_issued(idempotency, &self.store, coupon, &shop.time_zone).await?;
+        }
         let rendered = mails::delay_apology(
             contact.locale(shop.default_locale),
             &DelayApology {

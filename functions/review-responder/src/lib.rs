@@ -65,7 +65,11 @@ pub struct Handler<S, M, P> {
 
 impl<S, M, P> Handler<S, M, P>
 where
-    S: CustomerStore + CouponStore + TicketStore + IdempotencyStore,
+    S: CustomerStore
+        + CouponStore
+        + TicketStore
+        + IdempotencyStore
+        + memnun_shared::ports::StatsStore,
     M: Mailer,
     P: Publisher,
 {
@@ -143,6 +147,10 @@ where
                 text: review.text.clone(),
             })
             .await?;
+        if policy.is_negative(review.rating) {
+            app::count::negative_review(idempotency, &self.store, &event_key, now, &shop.time_zone)
+                .await?;
+        }
 
         let Decision::Apologize { coupon: offer } = policy.decide(
             review.rating,
@@ -189,6 +197,9 @@ where
             },
         )
         .await?;
+        if let Some(coupon) = &done.coupon {
+            app::count::coupon_issued(idempotency, &self.store, coupon, &shop.time_zone).await?;
+        }
         let ticket = done
             .ticket
             .ok_or_else(|| Error::corrupt(event_key.clone(), "the follow-up ticket is missing"))?;

@@ -502,3 +502,9 @@ mod business_time_tests {
         }
     }
 }
+
+/// Reads the URL of a queue a function sends to (`http://` or `https://`)
+/// from `var`.
+pub fn queue_url_from_env(env: &Env, var: &'static str) -> Result<String> {
+    env.parsed(var, parse_url)
+}

@@ -191,3 +191,129 @@ pub trait Publisher: Send + Sync {
         messages: &[OutboundMessage],
     ) -> impl Future<Output = Vec<bool>> + Send;
 }
+
+/// How a customer withdrew their marketing consent (stored as
+/// `consent_source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentChannel {
+    /// The button on the unsubscribe page the email's link opens.
+    UnsubscribeLink,
+    /// The mail provider's RFC 8058 one-click POST (`List-Unsubscribe-Post`).
+    OneClick,
+}
+
+impl ConsentChannel {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentChannel::UnsubscribeLink => "unsubscribe-link",
+            ConsentChannel::OneClick => "one-click",
+        }
+    }
+}
+
+/// What withdrawing consent did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawal {
+    /// Written now: consent was given, never recorded, or withdrawn before
+    /// this time.
+    Withdrawn,
+    /// It had been withdrawn at that time or later: nothing was written.
+    AlreadyWithdrawn,
+    /// No such customer: nothing was written.
+    UnknownCustomer,
+}
+
+/// Marketing consent: what the birthday greetings and any other marketing
+/// email must find `true` before they are sent.
+pub trait ConsentStore: Send + Sync {
+    /// Withdraws the customer's marketing consent as of `at`, recording when
+    /// and how. A repeat at the same time (or an older one) writes nothing; a
+    /// later one moves the withdrawal's time forward, so that the latest wish
+    /// is what a re-grant must be newer than. Never creates a customer.
+    fn withdraw_marketing_consent(
+        &self,
+        id: &CustomerId,
+        at: Timestamp,
+        how: ConsentChannel,
+    ) -> impl Future<Output = Result<Withdrawal>> + Send;
+}
+
+/// An entry of the due index: something that needs looking at once its time
+/// has come.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DueEntry {
+    /// A ticket with a warning or breach to announce.
+    Ticket(TicketNumber),
+    /// A message to send (by its id): an email held back until a civil hour.
+    Message(String),
+}
+
+/// Where a walk through one shard of the due index stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueCursor(pub Vec<(String, String)>);
+
+/// One page of due entries.
+#[derive(Debug, Clone, Default)]
+pub struct DuePage {
+    /// The entries, earliest first.
+    pub entries: Vec<DueEntry>,
+    /// Where the next page starts, if there is one.
+    pub next: Option<DueCursor>,
+}
+
+/// A message kept until its time: `due` is when it may be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledMessage {
+    /// The message's id (its CloudEvents id).
+    pub id: String,
+    /// Its CloudEvents `type`.
+    pub kind: String,
+    /// The JSON body.
+    pub body: String,
+    /// When it may be sent.
+    pub due: Timestamp,
+}
+
+/// The due index: tickets by the time their next SLA alarm is due, and
+/// messages by the time they may be sent, spread over shards so that no
+/// single key takes every write. Read a shard at a time, never scanned.
+pub trait DueIndex: Send + Sync {
+    /// How many shards there are (the sweep reads `0..shards()`).
+    fn shards(&self) -> u32;
+
+    /// Up to `limit` entries of `shard` due at or before `now`, from `after`.
+    fn due(
+        &self,
+        shard: u32,
+        now: Timestamp,
+        after: Option<DueCursor>,
+        limit: i32,
+    ) -> impl Future<Output = Result<DuePage>> + Send;
+
+    /// Keeps `message` until `message.due` (a repeat overwrites it).
+    fn schedule(&self, message: &ScheduledMessage) -> impl Future<Output = Result<()>> + Send;
+
+    /// The kept message with this id, if it is still kept.
+    fn scheduled(&self, id: &str) -> impl Future<Output = Result<Option<ScheduledMessage>>> + Send;
+
+    /// Forgets kept messages (they were sent).
+    fn unschedule(&self, ids: &[String]) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Counters per week for the digest: added to as things happen, read two
+/// weeks at a time, never computed by scanning.
+pub trait StatsStore: Send + Sync {
+    /// Adds each amount to its counter of `week`, all in one atomic write.
+    fn add(
+        &self,
+        week: crate::domain::digest::Week,
+        amounts: &[(String, i64)],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Every counter of `week` (none when nothing was counted).
+    fn counters(
+        &self,
+        week: crate::domain::digest::Week,
+    ) -> impl Future<Output = Result<crate::domain::digest::Counters>> + Send;
+}

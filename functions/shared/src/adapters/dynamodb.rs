@@ -14,6 +14,12 @@
 //! | coupon, by code | `COUPON#<code>` | `COUPON` | the same coupon; its key makes codes unique and lets a code be looked up |
 //! | ticket | `TICKET#<number>` | `TICKET` | the ticket; `gsi1pk = CUSTOMER#<id>`, `gsi1sk = TICKET#<opened at>#<number>` list a customer's tickets in time order |
 //! | ticket, by cause | `CUSTOMER#<id>` | `TICKET#<origin>#<event>` | the number; one ticket per (customer, origin, event) |
+//! | message held until a time | `SCHEDULED#<id>` | `MESSAGE` | the body; in the due index (below) |
+//! | a week's counters | `STATS#<week>` | `WEEK` | the digest's counters ([`super::stats`]) |
+//!
+//! A second index, `by_due` (`gsi2pk`, `gsi2sk`), holds the tickets with an
+//! SLA alarm still to come and the held messages, by due time, in shards:
+//! [`super::due`].
 //!
 //! Everything about one customer shares their partition (or points to it
 //! through the index), so reading a customer's history is one query and
@@ -335,6 +341,11 @@ pub(crate) fn ticket_item(t: &Ticket) -> Item {
         put_opt(&mut item, "paused_since", time(sla.paused_since).as_deref());
         item.insert("paused_seconds".to_string(), n(sla.paused_total.as_secs()));
         put_opt(&mut item, "next_due", time(sla.next_due()).as_deref());
+        // The due index (`by_due`, adapters/due.rs) holds the ticket while
+        // an alarm is still to come; a put without these drops it.
+        if let Some(next_due) = sla.next_due() {
+            item.extend(crate::adapters::due::ticket_index_keys(&t.number, next_due));
+        }
     }
     item
 }

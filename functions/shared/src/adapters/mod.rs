@@ -5,10 +5,13 @@
 //! `AWS_ENDPOINT_URL` points a function at the local emulator with no code
 //! path of its own.
 
+pub mod consent;
+pub mod due;
 pub mod dynamodb;
 pub mod ses;
 pub mod sqs;
 pub mod ssm;
+pub mod stats;
 
 use std::time::Duration;
 
@@ -38,6 +41,55 @@ pub async fn sdk_config() -> SdkConfig {
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .load()
         .await
+}
+
+/// The AWS clients a function builds once at init, from one configuration.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    config: SdkConfig,
+}
+
+impl Clients {
+    /// Loads the configuration (see [`sdk_config`]).
+    pub async fn load() -> Self {
+        Clients {
+            config: sdk_config().await,
+        }
+    }
+
+    /// Wraps a configuration loaded elsewhere (tests, the local run).
+    pub fn from_config(config: SdkConfig) -> Self {
+        Clients { config }
+    }
+
+    /// Both tables.
+    pub fn store(&self, resources: &crate::config::ResourceConfig) -> dynamodb::DynamoStore {
+        dynamodb::DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&self.config),
+            &resources.table,
+            &resources.idempotency_table,
+        )
+    }
+
+    /// SES, sending as the shop.
+    pub fn mailer(&self, shop: &crate::config::ShopConfig) -> ses::SesMailer {
+        ses::SesMailer::new(
+            aws_sdk_ses::Client::new(&self.config),
+            &shop.name,
+            &shop.sender,
+            shop.configuration_set.clone(),
+        )
+    }
+
+    /// SQS.
+    pub fn publisher(&self) -> sqs::SqsPublisher {
+        sqs::SqsPublisher::new(aws_sdk_sqs::Client::new(&self.config))
+    }
+
+    /// The decrypted SSM parameter `name`, which the variable `var` named.
+    pub async fn secret(&self, var: &'static str, name: &str) -> crate::Result<String> {
+        ssm::secret(&aws_sdk_ssm::Client::new(&self.config), var, name).await
+    }
 }
 
 /// Error codes that mean the request itself is wrong: retrying cannot help.

@@ -3,6 +3,8 @@
 //!
 //! These orchestrate; the decisions stay in [`crate::domain`].
 
+pub mod count;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 

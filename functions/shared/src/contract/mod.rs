@@ -5,6 +5,7 @@
 //! either a fully typed [`Event`] or an [`Error::Contract`] naming the field
 //! that is wrong (`data.rating: must be a whole number from 1 to 5`).
 
+pub mod internal;
 pub mod outbound;
 pub mod payload;
 pub mod routing;

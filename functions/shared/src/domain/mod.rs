@@ -4,11 +4,15 @@
 //! computed" or "when does a review get an apology" has one place to look.
 
 pub mod apology;
+pub mod birthday;
 pub mod calendar;
 pub mod classification;
+pub mod consent;
 pub mod coupon;
 pub mod customer;
 pub mod delay;
+pub mod digest;
+pub mod escalation;
 pub mod lifecycle;
 pub mod locale;
 pub mod mail;

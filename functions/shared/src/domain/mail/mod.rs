@@ -6,6 +6,7 @@
 //! [`header_text`]: no line breaks, no control or bidi-override characters,
 //! bounded length — so a name like `"x\r\nBcc: …"` stays a name.
 
+pub mod digest;
 pub mod format;
 pub mod render;
 pub mod tickets;

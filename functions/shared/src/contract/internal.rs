@@ -1,0 +1,375 @@
+//! Events memnun sends to itself, between its own functions.
+//!
+//! They use the producers' CloudEvents envelope, but they are a type of their
+//! own, [`InternalEvent`], which [`crate::contract::Event::parse`] does not
+//! know. A producer therefore cannot send `sla.breached` through the webhook
+//! (ingest refuses an unknown type), and a function that consumes internal
+//! events refuses everything else.
+//!
+//! | type | from → to | data |
+//! | --- | --- | --- |
+//! | `sla.warning` | sla-monitor → sla-escalator | ticket_id, goal (`first_reply`, `resolution`), due, priority, category, customer_id |
+//! | `sla.breached` | sla-monitor → sla-escalator | the same |
+//!
+//! `due` is the deadline itself (for a warning too: the time left is `due`
+//! minus now). When the escalator holds part of an alarm back until a civil
+//! hour it sends the event to itself again, later, with `part` (`team` or
+//! `customer`) naming the part still to do.
+//!
+//! Ids are derived from the cause, `sla.breached:<ticket>:<goal>` (a held
+//! back part adds `:<part>`), so one alarm always has one id however often it
+//! is sent.
+//!
+//! Scheduled functions receive `{"time": "<scheduled time>"}` (the input of
+//! their EventBridge Scheduler schedule); [`scheduled_time`] reads it.
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::contract::outbound::OutboundMessage;
+use crate::contract::{EventMeta, MAX_BODY_BYTES, RawEnvelope, check_id, serde_error};
+use crate::domain::customer::CustomerId;
+use crate::domain::sla::Goal;
+use crate::domain::ticket::{Category, Priority, TicketNumber};
+use crate::time::to_key;
+use crate::{Error, Result};
+
+/// `sla.warning`: a deadline is near.
+pub const SLA_WARNING: &str = "sla.warning";
+/// `sla.breached`: a deadline has passed.
+pub const SLA_BREACHED: &str = "sla.breached";
+
+/// The part of an alarm's work that one delivery is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// The email to the support team (or its lead).
+    Team,
+    /// The apology to the customer.
+    Customer,
+}
+
+impl Part {
+    /// The stable name used in events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Team => "team",
+            Part::Customer => "customer",
+        }
+    }
+
+    /// Reads [`Part::as_str`] back.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "team" => Some(Part::Team),
+            "customer" => Some(Part::Customer),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a [`Goal`]'s stable name back.
+pub fn parse_goal(s: &str) -> Option<Goal> {
+    match s {
+        "first_reply" => Some(Goal::FirstReply),
+        "resolution" => Some(Goal::Resolution),
+        _ => None,
+    }
+}
+
+/// The id of the `kind` event (`sla.warning`, `sla.breached`) about the
+/// `goal` deadline of `ticket`: the same every time it is announced.
+pub fn alarm_id(kind: &str, ticket: &TicketNumber, goal: Goal) -> String {
+    format!("{kind}:{ticket}:{}", goal.as_str())
+}
+
+/// What an SLA alarm is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaAlarm {
+    /// The ticket.
+    pub ticket_id: TicketNumber,
+    /// Which of its deadlines.
+    pub goal: Goal,
+    /// The deadline.
+    pub due: Timestamp,
+    /// The ticket's priority.
+    pub priority: Priority,
+    /// The ticket's category.
+    pub category: Category,
+    /// Whose ticket it is.
+    pub customer_id: CustomerId,
+    /// Only this part is still to do (a delivery held back for a civil hour);
+    /// `None` is the whole alarm.
+    pub part: Option<Part>,
+}
+
+/// An event memnun sends to itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InternalEvent {
+    /// `sla.warning`
+    SlaWarning(SlaAlarm),
+    /// `sla.breached`
+    SlaBreached(SlaAlarm),
+}
+
+#[derive(Deserialize)]
+struct RawAlarm {
+    ticket_id: String,
+    goal: String,
+    due: String,
+    priority: String,
+    category: String,
+    customer_id: String,
+    #[serde(default)]
+    part: Option<String>,
+}
+
+impl SlaAlarm {
+    fn from_raw(raw: RawAlarm) -> Result<Self> {
+        let bad = |field: &str, what: &str| Error::contract(format!("data.{field}"), what);
+        Ok(SlaAlarm {
+            ticket_id: TicketNumber::parse(&raw.ticket_id)
+                .ok_or_else(|| bad("ticket_id", "must be a ticket number such as TK-4821-0937"))?,
+            goal: parse_goal(&raw.goal)
+                .ok_or_else(|| bad("goal", "must be first_reply or resolution"))?,
+            due: raw
+                .due
+                .parse()
+                .map_err(|_| bad("due", "must be an RFC 3339 timestamp"))?,
+            priority: Priority::parse(&raw.priority)
+                .ok_or_else(|| bad("priority", "must be urgent, high, normal or low"))?,
+            category: Category::parse(&raw.category)
+                .ok_or_else(|| bad("category", "is not a ticket category"))?,
+            customer_id: CustomerId::parse(&raw.customer_id)
+                .map_err(|r| Error::contract("data.customer_id", r))?,
+            part: raw
+                .part
+                .map(|p| Part::parse(&p).ok_or_else(|| bad("part", "must be team or customer")))
+                .transpose()?,
+        })
+    }
+
+    /// The id of the event announcing this alarm as `kind`.
+    pub fn event_id(&self, kind: &str) -> String {
+        let id = alarm_id(kind, &self.ticket_id, self.goal);
+        match self.part {
+            Some(part) => format!("{id}:{}", part.as_str()),
+            None => id,
+        }
+    }
+}
+
+impl InternalEvent {
+    /// Parses and validates a message body: the envelope as for producers'
+    /// events, then the payload of an internal type.
+    pub fn parse(body: &str) -> Result<(EventMeta, InternalEvent)> {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(Error::contract(
+                "body",
+                format!("is larger than {MAX_BODY_BYTES} bytes"),
+            ));
+        }
+        let value: serde_json::Value = serde_json::from_str(body)
+            .map_err(|e| Error::contract("body", format!("is not JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(Error::contract("body", "must be a JSON object"));
+        }
+        let raw: RawEnvelope =
+            serde_path_to_error::deserialize(value).map_err(|e| serde_error("", e))?;
+        if raw.specversion != "1.0" {
+            return Err(Error::contract("specversion", "must be \"1.0\""));
+        }
+        check_id("id", &raw.id)?;
+        check_id("source", &raw.source)?;
+        let time: Timestamp = raw
+            .time
+            .parse()
+            .map_err(|_| Error::contract("time", "must be an RFC 3339 timestamp"))?;
+        let data = raw
+            .data
+            .filter(serde_json::Value::is_object)
+            .ok_or_else(|| Error::contract("data", "must be a JSON object"))?;
+        let alarm = || -> Result<SlaAlarm> {
+            let raw: RawAlarm =
+                serde_path_to_error::deserialize(data).map_err(|e| serde_error("data", e))?;
+            SlaAlarm::from_raw(raw)
+        };
+        let event = match raw.kind.as_str() {
+            SLA_WARNING => InternalEvent::SlaWarning(alarm()?),
+            SLA_BREACHED => InternalEvent::SlaBreached(alarm()?),
+            other => {
+                let shown = crate::domain::mail::display_text(other, 60);
+                return Err(Error::contract(
+                    "type",
+                    format!("`{shown}` is not an internal event type"),
+                ));
+            }
+        };
+        Ok((
+            EventMeta {
+                id: raw.id,
+                source: raw.source,
+                time,
+            },
+            event,
+        ))
+    }
+
+    /// The CloudEvents `type`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            InternalEvent::SlaWarning(_) => SLA_WARNING,
+            InternalEvent::SlaBreached(_) => SLA_BREACHED,
+        }
+    }
+
+    /// The alarm it carries.
+    pub fn alarm(&self) -> &SlaAlarm {
+        match self {
+            InternalEvent::SlaWarning(a) | InternalEvent::SlaBreached(a) => a,
+        }
+    }
+
+    /// The event as a message: id derived from the alarm, `time` as given,
+    /// `source` the sending function.
+    pub fn to_message(&self, time: Timestamp, source: &str) -> OutboundMessage {
+        let kind = self.kind();
+        let a = self.alarm();
+        let id = a.event_id(kind);
+        let mut data = json!({
+            "ticket_id": a.ticket_id.as_str(),
+            "goal": a.goal.as_str(),
+            "due": to_key(a.due),
+            "priority": a.priority.as_str(),
+            "category": a.category.as_str(),
+            "customer_id": a.customer_id.as_str(),
+        });
+        if let Some(part) = a.part {
+            data["part"] = json!(part.as_str());
+        }
+        let body = json!({
+            "specversion": "1.0",
+            "id": id,
+            "source": source,
+            "type": kind,
+            "time": to_key(time),
+            "datacontenttype": "application/json",
+            "data": data,
+        })
+        .to_string();
+        OutboundMessage { id, kind, body }
+    }
+}
+
+/// The `&'static` name of an internal event type, for a message read back
+/// from storage; `None` for anything else.
+pub fn known_kind(kind: &str) -> Option<&'static str> {
+    [SLA_WARNING, SLA_BREACHED].into_iter().find(|k| *k == kind)
+}
+
+#[derive(Deserialize)]
+struct RawSchedule {
+    time: String,
+}
+
+/// The time a scheduled invocation stands for: the `time` of its input
+/// (`{"time": "<aws.scheduler.scheduled-time>"}`, or an EventBridge rule's
+/// scheduled event, which has the same field).
+pub fn scheduled_time(event: &serde_json::Value) -> Result<Timestamp> {
+    let raw: RawSchedule =
+        serde_path_to_error::deserialize(event.clone()).map_err(|e| serde_error("", e))?;
+    raw.time.parse().map_err(|_| {
+        Error::contract(
+            "time",
+            "must be an RFC 3339 timestamp such as 2026-11-23T09:00:00Z",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Event;
+
+    fn alarm(part: Option<Part>) -> SlaAlarm {
+        SlaAlarm {
+            ticket_id: TicketNumber::parse("TK-1234-5678").unwrap(),
+            goal: Goal::FirstReply,
+            due: "2026-11-22T13:40:00Z".parse().unwrap(),
+            priority: Priority::High,
+            category: Category::Damaged,
+            customer_id: CustomerId::parse("cust-0001").unwrap(),
+            part,
+        }
+    }
+
+    fn field_of(body: &str) -> String {
+        match InternalEvent::parse(body) {
+            Err(Error::Contract { field, .. }) => field,
+            other => panic!("expected a contract error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_alarm_round_trips_with_an_id_from_its_cause() {
+        let time: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+        for part in [None, Some(Part::Team), Some(Part::Customer)] {
+            let event = InternalEvent::SlaBreached(alarm(part));
+            let message = event.to_message(time, "memnun/sla-monitor");
+            assert_eq!(message.kind, SLA_BREACHED);
+            let (meta, back) = InternalEvent::parse(&message.body).unwrap();
+            assert_eq!(back, event);
+            assert_eq!(meta.id, message.id);
+            assert_eq!(meta.time, time);
+            assert_eq!(meta.source, "memnun/sla-monitor");
+        }
+        let warning = InternalEvent::SlaWarning(alarm(None)).to_message(time, "s");
+        assert_eq!(warning.id, "sla.warning:TK-1234-5678:first_reply");
+        let held = InternalEvent::SlaBreached(alarm(Some(Part::Customer))).to_message(time, "s");
+        assert_eq!(held.id, "sla.breached:TK-1234-5678:first_reply:customer");
+    }
+
+    #[test]
+    fn producers_cannot_send_internal_events() {
+        let body = InternalEvent::SlaBreached(alarm(None))
+            .to_message("2026-11-23T09:00:00Z".parse().unwrap(), "shop/web")
+            .body;
+        match Event::parse(&body) {
+            Err(Error::Contract { field, .. }) => assert_eq!(field, "type"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            crate::contract::routing::Route::for_type(SLA_BREACHED),
+            None
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let good = InternalEvent::SlaWarning(alarm(None))
+            .to_message("2026-11-23T09:00:00Z".parse().unwrap(), "s")
+            .body;
+        let with = |from: &str, to: &str| good.replace(from, to);
+        assert_eq!(field_of("{"), "body");
+        assert_eq!(field_of(&with("TK-1234-5678", "TK-12")), "data.ticket_id");
+        assert_eq!(field_of(&with("first_reply", "lunch")), "data.goal");
+        assert_eq!(field_of(&with("\"high\"", "\"meh\"")), "data.priority");
+        assert_eq!(field_of(&with("damaged", "broken")), "data.category");
+        assert_eq!(field_of(&with("2026-11-22T13:40:00Z", "soon")), "data.due");
+        assert_eq!(field_of(&with("sla.warning\"", "review.posted\"")), "type");
+        assert_eq!(
+            field_of(&with("\"customer_id\":\"cust-0001\",", "")),
+            "data.customer_id"
+        );
+    }
+
+    #[test]
+    fn the_scheduled_time_is_read_from_the_input() {
+        let t = scheduled_time(&json!({"time": "2026-11-23T09:00:00Z"})).unwrap();
+        assert_eq!(t, "2026-11-23T09:00:00Z".parse::<Timestamp>().unwrap());
+        assert!(scheduled_time(&json!({})).is_err());
+        assert!(scheduled_time(&json!({"time": "<aws.scheduler.scheduled-time>"})).is_err());
+        assert_eq!(known_kind("sla.breached"), Some(SLA_BREACHED));
+        assert_eq!(known_kind("coupon.issued"), None);
+    }
+}
