@@ -23,6 +23,7 @@ local: emulator
 	cargo run --quiet -p memnun-tests --bin memnun-local -- $(ARGS)
 
 test: emulator lint-template browser-tools
+	cargo build --workspace --bins
 	cargo build --workspace --all-targets
 	cargo nextest run --workspace --no-fail-fast
 	cargo fmt --all --check

@@ -39,7 +39,10 @@ pub fn workspace_root() -> std::path::PathBuf {
 pub fn function_binary(name: &str) -> std::path::PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = std::process::Command::new(cargo)
-        .args(["build", "--quiet", "-p", name, "--bin", name])
+        // Always the same command for every function: one feature resolution,
+        // so the binaries are built once (by `make test` before the tests run)
+        // and every later call is a no-op.
+        .args(["build", "--quiet", "--workspace", "--bins"])
         .current_dir(workspace_root())
         .status()
         .expect("run cargo build");

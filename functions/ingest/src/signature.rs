@@ -180,3 +180,36 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! No header and no body makes verification panic or pass by accident.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn arbitrary_headers_never_panic_and_never_pass(header in ".{0,200}", body in prop::collection::vec(any::<u8>(), 0..200)) {
+            let secret = b"whsec_prop_0123456789abcdef0123456789".to_vec();
+            let now = Timestamp::from_second(1_795_000_000).unwrap();
+            prop_assert!(verify(Some(&header), &body, &[secret], now).is_err());
+        }
+
+        #[test]
+        fn a_signature_passes_only_for_its_own_body(body in prop::collection::vec(any::<u8>(), 0..200), flip in any::<prop::sample::Index>()) {
+            let secret = b"whsec_prop_0123456789abcdef0123456789".to_vec();
+            let now = Timestamp::from_second(1_795_000_000).unwrap();
+            let header = sign(&secret, now.as_second(), &body);
+            prop_assert_eq!(verify(Some(&header), &body, std::slice::from_ref(&secret), now), Ok(()));
+            if !body.is_empty() {
+                let mut changed = body.clone();
+                let i = flip.index(changed.len());
+                changed[i] ^= 0x01;
+                prop_assert_eq!(verify(Some(&header), &changed, &[secret], now), Err(Refusal::Mismatch));
+            }
+        }
+    }
+}

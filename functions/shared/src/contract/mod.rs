@@ -264,3 +264,74 @@ mod tests {
         assert_eq!(field_of(&huge), "body");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Whatever arrives on a queue, parsing answers an event or a contract
+    //! error naming a field: it never panics.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            ".{0,40}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("customer_id".to_string()),
+                        Just("rating".to_string()),
+                        Just("customer".to_string()),
+                        Just("email".to_string()),
+                        Just("ticket_id".to_string()),
+                        "[a-z_]{1,12}"
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_text_is_an_event_or_a_named_error(body in ".{0,300}") {
+            match Event::parse(&body) {
+                Ok(_) => {}
+                Err(Error::Contract { field, .. }) => prop_assert!(!field.is_empty()),
+                Err(other) => prop_assert!(false, "unexpected error {other}"),
+            }
+        }
+
+        #[test]
+        fn any_payload_of_any_type_is_checked_without_panic(
+            kind in prop_oneof![
+                Just("customer.upserted"), Just("complaint.created"), Just("ticket.replied"),
+                Just("ticket.resolved"), Just("survey.answered"), Just("review.posted"),
+                Just("order.delayed"), Just("nonsense")
+            ],
+            data in json_value(),
+            id in ".{0,300}",
+        ) {
+            let envelope = serde_json::json!({
+                "specversion": "1.0", "id": id, "source": "shop/p", "type": kind,
+                "time": "2026-11-22T10:15:00Z", "data": data,
+            });
+            match Event::from_value(envelope) {
+                Ok(event) => prop_assert_eq!(event.data.kind(), kind),
+                Err(Error::Contract { field, .. }) => prop_assert!(!field.is_empty()),
+                Err(other) => prop_assert!(false, "unexpected error {other}"),
+            }
+        }
+    }
+}
