@@ -1,6 +1,7 @@
 //! The AWS emulator: moto server from the project's `.venv`, started on a
 //! free loopback port and killed when dropped.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -39,7 +40,10 @@ impl Emulator {
             server.display()
         );
         let port = free_port();
+        // Its own process group: a Ctrl-C in the terminal reaches the local
+        // run, which then stops the emulator itself after its summary.
         let child = Command::new(&server)
+            .process_group(0)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

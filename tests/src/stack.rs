@@ -80,6 +80,8 @@ pub struct FunctionSpec {
     /// Schedule inputs: the JSON template of each schedule's input, where
     /// `<aws.scheduler.scheduled-time>` stands for the time.
     pub schedules: Vec<String>,
+    /// Whether it answers HTTP through a Function URL.
+    pub http: bool,
 }
 
 /// An emulator with memnun's resources in it.
@@ -239,6 +241,7 @@ impl Stack {
                     env,
                     queues,
                     schedules,
+                    http: f.function_url,
                 })
             })
             .collect()

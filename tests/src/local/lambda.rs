@@ -4,6 +4,7 @@
 //! execution environment.
 
 use std::fs::File;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -30,7 +31,9 @@ impl FunctionProcess {
         log: File,
     ) -> Result<FunctionProcess, String> {
         let api = Arc::new(RuntimeApi::start());
+        // Its own process group, so a Ctrl-C reaches only the local run.
         let child = Command::new(binary)
+            .process_group(0)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("AWS_LAMBDA_RUNTIME_API", api.address())
@@ -59,6 +62,19 @@ impl FunctionProcess {
             ));
         }
         Ok(process)
+    }
+
+    /// An invoker for the HTTP bridge: hands a Function URL payload to the
+    /// process and answers its response (blocking; the bridge has its own
+    /// threads).
+    pub fn http_invoker(
+        &self,
+    ) -> impl Fn(String) -> Result<String, String> + Send + Sync + 'static {
+        let api = Arc::clone(&self.api);
+        move |payload| match api.invoke(&payload, Duration::from_secs(30)) {
+            Answer::Response(body) => Ok(body),
+            Answer::Error(e) => Err(e),
+        }
     }
 
     /// Invokes the function with `payload` and waits for its answer.

@@ -6,7 +6,10 @@
 //! delivers each queue to its function with the template's batch size —
 //! honouring batch item failures and the redrive to the dead-letter queue —
 //! fires the schedules, and then reports what happened. On the way out it
-//! stops every process it started.
+//! stops every process it started. HTTP functions (`ingest`, `links`) answer
+//! on loopback through the same bridge a Function URL would be, so a signed
+//! webhook can be posted with curl, and a link from an email opened by
+//! swapping its base for the printed address.
 //!
 //! One difference from AWS, on purpose: a failed message becomes visible again
 //! at once instead of after the queue's visibility timeout, so five attempts

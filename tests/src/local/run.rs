@@ -32,6 +32,8 @@ pub use crate::stack::FunctionSpec;
 struct Running {
     process: FunctionProcess,
     spec: FunctionSpec,
+    /// The loopback Function URL of an HTTP function.
+    http: Option<crate::http_bridge::HttpBridge>,
 }
 
 /// Runs the system; answers the summary.
@@ -59,12 +61,24 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
             &stack.emulator.endpoint(),
             log,
         )?;
+        let http = if spec.http {
+            let bridge = crate::http_bridge::HttpBridge::start(process.http_invoker())
+                .map_err(|e| format!("cannot serve {} over HTTP: {e}", spec.name))?;
+            say(&format!("  {} answers HTTP at {}", spec.name, bridge.url()));
+            Some(bridge)
+        } else {
+            None
+        };
         say(&format!(
             "  {} is up (log: {})",
             spec.name,
             log_path.display()
         ));
-        running.push(Running { process, spec });
+        running.push(Running {
+            process,
+            spec,
+            http,
+        });
     }
 
     let sends: Vec<Send> = if options.send.is_empty() {
@@ -96,6 +110,11 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
     drain_queues(&stack, &running, &mut summary).await?;
 
     if options.keep_running {
+        for r in &running {
+            if let Some(bridge) = &r.http {
+                say(&format!("{} answers at {}", r.spec.name, bridge.url()));
+            }
+        }
         say("running; press Ctrl-C to stop and see the summary");
         keep_running(&stack, &running, &mut summary).await?;
     }
