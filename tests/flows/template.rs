@@ -25,6 +25,7 @@ fn config_reader(function: &str) -> Option<ReadConfig> {
         "sla-monitor" => Some(|env| sla_monitor::Config::from_env(env).map(drop)),
         "sla-escalator" => Some(|env| sla_escalator::Config::from_env(env).map(drop)),
         "weekly-digest" => Some(|env| weekly_digest::Config::from_env(env).map(drop)),
+        "customer-directory" => Some(|env| customer_directory::Config::from_env(env).map(drop)),
         _ => None,
     }
 }

@@ -317,3 +317,34 @@ pub trait StatsStore: Send + Sync {
         week: crate::domain::digest::Week,
     ) -> impl Future<Output = Result<crate::domain::digest::Counters>> + Send;
 }
+
+/// The customer directory's part of a customer: the birthday (in the
+/// birthday index) and marketing consent, next to the contact details that
+/// [`CustomerStore`] keeps.
+pub trait DirectoryStore: Send + Sync {
+    /// The stored consent state: the default (never given) for an unknown
+    /// customer or one whose consent was never recorded.
+    fn consent_state(
+        &self,
+        id: &CustomerId,
+    ) -> impl Future<Output = Result<crate::domain::consent::ConsentState>> + Send;
+
+    /// Replaces consent `read` with `new`, only if the stored state is still
+    /// `read` (an unsubscribe may have landed in between); `false` means it
+    /// changed: read it again and reapply.
+    fn save_consent(
+        &self,
+        id: &CustomerId,
+        read: &crate::domain::consent::ConsentState,
+        new: &crate::domain::consent::ConsentState,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Stores the birthday as of `as_of` and files the customer in the
+    /// birthday index. A write older than the stored birthday is ignored.
+    fn save_birthday(
+        &self,
+        id: &CustomerId,
+        birthday: &crate::domain::customer::Birthday,
+        as_of: Timestamp,
+    ) -> impl Future<Output = Result<()>> + Send;
+}

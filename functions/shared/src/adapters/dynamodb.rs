@@ -19,7 +19,8 @@
 //!
 //! A second index, `by_due` (`gsi2pk`, `gsi2sk`), holds the tickets with an
 //! SLA alarm still to come and the held messages, by due time, in shards:
-//! [`super::due`].
+//! [`super::due`]. A third, `by_birthday` (`gsi3pk`, `gsi3sk`), holds the
+//! customers with a birthday, by month-day in shards: [`super::directory`].
 //!
 //! Everything about one customer shares their partition (or points to it
 //! through the index), so reading a customer's history is one query and

@@ -6,6 +6,7 @@
 //! path of its own.
 
 pub mod consent;
+pub mod directory;
 pub mod due;
 pub mod dynamodb;
 pub mod ses;
