@@ -480,3 +480,55 @@ mod tests {
         assert_eq!(progress_bar(0, 0), format!("[{}] 0/0", "#".repeat(30)));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Whatever a shop's export holds, reading it answers accepted and
+    //! rejected lines (or a file error): no panic, and no line lost.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    const HEADER: &str = "customer_id,email,name,locale,time_zone,birthday,marketing_consent,consent_at,consent_source\n";
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z0-9@.\\-]{0,12}",
+            Just("\"quoted, with comma\"".to_string()),
+            Just("\"open quote".to_string()),
+            Just("\"\"".to_string()),
+            Just("--02-29".to_string()),
+            Just("true".to_string()),
+            ".{0,8}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_text_is_read_without_panic(text in ".{0,400}") {
+            let _ = records(&text);
+            let _ = parse(&text, Timestamp::UNIX_EPOCH);
+        }
+
+        #[test]
+        fn every_data_line_is_accepted_or_rejected(rows in prop::collection::vec(prop::collection::vec(cell(), 0..11), 0..20)) {
+            let mut text = HEADER.to_string();
+            for row in &rows {
+                text.push_str(&row.join(","));
+                text.push('\n');
+            }
+            if let Ok(parsed) = parse(&text, Timestamp::UNIX_EPOCH) {
+                let lines: std::collections::BTreeSet<usize> = parsed
+                    .accepted
+                    .iter()
+                    .map(|a| a.line)
+                    .chain(parsed.rejected.iter().map(|r| r.line))
+                    .collect();
+                prop_assert_eq!(lines.len(), parsed.accepted.len() + parsed.rejected.len(), "a line both accepted and rejected");
+                prop_assert_eq!(lines.len(), parsed.lines);
+            }
+        }
+    }
+}
