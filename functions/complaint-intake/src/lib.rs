@@ -41,7 +41,6 @@ use memnun_shared::domain::coupon::CouponReason;
 use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::delay::DelayPolicy;
 use memnun_shared::domain::lifecycle::{self, Change};
-use memnun_shared::domain::mail::render::Rendered;
 use memnun_shared::domain::mail::tickets::{
     self as mails, Acknowledgement, DelayApology, SatisfactionApology, SurveyRequest,
 };
@@ -188,21 +187,6 @@ where
         Ok((customer, contact))
     }
 
-    fn email(
-        &self,
-        to: memnun_shared::domain::mail::EmailAddress,
-        rendered: Rendered,
-        template: &'static str,
-    ) -> OutgoingEmail {
-        OutgoingEmail {
-            to,
-            subject: rendered.subject,
-            html: rendered.html,
-            text: rendered.text,
-            template,
-        }
-    }
-
     async fn complaint(
         &self,
         meta: &EventMeta,
@@ -286,7 +270,7 @@ where
             &self.mailer,
             &c.customer_id,
             &event_key,
-            &self.email(to, rendered, "ack"),
+            &OutgoingEmail::new(to, rendered, "ack"),
         )
         .await?;
         Ok("ticket opened and acknowledged")
@@ -389,7 +373,7 @@ where
             &self.mailer,
             &customer,
             &once_per_ticket,
-            &self.email(to, rendered, "survey"),
+            &OutgoingEmail::new(to, rendered, "survey"),
         )
         .await?;
         Ok("resolved; survey sent")
@@ -481,7 +465,7 @@ where
             &self.mailer,
             &customer,
             &source_key,
-            &self.email(to, rendered, "satisfaction_apology"),
+            &OutgoingEmail::new(to, rendered, "satisfaction_apology"),
         )
         .await?;
         Ok(if done.coupon.is_some() {
@@ -548,7 +532,7 @@ where
             &self.mailer,
             &d.customer_id,
             &source_key,
-            &self.email(to, rendered, "delay_apology"),
+            &OutgoingEmail::new(to, rendered, "delay_apology"),
         )
         .await?;
         Ok(if done.coupon.is_some() {

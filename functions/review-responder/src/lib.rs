@@ -216,13 +216,7 @@ where
                 coupon: done.coupon.as_ref(),
             },
         )?;
-        let email = OutgoingEmail {
-            to,
-            subject: rendered.subject,
-            html: rendered.html,
-            text: rendered.text,
-            template: TEMPLATE,
-        };
+        let email = OutgoingEmail::new(to, rendered, TEMPLATE);
         app::send_once(
             idempotency,
             &self.mailer,

@@ -47,7 +47,6 @@ use memnun_shared::domain::escalation::{
     BreachCoupon, customer_send_at, default_civil_hours, promise_after_breach, team_send_at,
 };
 use memnun_shared::domain::locale::Locale;
-use memnun_shared::domain::mail::render::Rendered;
 use memnun_shared::domain::mail::tickets::{
     self as mails, AlertKind, BreachApology, Missed, TeamAlert,
 };
@@ -202,16 +201,6 @@ where
         }
     }
 
-    fn email(&self, to: EmailAddress, r: Rendered, template: &'static str) -> OutgoingEmail {
-        OutgoingEmail {
-            to,
-            subject: r.subject,
-            html: r.html,
-            text: r.text,
-            template,
-        }
-    }
-
     /// Keeps the rest of an alarm (`part`) until `at`; the monitor sends it
     /// back here then.
     async fn hold(&self, event: &InternalEvent, part: Part, at: Timestamp) -> Result<()> {
@@ -292,7 +281,7 @@ where
                 shop_tz: &shop.time_zone,
             },
         )?;
-        let email = self.email(self.config.team.clone(), rendered, "team_alert");
+        let email = OutgoingEmail::new(self.config.team.clone(), rendered, "team_alert");
         let key = format!(
             "email#sla_warning#{}#{}",
             alarm.ticket_id,
@@ -389,7 +378,7 @@ where
                 shop_tz: &shop.time_zone,
             },
         )?;
-        let email = self.email(self.config.lead.clone(), rendered, "team_alert");
+        let email = OutgoingEmail::new(self.config.lead.clone(), rendered, "team_alert");
         let key = format!(
             "email#sla_breach#{}#{}",
             alarm.ticket_id,
@@ -486,7 +475,7 @@ where
             &self.mailer,
             &alarm.customer_id,
             &source_key,
-            &self.email(to, rendered, "breach_apology"),
+            &OutgoingEmail::new(to, rendered, "breach_apology"),
         )
         .await?;
         tracing::info!(ticket = %alarm.ticket_id, goal = alarm.goal.as_str(), coupon = done.coupon.is_some(), locale = locale.tag(), "breach apology sent");

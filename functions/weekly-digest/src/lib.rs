@@ -116,13 +116,7 @@ where
             already_sent: 0,
         };
         for (role, to) in recipients {
-            let email = OutgoingEmail {
-                to: to.clone(),
-                subject: rendered.subject.clone(),
-                html: rendered.html.clone(),
-                text: rendered.text.clone(),
-                template: "digest",
-            };
+            let email = OutgoingEmail::new(to.clone(), rendered.clone(), "digest");
             let key = format!("digest#{week}#{role}");
             match idempotency
                 .once(&key, || async { self.mailer.send(&email).await.map(Some) })

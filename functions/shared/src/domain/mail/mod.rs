@@ -74,6 +74,20 @@ pub struct OutgoingEmail {
     pub template: &'static str,
 }
 
+impl OutgoingEmail {
+    /// A rendered email addressed to `to`, named `template` for its tags and
+    /// idempotency key.
+    pub fn new(to: EmailAddress, rendered: render::Rendered, template: &'static str) -> Self {
+        OutgoingEmail {
+            to,
+            subject: rendered.subject,
+            html: rendered.html,
+            text: rendered.text,
+            template,
+        }
+    }
+}
+
 /// Text safe to show anywhere: control characters (line breaks included) and
 /// bidirectional overrides removed, white space folded, at most `max_chars`
 /// characters (an ellipsis marks a cut).
