@@ -31,24 +31,29 @@ pub struct SentEmail {
 impl Emulator {
     /// Starts a server and waits until it answers.
     pub fn start() -> Emulator {
-        let server = std::env::var("MEMNUN_MOTO_SERVER")
+        let root = crate::workspace_root();
+        let python = std::env::var("MEMNUN_EMULATOR_PYTHON")
             .map(std::path::PathBuf::from)
-            .unwrap_or_else(|_| crate::workspace_root().join(".venv/bin/moto_server"));
+            .unwrap_or_else(|_| root.join(".venv/bin/python"));
         assert!(
-            server.exists(),
-            "{} is missing: run tests/emulator/install.sh (the README's test command does)",
-            server.display()
+            root.join(".venv/bin/moto_server").exists()
+                || std::env::var("MEMNUN_EMULATOR_PYTHON").is_ok(),
+            "the emulator is not installed: run tests/emulator/install.sh (the README's test command does)"
         );
+        // moto's app served one request at a time, so that every request is
+        // atomic as on AWS (see tests/emulator/serve.py).
+        let serve = root.join("tests/emulator/serve.py");
         let port = free_port();
         // Its own process group: a Ctrl-C in the terminal reaches the local
         // run, which then stops the emulator itself after its summary.
-        let child = Command::new(&server)
+        let child = Command::new(&python)
             .process_group(0)
+            .arg(&serve)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", server.display()));
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", python.display()));
         let emulator = Emulator { child, port };
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(30) {

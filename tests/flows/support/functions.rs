@@ -57,21 +57,8 @@ fn publisher(stack: &Stack) -> SqsPublisher {
 
 /// complaint-intake as the template configures it.
 pub fn intake(stack: &Stack) -> Intake {
-    intake_with(stack, |_| {})
-}
-
-/// complaint-intake handling one message of a batch at a time. The emulator
-/// applies `ADD` as a read and a write, so concurrent counter updates to one
-/// item can lose an increment there (DynamoDB applies them atomically): tests
-/// of counted figures use this.
-pub fn intake_one_at_a_time(stack: &Stack) -> Intake {
-    intake_with(stack, |c| c.resources.batch_concurrency = 1)
-}
-
-fn intake_with(stack: &Stack, adjust: impl FnOnce(&mut complaint_intake::Config)) -> Intake {
-    let mut config =
+    let config =
         complaint_intake::Config::from_env(&env(stack, "complaint-intake")).expect("config");
-    adjust(&mut config);
     let mailer = mailer(stack, &config.shop);
     complaint_intake::Handler::new(
         config,
@@ -84,19 +71,8 @@ fn intake_with(stack: &Stack, adjust: impl FnOnce(&mut complaint_intake::Config)
 
 /// review-responder as the template configures it.
 pub fn responder(stack: &Stack) -> Responder {
-    responder_with(stack, |_| {})
-}
-
-/// review-responder handling one message of a batch at a time (see
-/// [`intake_one_at_a_time`]).
-pub fn responder_one_at_a_time(stack: &Stack) -> Responder {
-    responder_with(stack, |c| c.resources.batch_concurrency = 1)
-}
-
-fn responder_with(stack: &Stack, adjust: impl FnOnce(&mut review_responder::Config)) -> Responder {
-    let mut config =
+    let config =
         review_responder::Config::from_env(&env(stack, "review-responder")).expect("config");
-    adjust(&mut config);
     let mailer = mailer(stack, &config.shop);
     review_responder::Handler::new(config, store(stack), mailer, publisher(stack))
 }
