@@ -348,3 +348,13 @@ pub trait DirectoryStore: Send + Sync {
         as_of: Timestamp,
     ) -> impl Future<Output = Result<()>> + Send;
 }
+
+/// Addresses that must get no more marketing email: the permanent bounces
+/// and complaints SES reported for them.
+pub trait SuppressionStore: Send + Sync {
+    /// Whether marketing email to `address` is suppressed.
+    fn is_suppressed(
+        &self,
+        address: &crate::domain::mail::EmailAddress,
+    ) -> impl Future<Output = Result<bool>> + Send;
+}
