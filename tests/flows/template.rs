@@ -26,6 +26,9 @@ fn config_reader(function: &str) -> Option<ReadConfig> {
         "sla-escalator" => Some(|env| sla_escalator::Config::from_env(env).map(drop)),
         "weekly-digest" => Some(|env| weekly_digest::Config::from_env(env).map(drop)),
         "customer-directory" => Some(|env| customer_directory::Config::from_env(env).map(drop)),
+        "mail-feedback" => Some(|env| mail_feedback::Config::from_env(env).map(drop)),
+        "birthday-scheduler" => Some(|env| birthday_scheduler::Config::from_env(env).map(drop)),
+        "birthday-greeter" => Some(|env| birthday_greeter::Config::from_env(env).map(drop)),
         _ => None,
     }
 }

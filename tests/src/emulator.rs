@@ -24,8 +24,70 @@ pub struct SentEmail {
     pub to: Vec<String>,
     /// The subject.
     pub subject: String,
-    /// The body (moto keeps the HTML part).
+    /// The body (moto keeps the HTML part; of a raw message, the decoded
+    /// text and HTML parts).
     pub body: String,
+    /// A raw message's headers, as sent (empty for a simple send).
+    pub headers: Vec<(String, String)>,
+}
+
+impl SentEmail {
+    /// The first header named `name` (any case), of a raw message.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A raw MIME message as the test reads it: unfolded headers, the subject's
+/// encoded words decoded, and every base64 part decoded and joined.
+fn parse_raw(raw: &str) -> (Vec<(String, String)>, String, String) {
+    use base64::Engine as _;
+    let b64 = |s: &str| {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(s.split_whitespace().collect::<String>())
+            .expect("base64");
+        String::from_utf8(bytes).expect("UTF-8")
+    };
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .expect("a blank line after the headers");
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in head.split("\r\n") {
+        if line.starts_with(' ') || line.starts_with('\t') {
+            if let Some(last) = headers.last_mut() {
+                last.1.push_str(line.trim_start());
+            }
+        } else if let Some((name, value)) = line.split_once(": ") {
+            headers.push((name.to_string(), value.to_string()));
+        }
+    }
+    let subject = headers
+        .iter()
+        .find(|(n, _)| n == "Subject")
+        .map(|(_, v)| {
+            if v.starts_with("=?UTF-8?B?") {
+                v.split("?=")
+                    .filter(|w| !w.is_empty())
+                    .map(|w| b64(w.trim_start_matches("=?UTF-8?B?")))
+                    .collect::<String>()
+            } else {
+                v.clone()
+            }
+        })
+        .unwrap_or_default();
+    let mut text = String::new();
+    for part in body.split("\r\n--").skip(1) {
+        if let Some((part_head, part_body)) = part.split_once("\r\n\r\n")
+            && part_head.contains("Content-Transfer-Encoding: base64")
+        {
+            text.push_str(&b64(part_body));
+            text.push('\n');
+        }
+    }
+    (headers, subject, text)
 }
 
 impl Emulator {
@@ -105,7 +167,32 @@ impl Emulator {
                     .unwrap_or_default(),
                 subject: m["subject"].as_str().unwrap_or_default().to_string(),
                 body: m["body"].as_str().unwrap_or_default().to_string(),
+                headers: Vec::new(),
             })
+            .chain(
+                data["ses"]["RawMessage"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|m| {
+                        let (headers, subject, body) =
+                            parse_raw(m["raw_data"].as_str().unwrap_or_default());
+                        let to = headers
+                            .iter()
+                            .filter(|(n, _)| n == "To")
+                            .map(|(_, v)| v.clone())
+                            .collect();
+                        SentEmail {
+                            id: m["id"].as_str().unwrap_or_default().to_string(),
+                            source: m["source"].as_str().unwrap_or_default().to_string(),
+                            to,
+                            subject,
+                            body,
+                            headers,
+                        }
+                    }),
+            )
             .collect()
     }
 }

@@ -15,14 +15,18 @@
 //! - [`http_bridge`]: a function URL on loopback, so that a browser can use
 //!   an HTTP function's real binary.
 //! - [`local`]: the local run (`make local`), built from all of the above.
+//! - [`faults`]: a fault-injecting proxy between the functions and the emulator.
+//! - [`soak`]: the soak (`make soak`): many events, duplicates, faults, checks.
 
 pub mod deliver;
 pub mod emulator;
 pub mod events;
+pub mod faults;
 pub mod http;
 pub mod http_bridge;
 pub mod local;
 pub mod runtime_api;
+pub mod soak;
 pub mod stack;
 pub mod template;
 

@@ -250,3 +250,222 @@ impl<P: Publisher> Handler<P> {
         respond(202, json!({ "accepted": accepted }))
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    //! Hostile requests at the edge: any body, any header, the nasty inputs
+    //! of `tests/corpus/`. Every answer is a 2xx or 4xx with a JSON body;
+    //! nothing panics, nothing over a limit is read, and a rejection names
+    //! the field without repeating the value.
+
+    use std::sync::Mutex;
+
+    use super::*;
+    use proptest::prelude::*;
+
+    const SECRET: &[u8] = b"whsec_hostile_0123456789abcdef012345";
+
+    /// A queue that takes everything and remembers it.
+    #[derive(Default)]
+    struct Queues {
+        sent: Mutex<Vec<OutboundMessage>>,
+    }
+
+    impl Publisher for Queues {
+        async fn publish(&self, _: &str, messages: &[OutboundMessage]) -> Result<()> {
+            self.sent
+                .lock()
+                .map_err(|_| Error::NotFound("lock".into()))?
+                .extend_from_slice(messages);
+            Ok(())
+        }
+
+        async fn publish_each(&self, url: &str, messages: &[OutboundMessage]) -> Vec<bool> {
+            let ok = self.publish(url, messages).await.is_ok();
+            vec![ok; messages.len()]
+        }
+    }
+
+    fn handler() -> Handler<Queues> {
+        let queues = Route::ALL
+            .iter()
+            .map(|r| (*r, format!("https://sqs.local/{}", r.queue_name())))
+            .collect();
+        Handler::new(
+            Config {
+                queues,
+                secret_parameter: "/memnun/webhook".into(),
+            },
+            vec![SECRET.to_vec()],
+            Queues::default(),
+        )
+    }
+
+    fn now() -> Timestamp {
+        Timestamp::from_second(1_795_000_000).unwrap()
+    }
+
+    fn request(body: Vec<u8>, header: Option<lambda_http::http::HeaderValue>) -> Request {
+        let mut builder = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("/events")
+            .header("content-type", "application/json");
+        if let Some(h) = header {
+            builder = builder.header(signature::HEADER, h);
+        }
+        builder.body(Body::Binary(body)).unwrap()
+    }
+
+    fn signed(body: Vec<u8>) -> Request {
+        let header = signature::sign(SECRET, now().as_second(), &body);
+        request(body, Some(header.parse().unwrap()))
+    }
+
+    fn call(h: &Handler<Queues>, r: Request) -> (u16, Value) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let response = runtime.block_on(h.handle(r, now()));
+        let status = response.status().as_u16();
+        let body: &[u8] = response.body().as_ref();
+        let json = serde_json::from_slice(body).expect("every answer is JSON");
+        (status, json)
+    }
+
+    fn corpus(file: &str) -> Vec<Value> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/corpus")
+            .join(file);
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// `tests/corpus/raw-bodies.json`, `\xNN` decoded to raw bytes.
+    fn raw_bodies() -> Vec<(String, Vec<u8>)> {
+        corpus("raw-bodies.json")
+            .iter()
+            .map(|e| {
+                let s = e["bytes"].as_str().unwrap();
+                let mut out = Vec::new();
+                let mut i = 0;
+                while i < s.len() {
+                    match s.get(i..i + 4).filter(|p| p.starts_with("\\x")) {
+                        Some(p) => {
+                            out.push(u8::from_str_radix(&p[2..], 16).unwrap());
+                            i += 4;
+                        }
+                        None => {
+                            out.push(s.as_bytes()[i]);
+                            i += 1;
+                        }
+                    }
+                }
+                (e["name"].as_str().unwrap().to_string(), out)
+            })
+            .collect()
+    }
+
+    fn review(id: &str, name: &str) -> Value {
+        json!({"specversion": "1.0", "id": id, "source": "shop/web", "type": "review.posted",
+               "time": "2026-11-22T10:15:00Z",
+               "data": {"customer_id": "c-1", "rating": 1, "text": name,
+                        "customer": {"name": name, "email": "ayse@example.com"}}})
+    }
+
+    /// A rejection's reason names a field and never repeats `value`.
+    fn check_rejections(answer: &Value, value: &str) {
+        for r in answer["rejected"].as_array().into_iter().flatten() {
+            let reason = r["reason"].as_str().unwrap_or_default();
+            assert!(!r["field"].as_str().unwrap_or_default().is_empty(), "{r}");
+            if value.trim().chars().count() >= 6 {
+                assert!(!reason.contains(value.trim()), "the value is repeated: {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn raw_bodies_that_are_not_utf8_get_a_4xx() {
+        let h = handler();
+        for (name, body) in raw_bodies() {
+            let (status, answer) = call(&h, signed(body));
+            assert!(matches!(status, 400 | 415), "{name}: {status} {answer}");
+            assert!(answer["error"].is_string(), "{name}: {answer}");
+        }
+        assert!(h.publisher.sent.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn nasty_strings_in_events_are_enqueued_or_rejected_by_field() {
+        let h = handler();
+        for entry in corpus("strings.json") {
+            let value = entry["value"]
+                .as_str()
+                .unwrap()
+                .repeat(usize::try_from(entry["repeat"].as_u64().unwrap_or(1)).unwrap());
+            let events = json!([review("e-ok", &value), review(&value, "Ayşe")]);
+            let (status, answer) = call(&h, signed(events.to_string().into_bytes()));
+            assert!(matches!(status, 202 | 400), "{}: {status}", entry["name"]);
+            check_rejections(&answer, &value);
+        }
+    }
+
+    #[test]
+    fn limits_are_answered_before_the_work() {
+        let h = handler();
+        // Over 1 MiB: refused before the signature is even checked.
+        let (status, _) = call(&h, request(vec![b' '; MAX_REQUEST_BYTES + 1], None));
+        assert_eq!(status, 413);
+        // More than 100 events.
+        let many = Value::Array(vec![review("e-1", "Ayşe"); MAX_EVENTS + 1]);
+        let (status, _) = call(&h, signed(many.to_string().into_bytes()));
+        assert_eq!(status, 413);
+        // One event over the 256 KiB an SQS message may hold, beside a good one.
+        let big = review("e-big", &"ş".repeat(MAX_BODY_BYTES / 2));
+        let both = json!([review("e-1", "Ayşe"), big]);
+        let (status, answer) = call(&h, signed(both.to_string().into_bytes()));
+        assert_eq!(status, 400, "{answer}");
+        assert_eq!(answer["accepted"], json!(["e-1"]));
+        assert_eq!(answer["rejected"][0]["field"], "body");
+        // Nested past the parser's limit: an error, not a stack overflow.
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let (status, _) = call(&h, signed(deep.into_bytes()));
+        assert!(matches!(status, 400 | 415));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_signed_body_gets_a_4xx_or_is_enqueued(body in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..400),
+            ".{0,400}".prop_map(String::into_bytes),
+            ("[a-zA-Z0-9 _.-]{0,40}", ".{0,80}")
+                .prop_map(|(id, name)| json!([review(&id, &name)]).to_string().into_bytes()),
+        ]) {
+            let h = handler();
+            let (status, answer) = call(&h, signed(body));
+            prop_assert!(matches!(status, 202 | 400 | 413 | 415), "{status} {answer}");
+            let enqueued = h.publisher.sent.lock().unwrap().len();
+            let accepted = answer["accepted"].as_array().map_or(0, Vec::len);
+            prop_assert_eq!(enqueued, accepted, "the answer claims exactly what was enqueued");
+        }
+
+        #[test]
+        fn any_signature_header_is_refused_unless_it_signs_the_body(
+            header in prop_oneof![
+                ".{0,200}".prop_map(String::into_bytes),
+                prop::collection::vec(any::<u8>(), 0..200),
+                "t=[0-9]{0,12},v1=[0-9a-f]{0,70}".prop_map(String::into_bytes),
+            ],
+            body in prop::collection::vec(any::<u8>(), 0..200),
+        ) {
+            // What HTTP can carry at all (no control characters).
+            let Ok(header) = lambda_http::http::HeaderValue::from_bytes(&header) else {
+                return Ok(());
+            };
+            let h = handler();
+            let (status, answer) = call(&h, request(body, Some(header)));
+            prop_assert_eq!(status, 401, "{}", answer);
+            prop_assert!(h.publisher.sent.lock().unwrap().is_empty());
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use lambda_http::{Request, service_fn};
 use links::{Config, Handler, signer};
-use memnun_shared::adapters::{self, dynamodb::DynamoStore, sqs::SqsPublisher, ssm};
+use memnun_shared::adapters::{self, Prime, dynamodb::DynamoStore, sqs::SqsPublisher, ssm};
 use memnun_shared::{config::Env, telemetry};
 
 #[tokio::main(flavor = "current_thread")]
@@ -12,6 +12,13 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let aws = adapters::sdk_config().await;
+    adapters::prime(
+        &aws,
+        Prime::default()
+            .table(&config.table)
+            .queue(config.tickets_queue_url.as_str()),
+    )
+    .await;
     let secret = ssm::secret(
         &aws_sdk_ssm::Client::new(&aws),
         "LINK_SECRET_PARAMETER",

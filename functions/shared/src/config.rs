@@ -158,13 +158,7 @@ impl ShopConfig {
         let default_locale = env.parsed_or("DEFAULT_LOCALE", Locale::Tr, |v| {
             Locale::parse(v).ok_or_else(|| format!("`{v}` is not one of: tr, en"))
         })?;
-        let time_zone_name = env
-            .optional("SHOP_TIME_ZONE")
-            .unwrap_or_else(|| "Europe/Istanbul".into());
-        let time_zone = TimeZone::get(&time_zone_name).map_err(|_| Error::Config {
-            var: "SHOP_TIME_ZONE",
-            reason: format!("is invalid: `{time_zone_name}` is not an IANA time zone"),
-        })?;
+        let (time_zone, time_zone_name) = shop_time_zone_from_env(env)?;
         let configuration_set = env.optional("SES_CONFIGURATION_SET");
         Ok(ShopConfig {
             name,
@@ -175,6 +169,19 @@ impl ShopConfig {
             configuration_set,
         })
     }
+}
+
+/// Reads the shop's time zone (`SHOP_TIME_ZONE`, IANA, default
+/// Europe/Istanbul) and its name.
+pub fn shop_time_zone_from_env(env: &Env) -> Result<(TimeZone, String)> {
+    let name = env
+        .optional("SHOP_TIME_ZONE")
+        .unwrap_or_else(|| "Europe/Istanbul".into());
+    let tz = TimeZone::get(&name).map_err(|_| Error::Config {
+        var: "SHOP_TIME_ZONE",
+        reason: format!("is invalid: `{name}` is not an IANA time zone"),
+    })?;
+    Ok((tz, name))
 }
 
 /// Where a function keeps its state and sends its output.

@@ -357,4 +357,81 @@ pub trait SuppressionStore: Send + Sync {
         &self,
         address: &crate::domain::mail::EmailAddress,
     ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Records `entry` unless its address is suppressed already: the first
+    /// report stands and a repeat (or a later report) writes nothing.
+    fn suppress(
+        &self,
+        entry: &crate::domain::suppression::Suppression,
+    ) -> impl Future<Output = Result<Suppressed>> + Send;
+}
+
+/// What recording a suppression did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suppressed {
+    /// The address is suppressed from now on.
+    Now,
+    /// It was suppressed before: nothing was written.
+    Already,
+}
+
+/// One customer as the birthday index shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BirthdayEntry {
+    /// Who.
+    pub customer_id: CustomerId,
+    /// What the scheduler decides with.
+    pub candidate: crate::domain::birthday::Candidate,
+}
+
+/// One page of the birthday index.
+#[derive(Debug, Clone, Default)]
+pub struct BirthdayPage {
+    /// The customers, in id order.
+    pub entries: Vec<BirthdayEntry>,
+    /// Entries whose stored birthday could not be read (logged, skipped).
+    pub unreadable: usize,
+    /// Where the next page starts, if there is one.
+    pub next: Option<DueCursor>,
+}
+
+/// What the greeter reads about a customer, in one consistent read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Greetee {
+    /// Where to write, their name, language and zone.
+    pub contact: ContactDetails,
+    /// Marketing consent as stored now.
+    pub consent: crate::domain::consent::ConsentState,
+    /// The last year they were greeted for.
+    pub greeted_year: Option<i16>,
+}
+
+/// Birthdays: the index the scheduler reads, how far it has read, and the
+/// greeter's record of whom it greeted.
+pub trait BirthdayStore: Send + Sync {
+    /// How many shards each month-day of the index has.
+    fn birthday_shards(&self) -> u32;
+
+    /// Customers born on `month`-`day` in `shard`, `limit` at a time,
+    /// starting after `after`.
+    fn birthdays(
+        &self,
+        month: i8,
+        day: i8,
+        shard: u32,
+        after: Option<DueCursor>,
+        limit: i32,
+    ) -> impl Future<Output = Result<BirthdayPage>> + Send;
+
+    /// The end of the scheduler's last complete run, if any.
+    fn swept_to(&self) -> impl Future<Output = Result<Option<Timestamp>>> + Send;
+
+    /// Records a complete run up to `to`; never moves the mark back.
+    fn sweep_done(&self, to: Timestamp) -> impl Future<Output = Result<()>> + Send;
+
+    /// The customer as the greeter needs them; `None` when unknown.
+    fn greetee(&self, id: &CustomerId) -> impl Future<Output = Result<Option<Greetee>>> + Send;
+
+    /// Records that the customer was greeted for `year` (never lowers it).
+    fn mark_greeted(&self, id: &CustomerId, year: i16) -> impl Future<Output = Result<()>> + Send;
 }

@@ -2,7 +2,7 @@
 //! init; each scheduled invocation is one sweep at the schedule's time.
 
 use lambda_runtime::{LambdaEvent, service_fn};
-use memnun_shared::adapters::{self, dynamodb::DynamoStore, sqs::SqsPublisher};
+use memnun_shared::adapters::{self, Prime, dynamodb::DynamoStore, sqs::SqsPublisher};
 use memnun_shared::contract::internal::scheduled_time;
 use memnun_shared::{Error, batch, config::Env, telemetry};
 use sla_monitor::{Config, Handler};
@@ -13,6 +13,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let aws = adapters::sdk_config().await;
+    adapters::prime(
+        &aws,
+        Prime::default()
+            .table(&config.table)
+            .queue(config.escalations_queue_url.as_str()),
+    )
+    .await;
     // The monitor claims nothing: it has no idempotency table.
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&aws),

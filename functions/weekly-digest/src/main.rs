@@ -2,7 +2,7 @@
 //! at init; each scheduled invocation reports the week before its time.
 
 use lambda_runtime::{LambdaEvent, service_fn};
-use memnun_shared::adapters::{self, dynamodb::DynamoStore, ses::SesMailer};
+use memnun_shared::adapters::{self, Prime, dynamodb::DynamoStore, ses::SesMailer};
 use memnun_shared::contract::internal::scheduled_time;
 use memnun_shared::{batch, config::Env, telemetry};
 use weekly_digest::{Config, Handler};
@@ -13,6 +13,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let aws = adapters::sdk_config().await;
+    adapters::prime(&aws, Prime::default().table(&config.table).email()).await;
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&aws),
         &config.table,

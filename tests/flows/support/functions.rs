@@ -225,6 +225,11 @@ impl<P> Counting<P> {
         }
     }
 
+    /// The wrapped publisher.
+    pub fn inner(&self) -> &P {
+        &self.inner
+    }
+
     /// Messages per call so far.
     pub fn calls(&self) -> Vec<usize> {
         self.calls.lock().expect("lock").clone()

@@ -532,3 +532,74 @@ mod properties {
         }
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    //! The nasty strings of `tests/corpus/strings.json` in every column: each
+    //! line is imported or rejected by line and column, and a rejection never
+    //! repeats the value.
+
+    use super::*;
+
+    fn nasty_strings() -> Vec<(String, String)> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/corpus/strings.json");
+        let entries: Vec<Value> =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        entries
+            .iter()
+            .map(|e| {
+                let repeat = usize::try_from(e["repeat"].as_u64().unwrap_or(1)).unwrap();
+                (
+                    e["name"].as_str().unwrap().to_string(),
+                    e["value"].as_str().unwrap().repeat(repeat),
+                )
+            })
+            .collect()
+    }
+
+    /// A CSV field holding `s` exactly (RFC 4180 quoting).
+    fn quoted(s: &str) -> String {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+
+    #[test]
+    fn nasty_values_in_every_column_are_imported_or_rejected_by_column() {
+        let good = [
+            "c-1",
+            "ayse@example.com",
+            "Ayşe",
+            "tr",
+            "Europe/Istanbul",
+            "1990-03-14",
+            "true",
+            "2025-03-14T12:30:00Z",
+            "checkout",
+        ];
+        for (column, name) in COLUMNS.iter().enumerate() {
+            for (label, value) in nasty_strings() {
+                let row: Vec<String> = good
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| quoted(if i == column { &value } else { g }))
+                    .collect();
+                let text = format!("{}\r\n{}\r\n", COLUMNS.join(","), row.join(","));
+                let parsed = parse(&text, Timestamp::UNIX_EPOCH).unwrap();
+                assert_eq!(parsed.lines, 1, "{name} = {label}: a line lost");
+                let Some(rejected) = parsed.rejected.first() else {
+                    assert_eq!(parsed.accepted.len(), 1, "{name} = {label}");
+                    continue;
+                };
+                assert_eq!(rejected.field, *name, "{label}: {rejected}");
+                let shown = rejected.to_string();
+                if value.trim().chars().count() >= 6 {
+                    assert!(!shown.contains(value.trim()), "{label}: {shown}");
+                }
+                assert!(
+                    !shown.contains(['\r', '\n', '\0', '\u{202E}']),
+                    "{label}: {shown:?}"
+                );
+            }
+        }
+    }
+}

@@ -67,6 +67,24 @@ pub fn birthday_text(b: &Birthday) -> String {
     }
 }
 
+/// The consent state stored on a customer item.
+pub(crate) fn consent_from(item: &crate::adapters::dynamodb::Item) -> Result<ConsentState> {
+    let r = Reader {
+        item,
+        what: "customer",
+    };
+    Ok(ConsentState {
+        granted: item
+            .get("marketing_consent")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
+        granted_at: r.opt_time("consent_at")?,
+        source: r.opt("consent_source").map(str::to_owned),
+        withdrawn_at: r.opt_time("consent_withdrawn_at")?,
+    })
+}
+
 fn is_conditional_failure(e: &aws_sdk_dynamodb::error::SdkError<UpdateItemError>) -> bool {
     matches!(
         e.as_service_error(),
@@ -82,20 +100,7 @@ impl DirectoryStore for DynamoStore {
         else {
             return Ok(ConsentState::default());
         };
-        let r = Reader {
-            item: &item,
-            what: "customer",
-        };
-        Ok(ConsentState {
-            granted: item
-                .get("marketing_consent")
-                .and_then(|v| v.as_bool().ok())
-                .copied()
-                .unwrap_or(false),
-            granted_at: r.opt_time("consent_at")?,
-            source: r.opt("consent_source").map(str::to_owned),
-            withdrawn_at: r.opt_time("consent_withdrawn_at")?,
-        })
+        consent_from(&item)
     }
 
     async fn save_consent(

@@ -5,6 +5,7 @@
 //! `AWS_ENDPOINT_URL` points a function at the local emulator with no code
 //! path of its own.
 
+pub mod birthdays;
 pub mod consent;
 pub mod directory;
 pub mod due;
@@ -13,6 +14,7 @@ pub mod ses;
 pub mod sqs;
 pub mod ssm;
 pub mod stats;
+pub mod suppression;
 
 use std::time::Duration;
 
@@ -30,8 +32,14 @@ use crate::Error;
 /// answered in 5 s is retried rather than waited on; three attempts with the
 /// SDK's jittered backoff ride out throttling bursts; 12 s caps one operation,
 /// so a stuck message fails (and is redelivered) well before the deadline.
+///
+/// Every client built from it shares one HTTPS client, so one connection
+/// pool (one per AWS host) and one TLS configuration serve them all; without
+/// it each client builds its own, and a connection opened by one client
+/// (priming, [`prime`]) would be of no use to another.
 pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))
@@ -42,6 +50,125 @@ pub async fn sdk_config() -> SdkConfig {
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .load()
         .await
+}
+
+/// The SDK's default HTTPS client (hyper, rustls with aws-lc), built once.
+fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .build_https()
+}
+
+/// The variable that switches priming off (`TLS_PRIMING=off`): to measure
+/// what it saves (`make bench`), or to rule it out.
+pub const PRIMING_VARIABLE: &str = "TLS_PRIMING";
+
+/// How long init waits for its priming requests at most.
+const PRIMING_BUDGET: Duration = Duration::from_secs(2);
+
+/// A key no item has: the priming read finds nothing, costs half a read
+/// unit, and needs only the `GetItem` every function's role has.
+const PRIMING_KEY: &str = "memnun#priming";
+
+/// The AWS services a function calls while it handles events, to connect to
+/// during init ([`prime`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Prime<'a> {
+    table: Option<&'a str>,
+    queue_url: Option<&'a str>,
+    email: bool,
+}
+
+impl<'a> Prime<'a> {
+    /// DynamoDB, with a `GetItem` of a key that does not exist in `table`
+    /// (the main table, which every function that uses DynamoDB may read).
+    pub fn table(self, table: &'a str) -> Self {
+        Prime {
+            table: Some(table),
+            ..self
+        }
+    }
+
+    /// SQS, with `GetQueueAttributes` (the queue's ARN) of a queue the
+    /// function sends to; `None` primes nothing.
+    pub fn queue(self, queue_url: impl Into<Option<&'a str>>) -> Self {
+        Prime {
+            queue_url: queue_url.into(),
+            ..self
+        }
+    }
+
+    /// SES, with `GetSendQuota`.
+    pub fn email(self) -> Self {
+        Prime {
+            email: true,
+            ..self
+        }
+    }
+}
+
+/// Opens, during init, the connections the first event would otherwise wait
+/// for: one cheap request to each service in `what`, all at once, so that
+/// the TCP connection, the TLS handshake and the loading of the trusted
+/// certificates happen before the first event (each AWS service has its own
+/// host, so each needs its own connection). A request that fails or takes
+/// longer than 2 s is logged and forgotten: priming never stops an init.
+/// `TLS_PRIMING=off` ([`PRIMING_VARIABLE`]) skips it.
+pub async fn prime(config: &SdkConfig, what: Prime<'_>) {
+    if std::env::var(PRIMING_VARIABLE).is_ok_and(|v| v.eq_ignore_ascii_case("off")) {
+        return;
+    }
+    fn report<T, E: std::error::Error + 'static>(service: &str, result: Result<T, E>) {
+        match result {
+            Ok(_) => tracing::debug!(service, "connection primed"),
+            Err(e) => tracing::warn!(
+                service,
+                error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e),
+                "priming failed; the first call will connect"
+            ),
+        }
+    }
+    let dynamodb = async {
+        if let Some(table) = what.table {
+            let key = aws_sdk_dynamodb::types::AttributeValue::S(PRIMING_KEY.into());
+            let result = aws_sdk_dynamodb::Client::new(config)
+                .get_item()
+                .table_name(table)
+                .key("pk", key.clone())
+                .key("sk", key)
+                .projection_expression("pk")
+                .send()
+                .await;
+            report("dynamodb", result);
+        }
+    };
+    let sqs = async {
+        if let Some(url) = what.queue_url {
+            let result = aws_sdk_sqs::Client::new(config)
+                .get_queue_attributes()
+                .queue_url(url)
+                .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .send()
+                .await;
+            report("sqs", result);
+        }
+    };
+    let ses = async {
+        if what.email {
+            report(
+                "ses",
+                aws_sdk_ses::Client::new(config)
+                    .get_send_quota()
+                    .send()
+                    .await,
+            );
+        }
+    };
+    let all = futures_util::future::join3(dynamodb, sqs, ses);
+    if tokio::time::timeout(PRIMING_BUDGET, all).await.is_err() {
+        tracing::warn!("priming took longer than 2 s; the first calls will connect");
+    }
 }
 
 /// The AWS clients a function builds once at init, from one configuration.
@@ -85,6 +212,11 @@ impl Clients {
     /// SQS.
     pub fn publisher(&self) -> sqs::SqsPublisher {
         sqs::SqsPublisher::new(aws_sdk_sqs::Client::new(&self.config))
+    }
+
+    /// Connects to the services in `what` during init (see [`prime`]).
+    pub async fn prime(&self, what: Prime<'_>) {
+        prime(&self.config, what).await;
     }
 
     /// The decrypted SSM parameter `name`, which the variable `var` named.

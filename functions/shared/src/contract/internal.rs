@@ -10,6 +10,7 @@
 //! | --- | --- | --- |
 //! | `sla.warning` | sla-monitor → sla-escalator | ticket_id, goal (`first_reply`, `resolution`), due, priority, category, customer_id |
 //! | `sla.breached` | sla-monitor → sla-escalator | the same |
+//! | `birthday.due` | birthday-scheduler → birthday-greeter | customer_id, year (of the birthday, on the customer's clock), due |
 //!
 //! `due` is the deadline itself (for a warning too: the time left is `due`
 //! minus now). When the escalator holds part of an alarm back until a civil
@@ -18,7 +19,7 @@
 //!
 //! Ids are derived from the cause, `sla.breached:<ticket>:<goal>` (a held
 //! back part adds `:<part>`), so one alarm always has one id however often it
-//! is sent.
+//! is sent; a greeting's is `birthday.due:<customer>:<year>`.
 //!
 //! Scheduled functions receive `{"time": "<scheduled time>"}` (the input of
 //! their EventBridge Scheduler schedule); [`scheduled_time`] reads it.
@@ -39,6 +40,8 @@ use crate::{Error, Result};
 pub const SLA_WARNING: &str = "sla.warning";
 /// `sla.breached`: a deadline has passed.
 pub const SLA_BREACHED: &str = "sla.breached";
+/// `birthday.due`: a birthday greeting is due.
+pub const BIRTHDAY_DUE: &str = "birthday.due";
 
 /// The part of an alarm's work that one delivery is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -159,42 +162,135 @@ impl SlaAlarm {
     }
 }
 
+/// Reads the envelope every internal event shares: its meta, `type` and
+/// `data` (an object).
+fn envelope(body: &str) -> Result<(EventMeta, String, serde_json::Value)> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Error::contract(
+            "body",
+            format!("is larger than {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_str(body)
+        .map_err(|e| Error::contract("body", format!("is not JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(Error::contract("body", "must be a JSON object"));
+    }
+    let raw: RawEnvelope =
+        serde_path_to_error::deserialize(value).map_err(|e| serde_error("", e))?;
+    if raw.specversion != "1.0" {
+        return Err(Error::contract("specversion", "must be \"1.0\""));
+    }
+    check_id("id", &raw.id)?;
+    check_id("source", &raw.source)?;
+    let time: Timestamp = raw
+        .time
+        .parse()
+        .map_err(|_| Error::contract("time", "must be an RFC 3339 timestamp"))?;
+    let data = raw
+        .data
+        .filter(serde_json::Value::is_object)
+        .ok_or_else(|| Error::contract("data", "must be a JSON object"))?;
+    Ok((
+        EventMeta {
+            id: raw.id,
+            source: raw.source,
+            time,
+        },
+        raw.kind,
+        data,
+    ))
+}
+
+/// `birthday.due`: a customer's birthday greeting is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BirthdayDue {
+    /// Whom to greet.
+    pub customer_id: CustomerId,
+    /// The year of the birthday on their clock: one greeting per year.
+    pub year: i16,
+    /// When it fell due.
+    pub due: Timestamp,
+}
+
+#[derive(Deserialize)]
+struct RawBirthdayDue {
+    customer_id: String,
+    year: i64,
+    due: String,
+}
+
+impl BirthdayDue {
+    /// The event's id, `birthday.due:<customer>:<year>`: the same however
+    /// often the scheduler finds the customer due.
+    pub fn event_id(&self) -> String {
+        format!("{BIRTHDAY_DUE}:{}:{}", self.customer_id.as_str(), self.year)
+    }
+
+    /// Parses a message body; any other type is refused.
+    pub fn parse(body: &str) -> Result<(EventMeta, BirthdayDue)> {
+        let (meta, kind, data) = envelope(body)?;
+        if kind != BIRTHDAY_DUE {
+            let shown = crate::domain::mail::display_text(&kind, 60);
+            return Err(Error::contract(
+                "type",
+                format!("`{shown}` is not {BIRTHDAY_DUE}"),
+            ));
+        }
+        let raw: RawBirthdayDue =
+            serde_path_to_error::deserialize(data).map_err(|e| serde_error("data", e))?;
+        let bad = |field: &str, what: &str| Error::contract(format!("data.{field}"), what);
+        let due = BirthdayDue {
+            customer_id: CustomerId::parse(&raw.customer_id)
+                .map_err(|r| Error::contract("data.customer_id", r))?,
+            year: i16::try_from(raw.year)
+                .ok()
+                .filter(|y| (1970..=9999).contains(y))
+                .ok_or_else(|| bad("year", "must be a year from 1970 to 9999"))?,
+            due: raw
+                .due
+                .parse()
+                .map_err(|_| bad("due", "must be an RFC 3339 timestamp"))?,
+        };
+        Ok((meta, due))
+    }
+
+    /// The event as a message, stamped `time` by `source`.
+    pub fn to_message(&self, time: Timestamp, source: &str) -> OutboundMessage {
+        let id = self.event_id();
+        let body = json!({
+            "specversion": "1.0",
+            "id": id,
+            "source": source,
+            "type": BIRTHDAY_DUE,
+            "time": to_key(time),
+            "datacontenttype": "application/json",
+            "data": {
+                "customer_id": self.customer_id.as_str(),
+                "year": self.year,
+                "due": to_key(self.due),
+            },
+        })
+        .to_string();
+        OutboundMessage {
+            id,
+            kind: BIRTHDAY_DUE,
+            body,
+        }
+    }
+}
+
 impl InternalEvent {
     /// Parses and validates a message body: the envelope as for producers'
     /// events, then the payload of an internal type.
     pub fn parse(body: &str) -> Result<(EventMeta, InternalEvent)> {
-        if body.len() > MAX_BODY_BYTES {
-            return Err(Error::contract(
-                "body",
-                format!("is larger than {MAX_BODY_BYTES} bytes"),
-            ));
-        }
-        let value: serde_json::Value = serde_json::from_str(body)
-            .map_err(|e| Error::contract("body", format!("is not JSON: {e}")))?;
-        if !value.is_object() {
-            return Err(Error::contract("body", "must be a JSON object"));
-        }
-        let raw: RawEnvelope =
-            serde_path_to_error::deserialize(value).map_err(|e| serde_error("", e))?;
-        if raw.specversion != "1.0" {
-            return Err(Error::contract("specversion", "must be \"1.0\""));
-        }
-        check_id("id", &raw.id)?;
-        check_id("source", &raw.source)?;
-        let time: Timestamp = raw
-            .time
-            .parse()
-            .map_err(|_| Error::contract("time", "must be an RFC 3339 timestamp"))?;
-        let data = raw
-            .data
-            .filter(serde_json::Value::is_object)
-            .ok_or_else(|| Error::contract("data", "must be a JSON object"))?;
+        let (meta, kind, data) = envelope(body)?;
         let alarm = || -> Result<SlaAlarm> {
             let raw: RawAlarm =
                 serde_path_to_error::deserialize(data).map_err(|e| serde_error("data", e))?;
             SlaAlarm::from_raw(raw)
         };
-        let event = match raw.kind.as_str() {
+        let event = match kind.as_str() {
             SLA_WARNING => InternalEvent::SlaWarning(alarm()?),
             SLA_BREACHED => InternalEvent::SlaBreached(alarm()?),
             other => {
@@ -205,14 +301,7 @@ impl InternalEvent {
                 ));
             }
         };
-        Ok((
-            EventMeta {
-                id: raw.id,
-                source: raw.source,
-                time,
-            },
-            event,
-        ))
+        Ok((meta, event))
     }
 
     /// The CloudEvents `type`.
@@ -371,5 +460,27 @@ mod tests {
         assert!(scheduled_time(&json!({"time": "<aws.scheduler.scheduled-time>"})).is_err());
         assert_eq!(known_kind("sla.breached"), Some(SLA_BREACHED));
         assert_eq!(known_kind("coupon.issued"), None);
+    }
+
+    #[test]
+    fn birthday_due_round_trips_with_an_id_per_customer_and_year() {
+        let due = BirthdayDue {
+            customer_id: CustomerId::parse("c-42").unwrap(),
+            year: 2028,
+            due: "2028-02-29T07:00:00Z".parse().unwrap(),
+        };
+        let m = due.to_message("2028-02-29T07:00:00Z".parse().unwrap(), "memnun/test");
+        assert_eq!(m.id, "birthday.due:c-42:2028");
+        let (meta, back) = BirthdayDue::parse(&m.body).unwrap();
+        assert_eq!((meta.id.as_str(), &back), ("birthday.due:c-42:2028", &due));
+        // Other internal events are refused, and so is a bad year.
+        let alarm = InternalEvent::SlaWarning(alarm(None))
+            .to_message("2026-11-22T10:00:00Z".parse().unwrap(), "memnun/test");
+        let err = BirthdayDue::parse(&alarm.body).unwrap_err().to_string();
+        assert!(err.contains("type"), "{err}");
+        let bad = m.body.replace("\"year\":2028", "\"year\":20280");
+        let err = BirthdayDue::parse(&bad).unwrap_err().to_string();
+        assert!(err.contains("data.year"), "{err}");
+        assert!(InternalEvent::parse(&m.body).is_err());
     }
 }

@@ -9,6 +9,7 @@ pub mod internal;
 pub mod outbound;
 pub mod payload;
 pub mod routing;
+pub mod ses_feedback;
 
 use jiff::Timestamp;
 use serde::Deserialize;

@@ -165,9 +165,11 @@ pub struct Birthday {
 }
 
 impl Birthday {
-    /// Reads `YYYY-MM-DD` or `--MM-DD`.
+    /// Reads `YYYY-MM-DD` or `--MM-DD`. The reason for a refusal never
+    /// repeats the value: a birthday is personal data, and reasons reach
+    /// logs and dead-letter queues.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}` is not YYYY-MM-DD or --MM-DD");
+        let bad = || "is not YYYY-MM-DD or --MM-DD".to_string();
         let (year, rest) = match s.strip_prefix("--") {
             Some(rest) => (None, rest),
             None => {
@@ -186,11 +188,11 @@ impl Birthday {
         let day: i8 = d.parse().map_err(|_| bad())?;
         // Without a year, check against a leap year so 29 February is allowed.
         jiff::civil::Date::new(year.unwrap_or(2000), month, day)
-            .map_err(|_| format!("`{s}` is not a day of the calendar"))?;
+            .map_err(|_| "is not a day of the calendar".to_string())?;
         if let Some(y) = year
             && !(1900..=2100).contains(&y)
         {
-            return Err(format!("year {y} is not plausible"));
+            return Err("has a year outside 1900 to 2100".into());
         }
         Ok(Birthday { year, month, day })
     }
@@ -210,5 +212,19 @@ mod birthday_tests {
         assert!(Birthday::parse("--04-31").is_err());
         assert!(Birthday::parse("02-28").is_err());
         assert!(Birthday::parse("0990-01-01").is_err());
+    }
+
+    #[test]
+    fn refusals_never_repeat_the_value() {
+        for bad in [
+            "1990-02-30",
+            "--13-01",
+            "0990-01-01",
+            "<b>14 Mart</b>",
+            "1990/03/14",
+        ] {
+            let reason = Birthday::parse(bad).unwrap_err();
+            assert!(!reason.contains(bad) && !reason.contains('`'), "{reason}");
+        }
     }
 }

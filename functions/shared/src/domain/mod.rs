@@ -20,5 +20,6 @@ pub mod priority;
 pub mod random;
 pub mod rating;
 pub mod sla;
+pub mod suppression;
 pub mod ticket;
 pub mod token;

@@ -222,3 +222,52 @@ mod tests {
         assert!(format!("{:?}", Signer::from_secret(KEY).unwrap()).contains("1 key"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Tokens from anywhere: verifying never panics, never accepts what was
+    //! not signed, and every subject memnun signs fits in a link.
+
+    use super::*;
+    use crate::domain::customer::CustomerId;
+    use proptest::prelude::*;
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef-prop";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_customer_id_round_trips_within_the_token_limit(subject in "[^\\s\\p{Cc}]{1,32}") {
+            // Customer ids are at most 128 bytes: the longest still makes a
+            // token under MAX_TOKEN_BYTES.
+            let subject: String = subject.chars().cycle().take(128).collect();
+            let subject = match subject.char_indices().find(|(i, c)| i + c.len_utf8() > 128) {
+                Some((cut, _)) => subject[..cut].to_string(),
+                None => subject,
+            };
+            prop_assume!(CustomerId::parse(&subject).is_ok());
+            let signer = Signer::from_secret(KEY).unwrap();
+            let token = signer.sign(Purpose::Unsubscribe, &subject);
+            prop_assert!(token.len() <= MAX_TOKEN_BYTES, "{} bytes", token.len());
+            prop_assert_eq!(signer.verify(Purpose::Unsubscribe, &token), Ok(subject));
+        }
+
+        #[test]
+        fn any_bytes_as_a_token_are_refused(bytes in prop::collection::vec(any::<u8>(), 0..700)) {
+            let signer = Signer::from_secret(KEY).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            for purpose in [Purpose::Survey, Purpose::Unsubscribe] {
+                prop_assert!(signer.verify(purpose, &text).is_err());
+            }
+        }
+
+        #[test]
+        fn a_token_signed_with_another_key_is_refused(subject in ".{1,64}") {
+            let ours = Signer::from_secret(KEY).unwrap();
+            let theirs = Signer::from_secret("another-shops-key-0123456789abcdef").unwrap();
+            let token = theirs.sign(Purpose::Survey, &subject);
+            prop_assert_eq!(ours.verify(Purpose::Survey, &token), Err(TokenError::BadSignature));
+        }
+    }
+}

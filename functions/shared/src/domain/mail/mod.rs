@@ -6,8 +6,10 @@
 //! [`header_text`]: no line breaks, no control or bidi-override characters,
 //! bounded length — so a name like `"x\r\nBcc: …"` stays a name.
 
+pub mod birthday;
 pub mod digest;
 pub mod format;
+pub mod mime;
 pub mod render;
 pub mod tickets;
 
@@ -72,6 +74,10 @@ pub struct OutgoingEmail {
     pub text: String,
     /// The template's name, for tags and idempotency keys.
     pub template: &'static str,
+    /// For marketing email: the one-click unsubscribe URL, sent as
+    /// `List-Unsubscribe` with `List-Unsubscribe-Post` (RFC 8058). Service
+    /// email (acknowledgements, apologies) has none.
+    pub unsubscribe: Option<String>,
 }
 
 impl OutgoingEmail {
@@ -84,7 +90,14 @@ impl OutgoingEmail {
             html: rendered.html,
             text: rendered.text,
             template,
+            unsubscribe: None,
         }
+    }
+
+    /// The same email as marketing, unsubscribed from at `url`.
+    pub fn with_unsubscribe(mut self, url: String) -> Self {
+        self.unsubscribe = Some(url);
+        self
     }
 }
 
@@ -116,9 +129,22 @@ pub fn display_text(s: &str, max_chars: usize) -> String {
     out
 }
 
-/// [`display_text`] for a header value (at most 200 characters).
+/// [`display_text`] for a header value (at most 200 characters), where `=?`
+/// also becomes `= ?`: mail clients decode an RFC 2047 encoded word
+/// (`=?utf-8?q?…?=`) wherever it appears in a header, so a name that holds
+/// one could smuggle back the line breaks and bidi overrides removed here.
 pub fn header_text(s: &str) -> String {
-    display_text(s, 200)
+    header_value(s, 200)
+}
+
+fn header_value(s: &str, max_chars: usize) -> String {
+    let shown = display_text(s, max_chars);
+    if shown.contains("=?") {
+        // After display_text: removing a bidi control can join `=` and `?`.
+        display_text(&shown.replace("=?", "= ?"), max_chars)
+    } else {
+        shown
+    }
 }
 
 fn is_bidi_control(c: char) -> bool {
@@ -126,9 +152,12 @@ fn is_bidi_control(c: char) -> bool {
 }
 
 /// A `From` header value: the display name quoted, or MIME-encoded when it is
-/// not plain ASCII (as SES requires for `Source`).
+/// not plain ASCII (as SES requires for `Source`). The name is cut at 100
+/// characters, as shop names are everywhere in the emails, and encoded in
+/// words of at most 75 characters (RFC 2047), so the header stays one line
+/// well under the 998 bytes a line may have whatever the name's script.
 pub fn from_header(display_name: &str, address: &EmailAddress) -> String {
-    let name = header_text(display_name);
+    let name = header_value(display_name, 100);
     if name.is_empty() {
         return address.as_str().to_owned();
     }
@@ -136,8 +165,24 @@ pub fn from_header(display_name: &str, address: &EmailAddress) -> String {
         let quoted = name.replace('\\', "\\\\").replace('"', "\\\"");
         format!("\"{quoted}\" <{}>", address.as_str())
     } else {
-        let encoded = base64::engine::general_purpose::STANDARD.encode(name.as_bytes());
-        format!("=?UTF-8?B?{encoded}?= <{}>", address.as_str())
+        let mut words = Vec::new();
+        let mut chunk = String::new();
+        for c in name.chars() {
+            // 45 bytes of UTF-8 are 60 of base64: 72 with the word's frame.
+            if chunk.len() + c.len_utf8() > 45 {
+                words.push(std::mem::take(&mut chunk));
+            }
+            chunk.push(c);
+        }
+        words.push(chunk);
+        let encoded: Vec<String> = words
+            .iter()
+            .map(|w| {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(w.as_bytes());
+                format!("=?UTF-8?B?{b64}?=")
+            })
+            .collect();
+        format!("{} <{}>", encoded.join(" "), address.as_str())
     }
 }
 
@@ -189,5 +234,25 @@ mod tests {
             "=?UTF-8?B?RMO8a2vDom4=?= <destek@dukkan.com.tr>"
         );
         assert_eq!(from_header("\r\n", &sender), "destek@dukkan.com.tr");
+        let long = from_header(&"Dükkân 🎂 ".repeat(100), &sender);
+        assert!(long.len() < 998, "{} bytes", long.len());
+        assert!(
+            long.split(' ')
+                .filter(|w| w.starts_with("=?"))
+                .all(|w| w.len() <= 75 && w.ends_with("?="))
+        );
+    }
+
+    #[test]
+    fn encoded_words_cannot_be_smuggled_into_a_header() {
+        assert_eq!(
+            header_text("=?utf-8?q?=0D=0ABcc:_x?="),
+            "= ?utf-8?q?=0D=0ABcc:_x?="
+        );
+        assert_eq!(header_text("=\u{202E}?utf-8?b?x?="), "= ?utf-8?b?x?=");
+        assert!(
+            !from_header("=?UTF-8?B?4oCu?=", &EmailAddress::parse("a@b.co").unwrap())
+                .starts_with("\"=?")
+        );
     }
 }

@@ -1,0 +1,168 @@
+//! The birthday greeting: the one marketing email memnun sends.
+//!
+//! Marketing email must say why it came and how to stop it, so the
+//! greeting always carries the unsubscribe link in its footer (and, as a
+//! header, in [`super::mime`]); the words are in
+//! `templates/birthday_{tr,en}.{html,txt}`.
+
+use askama::Template;
+use jiff::tz::TimeZone;
+
+use crate::domain::coupon::Coupon;
+use crate::domain::locale::Locale;
+use crate::domain::mail::render::{CouponView, Rendered};
+use crate::domain::mail::{display_text, header_text};
+use crate::{Error, Result};
+
+/// What the greeting says.
+#[derive(Debug, Clone)]
+pub struct Greeting<'a> {
+    /// The shop's name.
+    pub shop: &'a str,
+    /// The customer's name, if known.
+    pub name: Option<&'a str>,
+    /// The birthday coupon, when the policy gives one.
+    pub coupon: Option<&'a Coupon>,
+    /// The shop's time zone, for the coupon's last day.
+    pub shop_tz: &'a TimeZone,
+    /// The page that withdraws marketing consent (an `https` URL).
+    pub unsubscribe_url: &'a str,
+}
+
+struct View {
+    lang: &'static str,
+    subject: String,
+    shop: String,
+    name: Option<String>,
+    coupon: Option<CouponView>,
+    unsubscribe: String,
+}
+
+macro_rules! templates {
+    ($($name:ident => $path:literal),+ $(,)?) => {
+        $(
+            #[derive(Template)]
+            #[template(path = $path)]
+            struct $name<'a> {
+                v: &'a View,
+            }
+        )+
+    };
+}
+
+templates! {
+    BirthdayTrHtml => "birthday_tr.html",
+    BirthdayTrText => "birthday_tr.txt",
+    BirthdayEnHtml => "birthday_en.html",
+    BirthdayEnText => "birthday_en.txt",
+}
+
+/// Renders the greeting in `locale`.
+pub fn greeting(locale: Locale, g: &Greeting<'_>) -> Result<Rendered> {
+    let shop = display_text(g.shop, 100);
+    let name = g
+        .name
+        .map(|n| display_text(n, 80))
+        .filter(|n| !n.is_empty());
+    let subject = match (locale, &name) {
+        (Locale::Tr, Some(n)) => format!("Doğum gününüz kutlu olsun, {n}!"),
+        (Locale::Tr, None) => "Doğum gününüz kutlu olsun!".to_owned(),
+        (Locale::En, Some(n)) => format!("Happy birthday, {n}!"),
+        (Locale::En, None) => "Happy birthday!".to_owned(),
+    };
+    let v = View {
+        lang: locale.tag(),
+        subject: header_text(&subject),
+        shop,
+        name,
+        coupon: g.coupon.map(|c| CouponView::new(c, locale, g.shop_tz)),
+        unsubscribe: display_text(g.unsubscribe_url, 2048),
+    };
+    let v = &v;
+    let (html, text) = match locale {
+        Locale::Tr => (BirthdayTrHtml { v }.render(), BirthdayTrText { v }.render()),
+        Locale::En => (BirthdayEnHtml { v }.render(), BirthdayEnText { v }.render()),
+    };
+    let err = |e: askama::Error| Error::Render {
+        template: "birthday",
+        reason: e.to_string(),
+    };
+    Ok(Rendered {
+        subject: v.subject.clone(),
+        html: html.map_err(err)?,
+        text: text.map_err(err)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::coupon::{CouponCode, CouponReason, CouponValue};
+
+    fn coupon() -> Coupon {
+        Coupon {
+            code: CouponCode::parse("BDAY-ABCDE-FGHJK").unwrap(),
+            customer_id: "c-1".into(),
+            reason: CouponReason::Birthday,
+            value: CouponValue::Percent(15),
+            issued_at: "2026-11-22T07:00:00Z".parse().unwrap(),
+            expires_at: "2026-12-06T20:59:59Z".parse().unwrap(),
+            source_event: "birthday:2026".into(),
+        }
+    }
+
+    #[test]
+    fn the_greeting_carries_the_gift_and_the_way_out_in_both_languages() {
+        let tz = TimeZone::get("Europe/Istanbul").unwrap();
+        let c = coupon();
+        let url = "https://links.example.com/unsubscribe?t=tok.en";
+        for (locale, words, valid) in [
+            (
+                Locale::Tr,
+                "Doğum gününüz kutlu olsun, Ayşe!",
+                "6 Aralık 2026",
+            ),
+            (Locale::En, "Happy birthday, Ayşe!", "6 December 2026"),
+        ] {
+            let r = greeting(
+                locale,
+                &Greeting {
+                    shop: "Dükkân",
+                    name: Some("Ayşe"),
+                    coupon: Some(&c),
+                    shop_tz: &tz,
+                    unsubscribe_url: url,
+                },
+            )
+            .unwrap();
+            assert_eq!(r.subject, words);
+            for part in [&r.html, &r.text] {
+                assert!(part.contains("BDAY-ABCDE-FGHJK"), "{part}");
+                assert!(part.contains(valid), "{part}");
+                assert!(part.contains(url), "{part}");
+                assert!(!part.contains("apology") && !part.contains("özür"));
+            }
+        }
+    }
+
+    #[test]
+    fn a_name_is_text_not_markup_and_cannot_break_the_subject() {
+        let tz = TimeZone::UTC;
+        let r = greeting(
+            Locale::En,
+            &Greeting {
+                shop: "Shop",
+                name: Some("<script>x</script>\r\nBcc: e@x.com {{ v.shop }}"),
+                coupon: None,
+                shop_tz: &tz,
+                unsubscribe_url: "https://l.example.com/unsubscribe?t=a\"b",
+            },
+        )
+        .unwrap();
+        assert!(!r.subject.contains('\n'));
+        assert!(!r.html.contains("<script>"));
+        assert!(r.html.contains("&#60;script&#62;") || r.html.contains("&lt;script&gt;"));
+        assert!(r.html.contains("{{ v.shop }}"));
+        assert!(!r.html.contains("a\"b"));
+    }
+}

@@ -1,0 +1,523 @@
+//! A fault-injecting proxy on loopback between the functions and the AWS
+//! emulator.
+//!
+//! Functions reach AWS through `AWS_ENDPOINT_URL`; pointed at this proxy, each
+//! of their requests is either forwarded to the emulator or, at set rates
+//! drawn from a seeded generator, answered with a fault the way AWS fails:
+//!
+//! - **throttling**, with the real error code and shape of the protocol the
+//!   SDK spoke: DynamoDB (JSON 1.0) `ProvisionedThroughputExceededException`
+//!   or `ThrottlingException`; SQS (JSON 1.0, query-compatible, so the code
+//!   also stands in `x-amzn-query-error`) `RequestThrottled` or
+//!   `ThrottlingException`; SES (query protocol, XML) `Throttling`;
+//! - **500s**: `InternalServerError` / `InternalFailure` in the same shapes;
+//! - **resets**: the connection is torn down (a TCP reset) before the request
+//!   reaches the emulator;
+//! - **slow answers**: the request *is* forwarded and applied, and its answer
+//!   held past the SDK's attempt timeout (5 s), so the caller gives up on a
+//!   call that took effect. This is the fault that tests exactly-once: a
+//!   conditional write the caller retries finds its own earlier write, and an
+//!   email SES accepted is sent again by the retry (the one duplicate no store
+//!   can prevent, counted in [`FaultCounts::lost_sends`]).
+//!
+//! Throttling, 500s and resets never reach the emulator, as on AWS where
+//! they are answered before the request is applied. Requests of any other
+//! protocol (SSM at init) pass untouched. The proxy injects nothing until
+//! [`FaultProxy::set_enabled`], so functions can finish their init first.
+//!
+//! The emulator answers one request at a time and closes each connection
+//! (`tests/emulator/serve.py`); the proxy does the same towards the client.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// A fault the proxy can inject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// A throttling error with the service's own code.
+    Throttle,
+    /// A 500 with the service's internal-error code.
+    ServerError,
+    /// The connection reset before the request was forwarded.
+    Reset,
+    /// Forwarded and applied; the answer held past the attempt timeout.
+    Slow,
+}
+
+/// How often each fault happens (fractions of the requests that can be
+/// faulted), and the seed that makes a run repeatable in its draws.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FaultConfig {
+    /// Seeds the generator.
+    pub seed: u64,
+    /// Throttling errors.
+    pub throttle: f64,
+    /// 500s.
+    pub server_error: f64,
+    /// Connection resets.
+    pub reset: f64,
+    /// Answers held past the attempt timeout.
+    pub slow: f64,
+    /// How long a slow answer is held: past the SDK's 5 s attempt timeout.
+    #[serde(skip)]
+    pub slow_for: Duration,
+}
+
+impl FaultConfig {
+    /// No faults: a plain forwarding proxy.
+    pub fn none(seed: u64) -> Self {
+        FaultConfig {
+            seed,
+            throttle: 0.0,
+            server_error: 0.0,
+            reset: 0.0,
+            slow: 0.0,
+            slow_for: Duration::from_millis(5_500),
+        }
+    }
+
+    /// `total` of the requests faulted, in the soak's mix: half throttling
+    /// (the common fault under load), a quarter 500s, the rest resets, and
+    /// one in 400 of the faults a slow answer. Slow answers are kept rare
+    /// because each one is an answer lost after AWS applied the request,
+    /// which on AWS is far rarer than a throttle; each also costs 5 s.
+    pub fn mix(seed: u64, total: f64) -> Self {
+        let slow = total / 400.0;
+        FaultConfig {
+            seed,
+            throttle: total * 0.5,
+            server_error: total * 0.25,
+            reset: total * 0.25 - slow,
+            slow,
+            slow_for: Duration::from_millis(5_500),
+        }
+    }
+
+    /// The fraction of requests faulted.
+    pub fn total(&self) -> f64 {
+        self.throttle + self.server_error + self.reset + self.slow
+    }
+
+    fn pick(&self, draw: f64) -> Option<Fault> {
+        let mut edge = self.throttle;
+        if draw < edge {
+            return Some(Fault::Throttle);
+        }
+        edge += self.server_error;
+        if draw < edge {
+            return Some(Fault::ServerError);
+        }
+        edge += self.reset;
+        if draw < edge {
+            return Some(Fault::Reset);
+        }
+        edge += self.slow;
+        (draw < edge).then_some(Fault::Slow)
+    }
+}
+
+/// What the proxy saw and did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FaultCounts {
+    /// Requests received.
+    pub requests: u64,
+    /// Requests forwarded to the emulator (slow ones included).
+    pub forwarded: u64,
+    /// Faults injected, by kind.
+    pub by_kind: BTreeMap<String, u64>,
+    /// Faults injected, by `service:error code` (resets and slow answers by
+    /// `service:reset` / `service:slow`).
+    pub by_code: BTreeMap<String, u64>,
+    /// SES sends the emulator accepted whose answer was then held past the
+    /// timeout: the sends a retry may repeat.
+    pub lost_sends: u64,
+}
+
+impl FaultCounts {
+    /// All faults injected.
+    pub fn injected(&self) -> u64 {
+        self.by_kind.values().sum()
+    }
+}
+
+struct Shared {
+    config: FaultConfig,
+    upstream: u16,
+    enabled: AtomicBool,
+    stop: AtomicBool,
+    rng: Mutex<u64>,
+    counts: Mutex<FaultCounts>,
+}
+
+/// The proxy, stopped on drop.
+pub struct FaultProxy {
+    port: u16,
+    shared: Arc<Shared>,
+}
+
+impl FaultProxy {
+    /// Listens on a free loopback port and forwards to the emulator on
+    /// `upstream`; injects nothing until enabled.
+    pub fn start(upstream: u16, config: FaultConfig) -> std::io::Result<FaultProxy> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let port = listener.local_addr()?.port();
+        let shared = Arc::new(Shared {
+            rng: Mutex::new(config.seed ^ 0x9E37_79B9_7F4A_7C15),
+            config,
+            upstream,
+            enabled: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+            counts: Mutex::new(FaultCounts::default()),
+        });
+        let accept = Arc::clone(&shared);
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                if accept.stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(stream) = stream else { continue };
+                let conn = Arc::clone(&accept);
+                thread::spawn(move || {
+                    // A client that went away mid-request is not the proxy's concern.
+                    let _ = serve(stream, &conn);
+                });
+            }
+        });
+        Ok(FaultProxy { port, shared })
+    }
+
+    /// The endpoint to give the functions as `AWS_ENDPOINT_URL`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts (or stops) injecting faults.
+    pub fn set_enabled(&self, on: bool) {
+        self.shared.enabled.store(on, Ordering::SeqCst);
+    }
+
+    /// What was seen and injected so far.
+    pub fn counts(&self) -> FaultCounts {
+        self.shared
+            .counts
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so that it sees the flag; failing only means
+        // it is gone already.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// The AWS protocol a request speaks, from its headers and body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    /// DynamoDB, JSON 1.0 (`X-Amz-Target: DynamoDB_20120810.*`).
+    DynamoDb,
+    /// SQS, JSON 1.0 (`X-Amz-Target: AmazonSQS.*`).
+    SqsJson,
+    /// SES v1, the query protocol (form body, XML answers).
+    SesQuery,
+    /// Anything else (SSM at init): never faulted.
+    Other,
+}
+
+impl Protocol {
+    fn service(self) -> &'static str {
+        match self {
+            Protocol::DynamoDb => "dynamodb",
+            Protocol::SqsJson => "sqs",
+            Protocol::SesQuery => "ses",
+            Protocol::Other => "other",
+        }
+    }
+}
+
+struct Request {
+    head: Vec<u8>,
+    body: Vec<u8>,
+    protocol: Protocol,
+    /// The SES action, for counting lost sends.
+    ses_send: bool,
+}
+
+fn serve(mut client: TcpStream, shared: &Shared) -> std::io::Result<()> {
+    client.set_nodelay(true)?;
+    let fault = if shared.enabled.load(Ordering::SeqCst) {
+        let draw = next_draw(shared);
+        shared.config.pick(draw)
+    } else {
+        None
+    };
+    if fault == Some(Fault::Reset) {
+        // Reads a few bytes and closes with the rest unread: the kernel then
+        // answers with a reset (RST), not an orderly close, so the client sees
+        // "connection reset" mid-request, as when a load balancer drops it.
+        let mut first = [0u8; 16];
+        let n = client.read(&mut first)?;
+        let head = String::from_utf8_lossy(&first[..n]).to_string();
+        count(shared, |c| {
+            c.requests += 1;
+            *c.by_kind.entry("reset".into()).or_default() += 1;
+            // The service is not known from 16 bytes; the method is.
+            let key = format!("{}:reset", head.split(' ').next().unwrap_or("?"));
+            *c.by_code.entry(key).or_default() += 1;
+        });
+        drop(client);
+        return Ok(());
+    }
+    let request = read_request(&mut client)?;
+    let protocol = request.protocol;
+    let fault = if protocol == Protocol::Other {
+        None
+    } else {
+        fault
+    };
+    count(shared, |c| c.requests += 1);
+    match fault {
+        Some(kind @ (Fault::Throttle | Fault::ServerError)) => {
+            let throttle = kind == Fault::Throttle;
+            let (code, answer) = error_answer(protocol, throttle, next_draw(shared) < 0.5);
+            count(shared, |c| {
+                let kind = if throttle { "throttle" } else { "server_error" };
+                *c.by_kind.entry(kind.into()).or_default() += 1;
+                *c.by_code
+                    .entry(format!("{}:{code}", protocol.service()))
+                    .or_default() += 1;
+            });
+            client.write_all(answer.as_bytes())?;
+            client.flush()?;
+            client.shutdown(Shutdown::Both)
+        }
+        Some(Fault::Slow) => {
+            let answer = forward(shared.upstream, &request)?;
+            let accepted = request.ses_send
+                && (answer.starts_with(b"HTTP/1.0 200") || answer.starts_with(b"HTTP/1.1 200"));
+            count(shared, |c| {
+                c.forwarded += 1;
+                *c.by_kind.entry("slow".into()).or_default() += 1;
+                *c.by_code
+                    .entry(format!("{}:slow", protocol.service()))
+                    .or_default() += 1;
+                if accepted {
+                    c.lost_sends += 1;
+                }
+            });
+            thread::sleep(shared.config.slow_for);
+            // The caller has given up by now; writing fails, which is the point.
+            let _ = client.write_all(&answer);
+            Ok(())
+        }
+        _ => {
+            let answer = forward(shared.upstream, &request)?;
+            count(shared, |c| c.forwarded += 1);
+            client.write_all(&answer)?;
+            client.flush()?;
+            client.shutdown(Shutdown::Both)
+        }
+    }
+}
+
+fn count(shared: &Shared, f: impl FnOnce(&mut FaultCounts)) {
+    if let Ok(mut c) = shared.counts.lock() {
+        f(&mut c);
+    }
+}
+
+/// The next draw in [0, 1) from the seeded generator (splitmix64).
+fn next_draw(shared: &Shared) -> f64 {
+    let Ok(mut state) = shared.rng.lock() else {
+        return 1.0;
+    };
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Reads one request: the head, then a `Content-Length` body (the SDK sends
+/// one for every operation these functions use).
+fn read_request(client: &mut TcpStream) -> std::io::Result<Request> {
+    client.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = find(&buf, b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = client.read(&mut chunk)?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "closed before the head ended",
+            ));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head_text = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let header = |name: &str| {
+        head_text.lines().find_map(|l| {
+            l.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .map(|v| v.trim().to_string())
+        })
+    };
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        let n = client.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = buf.split_off(head_end);
+    let target = header("x-amz-target").unwrap_or_default();
+    let form = header("content-type").is_some_and(|t| t.contains("x-www-form-urlencoded"));
+    let body_text = String::from_utf8_lossy(&body);
+    let protocol = if target.starts_with("dynamodb_") {
+        Protocol::DynamoDb
+    } else if target.starts_with("amazonsqs.") {
+        Protocol::SqsJson
+    } else if form && body_text.contains("Version=2010-12-01") {
+        Protocol::SesQuery
+    } else {
+        Protocol::Other
+    };
+    let ses_send = protocol == Protocol::SesQuery
+        && (body_text.contains("Action=SendEmail") || body_text.contains("Action=SendRawEmail"));
+    Ok(Request {
+        head: buf,
+        body,
+        protocol,
+        ses_send,
+    })
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Sends the request to the emulator and answers its whole response (the
+/// emulator closes the connection after each one).
+fn forward(upstream: u16, request: &Request) -> std::io::Result<Vec<u8>> {
+    let mut up = TcpStream::connect(("127.0.0.1", upstream))?;
+    up.set_nodelay(true)?;
+    up.set_read_timeout(Some(Duration::from_secs(120)))?;
+    up.write_all(&request.head)?;
+    up.write_all(&request.body)?;
+    up.flush()?;
+    let mut answer = Vec::new();
+    up.read_to_end(&mut answer)?;
+    Ok(answer)
+}
+
+/// The error answer AWS gives for a throttle (or a 500) in `protocol`;
+/// `alternate` picks the service's second throttling code. Answers the code
+/// and the whole HTTP response.
+fn error_answer(protocol: Protocol, throttle: bool, alternate: bool) -> (&'static str, String) {
+    let request_id = "00000000-0000-4000-8000-00000000f417";
+    let (status, reason) = if throttle {
+        (400, "Bad Request")
+    } else {
+        (500, "Internal Server Error")
+    };
+    let (code, content_type, extra, body) = match protocol {
+        Protocol::DynamoDb => {
+            let (code, namespace, message) = match (throttle, alternate) {
+                (true, false) => (
+                    "ProvisionedThroughputExceededException",
+                    "com.amazonaws.dynamodb.v20120810",
+                    "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+                ),
+                (true, true) => (
+                    "ThrottlingException",
+                    "com.amazon.coral.availability",
+                    "Rate of requests exceeds the allowed throughput.",
+                ),
+                (false, _) => (
+                    "InternalServerError",
+                    "com.amazonaws.dynamodb.v20120810",
+                    "Internal server error",
+                ),
+            };
+            (
+                code,
+                "application/x-amz-json-1.0",
+                String::new(),
+                format!(r#"{{"__type":"{namespace}#{code}","message":"{message}"}}"#),
+            )
+        }
+        Protocol::SqsJson => {
+            let (code, fault, message) = match (throttle, alternate) {
+                (true, false) => ("RequestThrottled", "Sender", "Request is throttled."),
+                (true, true) => ("ThrottlingException", "Sender", "Rate exceeded"),
+                (false, _) => (
+                    "InternalFailure",
+                    "Receiver",
+                    "The request processing has failed because of an unknown error, exception or failure.",
+                ),
+            };
+            (
+                code,
+                "application/x-amz-json-1.0",
+                format!("x-amzn-query-error: {code};{fault}\r\n"),
+                format!(r#"{{"__type":"com.amazonaws.sqs#{code}","message":"{message}"}}"#),
+            )
+        }
+        Protocol::SesQuery | Protocol::Other => {
+            let (code, fault, message) = if throttle {
+                ("Throttling", "Sender", "Maximum sending rate exceeded.")
+            } else {
+                (
+                    "InternalFailure",
+                    "Receiver",
+                    "The request processing has failed because of an unknown error, exception or failure.",
+                )
+            };
+            (
+                code,
+                "text/xml",
+                String::new(),
+                format!(
+                    "<ErrorResponse xmlns=\"http://ses.amazonaws.com/doc/2010-12-01/\">\n  <Error>\n    <Type>{fault}</Type>\n    <Code>{code}</Code>\n    <Message>{message}</Message>\n  </Error>\n  <RequestId>{request_id}</RequestId>\n</ErrorResponse>\n"
+                ),
+            )
+        }
+    };
+    let answer = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nx-amzn-RequestId: {request_id}\r\n{extra}Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    (code, answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mix_adds_up_to_its_total() {
+        let c = FaultConfig::mix(1, 0.2);
+        assert!((c.total() - 0.2).abs() < 1e-12);
+        assert_eq!(c.pick(0.0), Some(Fault::Throttle));
+        assert_eq!(c.pick(0.15), Some(Fault::ServerError));
+        assert_eq!(c.pick(0.199_9), Some(Fault::Slow));
+        assert_eq!(c.pick(0.2), None);
+    }
+}

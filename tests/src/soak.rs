@@ -1,0 +1,781 @@
+//! The soak: many mixed events through the local run's real function
+//! binaries, with duplicates, reordering and injected AWS faults, and the
+//! checks of what memnun promises afterwards.
+//!
+//! It uses the local run's machinery (the template's stack in the emulator,
+//! every queue-consuming function's real binary behind its Runtime API,
+//! deliveries with batch item failures and the redrive to the dead-letter
+//! queue) with the functions' `AWS_ENDPOINT_URL` pointed at a
+//! [`FaultProxy`]. The harness itself talks to the emulator directly: faults
+//! are for the functions, not for the stand-in of Lambda's event source.
+//!
+//! Two phases: first customers, reviews, complaints and late orders; then
+//! replies and resolutions for the tickets the first phase opened (their
+//! numbers are drawn at random, so they are read back from the table). A
+//! share of the events is sent twice and a share is moved later in the
+//! stream. A few events violate the contract on purpose: they must end in
+//! the dead-letter queue with the contract's reason.
+//!
+//! Differences from AWS, on purpose: each function runs one invocation at a
+//! time (one execution environment each), and a failed message comes back
+//! after [`SoakOptions::retry_after`] (31 s: just past the 30 s deadline the
+//! local Runtime API gives, as the template's visibility timeouts exceed the
+//! functions' timeouts) instead of the queue's visibility timeout.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::event::sqs::SqsBatchResponse;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde_json::{Value, json};
+
+use crate::deliver;
+use crate::faults::{FaultConfig, FaultCounts, FaultProxy};
+use crate::local::lambda::FunctionProcess;
+use crate::local::report::{self, DeadLetter};
+use crate::runtime_api::Answer;
+use crate::stack::{FunctionSpec, Stack};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct SoakOptions {
+    /// Distinct events to send (duplicates come on top).
+    pub events: usize,
+    /// Seeds the event stream (and, mixed, the proxy's draws).
+    pub seed: u64,
+    /// Share of events sent twice.
+    pub duplicates: f64,
+    /// Share of events moved later in the stream.
+    pub out_of_order: f64,
+    /// The faults, as fractions of the functions' AWS requests.
+    pub faults: FaultConfig,
+    /// How long a failed message stays invisible before it comes back.
+    pub retry_after: Duration,
+    /// Where to write `soak.json` and the functions' logs.
+    pub out: PathBuf,
+}
+
+impl SoakOptions {
+    /// The soak: 10 % twice, 5 % out of order, 20 % faults.
+    pub fn standard(events: usize, seed: u64, out: PathBuf) -> Self {
+        SoakOptions {
+            events,
+            seed,
+            duplicates: 0.10,
+            out_of_order: 0.05,
+            faults: FaultConfig::mix(seed, 0.20),
+            retry_after: Duration::from_secs(31),
+            out,
+        }
+    }
+}
+
+/// What the soak saw; written as `soak.json`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SoakReport {
+    /// Distinct events sent.
+    pub events: usize,
+    /// Of those, sent twice.
+    pub sent_twice: usize,
+    /// Of those, moved later in the stream.
+    pub out_of_order: usize,
+    /// Of those, invalid on purpose.
+    pub invalid_on_purpose: usize,
+    /// Messages put on queues (duplicates included).
+    pub messages: usize,
+    /// Messages handed to functions, retries included.
+    pub deliveries: usize,
+    /// Of those, reported failed (and retried).
+    pub failed_deliveries: usize,
+    /// Events a function reported done.
+    pub processed: usize,
+    /// Messages in dead-letter queues, with their reasons.
+    pub dead_letters: Vec<DeadLetter>,
+    /// Dead letters that are not among the invalid-on-purpose events.
+    pub unexpected_dead_letters: usize,
+    /// Event ids neither processed nor in a dead-letter queue.
+    pub lost: Vec<String>,
+    /// What the proxy injected.
+    pub faults: FaultCounts,
+    /// Tickets in the table.
+    pub tickets: usize,
+    /// Causes (customer, origin, event) with more than one ticket.
+    pub duplicate_tickets: usize,
+    /// Coupons in the table.
+    pub coupons: usize,
+    /// Causes (customer, reason, event) with more than one coupon.
+    pub duplicate_coupons: usize,
+    /// `coupon.issued` messages whose code is not in the table.
+    pub unknown_coupons_published: usize,
+    /// Emails SES accepted.
+    pub emails: usize,
+    /// Copies beyond the first of an identical email (recipient, subject, body).
+    pub emails_sent_twice: usize,
+    /// `emails_sent_twice` / distinct emails.
+    pub double_email_rate: f64,
+    /// Seconds from the first send to the last check.
+    pub wall_seconds: f64,
+    /// When it ran (UTC).
+    pub date: String,
+    /// Where it ran.
+    pub machine: String,
+}
+
+/// One message to send.
+#[derive(Debug, Clone)]
+struct Outgoing {
+    id: String,
+    queue: &'static str,
+    body: String,
+}
+
+/// A small seeded generator (splitmix64): the stream is the same for a seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
+    }
+}
+
+const COMPLAINTS: &[&str] = &[
+    "Kargom hâlâ gelmedi, takip numarası da güncellenmiyor.",
+    "Kupa kırık geldi, değişim istiyorum.",
+    "Yanlış renk gönderilmiş, iade etmek istiyorum.",
+    "The blender stopped working after two days.",
+    "I was charged twice for the same order.",
+    "Paketten eksik ürün çıktı.",
+];
+
+fn time_at(i: usize) -> String {
+    let base: jiff::Timestamp = "2026-11-22T08:00:00Z"
+        .parse()
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let at = base
+        .checked_add(jiff::SignedDuration::from_secs(i as i64 * 7))
+        .unwrap_or(base);
+    memnun_shared::time::to_key(at)
+}
+
+fn envelope(id: &str, kind: &str, time: &str, data: Value) -> String {
+    crate::events::event(id, kind, time, data)
+}
+
+/// The first phase: customers, reviews, complaints, late orders, and a few
+/// events that violate the contract.
+fn first_phase(rng: &mut Rng, seed: u64, count: usize) -> (Vec<Outgoing>, HashSet<String>) {
+    let customers = (count / 8).max(10);
+    let mut out = Vec::with_capacity(count);
+    let mut invalid = HashSet::new();
+    for i in 0..count {
+        let c = rng.below(customers);
+        let customer_id = format!("soak-{seed}-c{c}");
+        let email = format!("soak.{seed}.c{c}@example.com");
+        let locale = if c.is_multiple_of(3) { "en" } else { "tr" };
+        let contact = json!({"email": email, "name": format!("Müşteri {c}"), "locale": locale, "time_zone": "Europe/Istanbul"});
+        let time = time_at(i);
+        let id = format!("soak-{seed}-e{i}");
+        let roll = rng.below(1000);
+        let (queue, body) = if roll < 8 {
+            invalid.insert(id.clone());
+            (
+                "reviews",
+                envelope(
+                    &id,
+                    "review.posted",
+                    &time,
+                    json!({"customer_id": customer_id, "rating": 9}),
+                ),
+            )
+        } else if roll < 158 {
+            let mut data = json!({
+                "customer_id": customer_id, "email": email, "name": format!("Müşteri {c}"),
+                "locale": locale, "time_zone": "Europe/Istanbul",
+                "birthday": format!("--{:02}-{:02}", 1 + c % 12, 1 + c % 28),
+            });
+            if rng.chance(0.5) {
+                data["marketing_consent"] = json!(true);
+                data["consent_at"] = json!("2025-03-14T12:30:00Z");
+                data["consent_source"] = json!("checkout");
+            }
+            ("customers", envelope(&id, "customer.upserted", &time, data))
+        } else if roll < 458 {
+            let rating = 1 + rng.below(5);
+            (
+                "reviews",
+                envelope(
+                    &id,
+                    "review.posted",
+                    &time,
+                    json!({"customer_id": customer_id, "rating": rating, "product_id": format!("sku-{}", rng.below(50)),
+                           "product_name": "Seramik Kupa 350 ml", "order_id": format!("ord-{i}"),
+                           "text": "Paketten kırık çıktı.", "customer": contact}),
+                ),
+            )
+        } else if roll < 758 {
+            let channels = ["email", "web", "social", "phone", "chat"];
+            (
+                "tickets",
+                envelope(
+                    &id,
+                    "complaint.created",
+                    &time,
+                    json!({"customer_id": customer_id, "channel": channels[rng.below(channels.len())],
+                           "subject": "Siparişim", "message": COMPLAINTS[rng.below(COMPLAINTS.len())],
+                           "order_id": format!("ord-{i}"), "customer": contact}),
+                ),
+            )
+        } else {
+            (
+                "tickets",
+                envelope(
+                    &id,
+                    "order.delayed",
+                    &time,
+                    json!({"customer_id": customer_id, "order_id": format!("ord-{i}"),
+                           "promised_date": "2026-11-21", "new_date": "2026-11-26",
+                           "tracking_url": format!("https://kargo.example.com/track/{i}"), "customer": contact}),
+                ),
+            )
+        };
+        out.push(Outgoing { id, queue, body });
+    }
+    (out, invalid)
+}
+
+/// The second phase: an agent's reply and then the resolution for tickets
+/// the first phase opened, `count` events in all.
+fn second_phase(rng: &mut Rng, seed: u64, tickets: &[String], count: usize) -> Vec<Outgoing> {
+    let mut out = Vec::with_capacity(count);
+    let mut order: Vec<&String> = tickets.iter().collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    for (n, ticket) in order.into_iter().enumerate() {
+        if out.len() + 2 > count {
+            break;
+        }
+        let time = time_at(100_000 + n * 2);
+        let reply = format!("soak-{seed}-r{n}");
+        out.push(Outgoing {
+            body: envelope(
+                &reply,
+                "ticket.replied",
+                &time,
+                json!({"ticket_id": ticket, "author": "agent"}),
+            ),
+            id: reply,
+            queue: "tickets",
+        });
+        let time = time_at(100_000 + n * 2 + 1);
+        let resolve = format!("soak-{seed}-s{n}");
+        out.push(Outgoing {
+            body: envelope(
+                &resolve,
+                "ticket.resolved",
+                &time,
+                json!({"ticket_id": ticket}),
+            ),
+            id: resolve,
+            queue: "tickets",
+        });
+    }
+    out
+}
+
+/// The send order: each event once, a share twice (the copy later), a share
+/// moved later. Answers the stream and (sent twice, moved).
+fn shuffle(
+    rng: &mut Rng,
+    events: Vec<Outgoing>,
+    options: &SoakOptions,
+) -> (Vec<Outgoing>, usize, usize) {
+    let mut stream: Vec<Outgoing> = Vec::with_capacity(events.len() * 11 / 10 + 1);
+    let mut moved = Vec::new();
+    let mut twice = Vec::new();
+    let mut n_twice = 0;
+    let mut n_moved = 0;
+    for e in events {
+        if rng.chance(options.duplicates) {
+            twice.push((stream.len() + 1 + rng.below(200), e.clone()));
+            n_twice += 1;
+        }
+        if rng.chance(options.out_of_order) {
+            moved.push((stream.len() + 1 + rng.below(100), e));
+            n_moved += 1;
+        } else {
+            stream.push(e);
+        }
+    }
+    let mut later: Vec<(usize, Outgoing)> = moved.into_iter().chain(twice).collect();
+    later.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    for (at, e) in later {
+        let at = at.min(stream.len());
+        stream.insert(at, e);
+    }
+    (stream, n_twice, n_moved)
+}
+
+struct Running {
+    process: FunctionProcess,
+    spec: FunctionSpec,
+}
+
+/// Runs the soak; answers its report (also written to `<out>/soak.json`).
+pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<SoakReport, String> {
+    std::fs::create_dir_all(options.out.join("logs"))
+        .map_err(|e| format!("{}: {e}", options.out.display()))?;
+    say("starting the AWS emulator and creating the template's resources");
+    let stack = Stack::start().await;
+    let proxy = FaultProxy::start(stack.emulator.port(), options.faults.clone())
+        .map_err(|e| format!("cannot start the fault proxy: {e}"))?;
+    say(&format!(
+        "fault proxy {} → emulator {}",
+        proxy.endpoint(),
+        stack.emulator.endpoint()
+    ));
+
+    let mut running = Vec::new();
+    for spec in stack.function_specs()? {
+        if spec.queues.is_empty() {
+            continue;
+        }
+        let binary = crate::function_binary(&spec.name);
+        let log_path = options.out.join("logs").join(format!("{}.log", spec.name));
+        let log =
+            std::fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
+        let process =
+            FunctionProcess::start(&spec.name, &binary, &spec.env, &proxy.endpoint(), log)?;
+        say(&format!("  {} is up", spec.name));
+        running.push(Running { process, spec });
+    }
+    proxy.set_enabled(true);
+
+    let started = Instant::now();
+    let mut rng = Rng(options.seed);
+    let first_count = options.events * 4 / 5;
+    let (first, invalid) = first_phase(&mut rng, options.seed, first_count);
+    let mut report = SoakReport {
+        invalid_on_purpose: invalid.len(),
+        ..SoakReport::default()
+    };
+    let mut sent: HashSet<String> = HashSet::new();
+    let processed: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
+    let counters = Mutex::new((0usize, 0usize));
+
+    let (stream, twice, moved) = shuffle(&mut rng, first, &options);
+    report.sent_twice += twice;
+    report.out_of_order += moved;
+    say(&format!("phase 1: sending {} messages", stream.len()));
+    send_all(&stack, &stream, &mut sent, &mut report).await;
+    drain(&stack, &running, &options, &processed, &counters).await?;
+    say(&format!(
+        "phase 1 done in {:.0} s; faults so far: {}",
+        started.elapsed().as_secs_f64(),
+        proxy.counts().injected()
+    ));
+
+    let tickets: Vec<String> = scan(&stack, "TICKET#")
+        .await
+        .iter()
+        .filter(|i| str_attr(i, "sk") == Some("TICKET"))
+        .filter_map(|i| str_attr(i, "number").map(str::to_string))
+        .collect();
+    let second = second_phase(
+        &mut rng,
+        options.seed,
+        &tickets,
+        options.events.saturating_sub(first_count),
+    );
+    let (stream, twice, moved) = shuffle(&mut rng, second, &options);
+    report.sent_twice += twice;
+    report.out_of_order += moved;
+    say(&format!("phase 2: sending {} messages", stream.len()));
+    send_all(&stack, &stream, &mut sent, &mut report).await;
+    drain(&stack, &running, &options, &processed, &counters).await?;
+    proxy.set_enabled(false);
+    report.wall_seconds = started.elapsed().as_secs_f64();
+    say(&format!(
+        "phase 2 done at {:.0} s; checking",
+        report.wall_seconds
+    ));
+
+    report.events = sent.len();
+    report.faults = proxy.counts();
+    let (deliveries, failed) = counters.lock().map(|c| *c).unwrap_or_default();
+    report.deliveries = deliveries;
+    report.failed_deliveries = failed;
+    let processed = processed.lock().map(|p| p.clone()).unwrap_or_default();
+    report.processed = processed.len();
+    check(&stack, &sent, &processed, &invalid, &mut report).await;
+    report.date = jiff::Timestamp::now().to_string();
+    report.machine = machine();
+    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    std::fs::write(options.out.join("soak.json"), json).map_err(|e| e.to_string())?;
+    drop(running);
+    Ok(report)
+}
+
+async fn send_all(
+    stack: &Stack,
+    stream: &[Outgoing],
+    sent: &mut HashSet<String>,
+    report: &mut SoakReport,
+) {
+    for e in stream {
+        stack.send(e.queue, &e.body).await;
+        sent.insert(e.id.clone());
+        report.messages += 1;
+    }
+}
+
+/// Delivers every consumed queue to its function, each function on its own
+/// (one invocation at a time per function, all functions at once), until
+/// every queue is empty with nothing in flight.
+async fn drain(
+    stack: &Stack,
+    running: &[Running],
+    options: &SoakOptions,
+    processed: &Mutex<HashSet<String>>,
+    counters: &Mutex<(usize, usize)>,
+) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    let loops = running.iter().flat_map(|r| {
+        r.spec.queues.iter().map(move |(queue, batch)| async move {
+            loop {
+                if Instant::now() > deadline {
+                    return Err(format!("{queue} did not empty within an hour"));
+                }
+                if !deliver_once(stack, r, queue, *batch, options, processed, counters).await {
+                    if idle(stack, running).await {
+                        return Ok(());
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        })
+    });
+    futures_util::future::join_all(loops)
+        .await
+        .into_iter()
+        .collect::<Result<Vec<()>, String>>()
+        .map(|_| ())
+}
+
+async fn deliver_once(
+    stack: &Stack,
+    r: &Running,
+    queue: &str,
+    batch_size: i32,
+    options: &SoakOptions,
+    processed: &Mutex<HashSet<String>>,
+    counters: &Mutex<(usize, usize)>,
+) -> bool {
+    let q = stack.queue(queue);
+    let event = deliver::receive(&stack.sqs, &q.url, &q.arn, batch_size).await;
+    if event.records.is_empty() {
+        return false;
+    }
+    let handles = deliver::handles(&event);
+    let ids: HashMap<String, Option<String>> = event
+        .records
+        .iter()
+        .map(|m| {
+            let id = m
+                .body
+                .as_deref()
+                .and_then(|b| serde_json::from_str::<Value>(b).ok())
+                .and_then(|v| v["id"].as_str().map(str::to_string));
+            (m.message_id.clone().unwrap_or_default(), id)
+        })
+        .collect();
+    let payload = serde_json::to_string(&event).unwrap_or_default();
+    let failed: Vec<String> = match r.process.invoke(payload).await {
+        Answer::Response(body) => serde_json::from_str::<SqsBatchResponse>(&body)
+            .unwrap_or_default()
+            .batch_item_failures
+            .into_iter()
+            .map(|f| f.item_identifier)
+            .collect(),
+        // An invocation error fails the whole batch, as on Lambda.
+        Answer::Error(_) => handles.iter().map(|(id, _)| id.clone()).collect(),
+    };
+    for (message, receipt) in &handles {
+        if failed.contains(message) {
+            let seconds = i32::try_from(options.retry_after.as_secs()).unwrap_or(30);
+            stack
+                .sqs
+                .change_message_visibility()
+                .queue_url(&q.url)
+                .receipt_handle(receipt)
+                .visibility_timeout(seconds)
+                .send()
+                .await
+                .expect("release a failed message");
+        } else {
+            stack
+                .sqs
+                .delete_message()
+                .queue_url(&q.url)
+                .receipt_handle(receipt)
+                .send()
+                .await
+                .expect("delete a message");
+            if let (Ok(mut done), Some(Some(id))) = (processed.lock(), ids.get(message)) {
+                done.insert(id.clone());
+            }
+        }
+    }
+    if let Ok(mut c) = counters.lock() {
+        c.0 += handles.len();
+        c.1 += failed.len();
+    }
+    true
+}
+
+async fn idle(stack: &Stack, running: &[Running]) -> bool {
+    for r in running {
+        for (queue, _) in &r.spec.queues {
+            let attrs = stack
+                .sqs
+                .get_queue_attributes()
+                .queue_url(&stack.queue(queue).url)
+                .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+                .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+                .send()
+                .await
+                .ok()
+                .and_then(|o| o.attributes)
+                .unwrap_or_default();
+            let busy = [
+                QueueAttributeName::ApproximateNumberOfMessages,
+                QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+            ]
+            .iter()
+            .any(|name| {
+                attrs
+                    .get(name)
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(1)
+                    > 0
+            });
+            if busy {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn str_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+/// Every item of the main table whose `pk` starts with `prefix`, all pages.
+async fn scan(stack: &Stack, prefix: &str) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut start: Option<Item> = None;
+    loop {
+        let out = stack
+            .dynamodb
+            .scan()
+            .table_name(&stack.table)
+            .filter_expression("begins_with(pk, :p)")
+            .expression_attribute_values(":p", AttributeValue::S(prefix.to_string()))
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .expect("scan");
+        items.extend(out.items.unwrap_or_default());
+        match out.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => return items,
+        }
+    }
+}
+
+/// The checks: every event accounted for; tickets, coupons and emails once.
+async fn check(
+    stack: &Stack,
+    sent: &HashSet<String>,
+    processed: &HashSet<String>,
+    invalid: &HashSet<String>,
+    report: &mut SoakReport,
+) {
+    let mut dead: HashSet<String> = HashSet::new();
+    for (name, queue) in &stack.queues {
+        for body in stack.drain_raw(&queue.dlq_url).await {
+            let letter = report::dead_letter(name, &body);
+            if let Some(id) = &letter.event_id {
+                dead.insert(id.clone());
+                if !invalid.contains(id) {
+                    report.unexpected_dead_letters += 1;
+                }
+            } else {
+                report.unexpected_dead_letters += 1;
+            }
+            report.dead_letters.push(letter);
+        }
+    }
+    let mut lost: Vec<String> = sent
+        .iter()
+        .filter(|id| !processed.contains(*id) && !dead.contains(*id))
+        .cloned()
+        .collect();
+    lost.sort();
+    report.lost = lost;
+
+    let tickets: Vec<Item> = scan(stack, "TICKET#")
+        .await
+        .into_iter()
+        .filter(|i| str_attr(i, "sk") == Some("TICKET"))
+        .collect();
+    report.tickets = tickets.len();
+    report.duplicate_tickets = duplicates(&tickets, &["customer_id", "origin", "source_event"]);
+    let coupons: Vec<Item> = scan(stack, "COUPON#")
+        .await
+        .into_iter()
+        .filter(|i| str_attr(i, "sk") == Some("COUPON"))
+        .collect();
+    report.coupons = coupons.len();
+    report.duplicate_coupons = duplicates(&coupons, &["customer_id", "reason", "source_event"]);
+    let codes: HashSet<&str> = coupons.iter().filter_map(|c| str_attr(c, "code")).collect();
+    report.unknown_coupons_published = stack
+        .drain(&stack.queue("outbound").url)
+        .await
+        .iter()
+        .filter(|m| m["type"] == "coupon.issued")
+        .filter(|m| {
+            !m["data"]["code"]
+                .as_str()
+                .is_some_and(|c| codes.contains(c))
+        })
+        .count();
+
+    let emails = stack.emulator.sent_emails();
+    report.emails = emails.len();
+    let mut copies: HashMap<(Vec<String>, String, String), usize> = HashMap::new();
+    for e in &emails {
+        *copies
+            .entry((e.to.clone(), e.subject.clone(), e.body.clone()))
+            .or_default() += 1;
+    }
+    report.emails_sent_twice = copies.values().map(|n| n - 1).sum();
+    report.double_email_rate = if copies.is_empty() {
+        0.0
+    } else {
+        report.emails_sent_twice as f64 / copies.len() as f64
+    };
+}
+
+/// How many causes (the values of `fields`) have more than one item.
+fn duplicates(items: &[Item], fields: &[&str]) -> usize {
+    let mut by_cause: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+    for i in items {
+        let key = fields
+            .iter()
+            .map(|f| str_attr(i, f).unwrap_or("").to_string())
+            .collect();
+        *by_cause.entry(key).or_default() += 1;
+    }
+    by_cause.values().filter(|n| **n > 1).count()
+}
+
+/// The machine, for the record: CPU model, cores, kernel.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    format!("{cpu}, {cores} cores, Linux {kernel}")
+}
+
+impl SoakReport {
+    /// The figures as lines for a terminal.
+    pub fn lines(&self) -> String {
+        let mut out = String::new();
+        let mut line = |s: String| {
+            out.push_str(&s);
+            out.push('\n');
+        };
+        line(format!(
+            "events {} (sent twice {}, out of order {}, invalid on purpose {}), messages {}",
+            self.events, self.sent_twice, self.out_of_order, self.invalid_on_purpose, self.messages
+        ));
+        line(format!(
+            "deliveries {} (failed and retried {}), processed {}, dead letters {} (unexpected {}), lost {}",
+            self.deliveries,
+            self.failed_deliveries,
+            self.processed,
+            self.dead_letters.len(),
+            self.unexpected_dead_letters,
+            self.lost.len()
+        ));
+        line(format!(
+            "AWS requests {} (forwarded {}), faults injected {}: {:?}",
+            self.faults.requests,
+            self.faults.forwarded,
+            self.faults.injected(),
+            self.faults.by_kind
+        ));
+        line(format!("faults by code: {:?}", self.faults.by_code));
+        line(format!(
+            "tickets {} (duplicated {}), coupons {} (duplicated {}, published but unknown {})",
+            self.tickets,
+            self.duplicate_tickets,
+            self.coupons,
+            self.duplicate_coupons,
+            self.unknown_coupons_published
+        ));
+        line(format!(
+            "emails {} (sent twice {}, rate {:.4} %; SES answers lost after acceptance {})",
+            self.emails,
+            self.emails_sent_twice,
+            self.double_email_rate * 100.0,
+            self.faults.lost_sends
+        ));
+        line(format!(
+            "wall {:.0} s, {} on {}",
+            self.wall_seconds, self.date, self.machine
+        ));
+        for d in self.dead_letters.iter().take(20) {
+            line(format!(
+                "dead letter on {}: {} — {}",
+                d.queue,
+                d.event_id.as_deref().unwrap_or("(no id)"),
+                d.reason
+            ));
+        }
+        out
+    }
+}
