@@ -2,7 +2,7 @@
 #   make local   run the whole system on this machine against the AWS emulator
 #   make test    run every test and check (what CI runs)
 
-.PHONY: local test emulator lint-template browser-tools browser soak
+.PHONY: local test emulator lint-template browser-tools browser soak bench bench-peer
 
 emulator:
 	tests/emulator/install.sh
@@ -36,3 +36,17 @@ test: emulator lint-template browser-tools
 	cargo nextest run --workspace --no-fail-fast
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# The Python peer the benchmark compares with (boto3 in its own virtualenv;
+# installs once).
+bench-peer:
+	tools/bench/peer/install.sh
+
+# The benchmark (README, "Performance"): builds the release binaries, then
+# measures every function against a loopback AWS stub, beside the Python
+# peer, and the fan-out against the emulator. Not part of `make test`; takes
+# about half an hour. Writes tools/bench/results/<date>.json and .md.
+#   make bench ARGS="--only review-responder --no-fanout --runs 30"
+bench: emulator bench-peer
+	cargo build --release --workspace --bins
+	$${CARGO_TARGET_DIR:-target}/release/memnun-bench $(ARGS)

@@ -1,4 +1,4 @@
-//! The soak in small (`make soak` runs it at 10 000 events): 120 mixed events
+//! The soak in small (`make soak` runs it at 10 000 events): 60 mixed events
 //! through the real function binaries with 10 % sent twice, 5 % out of
 //! order and 20 % of the functions' AWS requests faulted by the proxy.
 
@@ -8,7 +8,7 @@ use memnun_tests::soak::{self, SoakOptions};
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn under_faults_nothing_is_lost_and_nothing_is_done_twice() {
     let out = std::env::temp_dir().join(format!("memnun-soak-{}", std::process::id()));
-    let options = SoakOptions::standard(120, 7, out.clone());
+    let options = SoakOptions::standard(60, 7, out.clone());
     let report = soak::run(options, |s| println!("{s}"))
         .await
         .expect("the soak runs");
@@ -41,7 +41,7 @@ async fn under_faults_nothing_is_lost_and_nothing_is_done_twice() {
     assert!(report.tickets > 0 && report.coupons > 0 && report.emails > 0);
     // A double email is possible only where SES accepted a send and the
     // invocation did not learn it (the answer lost, or the record of the
-    // send failed): in 120 events that is at most one.
+    // send failed): in 60 events that is at most one.
     assert!(
         report.emails_sent_twice <= 1,
         "emails sent twice: {}",

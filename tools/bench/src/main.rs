@@ -1,0 +1,537 @@
+//! `memnun-bench`: memnun's performance, measured on this machine and written
+//! down (`make bench`; see the README's "Performance").
+//!
+//! For every function of `infra/template.yaml`, its real release binary runs
+//! behind a Lambda Runtime API on loopback with the template's environment,
+//! its AWS calls answered by a loopback stub ([`stub`]): init, peak memory
+//! over a batch, CPU per event and per AWS call, concurrency inside a batch
+//! (every AWS answer 20 ms late), and the first call over TLS with and
+//! without priming. The same runs measure a Python peer (`tools/bench/peer`:
+//! review-responder and complaint-intake on boto3). Sizes are the release
+//! binaries and their zips. The fan-out cases run against the emulator.
+//!
+//! It expects the release binaries to be built (`cargo build --release
+//! --workspace --bins`, which `make bench` does first) and writes
+//! `tools/bench/results/<date>.json` and `.md`.
+//!
+//! ```text
+//! memnun-bench [--runs N] [--warmup N] [--only f1,f2] [--no-peer]
+//!              [--no-fanout] [--fanout-only] [--scale TOTAL/DUE]
+//!              [--panic-abort] [--binaries DIR] [--out PATH]
+//! ```
+
+mod fanout;
+mod measure;
+mod process;
+mod report;
+mod size;
+mod stats;
+mod stub;
+mod workload;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use memnun_tests::stack::{LOCAL_SECRETS, TEST_SHOP};
+use memnun_tests::template::{FunctionDef, Local, Template};
+
+use crate::measure::{Figures, Plan, Subject, Transport};
+use crate::process::Launch;
+use crate::stub::{Mode, Stub, Tls};
+use crate::workload::Seeder;
+
+/// What can go wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Something the bench needs is missing or cannot be prepared.
+    #[error("setup: {0}")]
+    Setup(String),
+    /// A measurement failed.
+    #[error("run: {0}")]
+    Run(String),
+}
+
+/// The functions the peer implements.
+const PEER_FUNCTIONS: &[&str] = &["review-responder", "complaint-intake"];
+
+#[derive(Debug, Clone)]
+struct Options {
+    plan: Plan,
+    only: Option<Vec<String>>,
+    peer: bool,
+    fanout: bool,
+    stub_runs: bool,
+    scale: fanout::Scale,
+    panic_abort: bool,
+    out: Option<PathBuf>,
+    binaries: Option<PathBuf>,
+}
+
+fn usage() -> String {
+    "usage: memnun-bench [--runs N] [--warmup N] [--only f1,f2] [--no-peer] [--no-fanout] \
+     [--fanout-only] [--scale TOTAL/DUE] [--panic-abort] [--binaries DIR] [--out PATH]"
+        .into()
+}
+
+fn parse_args(args: &[String]) -> Result<Options, Error> {
+    let mut o = Options {
+        plan: Plan {
+            runs: 30,
+            warmup: 5,
+            batch: 10,
+            delay_ms: 20,
+        },
+        only: None,
+        peer: true,
+        fanout: true,
+        stub_runs: true,
+        scale: fanout::Scale {
+            total: 100_000,
+            due: 10_000,
+        },
+        panic_abort: false,
+        out: None,
+        binaries: None,
+    };
+    let mut it = args.iter();
+    let number = |v: Option<&String>, name: &str| -> Result<usize, Error> {
+        v.and_then(|v| v.parse().ok())
+            .ok_or_else(|| Error::Setup(format!("{name} needs a number; {}", usage())))
+    };
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--runs" => o.plan.runs = number(it.next(), "--runs")?.max(1),
+            "--warmup" => o.plan.warmup = number(it.next(), "--warmup")?,
+            "--only" => {
+                o.only = it
+                    .next()
+                    .map(|v| v.split(',').map(str::to_string).collect())
+            }
+            "--no-peer" => o.peer = false,
+            "--no-fanout" => o.fanout = false,
+            "--fanout-only" => o.stub_runs = false,
+            "--panic-abort" => o.panic_abort = true,
+            "--scale" => {
+                let v = it.next().cloned().unwrap_or_default();
+                let (total, due) = v
+                    .split_once('/')
+                    .and_then(|(t, d)| Some((t.parse().ok()?, d.parse().ok()?)))
+                    .ok_or_else(|| Error::Setup(format!("--scale TOTAL/DUE; {}", usage())))?;
+                o.scale = fanout::Scale { total, due };
+            }
+            "--out" => o.out = it.next().map(PathBuf::from),
+            "--binaries" => o.binaries = it.next().map(PathBuf::from),
+            "-h" | "--help" => return Err(Error::Setup(usage())),
+            other => return Err(Error::Setup(format!("unknown argument {other}; {}", usage()))),
+        }
+    }
+    Ok(o)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("fanout-child") => match (args.get(1), args.get(2)) {
+            (Some(function), Some(now)) => fanout::child(function, now),
+            _ => Err(Error::Setup("fanout-child <function> <time>".into())),
+        },
+        _ => parse_args(&args).and_then(|o| run(&o)),
+    };
+    if let Err(e) = result {
+        eprintln!("memnun-bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| memnun_tests::workspace_root().join("target"))
+}
+
+/// The shop every run configures: the tests' parameters.
+fn local_plan(template: &Template) -> Result<Local, Error> {
+    let values = template
+        .parameters(TEST_SHOP)
+        .map_err(|e| Error::Setup(e.to_string()))?;
+    template.plan(values).map_err(|e| Error::Setup(e.to_string()))
+}
+
+/// SSM parameter name → the secret the stub answers with.
+fn secrets(local: &Local) -> BTreeMap<String, String> {
+    local
+        .parameters
+        .iter()
+        .filter_map(|(parameter, name)| {
+            let value = LOCAL_SECRETS.iter().find(|(p, _)| p == parameter)?.1;
+            Some((name.clone(), value.to_string()))
+        })
+        .collect()
+}
+
+/// A certificate authority and a certificate for 127.0.0.1 (RSA 2048, as
+/// AWS's endpoints present), made with openssl in `dir`.
+fn certificate(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf), Error> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::Setup(format!("{}: {e}", dir.display())))?;
+    let ext = dir.join("leaf.ext");
+    std::fs::write(
+        &ext,
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .map_err(|e| Error::Setup(format!("{}: {e}", ext.display())))?;
+    let steps: [&[&str]; 3] = [
+        &[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+            "ca.pem", "-days", "2", "-subj", "/CN=memnun-bench-ca", "-addext",
+            "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
+        ],
+        &[
+            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "leaf.csr",
+            "-subj", "/CN=127.0.0.1",
+        ],
+        &[
+            "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "cert.pem", "-days", "2", "-extfile", "leaf.ext",
+        ],
+    ];
+    for args in steps {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .map_err(|e| Error::Setup(format!("openssl: {e}")))?;
+        if !out.status.success() {
+            return Err(Error::Setup(format!(
+                "openssl {}: {}",
+                args[0],
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+    }
+    Ok((dir.join("ca.pem"), dir.join("cert.pem"), dir.join("key.pem")))
+}
+
+/// The environment Lambda gives every function, beyond the template's.
+fn lambda_env(name: &str, log_level: &str) -> Vec<(String, String)> {
+    [
+        ("AWS_LAMBDA_FUNCTION_NAME", name),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+        ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+        ("AWS_LAMBDA_LOG_LEVEL", log_level),
+        ("AWS_REGION", memnun_tests::template::LOCAL_REGION),
+        ("AWS_DEFAULT_REGION", memnun_tests::template::LOCAL_REGION),
+        ("AWS_ACCESS_KEY_ID", "ASIABENCHBENCHBENCH0"),
+        ("AWS_SECRET_ACCESS_KEY", "bench/bench/bench/bench/bench/bench/bench0"),
+        ("AWS_SESSION_TOKEN", "bench-session-token"),
+        ("TZ", ":UTC"),
+        ("LANG", "en_US.UTF-8"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// The bench's own directory (`tools/bench`).
+fn bench_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The peer's Python, in the virtualenv `tools/bench/peer/install.sh` makes.
+fn peer_python() -> PathBuf {
+    bench_dir().join("peer/.venv/bin/python")
+}
+
+/// What was measured for one function.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FunctionResult {
+    /// The function.
+    pub name: String,
+    /// What a batch was.
+    pub workload: Option<String>,
+    /// Release binary and zip.
+    pub size: Option<size::Size>,
+    /// The same with `panic = "abort"`, when asked for.
+    pub size_panic_abort: Option<size::Size>,
+    /// memnun's figures.
+    pub memnun: Option<Figures>,
+    /// The peer's, for the functions it implements.
+    pub peer: Option<Figures>,
+    /// Why something is missing.
+    pub notes: Vec<String>,
+}
+
+/// Everything one run measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Results {
+    /// When (UTC).
+    pub date: String,
+    /// The machine (/proc/cpuinfo), cores, memory.
+    pub machine: String,
+    /// The plan.
+    pub plan: Plan,
+    /// Per function.
+    pub functions: Vec<FunctionResult>,
+    /// The fan-out cases.
+    pub fanout: Vec<fanout::FanOut>,
+    /// Fan-out cases not run, and why.
+    pub fanout_notes: Vec<String>,
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name")?.split_once(':').map(|(_, v)| v.trim()))
+        .unwrap_or("unknown CPU")
+        .to_string();
+    let cores = cpuinfo.lines().filter(|l| l.starts_with("processor")).count();
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:")?.split_whitespace().next()?.parse::<u64>().ok())
+        .map(|kib| format!(", {} GiB", kib / 1024 / 1024))
+        .unwrap_or_default();
+    format!("{model}, {cores} cores{memory}")
+}
+
+fn run(o: &Options) -> Result<(), Error> {
+    process::raise_file_limit();
+    let root = memnun_tests::workspace_root();
+    let template = Template::load().map_err(|e| Error::Setup(e.to_string()))?;
+    let local = local_plan(&template)?;
+    let functions: Vec<FunctionDef> = template
+        .functions()
+        .map_err(|e| Error::Setup(e.to_string()))?
+        .into_iter()
+        .filter(|f| o.only.as_ref().is_none_or(|only| only.contains(&f.binary)))
+        .collect();
+    let release = o
+        .binaries
+        .clone()
+        .unwrap_or_else(|| target_dir().join("release"));
+    let scratch = target_dir().join("bench");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Setup(format!("a runtime: {e}")))?;
+    let date = jiff::Timestamp::now();
+    let mut results = Results {
+        date: date.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        machine: machine(),
+        plan: o.plan,
+        functions: Vec::new(),
+        fanout: Vec::new(),
+        fanout_notes: Vec::new(),
+    };
+    eprintln!("memnun-bench on {}", results.machine);
+
+    let abort_dir = target_dir().join("bench-panic-abort");
+    if o.panic_abort {
+        eprintln!("building the functions with panic = \"abort\" (a second release build) ...");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--release", "--workspace", "--bins", "--target-dir"])
+            .arg(&abort_dir)
+            .args(["--config", "profile.release.panic=\"abort\""])
+            .current_dir(&root)
+            .status()
+            .map_err(|e| Error::Setup(format!("cargo: {e}")))?;
+        if !status.success() {
+            return Err(Error::Setup("the panic = \"abort\" build failed".into()));
+        }
+    }
+
+    if o.stub_runs {
+        let tls = match certificate(&scratch.join("tls")) {
+            Ok((ca, cert, key)) => Some((ca, Tls::from_pem(&cert, &key)?)),
+            Err(e) => {
+                eprintln!("no TLS figures: {e}");
+                None
+            }
+        };
+        let ca = tls.as_ref().map(|(ca, _)| ca.clone());
+        let stub = Stub::start(Mode::Answer, tls.map(|(_, t)| t), secrets(&local))?;
+        let main_table = local
+            .tables
+            .get(memnun_tests::stack::MAIN_TABLE)
+            .cloned()
+            .ok_or_else(|| Error::Setup("the template has no MainTable".into()))?;
+        let seeder = Seeder {
+            runtime: &runtime,
+            stub: &stub,
+            table: main_table,
+        };
+        let log_level = local
+            .parameters
+            .get("LogLevel")
+            .cloned()
+            .unwrap_or_else(|| "INFO".into());
+        let events_dir = root.join("events");
+        for function in &functions {
+            let name = function.binary.clone();
+            eprintln!("== {name}");
+            let mut result = FunctionResult {
+                name: name.clone(),
+                workload: None,
+                size: None,
+                size_panic_abort: None,
+                memnun: None,
+                peer: None,
+                notes: Vec::new(),
+            };
+            let binary = release.join(&name);
+            if !binary.exists() {
+                result.notes.push(format!(
+                    "no release binary at {} (run `cargo build --release --workspace --bins`)",
+                    binary.display()
+                ));
+                results.functions.push(result);
+                continue;
+            }
+            result.size = Some(size::measure(&binary, &scratch.join("zip"))?);
+            if o.panic_abort {
+                result.size_panic_abort =
+                    Some(size::measure(&abort_dir.join("release").join(&name), &scratch.join("zip-abort"))?);
+            }
+            let env = local
+                .function_env(function)
+                .map_err(|e| Error::Setup(e.to_string()))?;
+            let base: Vec<(String, String)> = env
+                .into_iter()
+                .chain(lambda_env(&name, &log_level))
+                .collect();
+            let memnun_launch = |stub: &Stub, transport: Transport| -> Launch {
+                let mut env = base.clone();
+                env.extend(stub.endpoint_env(transport != Transport::Plain));
+                if let Some(ca) = &ca {
+                    env.push(("SSL_CERT_FILE".into(), ca.display().to_string()));
+                }
+                if transport == Transport::TlsUnprimed {
+                    env.push(("TLS_PRIMING".into(), "off".into()));
+                }
+                Launch {
+                    label: name.clone(),
+                    program: binary.clone(),
+                    args: Vec::new(),
+                    env,
+                }
+            };
+            let progress = |what: &str| eprintln!("   {name}: {what}");
+            match workload::for_function(function, &events_dir) {
+                Err(why) => {
+                    result.notes.push(why);
+                    result.memnun = Some(measure::measure_init_only(
+                        &o.plan,
+                        &memnun_launch(&stub, Transport::Plain),
+                        &progress,
+                    )?);
+                }
+                Ok(work) => {
+                    result.workload = Some(work.describe());
+                    let subject = Subject {
+                        work: work.as_ref(),
+                        launch: &memnun_launch,
+                        primes: true,
+                    };
+                    result.memnun = Some(measure::measure(&o.plan, &subject, &seeder, &progress)?);
+                    if o.peer && PEER_FUNCTIONS.contains(&name.as_str()) {
+                        let python = peer_python();
+                        if !python.exists() {
+                            result.notes.push(format!(
+                                "peer not measured: {} is missing (run tools/bench/peer/install.sh)",
+                                python.display()
+                            ));
+                        } else {
+                            let module = name.replace('-', "_");
+                            let peer_launch = |stub: &Stub, transport: Transport| -> Launch {
+                                let mut env = base.clone();
+                                env.extend(stub.endpoint_env(transport != Transport::Plain));
+                                if let Some(ca) = &ca {
+                                    env.push(("AWS_CA_BUNDLE".into(), ca.display().to_string()));
+                                }
+                                env.push(("_HANDLER".into(), format!("{module}.handler")));
+                                // Compiled modules go under target/, not beside the sources.
+                                env.push((
+                                    "PYTHONPYCACHEPREFIX".into(),
+                                    scratch.join("pycache").display().to_string(),
+                                ));
+                                Launch {
+                                    label: format!("{name} (peer)"),
+                                    program: python.clone(),
+                                    args: vec![bench_dir()
+                                        .join("peer/bootstrap.py")
+                                        .display()
+                                        .to_string()],
+                                    env,
+                                }
+                            };
+                            let peer_progress = |what: &str| eprintln!("   {name} (peer): {what}");
+                            let subject = Subject {
+                                work: work.as_ref(),
+                                launch: &peer_launch,
+                                primes: false,
+                            };
+                            result.peer = Some(measure::measure(
+                                &o.plan,
+                                &subject,
+                                &seeder,
+                                &peer_progress,
+                            )?);
+                        }
+                    }
+                }
+            }
+            results.functions.push(result);
+        }
+    }
+
+    if o.fanout {
+        let names: Vec<String> = template
+            .functions()
+            .map_err(|e| Error::Setup(e.to_string()))?
+            .into_iter()
+            .map(|f| f.binary)
+            .collect();
+        for (function, case) in [
+            ("sla-monitor", fanout::sla_sweep as fn(&_, _) -> _),
+            ("birthday-scheduler", fanout::birthdays),
+        ] {
+            if o.only.as_ref().is_some_and(|only| !only.iter().any(|f| f == function)) {
+                continue;
+            }
+            if !names.iter().any(|n| n == function) {
+                let note = format!("{function}: not in infra/template.yaml yet; fan-out skipped");
+                eprintln!("{note}");
+                results.fanout_notes.push(note);
+                continue;
+            }
+            eprintln!(
+                "== fan-out: {function} over {} with {} due (seeding the emulator first)",
+                o.scale.total, o.scale.due
+            );
+            results.fanout.push(case(&runtime, o.scale)?);
+        }
+    }
+
+    let stem = date.strftime("%Y-%m-%d").to_string();
+    let json_path = o.out.clone().unwrap_or_else(|| {
+        bench_dir().join("results").join(format!("{stem}.json"))
+    });
+    if let Some(dir) = json_path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Run(format!("{}: {e}", dir.display())))?;
+    }
+    let json = serde_json::to_string_pretty(&results)
+        .map_err(|e| Error::Run(format!("the results: {e}")))?;
+    std::fs::write(&json_path, json + "\n")
+        .map_err(|e| Error::Run(format!("{}: {e}", json_path.display())))?;
+    let markdown = report::markdown(&results);
+    let md_path = json_path.with_extension("md");
+    std::fs::write(&md_path, &markdown)
+        .map_err(|e| Error::Run(format!("{}: {e}", md_path.display())))?;
+    println!("{markdown}");
+    eprintln!("results: {} and {}", json_path.display(), md_path.display());
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! The results as Markdown tables: memnun beside the peer, every function,
+//! the fan-out cases, and the cost per million events.
+
+use std::fmt::Write as _;
+
+use crate::measure::Figures;
+use crate::stats::Summary;
+use crate::{FunctionResult, Results};
+
+/// Lambda arm64 price per GB-second (us-east-1 list price).
+pub const PRICE_GB_S: f64 = 0.000_013_333_4;
+/// Lambda price per request.
+pub const PRICE_REQUEST: f64 = 0.20 / 1_000_000.0;
+/// Memory of the priced function, in GB.
+pub const MEMORY_GB: f64 = 0.125;
+/// How much slower CPU work runs at 128 MB than on a whole core: Lambda
+/// gives one vCPU at 1,769 MB and shares it in proportion below.
+pub const CPU_STRETCH: f64 = 1769.0 / 128.0;
+
+fn med(s: Option<Summary>, digits: usize) -> String {
+    s.map_or("–".into(), |s| format!("{:.*}", digits, s.median))
+}
+
+fn med_p99(s: Option<Summary>, digits: usize) -> String {
+    s.map_or("–".into(), |s| {
+        format!("{:.*} (p99 {:.*})", digits, s.median, digits, s.p99)
+    })
+}
+
+fn ratio(peer: Option<Summary>, memnun: Option<Summary>) -> String {
+    match (peer, memnun) {
+        (Some(p), Some(m)) if m.median > 0.0 => format!("{:.0}×", p.median / m.median),
+        _ => "–".into(),
+    }
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1_000_000.0
+}
+
+/// The billed duration of one batch at 128 MB, in ms: the batch's time with
+/// every AWS answer 20 ms late (a stand-in for the service's latency), plus
+/// its CPU stretched to a 128 MB share of a core (the part of it that ran
+/// at full speed here is already in the measured time).
+pub fn billed_batch_ms(f: &Figures, batch: usize) -> Option<f64> {
+    let wall = f.batch_delayed_ms?.median;
+    let cpu_ms = f.cpu_per_event_us?.median * batch as f64 / 1000.0;
+    Some(wall + cpu_ms * (CPU_STRETCH - 1.0))
+}
+
+/// Dollars per million events, `batch` events per invocation.
+pub fn cost_per_million(f: &Figures, batch: usize) -> Option<f64> {
+    let ms = billed_batch_ms(f, batch)?.ceil();
+    let invocations = 1_000_000.0 / batch as f64;
+    Some(invocations * (MEMORY_GB * ms / 1000.0 * PRICE_GB_S + PRICE_REQUEST))
+}
+
+fn peer_rows(out: &mut String, r: &FunctionResult, batch: usize) {
+    let (Some(m), Some(p)) = (&r.memnun, &r.peer) else {
+        return;
+    };
+    let n = &r.name;
+    let rows: Vec<(String, String, String, String, &str)> = vec![
+        (
+            "init, ms".into(),
+            med_p99(m.init_ms, 1),
+            med_p99(p.init_ms, 0),
+            ratio(p.init_ms, m.init_ms),
+            "≤ 15 ms; ≥ 25×",
+        ),
+        (
+            format!("peak RSS, init + a batch of {batch}, MiB"),
+            med_p99(m.rss_batch_mib, 1),
+            med_p99(p.rss_batch_mib, 1),
+            ratio(p.rss_batch_mib, m.rss_batch_mib),
+            "≤ 12 MB; ≥ 5×",
+        ),
+        (
+            "CPU per event, µs".into(),
+            med_p99(m.cpu_per_event_us, 0),
+            med_p99(p.cpu_per_event_us, 0),
+            ratio(p.cpu_per_event_us, m.cpu_per_event_us),
+            "≥ 8×",
+        ),
+        (
+            "CPU per AWS call, µs".into(),
+            med_p99(m.cpu_per_call_us, 0),
+            med_p99(p.cpu_per_call_us, 0),
+            ratio(p.cpu_per_call_us, m.cpu_per_call_us),
+            "≤ 100 µs",
+        ),
+        (
+            "AWS calls per event".into(),
+            m.calls_per_event.map_or("–".into(), |c| format!("{c:.1}")),
+            p.calls_per_event.map_or("–".into(), |c| format!("{c:.1}")),
+            String::new(),
+            "",
+        ),
+        (
+            format!("a batch of {batch} ÷ one event, AWS answers 20 ms late"),
+            m.concurrency_ratio.map_or("–".into(), |c| format!("{c:.2}×")),
+            p.concurrency_ratio.map_or("–".into(), |c| format!("{c:.2}×")),
+            String::new(),
+            "≤ 1.3×",
+        ),
+        (
+            "first event over TLS, ms: primed / not".into(),
+            format!(
+                "{} / {}",
+                med(m.first_call_primed_ms, 1),
+                med(m.first_call_unprimed_ms, 1)
+            ),
+            format!("– / {}", med(p.first_call_unprimed_ms, 1)),
+            ratio(p.first_call_unprimed_ms, m.first_call_primed_ms),
+            "primed < not",
+        ),
+        (
+            "$ per million events, 128 MB arm64".into(),
+            cost_per_million(m, batch).map_or("–".into(), |c| format!("{c:.2}")),
+            cost_per_million(p, batch).map_or("–".into(), |c| format!("{c:.2}")),
+            match (cost_per_million(p, batch), cost_per_million(m, batch)) {
+                (Some(pc), Some(mc)) if mc > 0.0 => format!("{:.0}×", pc / mc),
+                _ => String::new(),
+            },
+            "",
+        ),
+    ];
+    for (figure, memnun, peer, ratio, target) in rows {
+        let _ = writeln!(out, "| {n} | {figure} | {memnun} | {peer} | {ratio} | {target} |");
+    }
+}
+
+/// The whole report.
+pub fn markdown(results: &Results) -> String {
+    let mut out = String::new();
+    let batch = results.plan.batch;
+    let _ = writeln!(
+        out,
+        "Measured {} on {}: median and p99 over {} runs after {} warm-up runs.\n",
+        results.date, results.machine, results.plan.runs, results.plan.warmup
+    );
+
+    if results.functions.iter().any(|f| f.peer.is_some()) {
+        let _ = writeln!(
+            out,
+            "| function | figure | memnun | Python peer | ratio | target |\n|---|---|---|---|---|---|"
+        );
+        for r in &results.functions {
+            peer_rows(&mut out, r, batch);
+        }
+        out.push('\n');
+    }
+
+    if !results.functions.is_empty() {
+        let _ = writeln!(
+            out,
+            "| function | init, ms | peak RSS, MiB | bootstrap / zip, MB | CPU per event, µs | AWS calls per event | CPU per AWS call, µs | batch ÷ one (20 ms answers) | first event over TLS, ms: primed / not |"
+        );
+        let _ = writeln!(
+            out,
+            "|---|---|---|---|---|---|---|---|---|\n| *target* | *≤ 15* | *≤ 12 MB* | *≤ 8 / ≤ 4* | | | *≤ 100* | *≤ 1.3×* | |"
+        );
+        for r in &results.functions {
+            let size = r.size.map_or("–".into(), |s| {
+                format!("{:.2} / {:.2}", mb(s.bootstrap), mb(s.zip))
+            });
+            let Some(m) = &r.memnun else {
+                let _ = writeln!(out, "| {} | – | – | {size} | – | – | – | – | – |", r.name);
+                continue;
+            };
+            let rss = m.rss_batch_mib.or(m.rss_after_init_mib);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {size} | {} | {} | {} | {} | {} / {} |",
+                r.name,
+                med_p99(m.init_ms, 1),
+                med(rss, 1),
+                med(m.cpu_per_event_us, 0),
+                m.calls_per_event.map_or("–".into(), |c| format!("{c:.1}")),
+                med(m.cpu_per_call_us, 0),
+                m.concurrency_ratio.map_or("–".into(), |c| format!("{c:.2}×")),
+                med(m.first_call_primed_ms, 1),
+                med(m.first_call_unprimed_ms, 1),
+            );
+        }
+        out.push('\n');
+        for r in &results.functions {
+            if let (Some(unwind), Some(abort)) = (r.size, r.size_panic_abort) {
+                let _ = writeln!(
+                    out,
+                    "- {}: `panic = \"unwind\"` {:.2} MB ({:.2} MB zipped), `panic = \"abort\"` {:.2} MB ({:.2} MB zipped)",
+                    r.name,
+                    mb(unwind.bootstrap),
+                    mb(unwind.zip),
+                    mb(abort.bootstrap),
+                    mb(abort.zip)
+                );
+            }
+        }
+        for r in &results.functions {
+            if let Some(w) = &r.workload {
+                let _ = writeln!(out, "- {}: a batch is {w}", r.name);
+            }
+            for note in r
+                .notes
+                .iter()
+                .chain(r.memnun.iter().flat_map(|m| m.notes.iter()))
+            {
+                let _ = writeln!(out, "- {}: {note}", r.name);
+            }
+            for (who, f) in [("memnun", &r.memnun), ("peer", &r.peer)] {
+                if let Some(f) = f
+                    && f.failed_events > 0
+                {
+                    let _ = writeln!(
+                        out,
+                        "- {} ({who}): {} events failed, e.g. `{}`",
+                        r.name,
+                        f.failed_events,
+                        f.failure_example.clone().unwrap_or_default()
+                    );
+                }
+            }
+        }
+        out.push('\n');
+    }
+
+    if !results.fanout.is_empty() || !results.fanout_notes.is_empty() {
+        let _ = writeln!(
+            out,
+            "| fan-out, against the emulator | due / total | wall time | AWS calls | messages per SQS call | RSS before → peak, MiB |\n|---|---|---|---|---|---|"
+        );
+        for f in &results.fanout {
+            let calls: usize = f.calls.values().sum();
+            let per = if f.sqs_calls > 0 {
+                format!("{:.1}", f.messages as f64 / f.sqs_calls as f64)
+            } else {
+                "–".into()
+            };
+            let detail: Vec<String> = f.calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} / {} | {:.0} s | {calls} ({}) | {per} ({} messages in {} calls) | {:.1} → {:.1} |",
+                f.function,
+                f.scale.due,
+                f.scale.total,
+                f.wall_s,
+                detail.join(", "),
+                f.messages,
+                f.sqs_calls,
+                f.rss_before_mib,
+                f.peak_rss_mib
+            );
+        }
+        for note in &results.fanout_notes {
+            let _ = writeln!(out, "\n- {note}");
+        }
+    }
+    out
+}

@@ -1,0 +1,530 @@
+//! What each function is given to do: the payloads of its invocations, and
+//! the data the stub must hold for them to mean something.
+//!
+//! A workload makes "a batch of n events" for its function:
+//!
+//! - a queue consumer gets one SQS batch of n messages;
+//! - `ingest` gets one signed webhook request carrying n events;
+//! - `sla-monitor` sweeps a due index holding n due tickets;
+//! - a function that handles one thing per invocation (`links`: one page,
+//!   `weekly-digest`: one digest) gets n invocations in a row.
+//!
+//! Event bodies come from `events/` (the sample of each type), made unique
+//! per run and message. A function the bench has no workload for is still
+//! measured for init and size; its other figures say why they are missing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use jiff::{SignedDuration, Timestamp};
+use memnun_shared::adapters::dynamodb::DynamoStore;
+use memnun_shared::contract::internal::{InternalEvent, SlaAlarm};
+use memnun_shared::contract::routing::Route;
+use memnun_shared::domain::calendar::BusinessCalendar;
+use memnun_shared::domain::customer::CustomerId;
+use memnun_shared::domain::sla::{Goal, SlaPolicy};
+use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
+use memnun_shared::domain::token::{Purpose, Signer};
+use memnun_tests::http_bridge::{HttpRequest, function_url_event};
+use memnun_tests::stack::{LINK_SECRET, WEBHOOK_SECRET};
+use memnun_tests::template::FunctionDef;
+use serde_json::{Value, json};
+
+use crate::Error;
+use crate::stub::Stub;
+
+/// The time every generated event stands for (a Monday, 09:00 UTC).
+pub const NOW: &str = "2026-11-23T09:00:00Z";
+
+/// Seeds the stub's DynamoDB through memnun's own adapters.
+pub struct Seeder<'a> {
+    /// Runs the SDK calls.
+    pub runtime: &'a tokio::runtime::Runtime,
+    /// The stub.
+    pub stub: &'a Stub,
+    /// The main table's name.
+    pub table: String,
+}
+
+impl Seeder<'_> {
+    fn store(&self) -> DynamoStore {
+        let endpoint = self.stub.dynamodb_endpoint();
+        let config = self
+            .runtime
+            .block_on(memnun_tests::stack::client_config(&endpoint));
+        DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&config),
+            &self.table,
+            String::new(),
+        )
+    }
+
+    fn tickets(&self, tickets: &[Ticket]) -> Result<(), Error> {
+        let store = self.store();
+        self.runtime
+            .block_on(store.import_tickets(tickets))
+            .map_err(|e| Error::Setup(format!("seeding tickets: {e}")))
+    }
+
+    fn put(&self, item: Value) -> Result<(), Error> {
+        let endpoint = self.stub.dynamodb_endpoint();
+        let table = self.table.clone();
+        self.runtime.block_on(async move {
+            let config = memnun_tests::stack::client_config(&endpoint).await;
+            let client = aws_sdk_dynamodb::Client::new(&config);
+            let item = item
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(k, v)| attribute(v).map(|a| (k.clone(), a)))
+                .collect();
+            client
+                .put_item()
+                .table_name(table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| Error::Setup(format!("seeding an item: {e}")))
+        })
+    }
+}
+
+/// An attribute in DynamoDB's JSON (`{"S": …}`, `{"N": …}`, `{"BOOL": …}`).
+fn attribute(v: &Value) -> Option<aws_sdk_dynamodb::types::AttributeValue> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    if let Some(s) = v["S"].as_str() {
+        return Some(AttributeValue::S(s.to_string()));
+    }
+    if let Some(n) = v["N"].as_str() {
+        return Some(AttributeValue::N(n.to_string()));
+    }
+    v["BOOL"].as_bool().map(AttributeValue::Bool)
+}
+
+/// How a function's work comes.
+pub trait Work {
+    /// One line for the results: what a batch is.
+    fn describe(&self) -> String;
+    /// Whether one invocation carries the whole batch (so that the batch's
+    /// events can run at the same time).
+    fn concurrent(&self) -> bool;
+    /// Seeds the stub for batches of `n`, then seals it.
+    fn prepare(&self, seeder: &Seeder<'_>, n: usize) -> Result<(), Error>;
+    /// The invocations of one batch of `n`, for run number `run`.
+    fn payloads(&self, n: usize, run: usize) -> Result<Vec<String>, Error>;
+}
+
+/// The workload for `function`, or why there is none.
+pub fn for_function(
+    function: &FunctionDef,
+    events_dir: &Path,
+) -> Result<Box<dyn Work + Send + Sync>, String> {
+    let queue = function
+        .sqs_events
+        .first()
+        .and_then(|e| memnun_tests::template::Local::short_name(&e.queue));
+    match function.binary.as_str() {
+        "review-responder" => Ok(Box::new(SqsSamples::load(
+            events_dir,
+            &["review.posted"],
+            "low reviews (1★): apology, coupon, follow-up ticket",
+        )?)),
+        "complaint-intake" => Ok(Box::new(SqsSamples::load(
+            events_dir,
+            &["complaint.created"],
+            "complaints: ticket, SLA, acknowledgement",
+        )?)),
+        "customer-directory" => Ok(Box::new(SqsSamples::load(
+            events_dir,
+            &["customer.upserted"],
+            "customer upserts with birthday and consent",
+        )?)),
+        "sla-escalator" => Ok(Box::new(SlaAlarms)),
+        "sla-monitor" => Ok(Box::new(SlaSweep)),
+        "ingest" => Ok(Box::new(Webhook::load(events_dir)?)),
+        "links" => Ok(Box::new(Unsubscribe)),
+        "weekly-digest" => Ok(Box::new(Scheduled {
+            what: "one weekly digest (two emails)".into(),
+        })),
+        _ => {
+            if let Some(queue) = queue {
+                let kinds = sample_kinds_for_queue(events_dir, &queue);
+                if !kinds.is_empty() {
+                    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+                    return Ok(Box::new(SqsSamples::load(
+                        events_dir,
+                        &kinds,
+                        &format!("sample events of the {queue} queue"),
+                    )?));
+                }
+                return Err(format!(
+                    "no sample event in events/ routes to its queue ({queue}): init and size only"
+                ));
+            }
+            if !function.schedules.is_empty() {
+                return Ok(Box::new(Scheduled {
+                    what: "one scheduled run over an empty table".into(),
+                }));
+            }
+            Err("no workload defined for it in tools/bench: init and size only".into())
+        }
+    }
+}
+
+fn sample_kinds_for_queue(events_dir: &Path, queue: &str) -> Vec<String> {
+    samples(events_dir)
+        .unwrap_or_default()
+        .into_keys()
+        .filter(|kind| Route::for_type(kind).map(|r| r.queue_name()) == Some(queue))
+        .collect()
+}
+
+/// Every valid sample in `events/` (top level only), by type.
+fn samples(events_dir: &Path) -> Result<BTreeMap<String, Value>, String> {
+    let entries = std::fs::read_dir(events_dir)
+        .map_err(|e| format!("{}: {e}", events_dir.display()))?;
+    let mut out = BTreeMap::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let Ok(value) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        if let Some(kind) = value["type"].as_str() {
+            out.insert(kind.to_string(), value);
+        }
+    }
+    Ok(out)
+}
+
+/// A sample event made unique for message `i` of run `run`: its own id, its
+/// own customer, the bench's time.
+fn unique(sample: &Value, run: usize, i: usize) -> Value {
+    let mut event = sample.clone();
+    let id = event["id"].as_str().unwrap_or("event").to_string();
+    event["id"] = json!(format!("{id}-b{run}-{i}"));
+    event["time"] = json!(NOW);
+    if let Some(customer) = event["data"]["customer_id"].as_str() {
+        let customer = format!("{customer}-b{run}-{i}");
+        event["data"]["customer_id"] = json!(customer);
+    }
+    event
+}
+
+/// An SQS batch of these bodies, as Lambda's event source mapping passes it.
+pub fn sqs_batch(bodies: &[String], run: usize) -> Result<String, Error> {
+    let mut event = SqsEvent::default();
+    event.records = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let mut m = SqsMessage::default();
+            m.message_id = Some(format!("00000000-0000-4000-a000-{run:06}{i:06}"));
+            m.receipt_handle = Some(format!("bench-receipt-{run}-{i}"));
+            m.body = Some(body.clone());
+            m.attributes = [
+                ("ApproximateReceiveCount".to_string(), "1".to_string()),
+                ("SentTimestamp".to_string(), "1795424400000".to_string()),
+            ]
+            .into_iter()
+            .collect();
+            m.event_source = Some("aws:sqs".into());
+            m.event_source_arn = Some("arn:aws:sqs:eu-central-1:123456789012:memnun-bench".into());
+            m.aws_region = Some("eu-central-1".into());
+            m
+        })
+        .collect();
+    serde_json::to_string(&event).map_err(|e| Error::Setup(format!("an SQS batch: {e}")))
+}
+
+/// Sample events of some types, one per message, in turn.
+pub struct SqsSamples {
+    samples: Vec<Value>,
+    what: String,
+}
+
+impl SqsSamples {
+    /// The samples of `kinds` from `events_dir`.
+    pub fn load(events_dir: &Path, kinds: &[&str], what: &str) -> Result<SqsSamples, String> {
+        let all = samples(events_dir)?;
+        let samples: Vec<Value> = kinds
+            .iter()
+            .map(|k| {
+                all.get(*k)
+                    .cloned()
+                    .ok_or_else(|| format!("events/ has no {k} sample"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(SqsSamples {
+            samples,
+            what: what.to_string(),
+        })
+    }
+
+    /// The bodies of one batch.
+    pub fn bodies(&self, n: usize, run: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| unique(&self.samples[i % self.samples.len()], run, i).to_string())
+            .collect()
+    }
+}
+
+impl Work for SqsSamples {
+    fn describe(&self) -> String {
+        self.what.clone()
+    }
+
+    fn concurrent(&self) -> bool {
+        true
+    }
+
+    fn prepare(&self, seeder: &Seeder<'_>, _n: usize) -> Result<(), Error> {
+        seeder.stub.clear();
+        Ok(())
+    }
+
+    fn payloads(&self, n: usize, run: usize) -> Result<Vec<String>, Error> {
+        Ok(vec![sqs_batch(&self.bodies(n, run), run)?])
+    }
+}
+
+/// Tickets opened 30 hours before [`NOW`] at normal priority: their first
+/// reply (24 h) is overdue.
+fn overdue_tickets(n: usize) -> Result<Vec<Ticket>, Error> {
+    let now: Timestamp = NOW
+        .parse()
+        .map_err(|e| Error::Setup(format!("NOW: {e}")))?;
+    let policy = SlaPolicy::default();
+    let calendar = BusinessCalendar::default();
+    (0..n)
+        .map(|i| {
+            let at = now - SignedDuration::from_hours(30);
+            let number = TicketNumber::parse(&format!("TK-{:04}-{:04}", 9000 + i / 10_000, i % 10_000))
+                .ok_or_else(|| Error::Setup("a ticket number".into()))?;
+            let mut t = Ticket::new(
+                number,
+                &format!("cust-bench-{i}"),
+                Origin::Complaint,
+                Category::Delivery,
+                Priority::Normal,
+                at,
+                &format!("shop/bench#seed-{i}"),
+            );
+            t.sla = Some(policy.start(Priority::Normal, at, &calendar));
+            Ok(t)
+        })
+        .collect()
+}
+
+/// `sla.breached` for overdue tickets the stub holds.
+pub struct SlaAlarms;
+
+impl Work for SlaAlarms {
+    fn describe(&self) -> String {
+        "sla.breached alarms: lead alert, apology with coupon".into()
+    }
+
+    fn concurrent(&self) -> bool {
+        true
+    }
+
+    fn prepare(&self, seeder: &Seeder<'_>, n: usize) -> Result<(), Error> {
+        seeder.stub.clear();
+        seeder.tickets(&overdue_tickets(n)?)?;
+        seeder.stub.seal();
+        Ok(())
+    }
+
+    fn payloads(&self, n: usize, run: usize) -> Result<Vec<String>, Error> {
+        let now: Timestamp = NOW
+            .parse()
+            .map_err(|e| Error::Setup(format!("NOW: {e}")))?;
+        let bodies = overdue_tickets(n)?
+            .into_iter()
+            .map(|t| {
+                let due = t
+                    .sla
+                    .as_ref()
+                    .map(|s| s.first_reply.due)
+                    .ok_or_else(|| Error::Setup("a ticket without SLA".into()))?;
+                let alarm = SlaAlarm {
+                    customer_id: CustomerId::parse(&t.customer_id)
+                        .map_err(|e| Error::Setup(format!("customer id: {e}")))?,
+                    ticket_id: t.number,
+                    goal: Goal::FirstReply,
+                    due,
+                    priority: t.priority,
+                    category: t.category,
+                    part: None,
+                };
+                let mut body: Value = serde_json::from_str(
+                    &InternalEvent::SlaBreached(alarm)
+                        .to_message(now, "memnun/sla-monitor")
+                        .body,
+                )
+                .map_err(|e| Error::Setup(format!("an alarm: {e}")))?;
+                // Each run its own event, so nothing is a duplicate.
+                let id = body["id"].as_str().unwrap_or_default().to_string();
+                body["id"] = json!(format!("{id}:b{run}"));
+                Ok(body.to_string())
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(vec![sqs_batch(&bodies, run)?])
+    }
+}
+
+/// A sweep of a due index holding n overdue tickets.
+pub struct SlaSweep;
+
+impl Work for SlaSweep {
+    fn describe(&self) -> String {
+        "a sweep finding that many overdue tickets".into()
+    }
+
+    fn concurrent(&self) -> bool {
+        true
+    }
+
+    fn prepare(&self, seeder: &Seeder<'_>, n: usize) -> Result<(), Error> {
+        seeder.stub.clear();
+        seeder.tickets(&overdue_tickets(n)?)?;
+        seeder.stub.seal();
+        Ok(())
+    }
+
+    fn payloads(&self, _n: usize, _run: usize) -> Result<Vec<String>, Error> {
+        Ok(vec![json!({ "time": NOW }).to_string()])
+    }
+}
+
+/// A signed webhook request carrying n review events.
+pub struct Webhook {
+    sample: Value,
+}
+
+impl Webhook {
+    fn load(events_dir: &Path) -> Result<Webhook, String> {
+        let all = samples(events_dir)?;
+        let sample = all
+            .get("review.posted")
+            .cloned()
+            .ok_or("events/ has no review.posted sample")?;
+        Ok(Webhook { sample })
+    }
+}
+
+impl Work for Webhook {
+    fn describe(&self) -> String {
+        "a signed webhook request of that many events".into()
+    }
+
+    fn concurrent(&self) -> bool {
+        true
+    }
+
+    fn prepare(&self, seeder: &Seeder<'_>, _n: usize) -> Result<(), Error> {
+        seeder.stub.clear();
+        Ok(())
+    }
+
+    fn payloads(&self, n: usize, run: usize) -> Result<Vec<String>, Error> {
+        let events: Vec<Value> = (0..n).map(|i| unique(&self.sample, run, i)).collect();
+        let body = Value::Array(events).to_string();
+        let now = Timestamp::now().as_second();
+        let signature = ingest::signature::sign(WEBHOOK_SECRET.as_bytes(), now, body.as_bytes());
+        let request = HttpRequest {
+            method: "POST".into(),
+            target: "/events".into(),
+            headers: [
+                ("content-type".to_string(), "application/json".to_string()),
+                (ingest::signature::HEADER.to_string(), signature),
+            ]
+            .into_iter()
+            .collect(),
+            body: body.into_bytes(),
+        };
+        Ok(vec![function_url_event(&request, 443).to_string()])
+    }
+}
+
+/// One-click unsubscribes (RFC 8058) of stored customers, one per
+/// invocation.
+pub struct Unsubscribe;
+
+impl Work for Unsubscribe {
+    fn describe(&self) -> String {
+        "one-click unsubscribes, one request per invocation".into()
+    }
+
+    fn concurrent(&self) -> bool {
+        false
+    }
+
+    fn prepare(&self, seeder: &Seeder<'_>, n: usize) -> Result<(), Error> {
+        seeder.stub.clear();
+        for i in 0..n {
+            seeder.put(json!({
+                "pk": {"S": format!("CUSTOMER#cust-bench-{i}")},
+                "sk": {"S": "PROFILE"},
+                "customer_id": {"S": format!("cust-bench-{i}")},
+                "email": {"S": format!("bench-{i}@example.com")},
+                "marketing_consent": {"BOOL": true},
+                "consent_at": {"S": "2025-03-14T12:30:00.000000000Z"},
+            }))?;
+        }
+        seeder.stub.seal();
+        Ok(())
+    }
+
+    fn payloads(&self, n: usize, _run: usize) -> Result<Vec<String>, Error> {
+        let signer = Signer::from_secret(LINK_SECRET)
+            .map_err(|e| Error::Setup(format!("the link key: {e}")))?;
+        Ok((0..n)
+            .map(|i| {
+                let token = signer.sign(Purpose::Unsubscribe, &format!("cust-bench-{i}"));
+                let body = "List-Unsubscribe=One-Click";
+                let request = HttpRequest {
+                    method: "POST".into(),
+                    target: format!("/unsubscribe?t={token}"),
+                    headers: [(
+                        "content-type".to_string(),
+                        "application/x-www-form-urlencoded".to_string(),
+                    )]
+                    .into_iter()
+                    .collect(),
+                    body: body.as_bytes().to_vec(),
+                };
+                function_url_event(&request, 443).to_string()
+            })
+            .collect())
+    }
+}
+
+/// A scheduled run at [`NOW`], one per invocation.
+pub struct Scheduled {
+    what: String,
+}
+
+impl Work for Scheduled {
+    fn describe(&self) -> String {
+        self.what.clone()
+    }
+
+    fn concurrent(&self) -> bool {
+        false
+    }
+
+    fn prepare(&self, seeder: &Seeder<'_>, _n: usize) -> Result<(), Error> {
+        seeder.stub.clear();
+        Ok(())
+    }
+
+    fn payloads(&self, n: usize, _run: usize) -> Result<Vec<String>, Error> {
+        Ok((0..n).map(|_| json!({ "time": NOW }).to_string()).collect())
+    }
+}
