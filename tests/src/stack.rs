@@ -388,6 +388,7 @@ fn short_named_queues(template: &Template, local: &Local) -> HashMap<String, Que
 /// Client configuration for the emulator: dummy credentials, a fixed region.
 pub async fn client_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(memnun_shared::adapters::https_client())
         .endpoint_url(endpoint)
         .region(Region::new(crate::template::LOCAL_REGION))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

@@ -22,6 +22,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         var: "LINK_SECRET_PARAMETER",
         reason: format!("names a parameter that {reason}"),
     })?;
+    aws.prime()
+        .table(&config.resources.table)
+        .queue(config.resources.outbound_queue_url.as_str())
+        .email()
+        .run()
+        .await;
     let (store, mailer) = (aws.store(&config.resources), aws.mailer(&config.shop));
     let handler = &Handler::new(config, signer, store, mailer, aws.publisher());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

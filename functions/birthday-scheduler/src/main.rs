@@ -3,7 +3,7 @@
 
 use birthday_scheduler::{Config, Handler};
 use lambda_runtime::{LambdaEvent, service_fn};
-use memnun_shared::adapters::{self, dynamodb::DynamoStore, sqs::SqsPublisher};
+use memnun_shared::adapters::{self, Prime, dynamodb::DynamoStore, sqs::SqsPublisher};
 use memnun_shared::contract::internal::scheduled_time;
 use memnun_shared::{batch, config::Env, telemetry};
 
@@ -13,6 +13,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let aws = adapters::sdk_config().await;
+    Prime::new(&aws)
+        .table(&config.table)
+        .queue(config.greetings_queue_url.as_str())
+        .run()
+        .await;
     // The scheduler claims nothing: it has no idempotency table.
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&aws),

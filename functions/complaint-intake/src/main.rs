@@ -4,7 +4,7 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use complaint_intake::{Config, Handler};
 use lambda_runtime::{LambdaEvent, service_fn};
-use memnun_shared::adapters::{Clients, Prime};
+use memnun_shared::adapters::Clients;
 use memnun_shared::domain::token::Signer;
 use memnun_shared::{Error, batch, config::Env, telemetry};
 
@@ -14,13 +14,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let aws = Clients::load().await;
-    aws.prime(
-        Prime::default()
-            .table(&config.resources.table)
-            .queue(config.resources.outbound_queue_url.as_str())
-            .email(),
-    )
-    .await;
+    aws.prime()
+        .table(&config.resources.table)
+        .queue(config.resources.outbound_queue_url.as_str())
+        .email()
+        .run()
+        .await;
     let secret = aws
         .secret("LINK_SECRET_PARAMETER", &config.link_secret_parameter)
         .await

@@ -4,7 +4,7 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use customer_directory::{Config, Handler};
 use lambda_runtime::{LambdaEvent, service_fn};
-use memnun_shared::adapters::{Prime, dynamodb::DynamoStore, prime, sdk_config};
+use memnun_shared::adapters::{Prime, dynamodb::DynamoStore, sdk_config};
 use memnun_shared::{batch, config::Env, telemetry};
 
 #[tokio::main(flavor = "current_thread")]
@@ -13,7 +13,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let aws = sdk_config().await;
-    prime(&aws, Prime::default().table(&config.table)).await;
+    Prime::new(&aws).table(&config.table).run().await;
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&aws),
         &config.table,

@@ -2,7 +2,7 @@
 //! clients and the handler, wired once at init.
 
 use lambda_http::{Request, service_fn};
-use memnun_shared::adapters::{Clients, Prime};
+use memnun_shared::adapters::Clients;
 use memnun_shared::{config::Env, telemetry};
 
 use ingest::{Config, Handler, secrets};
@@ -13,7 +13,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let aws = Clients::load().await;
-    aws.prime(Prime::default().queue(config.queues.values().next().map(String::as_str)))
+    aws.prime()
+        .queue(config.queues.values().next().map(String::as_str))
+        .run()
         .await;
     let secret = aws
         .secret("WEBHOOK_SECRET_PARAMETER", &config.secret_parameter)

@@ -12,13 +12,11 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let aws = adapters::sdk_config().await;
-    adapters::prime(
-        &aws,
-        Prime::default()
-            .table(&config.table)
-            .queue(config.tickets_queue_url.as_str()),
-    )
-    .await;
+    Prime::new(&aws)
+        .table(&config.table)
+        .queue(config.tickets_queue_url.as_str())
+        .run()
+        .await;
     let secret = ssm::secret(
         &aws_sdk_ssm::Client::new(&aws),
         "LINK_SECRET_PARAMETER",

@@ -3,7 +3,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{LambdaEvent, service_fn};
-use memnun_shared::adapters::{Clients, Prime};
+use memnun_shared::adapters::Clients;
 use memnun_shared::{batch, config::Env, telemetry};
 use review_responder::{Config, Handler};
 
@@ -13,13 +13,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let aws = Clients::load().await;
-    aws.prime(
-        Prime::default()
-            .table(&config.resources.table)
-            .queue(config.resources.outbound_queue_url.as_str())
-            .email(),
-    )
-    .await;
+    aws.prime()
+        .table(&config.resources.table)
+        .queue(config.resources.outbound_queue_url.as_str())
+        .email()
+        .run()
+        .await;
     let (store, mailer) = (aws.store(&config.resources), aws.mailer(&config.shop));
     let handler = &Handler::new(config, store, mailer, aws.publisher());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

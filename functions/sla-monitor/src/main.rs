@@ -13,13 +13,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let aws = adapters::sdk_config().await;
-    adapters::prime(
-        &aws,
-        Prime::default()
-            .table(&config.table)
-            .queue(config.escalations_queue_url.as_str()),
-    )
-    .await;
+    Prime::new(&aws)
+        .table(&config.table)
+        .queue(config.escalations_queue_url.as_str())
+        .run()
+        .await;
     // The monitor claims nothing: it has no idempotency table.
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&aws),

@@ -13,7 +13,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::from_env(&Env::from_process())
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let aws = adapters::sdk_config().await;
-    adapters::prime(&aws, Prime::default().table(&config.table).email()).await;
+    Prime::new(&aws).table(&config.table).email().run().await;
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&aws),
         &config.table,

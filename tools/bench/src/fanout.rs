@@ -100,8 +100,8 @@ fn run_child(
     seed_s: f64,
 ) -> Result<FanOut, Error> {
     let proxy = Stub::start(Mode::Forward(stack.emulator.port()), None, BTreeMap::new())?;
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::Setup(format!("the bench's own path: {e}")))?;
+    let exe =
+        std::env::current_exe().map_err(|e| Error::Setup(format!("the bench's own path: {e}")))?;
     let started = Instant::now();
     let output = Command::new(exe)
         .args(["fanout-child", function, now])
@@ -153,7 +153,10 @@ fn run_child(
     })
 }
 
-async fn write_all(stack: &Stack, items: Vec<HashMap<String, AttributeValue>>) -> Result<(), Error> {
+async fn write_all(
+    stack: &Stack,
+    items: Vec<HashMap<String, AttributeValue>>,
+) -> Result<(), Error> {
     let requests: Vec<Vec<WriteRequest>> = items
         .chunks(25)
         .map(|chunk| {
@@ -311,8 +314,8 @@ pub fn child(function: &str, now: &str) -> Result<(), Error> {
         let rss_before = crate::process::own_status("VmRSS");
         let summary = match function {
             "sla-monitor" => {
-                let config = sla_monitor::Config::from_env(&env)
-                    .map_err(|e| Error::Setup(e.to_string()))?;
+                let config =
+                    sla_monitor::Config::from_env(&env).map_err(|e| Error::Setup(e.to_string()))?;
                 let store = DynamoStore::new(dynamodb, &config.table, String::new());
                 let handler = sla_monitor::Handler::new(config, store, publisher);
                 let sweep = handler

@@ -21,6 +21,7 @@
 //! ```
 
 mod fanout;
+mod floor;
 mod measure;
 mod process;
 mod report;
@@ -123,7 +124,12 @@ fn parse_args(args: &[String]) -> Result<Options, Error> {
             "--out" => o.out = it.next().map(PathBuf::from),
             "--binaries" => o.binaries = it.next().map(PathBuf::from),
             "-h" | "--help" => return Err(Error::Setup(usage())),
-            other => return Err(Error::Setup(format!("unknown argument {other}; {}", usage()))),
+            other => {
+                return Err(Error::Setup(format!(
+                    "unknown argument {other}; {}",
+                    usage()
+                )));
+            }
         }
     }
     Ok(o)
@@ -135,6 +141,10 @@ fn main() {
         Some("fanout-child") => match (args.get(1), args.get(2)) {
             (Some(function), Some(now)) => fanout::child(function, now),
             _ => Err(Error::Setup("fanout-child <function> <time>".into())),
+        },
+        Some("sdk-floor") => match (args.get(1), args.get(2)) {
+            (Some(table), Some(queue)) => floor::child(table, queue),
+            _ => Err(Error::Setup("sdk-floor <table> <queue url>".into())),
         },
         _ => parse_args(&args).and_then(|o| run(&o)),
     };
@@ -155,7 +165,9 @@ fn local_plan(template: &Template) -> Result<Local, Error> {
     let values = template
         .parameters(TEST_SHOP)
         .map_err(|e| Error::Setup(e.to_string()))?;
-    template.plan(values).map_err(|e| Error::Setup(e.to_string()))
+    template
+        .plan(values)
+        .map_err(|e| Error::Setup(e.to_string()))
 }
 
 /// SSM parameter name → the secret the stub answers with.
@@ -182,17 +194,52 @@ fn certificate(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf), Error> {
     .map_err(|e| Error::Setup(format!("{}: {e}", ext.display())))?;
     let steps: [&[&str]; 3] = [
         &[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-            "ca.pem", "-days", "2", "-subj", "/CN=memnun-bench-ca", "-addext",
-            "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=memnun-bench-ca",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
         ],
         &[
-            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "leaf.csr",
-            "-subj", "/CN=127.0.0.1",
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=127.0.0.1",
         ],
         &[
-            "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "cert.pem", "-days", "2", "-extfile", "leaf.ext",
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
         ],
     ];
     for args in steps {
@@ -209,7 +256,11 @@ fn certificate(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf), Error> {
             )));
         }
     }
-    Ok((dir.join("ca.pem"), dir.join("cert.pem"), dir.join("key.pem")))
+    Ok((
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    ))
 }
 
 /// The environment Lambda gives every function, beyond the template's.
@@ -223,7 +274,10 @@ fn lambda_env(name: &str, log_level: &str) -> Vec<(String, String)> {
         ("AWS_REGION", memnun_tests::template::LOCAL_REGION),
         ("AWS_DEFAULT_REGION", memnun_tests::template::LOCAL_REGION),
         ("AWS_ACCESS_KEY_ID", "ASIABENCHBENCHBENCH0"),
-        ("AWS_SECRET_ACCESS_KEY", "bench/bench/bench/bench/bench/bench/bench0"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "bench/bench/bench/bench/bench/bench/bench0",
+        ),
         ("AWS_SESSION_TOKEN", "bench-session-token"),
         ("TZ", ":UTC"),
         ("LANG", "en_US.UTF-8"),
@@ -271,6 +325,8 @@ pub struct Results {
     pub machine: String,
     /// The plan.
     pub plan: Plan,
+    /// CPU per AWS call of the SDK alone (a bare call in a loop), in µs.
+    pub sdk_floor_us: BTreeMap<String, f64>,
     /// Per function.
     pub functions: Vec<FunctionResult>,
     /// The fan-out cases.
@@ -283,14 +339,27 @@ fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
-        .find_map(|l| l.strip_prefix("model name")?.split_once(':').map(|(_, v)| v.trim()))
+        .find_map(|l| {
+            l.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, v)| v.trim())
+        })
         .unwrap_or("unknown CPU")
         .to_string();
-    let cores = cpuinfo.lines().filter(|l| l.starts_with("processor")).count();
+    let cores = cpuinfo
+        .lines()
+        .filter(|l| l.starts_with("processor"))
+        .count();
     let memory = std::fs::read_to_string("/proc/meminfo")
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:")?.split_whitespace().next()?.parse::<u64>().ok())
+        .find_map(|l| {
+            l.strip_prefix("MemTotal:")?
+                .split_whitespace()
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
         .map(|kib| format!(", {} GiB", kib / 1024 / 1024))
         .unwrap_or_default();
     format!("{model}, {cores} cores{memory}")
@@ -322,6 +391,7 @@ fn run(o: &Options) -> Result<(), Error> {
         date: date.strftime("%Y-%m-%d %H:%M UTC").to_string(),
         machine: machine(),
         plan: o.plan,
+        sdk_floor_us: BTreeMap::new(),
         functions: Vec::new(),
         fanout: Vec::new(),
         fanout_notes: Vec::new(),
@@ -333,7 +403,13 @@ fn run(o: &Options) -> Result<(), Error> {
         eprintln!("building the functions with panic = \"abort\" (a second release build) ...");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--release", "--workspace", "--bins", "--target-dir"])
+            .args([
+                "build",
+                "--release",
+                "--workspace",
+                "--bins",
+                "--target-dir",
+            ])
             .arg(&abort_dir)
             .args(["--config", "profile.release.panic=\"abort\""])
             .current_dir(&root)
@@ -364,6 +440,14 @@ fn run(o: &Options) -> Result<(), Error> {
             stub: &stub,
             table: main_table,
         };
+        let outbound = local
+            .queues
+            .get("OutboundQueue")
+            .map(|q| q.url.clone())
+            .unwrap_or_default();
+        eprintln!("== the SDK alone: CPU per call");
+        results.sdk_floor_us = floor::measure(&stub, &seeder.table, &outbound)?;
+        stub.clear();
         let log_level = local
             .parameters
             .get("LogLevel")
@@ -393,8 +477,10 @@ fn run(o: &Options) -> Result<(), Error> {
             }
             result.size = Some(size::measure(&binary, &scratch.join("zip"))?);
             if o.panic_abort {
-                result.size_panic_abort =
-                    Some(size::measure(&abort_dir.join("release").join(&name), &scratch.join("zip-abort"))?);
+                result.size_panic_abort = Some(size::measure(
+                    &abort_dir.join("release").join(&name),
+                    &scratch.join("zip-abort"),
+                )?);
             }
             let env = local
                 .function_env(function)
@@ -461,10 +547,9 @@ fn run(o: &Options) -> Result<(), Error> {
                                 Launch {
                                     label: format!("{name} (peer)"),
                                     program: python.clone(),
-                                    args: vec![bench_dir()
-                                        .join("peer/bootstrap.py")
-                                        .display()
-                                        .to_string()],
+                                    args: vec![
+                                        bench_dir().join("peer/bootstrap.py").display().to_string(),
+                                    ],
                                     env,
                                 }
                             };
@@ -499,7 +584,10 @@ fn run(o: &Options) -> Result<(), Error> {
             ("sla-monitor", fanout::sla_sweep as fn(&_, _) -> _),
             ("birthday-scheduler", fanout::birthdays),
         ] {
-            if o.only.as_ref().is_some_and(|only| !only.iter().any(|f| f == function)) {
+            if o.only
+                .as_ref()
+                .is_some_and(|only| !only.iter().any(|f| f == function))
+            {
                 continue;
             }
             if !names.iter().any(|n| n == function) {
@@ -517,9 +605,10 @@ fn run(o: &Options) -> Result<(), Error> {
     }
 
     let stem = date.strftime("%Y-%m-%d").to_string();
-    let json_path = o.out.clone().unwrap_or_else(|| {
-        bench_dir().join("results").join(format!("{stem}.json"))
-    });
+    let json_path = o
+        .out
+        .clone()
+        .unwrap_or_else(|| bench_dir().join("results").join(format!("{stem}.json")));
     if let Some(dir) = json_path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::Run(format!("{}: {e}", dir.display())))?;
     }

@@ -255,8 +255,11 @@ pub fn measure(
             let mut wall = Vec::new();
             for run in 0..total {
                 stub.reset();
-                let batch =
-                    run_batch(&running, &subject.work.payloads(size, 3 * total + run)?, size)?;
+                let batch = run_batch(
+                    &running,
+                    &subject.work.payloads(size, 3 * total + run)?,
+                    size,
+                )?;
                 if run >= plan.warmup {
                     note_failures(&mut f, &batch);
                     wall.push(ms(batch.wall));
@@ -271,9 +274,8 @@ pub fn measure(
             f.concurrency_ratio = Some(all.median / one.median);
         }
     } else {
-        f.notes.push(
-            "concurrency: one event per invocation, nothing to run at the same time".into(),
-        );
+        f.notes
+            .push("concurrency: one event per invocation, nothing to run at the same time".into());
     }
 
     // The first call over TLS, with and without priming.

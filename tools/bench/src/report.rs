@@ -98,8 +98,10 @@ fn peer_rows(out: &mut String, r: &FunctionResult, batch: usize) {
         ),
         (
             format!("a batch of {batch} ÷ one event, AWS answers 20 ms late"),
-            m.concurrency_ratio.map_or("–".into(), |c| format!("{c:.2}×")),
-            p.concurrency_ratio.map_or("–".into(), |c| format!("{c:.2}×")),
+            m.concurrency_ratio
+                .map_or("–".into(), |c| format!("{c:.2}×")),
+            p.concurrency_ratio
+                .map_or("–".into(), |c| format!("{c:.2}×")),
             String::new(),
             "≤ 1.3×",
         ),
@@ -126,7 +128,10 @@ fn peer_rows(out: &mut String, r: &FunctionResult, batch: usize) {
         ),
     ];
     for (figure, memnun, peer, ratio, target) in rows {
-        let _ = writeln!(out, "| {n} | {figure} | {memnun} | {peer} | {ratio} | {target} |");
+        let _ = writeln!(
+            out,
+            "| {n} | {figure} | {memnun} | {peer} | {ratio} | {target} |"
+        );
     }
 }
 
@@ -139,6 +144,19 @@ pub fn markdown(results: &Results) -> String {
         "Measured {} on {}: median and p99 over {} runs after {} warm-up runs.\n",
         results.date, results.machine, results.plan.runs, results.plan.warmup
     );
+
+    if !results.sdk_floor_us.is_empty() {
+        let floor: Vec<String> = results
+            .sdk_floor_us
+            .iter()
+            .map(|(op, us)| format!("{op} {us:.0} µs"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "The AWS SDK alone, one call after another with the functions' configuration, uses {} of CPU per call.\n",
+            floor.join(", ")
+        );
+    }
 
     if results.functions.iter().any(|f| f.peer.is_some()) {
         let _ = writeln!(
@@ -178,7 +196,8 @@ pub fn markdown(results: &Results) -> String {
                 med(m.cpu_per_event_us, 0),
                 m.calls_per_event.map_or("–".into(), |c| format!("{c:.1}")),
                 med(m.cpu_per_call_us, 0),
-                m.concurrency_ratio.map_or("–".into(), |c| format!("{c:.2}×")),
+                m.concurrency_ratio
+                    .map_or("–".into(), |c| format!("{c:.2}×")),
                 med(m.first_call_primed_ms, 1),
                 med(m.first_call_unprimed_ms, 1),
             );

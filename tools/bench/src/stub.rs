@@ -108,7 +108,7 @@ impl Tls {
             .map_err(|e| Error::Setup(format!("{}: {e}", cert.display())))?;
         let key = PrivateKeyDer::from_pem_file(key)
             .map_err(|e| Error::Setup(format!("{}: {e}", key.display())))?;
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| Error::Setup(format!("TLS versions: {e}")))?
@@ -146,11 +146,7 @@ pub struct Stub {
     state: Arc<State>,
 }
 
-fn listen(
-    service: Service,
-    tls: Option<Tls>,
-    state: &Arc<State>,
-) -> Result<u16, Error> {
+fn listen(service: Service, tls: Option<Tls>, state: &Arc<State>) -> Result<u16, Error> {
     let listener = TcpListener::bind(("127.0.0.1", 0))
         .map_err(|e| Error::Setup(format!("bind the stub: {e}")))?;
     let port = listener
@@ -529,11 +525,7 @@ fn ses(op: &str, n: u64, request_id: &str) -> String {
 
 /// The world's key of an item or a `Key`: `pk`, then `sk` when present.
 fn item_key(table: &str, item: &Map<String, Value>) -> (String, String) {
-    let part = |name: &str| {
-        item.get(name)
-            .map(|v| v.to_string())
-            .unwrap_or_default()
-    };
+    let part = |name: &str| item.get(name).map(|v| v.to_string()).unwrap_or_default();
     (table.to_string(), format!("{}|{}", part("pk"), part("sk")))
 }
 

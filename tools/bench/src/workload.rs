@@ -183,15 +183,16 @@ fn sample_kinds_for_queue(events_dir: &Path, queue: &str) -> Vec<String> {
 
 /// Every valid sample in `events/` (top level only), by type.
 fn samples(events_dir: &Path) -> Result<BTreeMap<String, Value>, String> {
-    let entries = std::fs::read_dir(events_dir)
-        .map_err(|e| format!("{}: {e}", events_dir.display()))?;
+    let entries =
+        std::fs::read_dir(events_dir).map_err(|e| format!("{}: {e}", events_dir.display()))?;
     let mut out = BTreeMap::new();
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().is_none_or(|e| e != "json") {
             continue;
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let Ok(value) = serde_json::from_str::<Value>(&text) else {
             continue;
         };
@@ -296,16 +297,15 @@ impl Work for SqsSamples {
 /// Tickets opened 30 hours before [`NOW`] at normal priority: their first
 /// reply (24 h) is overdue.
 fn overdue_tickets(n: usize) -> Result<Vec<Ticket>, Error> {
-    let now: Timestamp = NOW
-        .parse()
-        .map_err(|e| Error::Setup(format!("NOW: {e}")))?;
+    let now: Timestamp = NOW.parse().map_err(|e| Error::Setup(format!("NOW: {e}")))?;
     let policy = SlaPolicy::default();
     let calendar = BusinessCalendar::default();
     (0..n)
         .map(|i| {
             let at = now - SignedDuration::from_hours(30);
-            let number = TicketNumber::parse(&format!("TK-{:04}-{:04}", 9000 + i / 10_000, i % 10_000))
-                .ok_or_else(|| Error::Setup("a ticket number".into()))?;
+            let number =
+                TicketNumber::parse(&format!("TK-{:04}-{:04}", 9000 + i / 10_000, i % 10_000))
+                    .ok_or_else(|| Error::Setup("a ticket number".into()))?;
             let mut t = Ticket::new(
                 number,
                 &format!("cust-bench-{i}"),
@@ -341,9 +341,7 @@ impl Work for SlaAlarms {
     }
 
     fn payloads(&self, n: usize, run: usize) -> Result<Vec<String>, Error> {
-        let now: Timestamp = NOW
-            .parse()
-            .map_err(|e| Error::Setup(format!("NOW: {e}")))?;
+        let now: Timestamp = NOW.parse().map_err(|e| Error::Setup(format!("NOW: {e}")))?;
         let bodies = overdue_tickets(n)?
             .into_iter()
             .map(|t| {

@@ -52,11 +52,16 @@ pub async fn sdk_config() -> SdkConfig {
         .await
 }
 
-/// The SDK's default HTTPS client (hyper, rustls with aws-lc), built once.
-fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+/// The HTTPS client every AWS configuration gets: the SDK's own (hyper,
+/// rustls) on ring. The SDK crates are built without a default client
+/// (root `Cargo.toml`): theirs would link aws-lc, which is larger and seeds
+/// its random generator from CPU jitter, about 40 ms of CPU at the first TLS
+/// handshake of every process. Plain `http://` endpoints (the emulator)
+/// work too.
+pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
     aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https()
 }
 
@@ -71,68 +76,52 @@ const PRIMING_BUDGET: Duration = Duration::from_secs(2);
 /// unit, and needs only the `GetItem` every function's role has.
 const PRIMING_KEY: &str = "memnun#priming";
 
-/// The AWS services a function calls while it handles events, to connect to
-/// during init ([`prime`]).
-#[derive(Debug, Clone, Copy, Default)]
+/// The connections a function opens during init, ahead of its first event:
+/// one cheap request to each AWS service it calls while it works, all at
+/// once, so that the TCP connection, the TLS handshake and the loading of
+/// the trusted certificates happen before the first event instead of in it
+/// (each service has its own host, so each needs its own connection).
+///
+/// ```ignore
+/// Prime::new(&config).table(&table).queue(queue_url).email().run().await;
+/// ```
+///
+/// A request that fails, or does not answer within 2 s, is logged and
+/// forgotten: priming never stops an init. `TLS_PRIMING=off`
+/// ([`PRIMING_VARIABLE`]) skips it. Each service's request is built only by
+/// its method, so a function links only the clients it primes.
 pub struct Prime<'a> {
-    table: Option<&'a str>,
-    queue_url: Option<&'a str>,
-    email: bool,
+    config: &'a SdkConfig,
+    requests: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>>,
+}
+
+fn primed<T, E: std::error::Error + 'static>(service: &str, result: Result<T, E>) {
+    match result {
+        Ok(_) => tracing::debug!(service, "connection primed"),
+        Err(e) => tracing::warn!(
+            service,
+            error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e),
+            "priming failed; the first call will connect"
+        ),
+    }
 }
 
 impl<'a> Prime<'a> {
+    /// Nothing to prime yet, with clients from `config`.
+    pub fn new(config: &'a SdkConfig) -> Self {
+        Prime {
+            config,
+            requests: Vec::new(),
+        }
+    }
+
     /// DynamoDB, with a `GetItem` of a key that does not exist in `table`
     /// (the main table, which every function that uses DynamoDB may read).
-    pub fn table(self, table: &'a str) -> Self {
-        Prime {
-            table: Some(table),
-            ..self
-        }
-    }
-
-    /// SQS, with `GetQueueAttributes` (the queue's ARN) of a queue the
-    /// function sends to; `None` primes nothing.
-    pub fn queue(self, queue_url: impl Into<Option<&'a str>>) -> Self {
-        Prime {
-            queue_url: queue_url.into(),
-            ..self
-        }
-    }
-
-    /// SES, with `GetSendQuota`.
-    pub fn email(self) -> Self {
-        Prime {
-            email: true,
-            ..self
-        }
-    }
-}
-
-/// Opens, during init, the connections the first event would otherwise wait
-/// for: one cheap request to each service in `what`, all at once, so that
-/// the TCP connection, the TLS handshake and the loading of the trusted
-/// certificates happen before the first event (each AWS service has its own
-/// host, so each needs its own connection). A request that fails or takes
-/// longer than 2 s is logged and forgotten: priming never stops an init.
-/// `TLS_PRIMING=off` ([`PRIMING_VARIABLE`]) skips it.
-pub async fn prime(config: &SdkConfig, what: Prime<'_>) {
-    if std::env::var(PRIMING_VARIABLE).is_ok_and(|v| v.eq_ignore_ascii_case("off")) {
-        return;
-    }
-    fn report<T, E: std::error::Error + 'static>(service: &str, result: Result<T, E>) {
-        match result {
-            Ok(_) => tracing::debug!(service, "connection primed"),
-            Err(e) => tracing::warn!(
-                service,
-                error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e),
-                "priming failed; the first call will connect"
-            ),
-        }
-    }
-    let dynamodb = async {
-        if let Some(table) = what.table {
+    pub fn table(mut self, table: &'a str) -> Self {
+        let client = aws_sdk_dynamodb::Client::new(self.config);
+        self.requests.push(Box::pin(async move {
             let key = aws_sdk_dynamodb::types::AttributeValue::S(PRIMING_KEY.into());
-            let result = aws_sdk_dynamodb::Client::new(config)
+            let result = client
                 .get_item()
                 .table_name(table)
                 .key("pk", key.clone())
@@ -140,34 +129,47 @@ pub async fn prime(config: &SdkConfig, what: Prime<'_>) {
                 .projection_expression("pk")
                 .send()
                 .await;
-            report("dynamodb", result);
-        }
-    };
-    let sqs = async {
-        if let Some(url) = what.queue_url {
-            let result = aws_sdk_sqs::Client::new(config)
-                .get_queue_attributes()
-                .queue_url(url)
-                .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-                .send()
-                .await;
-            report("sqs", result);
-        }
-    };
-    let ses = async {
-        if what.email {
-            report(
-                "ses",
-                aws_sdk_ses::Client::new(config)
-                    .get_send_quota()
+            primed("dynamodb", result);
+        }));
+        self
+    }
+
+    /// SQS, with `GetQueueAttributes` (the queue's ARN) of a queue the
+    /// function sends to; `None` primes nothing.
+    pub fn queue(mut self, queue_url: impl Into<Option<&'a str>>) -> Self {
+        if let Some(url) = queue_url.into() {
+            let client = aws_sdk_sqs::Client::new(self.config);
+            self.requests.push(Box::pin(async move {
+                let result = client
+                    .get_queue_attributes()
+                    .queue_url(url)
+                    .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
                     .send()
-                    .await,
-            );
+                    .await;
+                primed("sqs", result);
+            }));
         }
-    };
-    let all = futures_util::future::join3(dynamodb, sqs, ses);
-    if tokio::time::timeout(PRIMING_BUDGET, all).await.is_err() {
-        tracing::warn!("priming took longer than 2 s; the first calls will connect");
+        self
+    }
+
+    /// SES, with `GetSendQuota`.
+    pub fn email(mut self) -> Self {
+        let client = aws_sdk_ses::Client::new(self.config);
+        self.requests.push(Box::pin(async move {
+            primed("ses", client.get_send_quota().send().await);
+        }));
+        self
+    }
+
+    /// Makes the requests, all at once, within the budget.
+    pub async fn run(self) {
+        if std::env::var(PRIMING_VARIABLE).is_ok_and(|v| v.eq_ignore_ascii_case("off")) {
+            return;
+        }
+        let all = futures_util::future::join_all(self.requests);
+        if tokio::time::timeout(PRIMING_BUDGET, all).await.is_err() {
+            tracing::warn!("priming took longer than 2 s; the first calls will connect");
+        }
     }
 }
 
@@ -214,9 +216,10 @@ impl Clients {
         sqs::SqsPublisher::new(aws_sdk_sqs::Client::new(&self.config))
     }
 
-    /// Connects to the services in `what` during init (see [`prime`]).
-    pub async fn prime(&self, what: Prime<'_>) {
-        prime(&self.config, what).await;
+    /// Connections to open during init, with these clients' configuration
+    /// (see [`Prime`]).
+    pub fn prime(&self) -> Prime<'_> {
+        Prime::new(&self.config)
     }
 
     /// The decrypted SSM parameter `name`, which the variable `var` named.
