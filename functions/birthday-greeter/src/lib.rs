@@ -178,7 +178,9 @@ where
             return Ok(refusal_outcome(refusal));
         }
         let Some(address) = greetee.contact.email.clone() else {
-            return Ok("skipped: no_address");
+            return Ok(refusal_outcome(
+                memnun_shared::domain::birthday::Refusal::NoAddress,
+            ));
         };
         let shop = &self.config.shop;
         // One per customer and year, whatever the deliveries: the id of the
