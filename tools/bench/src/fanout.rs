@@ -12,8 +12,10 @@
 //! seconds here, and the 30 s deadline of the harness's Runtime API would end
 //! every run after its first page. Between the process and the emulator
 //! sits the counting stub ([`crate::stub::Mode::Forward`]): every AWS call
-//! is counted by operation, and every message by SQS call. The process
-//! reports its resident memory before the run and its peak after.
+//! is counted by operation, and every message by SQS call. DynamoDB is the
+//! emulator's; the SQS sends the stub accepts itself, because the emulator's
+//! SQS slows down with every message its queue holds. The process reports
+//! its resident memory before the run and its peak after, and its CPU.
 
 use std::collections::{BTreeMap, HashMap};
 use std::process::{Command, Stdio};
@@ -70,6 +72,9 @@ pub struct FanOut {
     pub rss_before_mib: f64,
     /// Peak resident memory, in MiB.
     pub peak_rss_mib: f64,
+    /// CPU the function's process used for the run (the emulator's not
+    /// included), in s.
+    pub cpu_s: f64,
     /// The handler's own summary.
     pub summary: Value,
 }
@@ -149,6 +154,7 @@ fn run_child(
         sqs_calls: sends.len(),
         rss_before_mib: kib("rss_before_kib"),
         peak_rss_mib: kib("peak_rss_kib"),
+        cpu_s: report["cpu_s"].as_f64().unwrap_or(0.0),
         summary: report["summary"].clone(),
     })
 }
@@ -312,6 +318,7 @@ pub fn child(function: &str, now: &str) -> Result<(), Error> {
             memnun_shared::adapters::sqs::SqsPublisher::new(aws_sdk_sqs::Client::new(&aws));
         let deadline = Timestamp::now() + SignedDuration::from_hours(2);
         let rss_before = crate::process::own_status("VmRSS");
+        let cpu_before = crate::floor::cpu_ns();
         let summary = match function {
             "sla-monitor" => {
                 let config =
@@ -342,6 +349,7 @@ pub fn child(function: &str, now: &str) -> Result<(), Error> {
             "summary": summary,
             "rss_before_kib": rss_before?,
             "peak_rss_kib": crate::process::own_status("VmHWM")?,
+            "cpu_s": (crate::floor::cpu_ns() - cpu_before) as f64 / 1e9,
         }))
     })?;
     println!("{summary}");

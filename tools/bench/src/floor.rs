@@ -17,7 +17,8 @@ use crate::stub::Stub;
 /// Calls per operation measured, after as many unmeasured.
 const CALLS: usize = 2000;
 
-fn cpu_ns() -> u64 {
+/// This process's CPU time so far, in nanoseconds.
+pub fn cpu_ns() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,

@@ -247,7 +247,7 @@ pub fn markdown(results: &Results) -> String {
     if !results.fanout.is_empty() || !results.fanout_notes.is_empty() {
         let _ = writeln!(
             out,
-            "| fan-out, against the emulator | due / total | wall time | AWS calls | messages per SQS call | RSS before → peak, MiB |\n|---|---|---|---|---|---|"
+            "| fan-out, against the emulator | due / total | wall time | CPU of the function | AWS calls | messages per SQS call | RSS before → peak, MiB |\n|---|---|---|---|---|---|---|"
         );
         for f in &results.fanout {
             let calls: usize = f.calls.values().sum();
@@ -259,11 +259,12 @@ pub fn markdown(results: &Results) -> String {
             let detail: Vec<String> = f.calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
             let _ = writeln!(
                 out,
-                "| {} | {} / {} | {:.0} s | {calls} ({}) | {per} ({} messages in {} calls) | {:.1} → {:.1} |",
+                "| {} | {} / {} | {:.0} s | {:.1} s | {calls} ({}) | {per} ({} messages in {} calls) | {:.1} → {:.1} |",
                 f.function,
                 f.scale.due,
                 f.scale.total,
                 f.wall_s,
+                f.cpu_s,
                 detail.join(", "),
                 f.messages,
                 f.sqs_calls,
