@@ -8,7 +8,9 @@ use memnun_tests::soak::{self, SoakOptions};
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn under_faults_nothing_is_lost_and_nothing_is_done_twice() {
     let out = std::env::temp_dir().join(format!("memnun-soak-{}", std::process::id()));
-    let options = SoakOptions::standard(60, 7, out.clone());
+    let mut options = SoakOptions::standard(60, 7, out.clone());
+    // Two environments per function keep the start-up short at this size.
+    options.environments = 2;
     let report = soak::run(options, |s| println!("{s}"))
         .await
         .expect("the soak runs");

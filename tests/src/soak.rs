@@ -16,15 +16,22 @@
 //! stream. A few events violate the contract on purpose: they must end in
 //! the dead-letter queue with the contract's reason.
 //!
-//! Differences from AWS, on purpose: each function runs one invocation at a
-//! time (one execution environment each), and a failed message comes back
-//! after [`SoakOptions::retry_after`] (31 s: just past the 30 s deadline the
-//! local Runtime API gives, as the template's visibility timeouts exceed the
+//! The events are fed while the functions consume them, each queue held to
+//! [`SoakOptions::max_depth`] waiting messages, as a shop's steady stream
+//! would be (and because the emulator's queues slow down with every message
+//! they hold). Each function runs [`SoakOptions::environments`] execution
+//! environments, each taking one batch at a time, as Lambda's SQS poller
+//! scales out.
+//!
+//! A difference from AWS, on purpose: a failed message comes back after
+//! [`SoakOptions::retry_after`] (31 s: just past the 30 s deadline the local
+//! Runtime API gives, as the template's visibility timeouts exceed the
 //! functions' timeouts) instead of the queue's visibility timeout.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
@@ -54,6 +61,10 @@ pub struct SoakOptions {
     pub faults: FaultConfig,
     /// How long a failed message stays invisible before it comes back.
     pub retry_after: Duration,
+    /// Execution environments (processes) per function.
+    pub environments: usize,
+    /// Messages a queue may hold waiting before the feed pauses.
+    pub max_depth: usize,
     /// Where to write `soak.json` and the functions' logs.
     pub out: PathBuf,
 }
@@ -68,6 +79,8 @@ impl SoakOptions {
             out_of_order: 0.05,
             faults: FaultConfig::mix(seed, 0.20),
             retry_after: Duration::from_secs(31),
+            environments: 4,
+            max_depth: 100,
             out,
         }
     }
@@ -356,13 +369,25 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
             continue;
         }
         let binary = crate::function_binary(&spec.name);
-        let log_path = options.out.join("logs").join(format!("{}.log", spec.name));
-        let log =
-            std::fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
-        let process =
-            FunctionProcess::start(&spec.name, &binary, &spec.env, &proxy.endpoint(), log)?;
-        say(&format!("  {} is up", spec.name));
-        running.push(Running { process, spec });
+        for environment in 1..=options.environments.max(1) {
+            let log_path = options
+                .out
+                .join("logs")
+                .join(format!("{}-{environment}.log", spec.name));
+            let log = std::fs::File::create(&log_path)
+                .map_err(|e| format!("{}: {e}", log_path.display()))?;
+            let process =
+                FunctionProcess::start(&spec.name, &binary, &spec.env, &proxy.endpoint(), log)?;
+            running.push(Running {
+                process,
+                spec: spec.clone(),
+            });
+        }
+        say(&format!(
+            "  {} is up ({} environments)",
+            spec.name,
+            options.environments.max(1)
+        ));
     }
     proxy.set_enabled(true);
 
@@ -382,8 +407,16 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
     report.sent_twice += twice;
     report.out_of_order += moved;
     say(&format!("phase 1: sending {} messages", stream.len()));
-    send_all(&stack, &stream, &mut sent, &mut report).await;
-    drain(&stack, &running, &options, &processed, &counters).await?;
+    feed_and_drain(
+        &stack,
+        &running,
+        &options,
+        &stream,
+        (&mut sent, &mut report),
+        &processed,
+        &counters,
+    )
+    .await?;
     say(&format!(
         "phase 1 done in {:.0} s; faults so far: {}",
         started.elapsed().as_secs_f64(),
@@ -406,8 +439,16 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
     report.sent_twice += twice;
     report.out_of_order += moved;
     say(&format!("phase 2: sending {} messages", stream.len()));
-    send_all(&stack, &stream, &mut sent, &mut report).await;
-    drain(&stack, &running, &options, &processed, &counters).await?;
+    feed_and_drain(
+        &stack,
+        &running,
+        &options,
+        &stream,
+        (&mut sent, &mut report),
+        &processed,
+        &counters,
+    )
+    .await?;
     proxy.set_enabled(false);
     report.wall_seconds = started.elapsed().as_secs_f64();
     say(&format!(
@@ -431,38 +472,92 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
     Ok(report)
 }
 
+/// Sends `stream` while the functions consume it, then waits until every
+/// queue is empty with nothing in flight.
+async fn feed_and_drain(
+    stack: &Stack,
+    running: &[Running],
+    options: &SoakOptions,
+    stream: &[Outgoing],
+    (sent, report): (&mut HashSet<String>, &mut SoakReport),
+    processed: &Mutex<HashSet<String>>,
+    counters: &Mutex<(usize, usize)>,
+) -> Result<(), String> {
+    let fed = AtomicBool::new(false);
+    let feed = async {
+        send_all(stack, stream, options.max_depth, sent, report).await;
+        fed.store(true, Ordering::SeqCst);
+    };
+    let ((), drained) = tokio::join!(
+        feed,
+        drain(stack, running, options, &fed, processed, counters)
+    );
+    drained
+}
+
+/// Sends the stream in order, pausing while the next message's queue holds
+/// `max_depth` or more messages waiting.
 async fn send_all(
     stack: &Stack,
     stream: &[Outgoing],
+    max_depth: usize,
     sent: &mut HashSet<String>,
     report: &mut SoakReport,
 ) {
+    let mut since_check: HashMap<&str, usize> = HashMap::new();
     for e in stream {
+        let count = since_check.entry(e.queue).or_default();
+        if *count >= max_depth / 4 {
+            while waiting(stack, e.queue).await >= max_depth as u64 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            *count = 0;
+        }
+        *count += 1;
         stack.send(e.queue, &e.body).await;
         sent.insert(e.id.clone());
         report.messages += 1;
     }
 }
 
-/// Delivers every consumed queue to its function, each function on its own
-/// (one invocation at a time per function, all functions at once), until
-/// every queue is empty with nothing in flight.
+/// Messages waiting (visible) in a queue.
+async fn waiting(stack: &Stack, queue: &str) -> u64 {
+    stack
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&stack.queue(queue).url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.attributes)
+        .and_then(|a| {
+            a.get(&QueueAttributeName::ApproximateNumberOfMessages)
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Delivers every consumed queue to its function's environments, each
+/// environment one invocation at a time (all at once), until the feed is
+/// done and every queue is empty with nothing in flight.
 async fn drain(
     stack: &Stack,
     running: &[Running],
     options: &SoakOptions,
+    fed: &AtomicBool,
     processed: &Mutex<HashSet<String>>,
     counters: &Mutex<(usize, usize)>,
 ) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(3600);
+    let deadline = Instant::now() + Duration::from_secs(4 * 3600);
     let loops = running.iter().flat_map(|r| {
         r.spec.queues.iter().map(move |(queue, batch)| async move {
             loop {
                 if Instant::now() > deadline {
-                    return Err(format!("{queue} did not empty within an hour"));
+                    return Err(format!("{queue} did not empty within four hours"));
                 }
                 if !deliver_once(stack, r, queue, *batch, options, processed, counters).await {
-                    if idle(stack, running).await {
+                    if fed.load(Ordering::SeqCst) && idle(stack, running).await {
                         return Ok(());
                     }
                     tokio::time::sleep(Duration::from_millis(200)).await;

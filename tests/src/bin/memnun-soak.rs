@@ -2,7 +2,7 @@
 //! injected AWS faults; prints and writes (`<out>/soak.json`) its figures and
 //! exits non-zero when a promise failed.
 //!
-//! Usage: memnun-soak [--events N] [--seed S] [--faults F] [--out DIR]
+//! Usage: memnun-soak [--events N] [--seed S] [--faults F] [--environments N] [--out DIR]
 
 use std::path::PathBuf;
 
@@ -12,6 +12,7 @@ fn main() {
     let mut events = 10_000usize;
     let mut seed = 20_261_122u64;
     let mut faults = 0.20f64;
+    let mut environments = None;
     let mut out = memnun_tests::workspace_root()
         .join("local-run")
         .join("soak");
@@ -20,7 +21,7 @@ fn main() {
         let value = args.next();
         let bad = |what: &str| -> ! {
             eprintln!(
-                "{arg}: {what}\nusage: memnun-soak [--events N] [--seed S] [--faults F] [--out DIR]"
+                "{arg}: {what}\nusage: memnun-soak [--events N] [--seed S] [--faults F] [--environments N] [--out DIR]"
             );
             std::process::exit(2)
         };
@@ -28,12 +29,18 @@ fn main() {
             ("--events", Some(v)) => events = v.parse().unwrap_or_else(|_| bad("a count")),
             ("--seed", Some(v)) => seed = v.parse().unwrap_or_else(|_| bad("a number")),
             ("--faults", Some(v)) => faults = v.parse().unwrap_or_else(|_| bad("a fraction")),
+            ("--environments", Some(v)) => {
+                environments = Some(v.parse().unwrap_or_else(|_| bad("a count")))
+            }
             ("--out", Some(v)) => out = PathBuf::from(v),
             _ => bad("unknown option or missing value"),
         }
     }
     let mut options = SoakOptions::standard(events, seed, out.clone());
     options.faults = memnun_tests::faults::FaultConfig::mix(seed, faults);
+    if let Some(n) = environments {
+        options.environments = n;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
