@@ -2,7 +2,7 @@
 //! own Runtime API on loopback ([`memnun_tests::runtime_api`]), measured
 //! from outside.
 //!
-//! - Init: from just before the process is spawned to its first request for
+//! - Init: from just before the process is spawned (`posix_spawn`) to its first request for
 //!   work (`GET …/invocation/next`), as Lambda's init phase ends.
 //! - CPU: the process's CPU clock (`clock_getcpuclockid`), every thread
 //!   included, in nanoseconds. `/proc/<pid>/stat` counts in clock ticks
@@ -11,7 +11,6 @@
 //! - Memory: `VmHWM` from `/proc/<pid>/status`, the peak resident set since
 //!   the process started; `VmRSS` for the current one.
 
-use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -62,15 +61,14 @@ impl Running {
         // process started, within the raised descriptor limit (see main).
         let api = Arc::new(RuntimeApi::start());
         let started = Instant::now();
+        // No `pre_exec` (such as a parent-death signal): with one, std must
+        // fork the bench itself, which costs more the more threads and memory
+        // the bench has gathered, and that time would count as the
+        // function's init. Without, it spawns with `posix_spawn` at a cost
+        // that does not grow. A function outliving the bench exits at its
+        // next request for work, the Runtime API being gone; Ctrl-C reaches
+        // it with the bench's process group.
         let mut command = Command::new(&launch.program);
-        // SAFETY: prctl is async-signal-safe and touches nothing of the
-        // parent's; it makes the function die with the bench, whatever ends it.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
         let child = command
             .args(&launch.args)
             .env_clear()
