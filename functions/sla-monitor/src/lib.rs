@@ -223,8 +223,9 @@ where
     /// every shard not yet done, all at once, and handles their entries
     /// together, [`CONCURRENCY`] at a time. One shard after another would
     /// make a sweep's time grow with the shards it touches; this way it
-    /// grows with the pages of the largest. At most `shards × page` entries
-    /// are held at once (8,000 keys, well under a megabyte).
+    /// grows with the pages of the largest. At most `shards × page` keys are
+    /// held at once (8,000, well under a megabyte), and the tickets of one
+    /// page's worth of them.
     async fn walk(
         &self,
         now: Timestamp,
@@ -272,33 +273,45 @@ where
                     }
                 }
             }
-            let found: Vec<Result<Found>> = stream::iter(entries)
-                .map(|entry| self.entry(entry, now))
-                .buffer_unordered(self.concurrency)
-                .collect()
-                .await;
-            for result in found {
-                match result {
-                    Ok(Found::Nothing) => {}
-                    Ok(Found::Alarms(marking, messages)) => {
-                        outgoing.messages.extend(messages);
-                        outgoing.markings.push(*marking);
+            // A page's worth at a time, each sent and marked before the
+            // next: what waits in memory for its send is one page's tickets,
+            // not the round's.
+            let mut entries = entries.into_iter().peekable();
+            while entries.peek().is_some() {
+                let chunk: Vec<DueEntry> = entries.by_ref().take(self.page_len()).collect();
+                let found: Vec<Result<Found>> = stream::iter(chunk)
+                    .map(|entry| self.entry(entry, now))
+                    .buffer_unordered(self.concurrency)
+                    .collect()
+                    .await;
+                for result in found {
+                    match result {
+                        Ok(Found::Nothing) => {}
+                        Ok(Found::Alarms(marking, messages)) => {
+                            outgoing.messages.extend(messages);
+                            outgoing.markings.push(*marking);
+                        }
+                        Ok(Found::Waiting(message)) => {
+                            sweep.waiting += 1;
+                            outgoing.held.push(message.id.clone());
+                            outgoing.messages.push(message);
+                        }
+                        Err(_) => sweep.failed += 1,
                     }
-                    Ok(Found::Waiting(message)) => {
-                        sweep.waiting += 1;
-                        outgoing.held.push(message.id.clone());
-                        outgoing.messages.push(message);
-                    }
-                    Err(_) => sweep.failed += 1,
                 }
+                self.flush(outgoing, false, now, sweep).await;
             }
-            self.flush(outgoing, false, now, sweep).await;
             if let Some(e) = unreadable {
                 return Err(e);
             }
             open = still_open;
         }
         Ok(())
+    }
+
+    /// Entries handled before each flush: a page's worth.
+    fn page_len(&self) -> usize {
+        usize::try_from(self.page).unwrap_or(1).max(1)
     }
 
     async fn entry(&self, entry: DueEntry, now: Timestamp) -> Result<Found> {
