@@ -403,20 +403,22 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
     let processed: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     let counters = Mutex::new((0usize, 0usize));
 
-    let (stream, twice, moved) = shuffle(&mut rng, first, &options);
-    report.sent_twice += twice;
-    report.out_of_order += moved;
-    say(&format!("phase 1: sending {} messages", stream.len()));
-    feed_and_drain(
-        &stack,
-        &running,
-        &options,
-        &stream,
-        (&mut sent, &mut report),
-        &processed,
-        &counters,
-    )
-    .await?;
+    let phases = Phases {
+        stack: &stack,
+        running: &running,
+        options: &options,
+        processed: &processed,
+        counters: &counters,
+    };
+    phases
+        .run(
+            "phase 1",
+            &mut rng,
+            first,
+            (&mut sent, &mut report),
+            &mut say,
+        )
+        .await?;
     say(&format!(
         "phase 1 done in {:.0} s; faults so far: {}",
         started.elapsed().as_secs_f64(),
@@ -435,20 +437,15 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
         &tickets,
         options.events.saturating_sub(first_count),
     );
-    let (stream, twice, moved) = shuffle(&mut rng, second, &options);
-    report.sent_twice += twice;
-    report.out_of_order += moved;
-    say(&format!("phase 2: sending {} messages", stream.len()));
-    feed_and_drain(
-        &stack,
-        &running,
-        &options,
-        &stream,
-        (&mut sent, &mut report),
-        &processed,
-        &counters,
-    )
-    .await?;
+    phases
+        .run(
+            "phase 2",
+            &mut rng,
+            second,
+            (&mut sent, &mut report),
+            &mut say,
+        )
+        .await?;
     proxy.set_enabled(false);
     report.wall_seconds = started.elapsed().as_secs_f64();
     say(&format!(
@@ -470,6 +467,43 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
     std::fs::write(options.out.join("soak.json"), json).map_err(|e| e.to_string())?;
     drop(running);
     Ok(report)
+}
+
+/// What every phase of a soak shares.
+struct Phases<'a> {
+    stack: &'a Stack,
+    running: &'a [Running],
+    options: &'a SoakOptions,
+    processed: &'a Mutex<HashSet<String>>,
+    counters: &'a Mutex<(usize, usize)>,
+}
+
+impl Phases<'_> {
+    /// Sends `events` in stream order (a share twice, a share late) while
+    /// the functions consume them, and waits until every queue is empty.
+    async fn run(
+        &self,
+        name: &str,
+        rng: &mut Rng,
+        events: Vec<Outgoing>,
+        (sent, report): (&mut HashSet<String>, &mut SoakReport),
+        say: &mut impl FnMut(&str),
+    ) -> Result<(), String> {
+        let (stream, twice, moved) = shuffle(rng, events, self.options);
+        report.sent_twice += twice;
+        report.out_of_order += moved;
+        say(&format!("{name}: sending {} messages", stream.len()));
+        feed_and_drain(
+            self.stack,
+            self.running,
+            self.options,
+            &stream,
+            (sent, report),
+            self.processed,
+            self.counters,
+        )
+        .await
+    }
 }
 
 /// Sends `stream` while the functions consume it, then waits until every
