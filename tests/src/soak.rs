@@ -103,6 +103,9 @@ pub struct SoakReport {
     pub deliveries: usize,
     /// Of those, reported failed (and retried).
     pub failed_deliveries: usize,
+    /// Deliveries whose invocation outlasted their lease: the message had
+    /// come back to another environment meanwhile (a duplicate, as on AWS).
+    pub lost_leases: usize,
     /// Events a function reported done.
     pub processed: usize,
     /// Messages in dead-letter queues, with their reasons.
@@ -401,7 +404,7 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
     };
     let mut sent: HashSet<String> = HashSet::new();
     let processed: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
-    let counters = Mutex::new((0usize, 0usize));
+    let counters = Mutex::new((0usize, 0usize, 0usize));
 
     let phases = Phases {
         stack: &stack,
@@ -455,7 +458,8 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
 
     report.events = sent.len();
     report.faults = proxy.counts();
-    let (deliveries, failed) = counters.lock().map(|c| *c).unwrap_or_default();
+    let (deliveries, failed, lost_leases) = counters.lock().map(|c| *c).unwrap_or_default();
+    report.lost_leases = lost_leases;
     report.deliveries = deliveries;
     report.failed_deliveries = failed;
     let processed = processed.lock().map(|p| p.clone()).unwrap_or_default();
@@ -475,7 +479,7 @@ struct Phases<'a> {
     running: &'a [Running],
     options: &'a SoakOptions,
     processed: &'a Mutex<HashSet<String>>,
-    counters: &'a Mutex<(usize, usize)>,
+    counters: &'a Mutex<(usize, usize, usize)>,
 }
 
 impl Phases<'_> {
@@ -515,7 +519,7 @@ async fn feed_and_drain(
     stream: &[Outgoing],
     (sent, report): (&mut HashSet<String>, &mut SoakReport),
     processed: &Mutex<HashSet<String>>,
-    counters: &Mutex<(usize, usize)>,
+    counters: &Mutex<(usize, usize, usize)>,
 ) -> Result<(), String> {
     let fed = AtomicBool::new(false);
     let feed = async {
@@ -581,7 +585,7 @@ async fn drain(
     options: &SoakOptions,
     fed: &AtomicBool,
     processed: &Mutex<HashSet<String>>,
-    counters: &Mutex<(usize, usize)>,
+    counters: &Mutex<(usize, usize, usize)>,
 ) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(4 * 3600);
     let loops = running.iter().flat_map(|r| {
@@ -613,7 +617,7 @@ async fn deliver_once(
     batch_size: i32,
     options: &SoakOptions,
     processed: &Mutex<HashSet<String>>,
-    counters: &Mutex<(usize, usize)>,
+    counters: &Mutex<(usize, usize, usize)>,
 ) -> bool {
     let q = stack.queue(queue);
     let event = deliver::receive(&stack.sqs, &q.url, &q.arn, batch_size).await;
@@ -644,27 +648,35 @@ async fn deliver_once(
         // An invocation error fails the whole batch, as on Lambda.
         Answer::Error(_) => handles.iter().map(|(id, _)| id.clone()).collect(),
     };
+    // An invocation that outlasted its messages' lease loses them: they
+    // have come back and another environment holds them, under a new
+    // receipt handle, and the old one is refused. As on AWS, that later
+    // delivery is the one that counts; nothing is lost or settled here.
     for (message, receipt) in &handles {
         if failed.contains(message) {
             let seconds = i32::try_from(options.retry_after.as_secs()).unwrap_or(30);
-            stack
+            let released = stack
                 .sqs
                 .change_message_visibility()
                 .queue_url(&q.url)
                 .receipt_handle(receipt)
                 .visibility_timeout(seconds)
                 .send()
-                .await
-                .expect("release a failed message");
+                .await;
+            if released.is_err() {
+                count_lost_lease(counters);
+            }
         } else {
-            stack
+            let deleted = stack
                 .sqs
                 .delete_message()
                 .queue_url(&q.url)
                 .receipt_handle(receipt)
                 .send()
-                .await
-                .expect("delete a message");
+                .await;
+            if deleted.is_err() {
+                count_lost_lease(counters);
+            }
             if let (Ok(mut done), Some(Some(id))) = (processed.lock(), ids.get(message)) {
                 done.insert(id.clone());
             }
@@ -675,6 +687,13 @@ async fn deliver_once(
         c.1 += failed.len();
     }
     true
+}
+
+/// Counts a delivery whose lease ran out before its invocation ended.
+fn count_lost_lease(counters: &Mutex<(usize, usize, usize)>) {
+    if let Ok(mut c) = counters.lock() {
+        c.2 += 1;
+    }
 }
 
 async fn idle(stack: &Stack, running: &[Running]) -> bool {
@@ -862,9 +881,10 @@ impl SoakReport {
             self.events, self.sent_twice, self.out_of_order, self.invalid_on_purpose, self.messages
         ));
         line(format!(
-            "deliveries {} (failed and retried {}), processed {}, dead letters {} (unexpected {}), lost {}",
+            "deliveries {} (failed and retried {}, outlasted their lease {}), processed {}, dead letters {} (unexpected {}), lost {}",
             self.deliveries,
             self.failed_deliveries,
+            self.lost_leases,
             self.processed,
             self.dead_letters.len(),
             self.unexpected_dead_letters,
