@@ -7,7 +7,9 @@ use std::time::Duration;
 /// Sends one request to `127.0.0.1:port` and answers (status, body).
 pub fn request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    // Long: after a soak of thousands of events, the emulator takes well
+    // over 30 s to dump its whole state (`/moto-api/data.json`).
+    stream.set_read_timeout(Some(Duration::from_secs(300)))?;
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
