@@ -278,6 +278,12 @@ where
             // not the round's.
             let mut entries = entries.into_iter().peekable();
             while entries.peek().is_some() {
+                if Timestamp::now() + MARGIN > deadline {
+                    // What is left stays in the index for the next sweep.
+                    tracing::warn!("time is running out: the next sweep goes on from here");
+                    sweep.complete = false;
+                    return Ok(());
+                }
                 let chunk: Vec<DueEntry> = entries.by_ref().take(self.page_len()).collect();
                 let found: Vec<Result<Found>> = stream::iter(chunk)
                     .map(|entry| self.entry(entry, now))
