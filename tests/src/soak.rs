@@ -134,6 +134,10 @@ pub struct SoakReport {
     pub emails_sent_twice: usize,
     /// `emails_sent_twice` / distinct emails.
     pub double_email_rate: f64,
+    /// Each email sent more than once, named by the ticket numbers in it
+    /// (never its recipient or text) and its copies, to find its event in
+    /// the functions' logs.
+    pub doubled_emails: Vec<String>,
     /// Seconds from the first send to the last check.
     pub wall_seconds: f64,
     /// When it ran (UTC).
@@ -869,6 +873,15 @@ async fn scan(stack: &Stack, prefix: &str) -> Vec<Item> {
     }
 }
 
+/// The ticket numbers (`TK-1234-5678`) in a text.
+fn ticket_numbers(text: &str) -> Vec<String> {
+    text.match_indices("TK-")
+        .filter_map(|(at, _)| text.get(at..at + 12))
+        .filter(|candidate| memnun_shared::domain::ticket::TicketNumber::parse(candidate).is_some())
+        .map(str::to_string)
+        .collect()
+}
+
 /// The checks: every event accounted for; tickets, coupons and emails once.
 async fn check(
     stack: &Stack,
@@ -936,6 +949,23 @@ async fn check(
             .or_default() += 1;
     }
     report.emails_sent_twice = copies.values().map(|n| n - 1).sum();
+    report.doubled_emails = copies
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|((_, subject, body), n)| {
+            let mut tickets = ticket_numbers(subject);
+            tickets.extend(ticket_numbers(body));
+            tickets.sort();
+            tickets.dedup();
+            let named = if tickets.is_empty() {
+                "no ticket number".to_string()
+            } else {
+                tickets.join(" ")
+            };
+            format!("{named} ({n} copies)")
+        })
+        .collect();
+    report.doubled_emails.sort();
     report.double_email_rate = if copies.is_empty() {
         0.0
     } else {
@@ -1021,6 +1051,12 @@ impl SoakReport {
             self.double_email_rate * 100.0,
             self.faults.lost_sends
         ));
+        if !self.doubled_emails.is_empty() {
+            line(format!(
+                "emails sent twice: {}",
+                self.doubled_emails.join(", ")
+            ));
+        }
         line(format!(
             "wall {:.0} s, {} on {}",
             self.wall_seconds, self.date, self.machine
@@ -1034,5 +1070,19 @@ impl SoakReport {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ticket_numbers;
+
+    #[test]
+    fn ticket_numbers_are_read_from_any_text_and_nothing_else() {
+        assert_eq!(
+            ticket_numbers("Şikâyetiniz TK-4821-0937 alındı; TK-12 değil, TK-0001-0002 de"),
+            vec!["TK-4821-0937", "TK-0001-0002"]
+        );
+        assert!(ticket_numbers("no number here, TK-").is_empty());
     }
 }
