@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, QueueAttributeName};
+use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
 use serde_json::{Value, json};
 
 use crate::deliver;
@@ -580,19 +580,9 @@ async fn send_all(
 /// Messages waiting (visible) in a queue.
 async fn waiting(stack: &Stack, queue: &str) -> u64 {
     stack
-        .sqs
-        .get_queue_attributes()
-        .queue_url(&stack.queue(queue).url)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-        .send()
+        .queue_depth(queue)
         .await
-        .ok()
-        .and_then(|o| o.attributes)
-        .and_then(|a| {
-            a.get(&QueueAttributeName::ApproximateNumberOfMessages)
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+        .map_or(0, |(waiting, _)| waiting)
 }
 
 /// Delivers every consumed queue to its function's environments, each
@@ -809,33 +799,11 @@ fn count_lost_lease(counters: &Mutex<(usize, usize, usize)>) {
     }
 }
 
-/// Whether every queue is empty with nothing in flight.
+/// Whether every queue is empty with nothing in flight (a queue whose
+/// counts cannot be read counts as busy).
 async fn idle(stack: &Stack, queues: &[&str]) -> bool {
     for queue in queues {
-        let attrs = stack
-            .sqs
-            .get_queue_attributes()
-            .queue_url(&stack.queue(queue).url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
-            .await
-            .ok()
-            .and_then(|o| o.attributes)
-            .unwrap_or_default();
-        let busy = [
-            QueueAttributeName::ApproximateNumberOfMessages,
-            QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
-        ]
-        .iter()
-        .any(|name| {
-            attrs
-                .get(name)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(1)
-                > 0
-        });
-        if busy {
+        if stack.queue_depth(queue).await != Some((0, 0)) {
             return false;
         }
     }

@@ -247,6 +247,27 @@ impl Stack {
             .collect()
     }
 
+    /// A queue's approximate counts, (waiting, in flight); `None` when the
+    /// emulator did not answer them.
+    pub async fn queue_depth(&self, queue: &str) -> Option<(u64, u64)> {
+        use aws_sdk_sqs::types::QueueAttributeName::{
+            ApproximateNumberOfMessages as Waiting,
+            ApproximateNumberOfMessagesNotVisible as InFlight,
+        };
+        let attrs = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&self.queue(queue).url)
+            .attribute_names(Waiting)
+            .attribute_names(InFlight)
+            .send()
+            .await
+            .ok()?
+            .attributes?;
+        let count = |name| attrs.get(&name)?.parse::<u64>().ok();
+        Some((count(Waiting)?, count(InFlight)?))
+    }
+
     /// Puts a message on a queue.
     pub async fn send(&self, queue: &str, body: &str) {
         self.sqs

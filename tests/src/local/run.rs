@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
-use aws_sdk_sqs::types::QueueAttributeName;
 use jiff::Timestamp;
 
 use crate::deliver;
@@ -202,27 +201,8 @@ async fn deliver_once(
 async fn queues_idle(stack: &Stack, running: &[Running]) -> bool {
     for r in running {
         for (queue, _) in &r.spec.queues {
-            let attrs = stack
-                .sqs
-                .get_queue_attributes()
-                .queue_url(&stack.queue(queue).url)
-                .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-                .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-                .send()
-                .await
-                .ok()
-                .and_then(|o| o.attributes)
-                .unwrap_or_default();
-            let count = |name: QueueAttributeName| {
-                attrs
-                    .get(&name)
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .unwrap_or(0)
-            };
-            if count(QueueAttributeName::ApproximateNumberOfMessages)
-                + count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-                > 0
-            {
+            let (waiting, in_flight) = stack.queue_depth(queue).await.unwrap_or((0, 0));
+            if waiting + in_flight > 0 {
                 return false;
             }
         }
