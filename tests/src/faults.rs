@@ -13,12 +13,21 @@
 //! - **500s**: `InternalServerError` / `InternalFailure` in the same shapes;
 //! - **resets**: the connection is torn down (a TCP reset) before the request
 //!   reaches the emulator;
-//! - **slow answers**: the request *is* forwarded and applied, and its answer
-//!   held past the SDK's attempt timeout (5 s), so the caller gives up on a
-//!   call that took effect. This is the fault that tests exactly-once: a
-//!   conditional write the caller retries finds its own earlier write, and an
-//!   email SES accepted is sent again by the retry (the one duplicate no store
-//!   can prevent, counted in [`FaultCounts::lost_sends`]).
+//! - **late answers**: the request *is* forwarded and applied, and its answer
+//!   held 5.5 s: past the 5 s attempt timeout of DynamoDB and SQS calls, so
+//!   the caller gives up on a call that took effect and retries it (a
+//!   conditional write then finds its own earlier write), and inside SES's
+//!   10 s, so a send that was merely slow is waited for and not repeated;
+//! - **lost answers**: the request is forwarded and applied, and the
+//!   connection then closed without an answer, as when the network drops it
+//!   on the way back. The caller cannot know the call took effect and retries
+//!   it. For an SES send that is the one duplicate no store can prevent: an
+//!   email SES accepted, sent again.
+//!
+//! Every SES send the emulator accepted whose answer the caller did not get
+//! (lost, or later than SES's attempt timeout for any reason, the emulator's
+//! own slowness included) is counted in [`FaultCounts::lost_sends`]: the
+//! sends a retry may repeat, and the only emails that may arrive twice.
 //!
 //! Throttling, 500s and resets never reach the emulator, as on AWS where
 //! they are answered before the request is applied. Requests of any other
@@ -34,7 +43,9 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use memnun_shared::adapters::SES_ATTEMPT_TIMEOUT;
 
 /// A fault the proxy can inject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -46,8 +57,10 @@ pub enum Fault {
     ServerError,
     /// The connection reset before the request was forwarded.
     Reset,
-    /// Forwarded and applied; the answer held past the attempt timeout.
+    /// Forwarded and applied; the answer held 5.5 s.
     Slow,
+    /// Forwarded and applied; the connection closed without an answer.
+    Lost,
 }
 
 /// How often each fault happens (fractions of the requests that can be
@@ -62,9 +75,12 @@ pub struct FaultConfig {
     pub server_error: f64,
     /// Connection resets.
     pub reset: f64,
-    /// Answers held past the attempt timeout.
+    /// Answers held [`FaultConfig::slow_for`].
     pub slow: f64,
-    /// How long a slow answer is held: past the SDK's 5 s attempt timeout.
+    /// Answers lost after the request was applied.
+    pub lost: f64,
+    /// How long a late answer is held: past the 5 s attempt timeout of
+    /// DynamoDB and SQS calls, inside SES's 10 s.
     #[serde(skip)]
     pub slow_for: Duration,
 }
@@ -78,30 +94,38 @@ impl FaultConfig {
             server_error: 0.0,
             reset: 0.0,
             slow: 0.0,
-            slow_for: Duration::from_millis(5_500),
+            lost: 0.0,
+            slow_for: SLOW_FOR,
         }
     }
 
     /// `total` of the requests faulted, in the soak's mix: half throttling
-    /// (the common fault under load), a quarter 500s, the rest resets, and
-    /// one in 400 of the faults a slow answer. Slow answers are kept rare
-    /// because each one is an answer lost after AWS applied the request,
-    /// which on AWS is far rarer than a throttle; each also costs 5 s.
+    /// (the common fault under load), a quarter 500s, the rest resets, one
+    /// in 400 of the faults a late answer and one in 1,000 a lost one.
+    ///
+    /// Late and lost answers are kept rare because on AWS they are far rarer
+    /// than throttling (each late one also costs the caller 5 s). At 20 %
+    /// faults, one request in 5,000 loses its answer: still hundreds of times
+    /// what AWS loses, so that a soak of 10,000 events meets a few lost SES
+    /// sends (each one an email sent twice) and some hundred lost DynamoDB
+    /// and SQS answers (each one a retried write that must find its own).
     pub fn mix(seed: u64, total: f64) -> Self {
         let slow = total / 400.0;
+        let lost = total / 1_000.0;
         FaultConfig {
             seed,
             throttle: total * 0.5,
             server_error: total * 0.25,
-            reset: total * 0.25 - slow,
+            reset: total * 0.25 - slow - lost,
             slow,
-            slow_for: Duration::from_millis(5_500),
+            lost,
+            slow_for: SLOW_FOR,
         }
     }
 
     /// The fraction of requests faulted.
     pub fn total(&self) -> f64 {
-        self.throttle + self.server_error + self.reset + self.slow
+        self.throttle + self.server_error + self.reset + self.slow + self.lost
     }
 
     fn pick(&self, draw: f64) -> Option<Fault> {
@@ -118,9 +142,21 @@ impl FaultConfig {
             return Some(Fault::Reset);
         }
         edge += self.slow;
-        (draw < edge).then_some(Fault::Slow)
+        if draw < edge {
+            return Some(Fault::Slow);
+        }
+        edge += self.lost;
+        (draw < edge).then_some(Fault::Lost)
     }
 }
+
+/// How long a late answer is held.
+const SLOW_FOR: Duration = Duration::from_millis(5_500);
+
+/// An SES send answered later than this after the proxy read it was given
+/// up on by the caller ([`SES_ATTEMPT_TIMEOUT`], less a margin for the time
+/// the request took to reach the proxy).
+const SES_GIVEN_UP_AFTER: Duration = SES_ATTEMPT_TIMEOUT.saturating_sub(Duration::from_millis(100));
 
 /// What the proxy saw and did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -131,11 +167,12 @@ pub struct FaultCounts {
     pub forwarded: u64,
     /// Faults injected, by kind.
     pub by_kind: BTreeMap<String, u64>,
-    /// Faults injected, by `service:error code` (resets and slow answers by
-    /// `service:reset` / `service:slow`).
+    /// Faults injected, by `service:error code` (resets, late and lost
+    /// answers by `service:reset`, `service:slow`, `service:lost`).
     pub by_code: BTreeMap<String, u64>,
-    /// SES sends the emulator accepted whose answer was then held past the
-    /// timeout: the sends a retry may repeat.
+    /// SES sends the emulator accepted whose answer the caller did not get:
+    /// lost, or later than SES's attempt timeout. The sends a retry may
+    /// repeat.
     pub lost_sends: u64,
 }
 
@@ -251,6 +288,8 @@ struct Request {
     protocol: Protocol,
     /// The SES action, for counting lost sends.
     ses_send: bool,
+    /// When the proxy had read the whole request.
+    read_at: Instant,
 }
 
 fn serve(mut client: TcpStream, shared: &Shared) -> std::io::Result<()> {
@@ -301,33 +340,61 @@ fn serve(mut client: TcpStream, shared: &Shared) -> std::io::Result<()> {
             client.flush()?;
             client.shutdown(Shutdown::Both)
         }
-        Some(Fault::Slow) => {
+        Some(kind @ (Fault::Slow | Fault::Lost)) => {
             let answer = forward(shared.upstream, &request)?;
-            let accepted = request.ses_send
-                && (answer.starts_with(b"HTTP/1.0 200") || answer.starts_with(b"HTTP/1.1 200"));
+            let lost = kind == Fault::Lost;
+            let name = if lost { "lost" } else { "slow" };
             count(shared, |c| {
-                c.forwarded += 1;
-                *c.by_kind.entry("slow".into()).or_default() += 1;
+                *c.by_kind.entry(name.into()).or_default() += 1;
                 *c.by_code
-                    .entry(format!("{}:slow", protocol.service()))
+                    .entry(format!("{}:{name}", protocol.service()))
                     .or_default() += 1;
-                if accepted {
-                    c.lost_sends += 1;
-                }
             });
+            if lost {
+                forwarded(shared, &request, &answer, true);
+                // Closed with the answer unsent: the caller reads the end of
+                // the connection where the answer should be.
+                return client.shutdown(Shutdown::Both);
+            }
             thread::sleep(shared.config.slow_for);
-            // The caller has given up by now; writing fails, which is the point.
-            let _ = client.write_all(&answer);
-            Ok(())
+            answer_with(client, shared, &request, &answer)
         }
         _ => {
             let answer = forward(shared.upstream, &request)?;
-            count(shared, |c| c.forwarded += 1);
-            client.write_all(&answer)?;
-            client.flush()?;
-            client.shutdown(Shutdown::Both)
+            answer_with(client, shared, &request, &answer)
         }
     }
+}
+
+/// Writes the emulator's `answer` to the caller, and counts it.
+fn answer_with(
+    mut client: TcpStream,
+    shared: &Shared,
+    request: &Request,
+    answer: &[u8],
+) -> std::io::Result<()> {
+    let late = request.read_at.elapsed() >= SES_GIVEN_UP_AFTER;
+    forwarded(shared, request, answer, late);
+    // A caller that has given up has closed its end; writing may then fail,
+    // and nobody is left to tell.
+    let written = client.write_all(answer).and_then(|()| client.flush());
+    if written.is_ok() {
+        client.shutdown(Shutdown::Both)
+    } else {
+        Ok(())
+    }
+}
+
+/// Counts a request the emulator answered; `unheard` when the caller did
+/// not get the answer (or not in time).
+fn forwarded(shared: &Shared, request: &Request, answer: &[u8], unheard: bool) {
+    let accepted = answer.starts_with(b"HTTP/1.0 200") || answer.starts_with(b"HTTP/1.1 200");
+    count(shared, |c| {
+        c.forwarded += 1;
+        if request.ses_send && accepted && unheard {
+            c.lost_sends += 1;
+        }
+    });
 }
 
 fn count(shared: &Shared, f: impl FnOnce(&mut FaultCounts)) {
@@ -406,6 +473,7 @@ fn read_request(client: &mut TcpStream) -> std::io::Result<Request> {
         body,
         protocol,
         ses_send,
+        read_at: Instant::now(),
     })
 }
 
@@ -516,8 +584,10 @@ mod tests {
         let c = FaultConfig::mix(1, 0.2);
         assert!((c.total() - 0.2).abs() < 1e-12);
         assert_eq!(c.pick(0.0), Some(Fault::Throttle));
-        assert_eq!(c.pick(0.15), Some(Fault::ServerError));
-        assert_eq!(c.pick(0.199_9), Some(Fault::Slow));
-        assert_eq!(c.pick(0.2), None);
+        assert_eq!(c.pick(0.149), Some(Fault::ServerError));
+        assert_eq!(c.pick(0.19), Some(Fault::Reset));
+        assert_eq!(c.pick(0.199_6), Some(Fault::Slow));
+        assert_eq!(c.pick(0.199_9), Some(Fault::Lost));
+        assert_eq!(c.pick(0.200_1), None);
     }
 }

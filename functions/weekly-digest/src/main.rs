@@ -20,7 +20,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         &config.idempotency_table,
     );
     let mailer = SesMailer::new(
-        aws_sdk_ses::Client::new(&aws),
+        adapters::ses_client(&aws),
         &config.shop.name,
         &config.shop.sender,
         config.shop.configuration_set.clone(),

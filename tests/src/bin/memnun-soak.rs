@@ -88,6 +88,14 @@ fn main() {
             report.double_email_rate * 100.0
         ));
     }
+    // The one way an email may arrive twice: SES accepted it and the
+    // caller never heard, so it sent it again. Any other double is a bug.
+    if report.emails_sent_twice as u64 > report.faults.lost_sends {
+        broken.push(format!(
+            "{} email(s) sent twice, more than the {} SES send(s) whose answer was lost",
+            report.emails_sent_twice, report.faults.lost_sends
+        ));
+    }
     if broken.is_empty() {
         println!("every promise held");
     } else {

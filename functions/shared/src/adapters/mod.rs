@@ -24,6 +24,16 @@ use aws_config::{BehaviorVersion, SdkConfig};
 
 use crate::Error;
 
+/// How long a connection may take to come up.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long one attempt of a DynamoDB, SQS or SSM call may take before it is
+/// retried (SES waits longer: [`SES_ATTEMPT_TIMEOUT`]).
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Caps one DynamoDB, SQS or SSM call with its retries.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(12);
+
 /// Loads the shared AWS configuration with memnun's timeouts and retries.
 ///
 /// Why these numbers: a Lambda invocation has a budget (the template gives
@@ -32,6 +42,7 @@ use crate::Error;
 /// answered in 5 s is retried rather than waited on; three attempts with the
 /// SDK's jittered backoff ride out throttling bursts; 12 s caps one operation,
 /// so a stuck message fails (and is redelivered) well before the deadline.
+/// SES clients take longer timeouts on top ([`ses_client`]).
 ///
 /// Every client built from it shares one HTTPS client, so one connection
 /// pool (one per AWS host) and one TLS configuration serve them all; without
@@ -42,14 +53,45 @@ pub async fn sdk_config() -> SdkConfig {
         .http_client(https_client())
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(5))
-                .operation_timeout(Duration::from_secs(12))
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .load()
         .await
+}
+
+/// How long one SES attempt may take before it is retried: twice the other
+/// calls' 5 s.
+///
+/// Why longer: a retried DynamoDB write finds its own earlier write (every
+/// write memnun makes is conditional or idempotent), but a retried send whose
+/// first attempt SES had accepted is an email the customer receives twice.
+/// SES answers in well under a second, so an answer that is merely late
+/// should be waited for, not sent again; only an answer that never comes
+/// (the connection lost after SES took the request) still repeats a send.
+pub const SES_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Caps one SES call with its retries: a throttled first attempt, its
+/// backoff and a whole [`SES_ATTEMPT_TIMEOUT`] still fit, and the call still
+/// ends well inside the 30 s invocation.
+pub const SES_OPERATION_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// An SES client from `config`, with SES's own, longer timeouts
+/// ([`SES_ATTEMPT_TIMEOUT`]); retries, endpoint and HTTPS client as
+/// `config` has them.
+pub fn ses_client(config: &SdkConfig) -> aws_sdk_ses::Client {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(SES_ATTEMPT_TIMEOUT)
+        .operation_timeout(SES_OPERATION_TIMEOUT)
+        .build();
+    let ses = aws_sdk_ses::config::Builder::from(config)
+        .timeout_config(timeouts)
+        .build();
+    aws_sdk_ses::Client::from_conf(ses)
 }
 
 /// The HTTPS client every AWS configuration gets: the SDK's own (hyper,
@@ -154,7 +196,7 @@ impl<'a> Prime<'a> {
 
     /// SES, with `GetSendQuota`.
     pub fn email(mut self) -> Self {
-        let client = aws_sdk_ses::Client::new(self.config);
+        let client = ses_client(self.config);
         self.requests.push(Box::pin(async move {
             primed("ses", client.get_send_quota().send().await);
         }));
@@ -204,7 +246,7 @@ impl Clients {
     /// SES, sending as the shop.
     pub fn mailer(&self, shop: &crate::config::ShopConfig) -> ses::SesMailer {
         ses::SesMailer::new(
-            aws_sdk_ses::Client::new(&self.config),
+            ses_client(&self.config),
             &shop.name,
             &shop.sender,
             shop.configuration_set.clone(),
@@ -267,5 +309,36 @@ pub(crate) fn build_error(
         operation,
         message: format!("invalid request: {err}"),
         permanent: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ses_waits_longer_than_the_other_calls_and_keeps_the_rest_of_the_config() {
+        let shared = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .endpoint_url("http://127.0.0.1:1")
+            .build();
+        let ses = ses_client(&shared);
+        let timeouts = ses.config().timeout_config().expect("timeouts");
+        assert_eq!(
+            timeouts.operation_attempt_timeout(),
+            Some(SES_ATTEMPT_TIMEOUT)
+        );
+        assert_eq!(timeouts.operation_timeout(), Some(SES_OPERATION_TIMEOUT));
+        assert_eq!(timeouts.connect_timeout(), Some(CONNECT_TIMEOUT));
+        assert!(SES_ATTEMPT_TIMEOUT > ATTEMPT_TIMEOUT);
+        assert!(SES_OPERATION_TIMEOUT > SES_ATTEMPT_TIMEOUT);
+        let retries = ses.config().retry_config().expect("retries");
+        assert_eq!(retries.max_attempts(), 3);
     }
 }
