@@ -107,8 +107,9 @@ impl FaultConfig {
     /// than throttling (each late one also costs the caller 5 s). At 20 %
     /// faults, one request in 5,000 loses its answer: still hundreds of times
     /// what AWS loses, so that a soak of 10,000 events meets a few lost SES
-    /// sends (each one an email sent twice) and some hundred lost DynamoDB
-    /// and SQS answers (each one a retried write that must find its own).
+    /// sends (each one an email sent twice) and a few dozen lost DynamoDB
+    /// and SQS answers (each one a retried call that must do no harm: a
+    /// conditional write finds its own, a message repeated keeps its id).
     pub fn mix(seed: u64, total: f64) -> Self {
         let slow = total / 400.0;
         let lost = total / 1_000.0;
