@@ -3,7 +3,9 @@
 //!
 //! A workload makes "a batch of n events" for its function:
 //!
-//! - a queue consumer gets one SQS batch of n messages;
+//! - a queue consumer gets one SQS batch of n messages (`birthday-greeter`
+//!   greetings of n stored customers, `mail-feedback` SES's notifications
+//!   from `events/ses/`);
 //! - `ingest` gets one signed webhook request carrying n events;
 //! - `sla-monitor` sweeps a due index holding n due tickets;
 //! - a function that handles one thing per invocation (`links`: one page,
@@ -19,7 +21,7 @@ use std::path::Path;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use jiff::{SignedDuration, Timestamp};
 use memnun_shared::adapters::dynamodb::DynamoStore;
-use memnun_shared::contract::internal::{InternalEvent, SlaAlarm};
+use memnun_shared::contract::internal::{BirthdayDue, InternalEvent, SlaAlarm};
 use memnun_shared::contract::routing::Route;
 use memnun_shared::domain::calendar::BusinessCalendar;
 use memnun_shared::domain::customer::CustomerId;
@@ -145,6 +147,8 @@ pub fn for_function(
         "sla-monitor" => Ok(Box::new(SlaSweep)),
         "ingest" => Ok(Box::new(Webhook::load(events_dir)?)),
         "links" => Ok(Box::new(Unsubscribe)),
+        "birthday-greeter" => Ok(Box::new(BirthdayGreetings)),
+        "mail-feedback" => Ok(Box::new(MailFeedback::load(events_dir)?)),
         "weekly-digest" => Ok(Box::new(Scheduled {
             what: "one weekly digest (two emails)".into(),
         })),
@@ -524,5 +528,176 @@ impl Work for Scheduled {
 
     fn payloads(&self, n: usize, _run: usize) -> Result<Vec<String>, Error> {
         Ok((0..n).map(|_| json!({ "time": NOW }).to_string()).collect())
+    }
+}
+
+/// Customers with an address and marketing consent, as the directory
+/// stores them: `cust-bench-0` … `cust-bench-{n-1}`.
+fn consenting_customers(seeder: &Seeder<'_>, n: usize) -> Result<(), Error> {
+    for i in 0..n {
+        seeder.put(json!({
+            "pk": {"S": format!("CUSTOMER#cust-bench-{i}")},
+            "sk": {"S": "PROFILE"},
+            "customer_id": {"S": format!("cust-bench-{i}")},
+            "email": {"S": format!("bench-{i}@example.com")},
+            "name": {"S": "Ayşe"},
+            "locale": {"S": "tr-TR"},
+            "time_zone": {"S": "Europe/Istanbul"},
+            "marketing_consent": {"BOOL": true},
+            "consent_at": {"S": "2025-03-14T12:30:00.000000000Z"},
+        }))?;
+    }
+    Ok(())
+}
+
+/// `birthday.due` for stored customers who may be greeted: suppression
+/// checked, a birthday coupon, the greeting, its publish.
+pub struct BirthdayGreetings;
+
+impl Work for BirthdayGreetings {
+    fn describe(&self) -> String {
+        "birthday.due: suppression checked, coupon, greeting, coupon published".into()
+    }
+
+    fn concurrent(&self) -> bool {
+        true
+    }
+
+    fn prepare(&self, seeder: &Seeder<'_>, n: usize) -> Result<(), Error> {
+        seeder.stub.clear();
+        consenting_customers(seeder, n)?;
+        seeder.stub.seal();
+        Ok(())
+    }
+
+    fn payloads(&self, n: usize, run: usize) -> Result<Vec<String>, Error> {
+        let now: Timestamp = NOW.parse().map_err(|e| Error::Setup(format!("NOW: {e}")))?;
+        let bodies = (0..n)
+            .map(|i| {
+                let due = BirthdayDue {
+                    customer_id: CustomerId::parse(&format!("cust-bench-{i}"))
+                        .map_err(|e| Error::Setup(format!("customer id: {e}")))?,
+                    year: 2026,
+                    // 10:00 in Istanbul, when greetings go out.
+                    due: now - SignedDuration::from_hours(2),
+                };
+                let mut body: Value =
+                    serde_json::from_str(&due.to_message(now, "memnun/birthday-scheduler").body)
+                        .map_err(|e| Error::Setup(format!("a greeting: {e}")))?;
+                // Each run its own event, so nothing is a duplicate.
+                let id = body["id"].as_str().unwrap_or_default().to_string();
+                body["id"] = json!(format!("{id}:b{run}"));
+                Ok(body.to_string())
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(vec![sqs_batch(&bodies, run)?])
+    }
+}
+
+/// SES's notifications as SNS delivers them (`events/ses/`: a permanent
+/// bounce, a complaint, a soft bounce, a delivery, in turn), each about its
+/// own recipient.
+pub struct MailFeedback {
+    samples: Vec<Value>,
+}
+
+impl MailFeedback {
+    fn load(events_dir: &Path) -> Result<MailFeedback, String> {
+        let dir = events_dir.join("ses");
+        let samples = [
+            "bounce.permanent.json",
+            "complaint.json",
+            "bounce.transient.json",
+            "delivery.json",
+        ]
+        .iter()
+        .map(|file| {
+            let path = dir.join(file);
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .collect::<Result<_, String>>()?;
+        Ok(MailFeedback { samples })
+    }
+}
+
+impl Work for MailFeedback {
+    fn describe(&self) -> String {
+        "SES notifications: permanent bounces and complaints suppress, the rest are counted".into()
+    }
+
+    fn concurrent(&self) -> bool {
+        true
+    }
+
+    fn prepare(&self, seeder: &Seeder<'_>, _n: usize) -> Result<(), Error> {
+        seeder.stub.clear();
+        Ok(())
+    }
+
+    fn payloads(&self, n: usize, run: usize) -> Result<Vec<String>, Error> {
+        let bodies: Vec<String> = (0..n)
+            .map(|i| {
+                let mut envelope = self.samples[i % self.samples.len()].clone();
+                // Each its own notification about its own recipient, so a
+                // suppression is written, not found.
+                let message = envelope["Message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace("@example.com", &format!("+b{run}-{i}@example.com"))
+                    .replace(
+                        "\"feedbackId\":\"",
+                        &format!("\"feedbackId\":\"b{run}-{i}-"),
+                    );
+                envelope["Message"] = json!(message);
+                envelope["MessageId"] = json!(format!("00000000-0000-4000-b000-{run:06}{i:06}"));
+                envelope.to_string()
+            })
+            .collect();
+        Ok(vec![sqs_batch(&bodies, run)?])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use memnun_shared::contract::ses_feedback::SesNotice;
+
+    use super::*;
+
+    fn bodies(batch: &str) -> Vec<String> {
+        let event: SqsEvent = serde_json::from_str(batch).expect("an SQS batch");
+        event.records.into_iter().filter_map(|r| r.body).collect()
+    }
+
+    #[test]
+    fn greetings_are_due_events_of_the_seeded_customers_and_new_each_run() {
+        let batch = &BirthdayGreetings.payloads(3, 7).expect("payloads")[0];
+        let parsed: Vec<_> = bodies(batch)
+            .iter()
+            .map(|b| BirthdayDue::parse(b).expect("a birthday.due"))
+            .collect();
+        assert_eq!(parsed.len(), 3);
+        assert_eq!(parsed[2].1.customer_id.as_str(), "cust-bench-2");
+        assert!(parsed[0].0.id.ends_with(":b7"));
+    }
+
+    #[test]
+    fn feedback_is_every_kind_of_ses_notice_each_about_its_own_recipient() {
+        let events = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events");
+        let work = MailFeedback::load(&events).expect("events/ses");
+        let batch = &work.payloads(8, 3).expect("payloads")[0];
+        let mut recipients = std::collections::HashSet::new();
+        let mut feedback = 0;
+        for body in bodies(batch) {
+            if let SesNotice::Feedback(f) = SesNotice::parse(&body).expect("an SES notice") {
+                feedback += 1;
+                let to: Vec<&str> = f.recipients.iter().map(|r| r.as_str()).collect();
+                assert!(recipients.insert(to.join(",")), "a recipient twice");
+            }
+        }
+        // Bounces and complaints: three of every four (the fourth is a
+        // delivery).
+        assert_eq!(feedback, 6);
     }
 }
