@@ -28,7 +28,8 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
     let out = std::env::temp_dir().join(format!("memnun-local-run-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let output = Command::new(env!("CARGO_BIN_EXE_memnun-local"))
-        .args(["--time", "2026-11-22T10:30:00Z", "--out"])
+        // 10:30 in Istanbul on Ayşe's birthday: the birthday run greets her.
+        .args(["--time", "2026-11-22T07:30:00Z", "--out"])
         .arg(&out)
         .output()
         .expect("run memnun-local");
@@ -45,19 +46,19 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
     )
     .unwrap();
-    assert_eq!(summary["events_in"], 5, "{summary}");
+    assert_eq!(summary["events_in"], 6, "{summary}");
     assert_eq!(summary["customers"], 3, "{summary}");
     assert_eq!(
         summary["tickets"], 2,
         "the complaint and the review's follow-up: {summary}"
     );
     assert_eq!(
-        summary["coupons"], 2,
-        "the review's and the late order's: {summary}"
+        summary["coupons"], 3,
+        "the review's, the late order's and Ayşe's birthday gift: {summary}"
     );
     assert_eq!(
-        summary["emails"], 5,
-        "acknowledgement, review apology, delay apology, and the weekly digest (fired with the schedules) to the lead and marketing: {summary}"
+        summary["emails"], 6,
+        "acknowledgement, review apology, delay apology, and with the schedules the birthday greeting and the weekly digest to the lead and marketing: {summary}"
     );
     let dead = summary["dead_letters"].as_array().unwrap();
     assert_eq!(dead.len(), 1, "{summary}");
@@ -70,7 +71,7 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
 
     // Every email as a page, with an index.
     let index = std::fs::read_to_string(out.join("emails/index.html")).expect("index");
-    assert_eq!(index.matches("<a href=").count(), 5);
+    assert_eq!(index.matches("<a href=").count(), 6);
     for i in 1..=3 {
         let page =
             std::fs::read_to_string(out.join(format!("emails/{i:03}.html"))).expect("email page");
@@ -96,6 +97,7 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         "Mehmet",
         "RVW-",
         "LATE-",
+        "BDAY-",
         "kırık",
         "Kupa",
         "https://kargo",
