@@ -124,12 +124,18 @@ async fn a_late_ses_answer_is_waited_for_and_a_lost_one_sends_again() {
             .count()
     };
 
+    // A mailer whose every SES request meets the fault `config` sets.
+    let behind = async |config: FaultConfig| {
+        let proxy = FaultProxy::start(stack.emulator.port(), config).expect("proxy");
+        proxy.set_enabled(true);
+        let aws = memnun_tests::stack::client_config(&proxy.endpoint()).await;
+        let mailer = SesMailer::new(ses_client(&aws), "Dükkan", &sender, None);
+        (proxy, mailer)
+    };
+
     let mut late = FaultConfig::none(5);
     late.slow = 1.0;
-    let proxy = FaultProxy::start(stack.emulator.port(), late).expect("proxy");
-    proxy.set_enabled(true);
-    let aws = memnun_tests::stack::client_config(&proxy.endpoint()).await;
-    let mailer = SesMailer::new(ses_client(&aws), "Dükkan", &sender, None);
+    let (proxy, mailer) = behind(late).await;
     let sent = std::time::Instant::now();
     mailer
         .send(&email("late"))
@@ -143,10 +149,7 @@ async fn a_late_ses_answer_is_waited_for_and_a_lost_one_sends_again() {
 
     let mut lost = FaultConfig::none(6);
     lost.lost = 1.0;
-    let proxy = FaultProxy::start(stack.emulator.port(), lost).expect("proxy");
-    proxy.set_enabled(true);
-    let aws = memnun_tests::stack::client_config(&proxy.endpoint()).await;
-    let mailer = SesMailer::new(ses_client(&aws), "Dükkan", &sender, None);
+    let (proxy, mailer) = behind(lost).await;
     mailer
         .send(&email("lost"))
         .await

@@ -247,6 +247,16 @@ pub fn sqs_batch(bodies: &[String], run: usize) -> Result<String, Error> {
     serde_json::to_string(&event).map_err(|e| Error::Setup(format!("an SQS batch: {e}")))
 }
 
+/// An internal message's body with an id of run `run`: each run its own
+/// event, so nothing is a duplicate.
+fn of_run(body: &str, run: usize) -> Result<String, Error> {
+    let mut body: Value =
+        serde_json::from_str(body).map_err(|e| Error::Setup(format!("a message body: {e}")))?;
+    let id = body["id"].as_str().unwrap_or_default().to_string();
+    body["id"] = json!(format!("{id}:b{run}"));
+    Ok(body.to_string())
+}
+
 /// Sample events of some types, one per message, in turn.
 pub struct SqsSamples {
     samples: Vec<Value>,
@@ -364,16 +374,12 @@ impl Work for SlaAlarms {
                     category: t.category,
                     part: None,
                 };
-                let mut body: Value = serde_json::from_str(
+                of_run(
                     &InternalEvent::SlaBreached(alarm)
                         .to_message(now, "memnun/sla-monitor")
                         .body,
+                    run,
                 )
-                .map_err(|e| Error::Setup(format!("an alarm: {e}")))?;
-                // Each run its own event, so nothing is a duplicate.
-                let id = body["id"].as_str().unwrap_or_default().to_string();
-                body["id"] = json!(format!("{id}:b{run}"));
-                Ok(body.to_string())
             })
             .collect::<Result<Vec<_>, Error>>()?;
         Ok(vec![sqs_batch(&bodies, run)?])
@@ -469,16 +475,7 @@ impl Work for Unsubscribe {
 
     fn prepare(&self, seeder: &Seeder<'_>, n: usize) -> Result<(), Error> {
         seeder.stub.clear();
-        for i in 0..n {
-            seeder.put(json!({
-                "pk": {"S": format!("CUSTOMER#cust-bench-{i}")},
-                "sk": {"S": "PROFILE"},
-                "customer_id": {"S": format!("cust-bench-{i}")},
-                "email": {"S": format!("bench-{i}@example.com")},
-                "marketing_consent": {"BOOL": true},
-                "consent_at": {"S": "2025-03-14T12:30:00.000000000Z"},
-            }))?;
-        }
+        consenting_customers(seeder, n)?;
         seeder.stub.seal();
         Ok(())
     }
@@ -581,13 +578,7 @@ impl Work for BirthdayGreetings {
                     // 10:00 in Istanbul, when greetings go out.
                     due: now - SignedDuration::from_hours(2),
                 };
-                let mut body: Value =
-                    serde_json::from_str(&due.to_message(now, "memnun/birthday-scheduler").body)
-                        .map_err(|e| Error::Setup(format!("a greeting: {e}")))?;
-                // Each run its own event, so nothing is a duplicate.
-                let id = body["id"].as_str().unwrap_or_default().to_string();
-                body["id"] = json!(format!("{id}:b{run}"));
-                Ok(body.to_string())
+                of_run(&due.to_message(now, "memnun/birthday-scheduler").body, run)
             })
             .collect::<Result<Vec<_>, Error>>()?;
         Ok(vec![sqs_batch(&bodies, run)?])
