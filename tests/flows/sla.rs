@@ -762,3 +762,69 @@ async fn three_hundred_due_among_a_thousand_open_tickets_are_announced_once_in_b
 fn monitor_calls(m: &Monitor<Counting<SqsPublisher>>) -> Vec<usize> {
     m.publisher().calls()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn both_deadlines_missed_in_one_sweep_bring_one_apology_and_two_lead_alerts() {
+    let stack = Stack::start().await;
+    let (intake, monitor, escalator) = (intake(&stack), monitor(&stack), escalator(&stack));
+    // High: first reply due 13:40, resolution the next day at 09:40; a sweep
+    // after both (the monitor was down all night) announces both at once.
+    let number = open(
+        &stack,
+        &intake,
+        "c-both",
+        "2026-11-22T09:40:00Z",
+        "both",
+        AYSE,
+        "Europe/Istanbul",
+    )
+    .await;
+    assert_eq!(sweep(&monitor, "2026-11-23T10:00:00Z").await.breaches, 2);
+    escalate(&stack, &escalator, "2026-11-23T10:00:00Z").await;
+    let apologies: Vec<_> = emails_to(&stack, AYSE)
+        .into_iter()
+        .filter(|e| e.subject.contains("beklettiğimiz"))
+        .collect();
+    assert_eq!(apologies.len(), 1, "one apology per ticket per day");
+    assert!(apologies[0].subject.contains(&number));
+    let alerts = emails_to(&stack, LEAD);
+    assert_eq!(alerts.len(), 2, "the lead hears of both deadlines");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replayed_alarm_is_judged_at_its_own_time_not_the_wall_clock() {
+    let stack = Stack::start().await;
+    let (intake, monitor, escalator) = (intake(&stack), monitor(&stack), escalator(&stack));
+    // High: warning at 80 % of the 4 h first reply, 12:52; due 13:40.
+    let number = open(
+        &stack,
+        &intake,
+        "c-replay",
+        "2026-11-22T09:40:00Z",
+        "replay",
+        AYSE,
+        "Europe/Istanbul",
+    )
+    .await;
+    // Handled (replayed) 40 days later: the warning is still ahead of its
+    // deadline at the alarm's time, and the breach is 10 minutes late.
+    let later = "2027-01-01T12:00:00Z";
+    assert_eq!(sweep(&monitor, "2026-11-22T13:00:00Z").await.warnings, 1);
+    escalate(&stack, &escalator, later).await;
+    let warnings = emails_to(&stack, TEAM);
+    assert_eq!(warnings.len(), 1, "the warning is not dropped as too late");
+    assert!(
+        warnings[0].subject.contains(&number) && warnings[0].subject.contains("40 dk"),
+        "40 minutes left at the alarm's time: {}",
+        warnings[0].subject
+    );
+    assert_eq!(sweep(&monitor, "2026-11-22T13:50:00Z").await.breaches, 1);
+    escalate(&stack, &escalator, later).await;
+    let breach = emails_to(&stack, LEAD);
+    assert_eq!(breach.len(), 1);
+    assert!(
+        breach[0].subject.contains("ilk yanıt 10 dk gecikti"),
+        "10 minutes late, not 40 days: {}",
+        breach[0].subject
+    );
+}

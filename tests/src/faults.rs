@@ -191,6 +191,23 @@ struct Shared {
     stop: AtomicBool,
     rng: Mutex<u64>,
     counts: Mutex<FaultCounts>,
+    /// Whether requests are kept for [`FaultProxy::recorded`].
+    recording: AtomicBool,
+    recorded: Mutex<Vec<RecordedCall>>,
+}
+
+/// One AWS request as the proxy read it, for the IAM proof
+/// ([`crate::iam`]): who made it and what it asked.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RecordedCall {
+    /// The access key id the request was signed with: the functions of the
+    /// local run each sign with their own name.
+    pub key_id: String,
+    /// The `X-Amz-Target` header (DynamoDB, SQS, SSM), empty for SES's query
+    /// protocol.
+    pub target: String,
+    /// The body as text (JSON, or a form for SES).
+    pub body: String,
 }
 
 /// The proxy, stopped on drop.
@@ -212,6 +229,8 @@ impl FaultProxy {
             enabled: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             counts: Mutex::new(FaultCounts::default()),
+            recording: AtomicBool::new(false),
+            recorded: Mutex::new(Vec::new()),
         });
         let accept = Arc::clone(&shared);
         thread::spawn(move || {
@@ -238,6 +257,20 @@ impl FaultProxy {
     /// Starts (or stops) injecting faults.
     pub fn set_enabled(&self, on: bool) {
         self.shared.enabled.store(on, Ordering::SeqCst);
+    }
+
+    /// Starts (or stops) keeping every request for [`FaultProxy::recorded`].
+    pub fn set_recording(&self, on: bool) {
+        self.shared.recording.store(on, Ordering::SeqCst);
+    }
+
+    /// The requests kept while recording, in the order they were read.
+    pub fn recorded(&self) -> Vec<RecordedCall> {
+        self.shared
+            .recorded
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 
     /// What was seen and injected so far.
@@ -319,6 +352,9 @@ fn serve(mut client: TcpStream, shared: &Shared) -> std::io::Result<()> {
         return Ok(());
     }
     let request = read_request(&mut client)?;
+    if shared.recording.load(Ordering::SeqCst) {
+        record(shared, &request);
+    }
     let protocol = request.protocol;
     let fault = if protocol == Protocol::Other {
         None
@@ -396,6 +432,32 @@ fn forwarded(shared: &Shared, request: &Request, answer: &[u8], unheard: bool) {
             c.lost_sends += 1;
         }
     });
+}
+
+/// Keeps `request` as a [`RecordedCall`].
+fn record(shared: &Shared, request: &Request) {
+    let head = String::from_utf8_lossy(&request.head);
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    };
+    // `Credential=<key id>/<date>/<region>/<service>/aws4_request`.
+    let key_id = header("authorization")
+        .and_then(|a| {
+            let rest = a.split("Credential=").nth(1)?;
+            rest.split('/').next().map(str::to_string)
+        })
+        .unwrap_or_default();
+    let call = RecordedCall {
+        key_id,
+        target: header("x-amz-target").unwrap_or_default(),
+        body: String::from_utf8_lossy(&request.body).into_owned(),
+    };
+    if let Ok(mut recorded) = shared.recorded.lock() {
+        recorded.push(call);
+    }
 }
 
 fn count(shared: &Shared, f: impl FnOnce(&mut FaultCounts)) {

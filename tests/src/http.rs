@@ -6,13 +6,24 @@ use std::time::Duration;
 
 /// Sends one request to `127.0.0.1:port` and answers (status, body).
 pub fn request(port: u16, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    request_typed(port, method, path, "application/json", body)
+}
+
+/// [`request`] with a body of `content_type`.
+pub fn request_typed(
+    port: u16,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     // Long: after a soak of thousands of events, the emulator takes well
     // over 30 s to dump its whole state (`/moto-api/data.json`).
     stream.set_read_timeout(Some(Duration::from_secs(300)))?;
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )?;
     let mut raw = Vec::new();

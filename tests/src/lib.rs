@@ -24,6 +24,7 @@ pub mod events;
 pub mod faults;
 pub mod http;
 pub mod http_bridge;
+pub mod iam;
 pub mod local;
 pub mod runtime_api;
 pub mod soak;

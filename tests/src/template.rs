@@ -803,7 +803,12 @@ impl Local {
                 "arn:aws:dynamodb:{LOCAL_REGION}:{LOCAL_ACCOUNT}:table/{t}"
             ));
         }
-        err(format!("{id}.{attr} does not exist locally"))
+        match (self.types.get(id).map(String::as_str), attr) {
+            (Some("AWS::Logs::LogGroup"), "Arn") => Ok(format!(
+                "arn:aws:logs:{LOCAL_REGION}:{LOCAL_ACCOUNT}:log-group:{LOCAL_STACK_NAME}-{id}:*"
+            )),
+            _ => err(format!("{id}.{attr} does not exist locally")),
+        }
     }
 
     fn sub(&self, arg: &Value) -> Result<String> {

@@ -119,21 +119,18 @@ where
         }
     }
 
-    /// Handles one SQS batch at `now` (the wall clock on Lambda); `deadline`
-    /// is the invocation's.
-    pub async fn handle(
-        &self,
-        event: SqsEvent,
-        now: Timestamp,
-        deadline: Timestamp,
-    ) -> SqsBatchResponse {
+    /// Handles one SQS batch; `deadline` is the invocation's. Every
+    /// decision is taken at the `birthday.due` event's own time (the
+    /// scheduler's run), never the wall clock: a redelivery or a redrive
+    /// days later greets, and dates the coupon, as on the day.
+    pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
         let idempotency = Idempotency::new(
             &self.store,
             deadline,
             self.config.resources.idempotency_ttl_days,
         );
         batch::run(event, self.config.resources.batch_concurrency, |message| {
-            self.message(message, now, &idempotency)
+            self.message(message, &idempotency)
         })
         .await
     }
@@ -141,7 +138,6 @@ where
     async fn message(
         &self,
         message: SqsMessage,
-        now: Timestamp,
         idempotency: &Idempotency<'_, S>,
     ) -> Result<Outcome> {
         let body = message
@@ -149,7 +145,7 @@ where
             .ok_or_else(|| Error::contract("body", "is empty"))?;
         let (meta, due) = BirthdayDue::parse(&body)?;
         batch::record_event(&meta.id, memnun_shared::contract::internal::BIRTHDAY_DUE);
-        self.greet(&due, now.max(meta.time), idempotency).await
+        self.greet(&due, meta.time, idempotency).await
     }
 
     async fn greet(

@@ -557,7 +557,7 @@ mod tests {
         let p = unsubscribe(Locale::Tr, "Dükkan", "v1.u.Yy0x.tag");
         assert!(
             p.html
-                .contains("<form method=\"post\" action=\"unsubscribe?t=v1.u.Yy0x.tag\">")
+                .contains("<form method=\"post\" action=\"/unsubscribe?t=v1.u.Yy0x.tag\">")
         );
         assert!(p.html.contains(">Abonelikten çık</button>"));
     }

@@ -613,3 +613,41 @@ proptest! {
         }
     }
 }
+
+/// Where a browser sends a form whose page was opened at `page`: the
+/// `action` resolved against the page's path, as RFC 3986 resolves a
+/// reference.
+fn form_target(page: &str, html: &str) -> String {
+    let action = html
+        .split("action=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with an action")
+        .replace("&amp;", "&");
+    if action.starts_with('/') {
+        return action;
+    }
+    let dir = &page[..=page.rfind('/').unwrap_or(0)];
+    format!("{dir}{action}")
+}
+
+#[test]
+fn both_spellings_of_each_page_post_their_form_to_a_page_that_answers() {
+    let h = handler(fake());
+    let survey = sign(Purpose::Survey, TICKET);
+    let unsubscribe = sign(Purpose::Unsubscribe, "c-tr");
+    for (page, query, field) in [
+        ("/survey", format!("t={survey}&s=3"), format!("t={survey}&s=3")),
+        ("/survey/", format!("t={survey}&s=3"), format!("t={survey}&s=3")),
+        ("/unsubscribe", format!("t={unsubscribe}"), format!("t={unsubscribe}")),
+        ("/unsubscribe/", format!("t={unsubscribe}"), format!("t={unsubscribe}")),
+    ] {
+        let form = get(&h, page, &query);
+        assert_eq!(form.page.status, 200, "{page}");
+        let target = form_target(page, &form.page.html);
+        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+        assert!(!path.contains("//") && path.matches('/').count() == 1, "{page} posts to {target}");
+        let sent = post(&h, path, query, &field);
+        assert_eq!(sent.page.status, 200, "{page} → {target}: {}", sent.page.html);
+    }
+}

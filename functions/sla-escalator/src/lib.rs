@@ -11,7 +11,9 @@
 //!   and when they will hear from us, with a coupon by policy
 //!   ([`BreachCoupon`]): for a missed resolution, and for a missed first
 //!   reply only when configured; at most one per ticket, under the apology
-//!   cap.
+//!   cap. A customer gets at most one breach apology per ticket per day:
+//!   a second deadline of the same ticket missed that day goes to the lead
+//!   only.
 //!
 //! Team emails respect the quiet hours of the business calendar (an urgent
 //! ticket's do not); the customer's apology goes out at a civil hour on
@@ -30,10 +32,13 @@
 //! delivery: repeated, concurrent or held-back deliveries of one alarm do
 //! each effect once.
 //!
-//! The clock: quiet hours depend on when the email actually goes out, so the
-//! handler takes `now` (the wall clock on Lambda, any time in a test) and
-//! never uses a time before the event's own (a replay runs ahead of the wall
-//! clock; an alarm cannot be handled before it was raised).
+//! The clock ([`Clock`]): every decision about an alarm — is the deadline
+//! still ahead, how late is it, which coupon, what to promise — is taken at
+//! the alarm's own time (the sweep that raised it, or the hour a held part
+//! was due), so a redelivery, a redrive or a replay at any later date says
+//! what it said on its day. Only the quiet-hours deferral looks at when the
+//! email actually leaves: `now` (the wall clock on Lambda), never before the
+//! alarm's time.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
@@ -53,7 +58,7 @@ use memnun_shared::domain::mail::tickets::{
 use memnun_shared::domain::mail::{EmailAddress, OutgoingEmail};
 use memnun_shared::domain::sla::{self, Goal, SlaTargets};
 use memnun_shared::domain::ticket::Status;
-use memnun_shared::idempotency::Idempotency;
+use memnun_shared::idempotency::{Idempotency, Once};
 use memnun_shared::ports::{
     CouponStore, CustomerStore, DueIndex, IdempotencyStore, Mailer, Publisher, ScheduledMessage,
     StatsStore, TicketStore,
@@ -64,6 +69,16 @@ use memnun_shared::{Error, Result};
 pub const SOURCE: &str = "memnun/sla-escalator";
 
 /// Everything the function reads at init.
+/// The two times an alarm is handled at (module docs, "The clock").
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    /// The alarm's own time: every decision is taken at it.
+    alarm: Timestamp,
+    /// When the email would leave (the wall clock, not before `alarm`):
+    /// only the quiet hours look at it.
+    leaves: Timestamp,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Tables, the outbound queue (`coupon.issued`), concurrency.
@@ -194,10 +209,13 @@ where
             .ok_or_else(|| Error::contract("body", "is empty"))?;
         let (meta, event) = InternalEvent::parse(&body)?;
         batch::record_event(&meta.id, event.kind());
-        let now = now.max(meta.time);
+        let clock = Clock {
+            alarm: meta.time,
+            leaves: now.max(meta.time),
+        };
         match &event {
-            InternalEvent::SlaWarning(alarm) => self.warning(alarm, now, idempotency).await,
-            InternalEvent::SlaBreached(alarm) => self.breach(alarm, now, idempotency).await,
+            InternalEvent::SlaWarning(alarm) => self.warning(alarm, clock, idempotency).await,
+            InternalEvent::SlaBreached(alarm) => self.breach(alarm, clock, idempotency).await,
         }
     }
 
@@ -225,7 +243,7 @@ where
     async fn warning(
         &self,
         alarm: &SlaAlarm,
-        now: Timestamp,
+        clock: Clock,
         idempotency: &Idempotency<'_, S>,
     ) -> Result<Outcome> {
         if alarm.part == Some(Part::Customer) {
@@ -254,13 +272,13 @@ where
         }
         // The deadline as it stands now: a pause may have moved it.
         let due = timer.due;
-        if now >= due {
-            // Too late to warn (held through the night, or delivered late):
+        if clock.alarm >= due {
+            // Too late to warn (held through the night past the deadline):
             // the breach, announced on its own, says it instead.
             return Ok("warning dropped: the deadline has passed");
         }
-        let send_at = team_send_at(now, alarm.priority, &self.config.calendar);
-        if send_at > now {
+        let send_at = team_send_at(clock.leaves, alarm.priority, &self.config.calendar);
+        if send_at > clock.leaves {
             let event = InternalEvent::SlaWarning(alarm.clone());
             self.hold(&event, Part::Team, send_at).await?;
             return Ok("warning held until working hours");
@@ -275,7 +293,7 @@ where
                 priority: ticket.priority,
                 kind: AlertKind::Warning {
                     deadline: missed(alarm.goal),
-                    time_left: due.duration_since(now),
+                    time_left: due.duration_since(clock.alarm),
                 },
                 due,
                 shop_tz: &shop.time_zone,
@@ -296,7 +314,7 @@ where
     async fn breach(
         &self,
         alarm: &SlaAlarm,
-        now: Timestamp,
+        clock: Clock,
         idempotency: &Idempotency<'_, S>,
     ) -> Result<Outcome> {
         // The monitor sends before it marks: a reply that was in time and
@@ -326,12 +344,12 @@ where
         let event = InternalEvent::SlaBreached(alarm.clone());
         let team = match alarm.part {
             Some(Part::Customer) => Done::Skipped,
-            _ => self.breach_team(&event, alarm, now, idempotency).await?,
+            _ => self.breach_team(&event, alarm, clock, idempotency).await?,
         };
         let customer = match alarm.part {
             Some(Part::Team) => Done::Skipped,
             _ => {
-                self.breach_customer(&event, alarm, now, idempotency)
+                self.breach_customer(&event, alarm, clock, idempotency)
                     .await?
             }
         };
@@ -354,11 +372,11 @@ where
         &self,
         event: &InternalEvent,
         alarm: &SlaAlarm,
-        now: Timestamp,
+        clock: Clock,
         idempotency: &Idempotency<'_, S>,
     ) -> Result<Done> {
-        let send_at = team_send_at(now, alarm.priority, &self.config.calendar);
-        if send_at > now {
+        let send_at = team_send_at(clock.leaves, alarm.priority, &self.config.calendar);
+        if send_at > clock.leaves {
             self.hold(event, Part::Team, send_at).await?;
             return Ok(Done::Held);
         }
@@ -372,7 +390,7 @@ where
                 priority: alarm.priority,
                 kind: AlertKind::Breach {
                     missed: missed(alarm.goal),
-                    overdue: now.duration_since(alarm.due),
+                    overdue: clock.alarm.duration_since(alarm.due),
                 },
                 due: alarm.due,
                 shop_tz: &shop.time_zone,
@@ -394,9 +412,10 @@ where
         &self,
         event: &InternalEvent,
         alarm: &SlaAlarm,
-        now: Timestamp,
+        clock: Clock,
         idempotency: &Idempotency<'_, S>,
     ) -> Result<Done> {
+        let now = clock.alarm;
         let shop = &self.config.shop;
         let customer = self.store.customer(&alarm.customer_id).await?;
         let last_coupon = customer.as_ref().and_then(|c| c.last_apology_coupon_at);
@@ -410,10 +429,28 @@ where
             .as_deref()
             .and_then(|tz| jiff::tz::TimeZone::get(tz).ok())
             .unwrap_or_else(|| shop.time_zone.clone());
-        let send_at = customer_send_at(now, &customer_tz, &self.config.civil_hours);
-        if send_at > now {
+        let send_at = customer_send_at(clock.leaves, &customer_tz, &self.config.civil_hours);
+        if send_at > clock.leaves {
             self.hold(event, Part::Customer, send_at).await?;
             return Ok(Done::Held);
+        }
+        // One apology per ticket per day on the customer's clock: when both
+        // deadlines of a ticket pass in one sweep (or one day), the first
+        // breach to claim the day apologises and the other goes to the lead
+        // only. The claim records which goal owns the day, so a retry of the
+        // owner carries on.
+        let day = clock.alarm.to_zoned(customer_tz.clone()).date();
+        let day_key = format!("apology#sla#{}#{day}", alarm.ticket_id);
+        let goal = alarm.goal.as_str();
+        let owner = match idempotency
+            .once(&day_key, || async { Ok(Some(goal.to_owned())) })
+            .await?
+        {
+            Once::Ran(owner) | Once::AlreadyDone(owner) => owner,
+        };
+        if owner.as_deref() != Some(goal) {
+            tracing::info!(ticket = %alarm.ticket_id, goal, "the customer had this ticket's apology today; the lead only");
+            return Ok(Done::Skipped);
         }
         let source_key = format!("sla:{}:{}", alarm.ticket_id, alarm.goal.as_str());
         let policy = &self.config.coupon;

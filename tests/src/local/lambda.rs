@@ -43,7 +43,9 @@ impl FunctionProcess {
             .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
             .env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_REGION", "eu-central-1")
-            .env("AWS_ACCESS_KEY_ID", "local")
+            // Each function signs with its own name, so that the recording
+            // proxy knows whose call it is (crate::iam).
+            .env("AWS_ACCESS_KEY_ID", name)
             .env("AWS_SECRET_ACCESS_KEY", "local")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())

@@ -7,9 +7,10 @@ use aws_lambda_events::event::sqs::SqsBatchResponse;
 use jiff::Timestamp;
 
 use crate::deliver;
+use crate::faults::{FaultConfig, FaultProxy};
 use crate::local::lambda::FunctionProcess;
 use crate::local::report::{self, Summary};
-use crate::local::scenario::{self, Send};
+use crate::local::scenario::{self, Link, Send, Step};
 use crate::runtime_api::Answer;
 use crate::stack::Stack;
 
@@ -28,6 +29,10 @@ pub struct Options {
 
 pub use crate::stack::FunctionSpec;
 
+/// The file in the output directory that lists every AWS call the functions
+/// made, with the name each signed it with.
+pub const AWS_CALLS: &str = "aws-calls.json";
+
 struct Running {
     process: FunctionProcess,
     spec: FunctionSpec,
@@ -45,6 +50,11 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
     let stack = Stack::start().await;
     say(&format!("AWS emulator: {}", stack.emulator.endpoint()));
     let specs = crate::local::run::specs(&stack)?;
+    // Every call the functions make passes a recording proxy: the IAM proof
+    // (tests/flows/iam.rs) reads them from <out>/aws-calls.json.
+    let proxy = FaultProxy::start(stack.emulator.port(), FaultConfig::none(0))
+        .map_err(|e| format!("cannot start the recording proxy: {e}"))?;
+    proxy.set_recording(true);
 
     say(&format!("building {} function(s)", specs.len()));
     let mut running = Vec::new();
@@ -57,7 +67,7 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
             &spec.name,
             &binary,
             &spec.env,
-            &stack.emulator.endpoint(),
+            &proxy.endpoint(),
             log,
         )?;
         let http = if spec.http {
@@ -80,33 +90,47 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
         });
     }
 
-    let sends: Vec<Send> = if options.send.is_empty() {
+    let steps: Vec<Step> = if options.send.is_empty() {
         scenario::load(&root.join("events"))?
     } else {
         options
             .send
             .iter()
-            .map(|f| scenario::one(f, None, 1))
+            .map(|f| scenario::one(f, None, 1).map(Step::Send))
             .collect::<Result<_, _>>()?
     };
+    let scheduled = steps.iter().any(|s| matches!(s, Step::Schedule { .. }));
     let mut summary = Summary::default();
-    for send in &sends {
-        for _ in 0..send.deliveries {
-            stack.send(&send.queue, &send.body).await;
-            summary.events_in += 1;
+    for step in &steps {
+        match step {
+            Step::Send(send) => {
+                let body = with_ticket(&stack, send).await?;
+                for _ in 0..send.deliveries {
+                    stack.send(&send.queue, &body).await;
+                    summary.events_in += 1;
+                }
+                say(&format!(
+                    "sent {} to {} ×{}",
+                    send.file.display(),
+                    send.queue,
+                    send.deliveries
+                ));
+            }
+            Step::Schedule { function, at } => {
+                fire_schedules(&running, Some(function), *at, &mut say).await;
+            }
+            Step::Open(link) => open(&stack, &running, *link, &mut say)?,
         }
-        say(&format!(
-            "sent {} to {} ×{}",
-            send.file.display(),
-            send.queue,
-            send.deliveries
-        ));
+        drain_queues(&stack, &running, &mut summary).await?;
     }
 
-    drain_queues(&stack, &running, &mut summary).await?;
-    let at = options.time.unwrap_or_else(Timestamp::now);
-    fire_schedules(&running, at, &mut say).await;
-    drain_queues(&stack, &running, &mut summary).await?;
+    // Events sent on their own (`--send`) and an explicit `--time` fire
+    // every schedule once more, at that time (default: now).
+    if options.time.is_some() || !scheduled {
+        let at = options.time.unwrap_or_else(Timestamp::now);
+        fire_schedules(&running, None, at, &mut say).await;
+        drain_queues(&stack, &running, &mut summary).await?;
+    }
 
     if options.keep_running {
         for r in &running {
@@ -123,6 +147,8 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
         .map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
     std::fs::write(options.out.join("summary.json"), json).map_err(|e| e.to_string())?;
+    let calls = serde_json::to_string(&proxy.recorded()).map_err(|e| e.to_string())?;
+    std::fs::write(options.out.join(AWS_CALLS), calls).map_err(|e| e.to_string())?;
     say(&format!("emails: {}", index.display()));
     drop(running);
     Ok(summary)
@@ -210,10 +236,19 @@ async fn queues_idle(stack: &Stack, running: &[Running]) -> bool {
     true
 }
 
-/// Invokes every scheduled function once, as if its schedule fired at `at`.
-async fn fire_schedules(running: &[Running], at: Timestamp, say: &mut impl FnMut(&str)) {
+/// Invokes every scheduled function (or only `only`) once, as if its
+/// schedule fired at `at`.
+async fn fire_schedules(
+    running: &[Running],
+    only: Option<&str>,
+    at: Timestamp,
+    say: &mut impl FnMut(&str),
+) {
     let time = memnun_shared::time::to_key(at);
     for r in running {
+        if only.is_some_and(|name| name != r.spec.name) {
+            continue;
+        }
         for input in &r.spec.schedules {
             let payload = input.replace("<aws.scheduler.scheduled-time>", &time);
             match r.process.invoke(payload).await {
@@ -225,6 +260,108 @@ async fn fire_schedules(running: &[Running], at: Timestamp, say: &mut impl FnMut
             }
         }
     }
+}
+
+/// The event of `send`, its `data.ticket_id` set to the number of the ticket
+/// that the event `ticket_of` opened, when the step asks for it.
+async fn with_ticket(stack: &Stack, send: &Send) -> Result<String, String> {
+    let Some(source) = &send.ticket_of else {
+        return Ok(send.body.clone());
+    };
+    let number = stack
+        .items_with_prefix("TICKET#")
+        .await
+        .iter()
+        .filter(|item| item.get("source_event").and_then(|v| v.as_s().ok()) == Some(source))
+        .find_map(|item| item.get("number")?.as_s().ok().cloned())
+        .ok_or_else(|| {
+            format!(
+                "{}: no ticket was opened by the event {source}",
+                send.file.display()
+            )
+        })?;
+    let mut event: serde_json::Value = serde_json::from_str(&send.body)
+        .map_err(|e| format!("{}: {e}", send.file.display()))?;
+    event["data"]["ticket_id"] = serde_json::Value::String(number);
+    Ok(event.to_string())
+}
+
+/// The newest link to `path` (`/survey`, `/unsubscribe`) in the emails sent
+/// so far, as a path and query; for a survey, the one with `score`.
+fn link_in_emails(stack: &Stack, path: &str, score: Option<u8>) -> Option<String> {
+    let needle = format!("{path}?t=");
+    stack
+        .emulator
+        .sent_emails()
+        .iter()
+        .rev()
+        .flat_map(|email| {
+            let body = email.body.replace("&amp;", "&");
+            body.match_indices(&needle)
+                .map(|(i, _)| {
+                    body[i..]
+                        .chars()
+                        .take_while(|c| !matches!(c, '"' | '\'' | '<' | '>' | ')') && !c.is_whitespace())
+                        .collect::<String>()
+                })
+                .collect::<Vec<_>>()
+        })
+        .find(|link| score.is_none_or(|s| link.ends_with(&format!("&s={s}"))))
+}
+
+/// The scenario's customer opens a link of the emails sent so far, through
+/// the links function's Function URL.
+fn open(stack: &Stack, running: &[Running], link: Link, say: &mut impl FnMut(&str)) -> Result<(), String> {
+    let bridge = running
+        .iter()
+        .find_map(|r| r.http.as_ref().filter(|_| r.spec.name == "links"))
+        .ok_or("no links function answers HTTP")?;
+    let port: u16 = bridge
+        .url()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .ok_or("the links function's URL has no port")?;
+    let (status, what) = match link {
+        Link::Survey(score) => {
+            let target = link_in_emails(stack, "/survey", Some(score))
+                .ok_or("no survey link in the emails sent so far")?;
+            let (status, _) = crate::http::request(port, "GET", &target, "")
+                .map_err(|e| format!("GET /survey: {e}"))?;
+            if status != 200 {
+                return Err(format!("GET /survey answered {status}"));
+            }
+            // The page's button sends the token and the chosen score.
+            let form = target.split_once('?').map(|(_, q)| q).unwrap_or_default();
+            let (status, _) = crate::http::request_typed(
+                port,
+                "POST",
+                "/survey",
+                "application/x-www-form-urlencoded",
+                form,
+            )
+            .map_err(|e| format!("POST /survey: {e}"))?;
+            (status, format!("answered the survey with {score}"))
+        }
+        Link::Unsubscribe => {
+            let target = link_in_emails(stack, "/unsubscribe", None)
+                .ok_or("no unsubscribe link in the emails sent so far")?;
+            let (status, _) = crate::http::request_typed(
+                port,
+                "POST",
+                &target,
+                "application/x-www-form-urlencoded",
+                "List-Unsubscribe=One-Click",
+            )
+            .map_err(|e| format!("POST /unsubscribe: {e}"))?;
+            (status, "unsubscribed with one click".to_string())
+        }
+    };
+    if status != 200 {
+        return Err(format!("{what}: the links function answered {status}"));
+    }
+    say(&format!("the customer {what}"));
+    Ok(())
 }
 
 /// Delivers as messages arrive (new files dropped in `<out>/inbox/` are sent),

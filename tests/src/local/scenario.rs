@@ -2,14 +2,29 @@
 //!
 //! ```json
 //! {"steps": [{"file": "review.posted.json", "deliveries": 2},
-//!            {"file": "malformed/x.json", "queue": "reviews"}]}
+//!            {"file": "malformed/x.json", "queue": "reviews"},
+//!            {"file": "ticket.resolved.json", "ticket_of": "cmp-1"},
+//!            {"schedule": "sla-monitor", "at": "2026-11-23T12:05:00Z"},
+//!            {"open": "survey", "score": 2},
+//!            {"open": "unsubscribe"}]}
 //! ```
 //!
-//! Each step's event goes to the queue its type routes to (or the step's
-//! `queue`, for a file whose type cannot be read), `deliveries` times.
+//! Steps run in order, every queue drained after each:
+//! - a **file** step sends its event to the queue its type routes to (or the
+//!   step's `queue`, for a file whose type cannot be read), `deliveries`
+//!   times; with `ticket_of`, its `data.ticket_id` becomes the number of the
+//!   ticket the event with that id opened (ticket numbers are drawn at
+//!   random, so a sample file cannot know it);
+//! - a **schedule** step fires that function's schedules as EventBridge
+//!   Scheduler would at `at`: the scenario keeps its own clock, so the story
+//!   is the same on any day it is run;
+//! - an **open** step is the customer clicking in an email sent so far: the
+//!   survey's score (`score`, default 5), sent with the page's button, or the
+//!   one-click unsubscribe a mail provider posts.
 
 use std::path::{Path, PathBuf};
 
+use jiff::Timestamp;
 use memnun_shared::contract::routing::Route;
 
 /// One message to put on a queue.
@@ -23,10 +38,37 @@ pub struct Send {
     pub body: String,
     /// How many times to deliver it.
     pub deliveries: usize,
+    /// The event id whose ticket's number goes into `data.ticket_id`.
+    pub ticket_of: Option<String>,
+}
+
+/// A link in an email that the scenario's customer opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// The satisfaction survey, answered with this score.
+    Survey(u8),
+    /// The one-click unsubscribe.
+    Unsubscribe,
+}
+
+/// One step of the scenario.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Events onto a queue.
+    Send(Send),
+    /// A function's schedules fired at a time.
+    Schedule {
+        /// The function (its crate name).
+        function: String,
+        /// When the schedule fires.
+        at: Timestamp,
+    },
+    /// A link opened.
+    Open(Link),
 }
 
 /// Reads `events/scenario.json` (relative to `events_dir`).
-pub fn load(events_dir: &Path) -> Result<Vec<Send>, String> {
+pub fn load(events_dir: &Path) -> Result<Vec<Step>, String> {
     let manifest = events_dir.join("scenario.json");
     let text =
         std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
@@ -38,9 +80,37 @@ pub fn load(events_dir: &Path) -> Result<Vec<Send>, String> {
     steps
         .iter()
         .map(|step| {
-            let file = step["file"].as_str().ok_or("a step without a file")?;
+            let at = |what: &str| format!("{}: a step {what}: {step}", manifest.display());
+            if let Some(function) = step["schedule"].as_str() {
+                let time = step["at"].as_str().ok_or_else(|| at("without \"at\""))?;
+                let at = time
+                    .parse()
+                    .map_err(|e| at(&format!("with an unreadable time ({e})")))?;
+                return Ok(Step::Schedule {
+                    function: function.to_string(),
+                    at,
+                });
+            }
+            if let Some(link) = step["open"].as_str() {
+                return match link {
+                    "survey" => {
+                        let score = step["score"].as_u64().unwrap_or(5);
+                        if !(1..=5).contains(&score) {
+                            return Err(at("with a score outside 1..5"));
+                        }
+                        Ok(Step::Open(Link::Survey(score as u8)))
+                    }
+                    "unsubscribe" => Ok(Step::Open(Link::Unsubscribe)),
+                    _ => Err(at("opening neither \"survey\" nor \"unsubscribe\"")),
+                };
+            }
+            let file = step["file"]
+                .as_str()
+                .ok_or_else(|| at("with no file, schedule or open"))?;
             let deliveries = step["deliveries"].as_u64().unwrap_or(1).max(1) as usize;
-            one(&events_dir.join(file), step["queue"].as_str(), deliveries)
+            let mut send = one(&events_dir.join(file), step["queue"].as_str(), deliveries)?;
+            send.ticket_of = step["ticket_of"].as_str().map(str::to_string);
+            Ok(Step::Send(send))
         })
         .collect()
 }
@@ -80,5 +150,6 @@ pub fn one(file: &Path, queue: Option<&str>, deliveries: usize) -> Result<Send, 
         queue,
         body,
         deliveries,
+        ticket_of: None,
     })
 }

@@ -1,0 +1,85 @@
+//! The IAM proof (`memnun_tests::iam`): the local run replays the scenario
+//! with every function signing its AWS calls with its own name; each call is
+//! checked against that function's role in `infra/template.yaml`, with SES in
+//! its sandbox (a new account's first deploy) and out of it. A call the role
+//! does not allow fails the test; so does a grant that no call used, unless
+//! it is one the Lambda service itself uses on the function's behalf.
+
+use std::collections::BTreeSet;
+
+use memnun_tests::faults::RecordedCall;
+use memnun_tests::iam::{Grant, Roles, Ses};
+use memnun_tests::local::run::{AWS_CALLS, Options, run};
+use memnun_tests::stack::TEST_SHOP;
+use memnun_tests::template::Template;
+
+/// Grants the Lambda service uses with the function's role, never the
+/// function's own code: writing its logs, and polling the queues of its SQS
+/// event sources.
+fn used_by_lambda(grant: &Grant, consumed: &BTreeSet<String>) -> bool {
+    let (_, _, action, resource) = grant;
+    matches!(action.as_str(), "logs:CreateLogStream" | "logs:PutLogEvents")
+        || (matches!(
+            action.as_str(),
+            "sqs:ReceiveMessage" | "sqs:DeleteMessage" | "sqs:GetQueueAttributes"
+        ) && consumed.contains(resource))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_call_of_every_function_is_allowed_by_its_role_and_every_grant_is_used() {
+    let out = std::env::temp_dir().join(format!("memnun-iam-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let options = Options {
+        out: out.clone(),
+        ..Options::default()
+    };
+    run(options, |line| println!("{line}")).await.expect("the local run");
+    let calls: Vec<RecordedCall> = serde_json::from_str(
+        &std::fs::read_to_string(out.join(AWS_CALLS)).expect("the recorded calls"),
+    )
+    .expect("calls as JSON");
+
+    let template = Template::load().unwrap();
+    let local = template
+        .plan(template.parameters(TEST_SHOP).unwrap())
+        .unwrap();
+    let roles = Roles::load(&template, &local).unwrap();
+    let functions: BTreeSet<&str> = calls.iter().map(|c| c.key_id.as_str()).collect();
+    assert_eq!(
+        functions.len(),
+        roles.by_function.len(),
+        "every function makes calls in the scenario: {functions:?}"
+    );
+
+    let mut used = BTreeSet::new();
+    for ses in [Ses::Sandbox, Ses::Production] {
+        let (denied, grants) = roles.check(&calls, ses).unwrap();
+        assert!(
+            denied.is_empty(),
+            "{} call(s) denied with SES in {ses:?}:\n{}",
+            denied.len(),
+            denied.join("\n")
+        );
+        used.extend(grants);
+    }
+
+    let consumed: BTreeSet<String> = template
+        .functions()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f.sqs_events.iter().map(|e| local.queues[&e.queue].arn.clone()))
+        .collect();
+    let unused: Vec<String> = roles
+        .grants()
+        .into_iter()
+        .filter(|g| !used.contains(g) && !used_by_lambda(g, &consumed))
+        .map(|(role, sid, action, resource)| format!("{role}/{sid}: {action} on {resource}"))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "{} grant(s) no recorded call used:\n{}",
+        unused.len(),
+        unused.join("\n")
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
