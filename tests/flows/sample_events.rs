@@ -50,9 +50,12 @@ fn every_malformed_sample_is_refused_with_its_field() {
 #[test]
 fn the_scenario_names_existing_files() {
     let dir = memnun_tests::workspace_root().join("events");
-    let sends = memnun_tests::local::scenario::load(&dir).expect("scenario");
+    use memnun_tests::local::scenario::Step;
+    let steps = memnun_tests::local::scenario::load(&dir).expect("scenario");
     assert!(
-        sends.iter().any(|s| s.deliveries > 1),
+        steps
+            .iter()
+            .any(|s| matches!(s, Step::Send(send) if send.deliveries > 1)),
         "the scenario has a duplicate delivery"
     );
 }
