@@ -185,7 +185,7 @@ async fn the_digest_reports_the_events_replayed_once_per_week() {
     // week 46's complaint.
     let s = sweep(&monitor, "2026-11-20T13:30:00Z").await;
     assert_eq!(s.breaches, 3, "{s:?}");
-    escalate(&stack, &escalator, "2026-11-20T13:30:00Z").await;
+    escalate(&stack, &escalator).await;
     let breaches = emails_to(&stack, LEAD);
     assert_eq!(breaches.len(), 3);
     assert_eq!(

@@ -32,13 +32,13 @@
 //! delivery: repeated, concurrent or held-back deliveries of one alarm do
 //! each effect once.
 //!
-//! The clock ([`Clock`]): every decision about an alarm — is the deadline
-//! still ahead, how late is it, which coupon, what to promise — is taken at
-//! the alarm's own time (the sweep that raised it, or the hour a held part
-//! was due), so a redelivery, a redrive or a replay at any later date says
-//! what it said on its day. Only the quiet-hours deferral looks at when the
-//! email actually leaves: `now` (the wall clock on Lambda), never before the
-//! alarm's time.
+//! The clock: every decision about an alarm — is the deadline still ahead,
+//! how late is it, may the email go now or wait for working or civil hours,
+//! which coupon, what to promise — is taken at the alarm's own time (the
+//! sweep that raised it, or the hour a held part was due), never the wall
+//! clock. A redelivery, a redrive or a replay at any later date sends what
+//! the alarm sent on its day; on Lambda the alarm's time is seconds before
+//! the wall clock anyway.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
@@ -69,16 +69,6 @@ use memnun_shared::{Error, Result};
 pub const SOURCE: &str = "memnun/sla-escalator";
 
 /// Everything the function reads at init.
-/// The two times an alarm is handled at (module docs, "The clock").
-#[derive(Debug, Clone, Copy)]
-struct Clock {
-    /// The alarm's own time: every decision is taken at it.
-    alarm: Timestamp,
-    /// When the email would leave (the wall clock, not before `alarm`):
-    /// only the quiet hours look at it.
-    leaves: Timestamp,
-}
-
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Tables, the outbound queue (`coupon.issued`), concurrency.
@@ -179,21 +169,16 @@ where
         }
     }
 
-    /// Handles one SQS batch at `now` (the wall clock on Lambda); `deadline`
-    /// is the invocation's.
-    pub async fn handle(
-        &self,
-        event: SqsEvent,
-        now: Timestamp,
-        deadline: Timestamp,
-    ) -> SqsBatchResponse {
+    /// Handles one SQS batch; `deadline` is the invocation's. Each alarm is
+    /// handled at its own time (module docs, "The clock").
+    pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
         let idempotency = Idempotency::new(
             &self.store,
             deadline,
             self.config.resources.idempotency_ttl_days,
         );
         batch::run(event, self.config.resources.batch_concurrency, |message| {
-            self.message(message, now, &idempotency)
+            self.message(message, &idempotency)
         })
         .await
     }
@@ -201,7 +186,6 @@ where
     async fn message(
         &self,
         message: SqsMessage,
-        now: Timestamp,
         idempotency: &Idempotency<'_, S>,
     ) -> Result<Outcome> {
         let body = message
@@ -209,13 +193,10 @@ where
             .ok_or_else(|| Error::contract("body", "is empty"))?;
         let (meta, event) = InternalEvent::parse(&body)?;
         batch::record_event(&meta.id, event.kind());
-        let clock = Clock {
-            alarm: meta.time,
-            leaves: now.max(meta.time),
-        };
+        let at = meta.time;
         match &event {
-            InternalEvent::SlaWarning(alarm) => self.warning(alarm, clock, idempotency).await,
-            InternalEvent::SlaBreached(alarm) => self.breach(alarm, clock, idempotency).await,
+            InternalEvent::SlaWarning(alarm) => self.warning(alarm, at, idempotency).await,
+            InternalEvent::SlaBreached(alarm) => self.breach(alarm, at, idempotency).await,
         }
     }
 
@@ -243,7 +224,7 @@ where
     async fn warning(
         &self,
         alarm: &SlaAlarm,
-        clock: Clock,
+        at: Timestamp,
         idempotency: &Idempotency<'_, S>,
     ) -> Result<Outcome> {
         if alarm.part == Some(Part::Customer) {
@@ -272,13 +253,13 @@ where
         }
         // The deadline as it stands now: a pause may have moved it.
         let due = timer.due;
-        if clock.alarm >= due {
+        if at >= due {
             // Too late to warn (held through the night past the deadline):
             // the breach, announced on its own, says it instead.
             return Ok("warning dropped: the deadline has passed");
         }
-        let send_at = team_send_at(clock.leaves, alarm.priority, &self.config.calendar);
-        if send_at > clock.leaves {
+        let send_at = team_send_at(at, alarm.priority, &self.config.calendar);
+        if send_at > at {
             let event = InternalEvent::SlaWarning(alarm.clone());
             self.hold(&event, Part::Team, send_at).await?;
             return Ok("warning held until working hours");
@@ -293,7 +274,7 @@ where
                 priority: ticket.priority,
                 kind: AlertKind::Warning {
                     deadline: missed(alarm.goal),
-                    time_left: due.duration_since(clock.alarm),
+                    time_left: due.duration_since(at),
                 },
                 due,
                 shop_tz: &shop.time_zone,
@@ -314,7 +295,7 @@ where
     async fn breach(
         &self,
         alarm: &SlaAlarm,
-        clock: Clock,
+        at: Timestamp,
         idempotency: &Idempotency<'_, S>,
     ) -> Result<Outcome> {
         // The monitor sends before it marks: a reply that was in time and
@@ -344,12 +325,22 @@ where
         let event = InternalEvent::SlaBreached(alarm.clone());
         let team = match alarm.part {
             Some(Part::Customer) => Done::Skipped,
-            _ => self.breach_team(&event, alarm, clock, idempotency).await?,
+            _ => self.breach_team(&event, alarm, at, idempotency).await?,
         };
         let customer = match alarm.part {
             Some(Part::Team) => Done::Skipped,
+            // Both deadlines missed at once (a sweep after an outage): the
+            // resolution's apology, which may carry a coupon, is the one the
+            // customer gets; the first reply's goes to the lead only.
+            _ if alarm.goal == Goal::FirstReply
+                && ticket.sla.as_ref().is_some_and(|c| {
+                    c.resolution.stopped.is_none() && c.resolution.due <= at
+                }) =>
+            {
+                Done::Skipped
+            }
             _ => {
-                self.breach_customer(&event, alarm, clock, idempotency)
+                self.breach_customer(&event, alarm, at, idempotency)
                     .await?
             }
         };
@@ -372,11 +363,11 @@ where
         &self,
         event: &InternalEvent,
         alarm: &SlaAlarm,
-        clock: Clock,
+        at: Timestamp,
         idempotency: &Idempotency<'_, S>,
     ) -> Result<Done> {
-        let send_at = team_send_at(clock.leaves, alarm.priority, &self.config.calendar);
-        if send_at > clock.leaves {
+        let send_at = team_send_at(at, alarm.priority, &self.config.calendar);
+        if send_at > at {
             self.hold(event, Part::Team, send_at).await?;
             return Ok(Done::Held);
         }
@@ -390,7 +381,7 @@ where
                 priority: alarm.priority,
                 kind: AlertKind::Breach {
                     missed: missed(alarm.goal),
-                    overdue: clock.alarm.duration_since(alarm.due),
+                    overdue: at.duration_since(alarm.due),
                 },
                 due: alarm.due,
                 shop_tz: &shop.time_zone,
@@ -412,10 +403,9 @@ where
         &self,
         event: &InternalEvent,
         alarm: &SlaAlarm,
-        clock: Clock,
+        at: Timestamp,
         idempotency: &Idempotency<'_, S>,
     ) -> Result<Done> {
-        let now = clock.alarm;
         let shop = &self.config.shop;
         let customer = self.store.customer(&alarm.customer_id).await?;
         let last_coupon = customer.as_ref().and_then(|c| c.last_apology_coupon_at);
@@ -429,8 +419,8 @@ where
             .as_deref()
             .and_then(|tz| jiff::tz::TimeZone::get(tz).ok())
             .unwrap_or_else(|| shop.time_zone.clone());
-        let send_at = customer_send_at(clock.leaves, &customer_tz, &self.config.civil_hours);
-        if send_at > clock.leaves {
+        let send_at = customer_send_at(at, &customer_tz, &self.config.civil_hours);
+        if send_at > at {
             self.hold(event, Part::Customer, send_at).await?;
             return Ok(Done::Held);
         }
@@ -439,7 +429,7 @@ where
         // breach to claim the day apologises and the other goes to the lead
         // only. The claim records which goal owns the day, so a retry of the
         // owner carries on.
-        let day = clock.alarm.to_zoned(customer_tz.clone()).date();
+        let day = at.to_zoned(customer_tz.clone()).date();
         let day_key = format!("apology#sla#{}#{day}", alarm.ticket_id);
         let goal = alarm.goal.as_str();
         let owner = match idempotency
@@ -467,7 +457,7 @@ where
             .await?
         {
             Some(_) => None,
-            None => policy.offer(alarm.goal, now, last_coupon, &shop.time_zone),
+            None => policy.offer(alarm.goal, at, last_coupon, &shop.time_zone),
         };
         let done = app::apologize(
             &self.store,
@@ -479,9 +469,9 @@ where
                 customer: &alarm.customer_id,
                 reason: CouponReason::SlaBreach,
                 offer,
-                cap_cutoff: policy.cap_cutoff(now),
+                cap_cutoff: policy.cap_cutoff(at),
                 source_key: &source_key,
-                now,
+                now: at,
                 follow_up: None,
             },
         )
@@ -498,7 +488,7 @@ where
                 ticket: &alarm.ticket_id,
                 missed: missed(alarm.goal),
                 expect_by: Some(promise_after_breach(
-                    now,
+                    at,
                     self.config.targets.urgent.first_reply,
                     &self.config.calendar,
                 )),

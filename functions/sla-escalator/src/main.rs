@@ -24,10 +24,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let handler = &Handler::new(config, store, mailer, aws.publisher());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let deadline = batch::deadline(&event.context);
-        let now = jiff::Timestamp::now();
-        Ok::<SqsBatchResponse, lambda_runtime::Error>(
-            handler.handle(event.payload, now, deadline).await,
-        )
+        Ok::<SqsBatchResponse, lambda_runtime::Error>(handler.handle(event.payload, deadline).await)
     }))
     .await
 }

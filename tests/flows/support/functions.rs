@@ -133,13 +133,13 @@ where
     m.sweep(ts(at), deadline()).await.expect("sweep")
 }
 
-/// Delivers the escalations queue to the escalator, whose clock reads `now`,
-/// until it is empty; nothing may fail for good.
-pub async fn escalate(stack: &Stack, h: &Escalator, now: &str) -> Vec<Delivery> {
+/// Delivers the escalations queue to the escalator until it is empty;
+/// nothing may fail for good. The escalator handles each alarm at the
+/// alarm's own time, whatever the wall clock says.
+pub async fn escalate(stack: &Stack, h: &Escalator) -> Vec<Delivery> {
     let q = stack.queue("escalations");
-    let now = ts(now);
     let deliveries = deliver::until_empty(&stack.sqs, &q.url, &q.arn, 10, |e| {
-        h.handle(e, now, deadline())
+        h.handle(e, deadline())
     })
     .await;
     // Two copies of one alarm in one batch: one waits for the other's claim

@@ -272,7 +272,12 @@ async fn with_ticket(stack: &Stack, send: &Send) -> Result<String, String> {
         .items_with_prefix("TICKET#")
         .await
         .iter()
-        .filter(|item| item.get("source_event").and_then(|v| v.as_s().ok()) == Some(source))
+        // Kept as `<source>#<id>` (CloudEvents ids are unique per source).
+        .filter(|item| {
+            item.get("source_event")
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|s| s.rsplit_once('#').is_some_and(|(_, id)| id == source))
+        })
         .find_map(|item| item.get("number")?.as_s().ok().cloned())
         .ok_or_else(|| {
             format!(
@@ -296,7 +301,7 @@ fn link_in_emails(stack: &Stack, path: &str, score: Option<u8>) -> Option<String
         .iter()
         .rev()
         .flat_map(|email| {
-            let body = email.body.replace("&amp;", "&");
+            let body = email.body.replace("&amp;", "&").replace("&#38;", "&");
             body.match_indices(&needle)
                 .map(|(i, _)| {
                     body[i..]
