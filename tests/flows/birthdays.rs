@@ -138,10 +138,8 @@ async fn due_events(stack: &Stack) -> Vec<(String, i64)> {
 
 async fn greet_all(stack: &Stack, g: &Greeter) -> Vec<Delivery> {
     let q = stack.queue("greetings");
-    let deliveries = deliver::until_empty(&stack.sqs, &q.url, &q.arn, 10, |e| {
-        g.handle(e, deadline())
-    })
-    .await;
+    let deliveries =
+        deliver::until_empty(&stack.sqs, &q.url, &q.arn, 10, |e| g.handle(e, deadline())).await;
     // A duplicate handled at the same moment as its twin fails and is
     // retried (its effects are claimed by the twin); nothing may be left.
     assert!(
@@ -432,10 +430,7 @@ async fn a_malformed_greeting_fails_alone_and_ends_in_the_dead_letter_queue() {
     let q = stack.queue("greetings");
     let mut failures = 0;
     for _ in 0..10 {
-        let d = deliver::once(&stack.sqs, &q.url, &q.arn, 10, |e| {
-            g.handle(e, deadline())
-        })
-        .await;
+        let d = deliver::once(&stack.sqs, &q.url, &q.arn, 10, |e| g.handle(e, deadline())).await;
         failures += d.failed.len();
         if d.received == 0 {
             break;

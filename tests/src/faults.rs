@@ -440,7 +440,9 @@ fn record(shared: &Shared, request: &Request) {
     let header = |name: &str| {
         head.lines().find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
         })
     };
     // `Credential=<key id>/<date>/<region>/<service>/aws4_request`.

@@ -125,7 +125,10 @@ fn dynamodb(op: &str, body: &Json) -> Result<Vec<Need>, String> {
     };
     Ok(match op {
         "GetItem" | "DeleteItem" | "UpdateItem" => {
-            vec![Need::on(format!("dynamodb:{op}"), table(body)?).leading(pk(&body["Key"]).into_iter().collect())]
+            vec![
+                Need::on(format!("dynamodb:{op}"), table(body)?)
+                    .leading(pk(&body["Key"]).into_iter().collect()),
+            ]
         }
         "PutItem" => vec![
             Need::on("dynamodb:PutItem", table(body)?)
@@ -134,7 +137,10 @@ fn dynamodb(op: &str, body: &Json) -> Result<Vec<Need>, String> {
         "Query" | "Scan" => {
             let arn = table(body)?;
             match body["IndexName"].as_str() {
-                Some(index) => vec![Need::on(format!("dynamodb:{op}"), format!("{arn}/index/{index}"))],
+                Some(index) => vec![Need::on(
+                    format!("dynamodb:{op}"),
+                    format!("{arn}/index/{index}"),
+                )],
                 None => vec![
                     Need::on(format!("dynamodb:{op}"), arn)
                         .leading(queried_partition(body).into_iter().collect()),
@@ -159,7 +165,11 @@ fn dynamodb(op: &str, body: &Json) -> Result<Vec<Need>, String> {
                     "Get" => "GetItem",
                     other => return Err(format!("dynamodb:{op}: an item of kind {other}")),
                 };
-                let key = if kind == "Put" { &inner["Item"] } else { &inner["Key"] };
+                let key = if kind == "Put" {
+                    &inner["Item"]
+                } else {
+                    &inner["Key"]
+                };
                 out.push(
                     Need::on(format!("dynamodb:{action}"), table(inner)?)
                         .leading(pk(key).into_iter().collect()),
@@ -174,7 +184,12 @@ fn dynamodb(op: &str, body: &Json) -> Result<Vec<Need>, String> {
             let mut out = Vec::new();
             for (name, requests) in tables {
                 let keys: BTreeSet<String> = if op == "BatchGetItem" {
-                    requests["Keys"].as_array().into_iter().flatten().filter_map(pk).collect()
+                    requests["Keys"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(pk)
+                        .collect()
                 } else {
                     requests
                         .as_array()
@@ -246,7 +261,10 @@ fn ssm(op: &str, body: &Json) -> Result<Vec<Need>, String> {
         format!("arn:aws:ssm:{LOCAL_REGION}:{LOCAL_ACCOUNT}:parameter{name}")
     };
     let names: Vec<String> = match op {
-        "GetParameter" => body["Name"].as_str().map(|n| vec![n.to_string()]).unwrap_or_default(),
+        "GetParameter" => body["Name"]
+            .as_str()
+            .map(|n| vec![n.to_string()])
+            .unwrap_or_default(),
         "GetParameters" => body["Names"]
             .as_array()
             .into_iter()
@@ -558,7 +576,11 @@ fn evaluate(
 ) -> Result<Option<Grant>, String> {
     let mut allowed = None;
     for s in statements {
-        let Some(a) = s.actions.iter().find(|p| glob(&p.to_ascii_lowercase(), &action.to_ascii_lowercase())) else {
+        let Some(a) = s
+            .actions
+            .iter()
+            .find(|p| glob(&p.to_ascii_lowercase(), &action.to_ascii_lowercase()))
+        else {
             continue;
         };
         let Some(r) = s.resources.iter().find(|p| glob(p, resource)) else {
@@ -608,7 +630,10 @@ fn conditions_hold(s: &Statement, context: &BTreeMap<String, Vec<String>>) -> Re
                 any
             }
             (Some(other), _) => {
-                return Err(format!("{}/{}: the set operator {other} is not understood", s.role, s.sid));
+                return Err(format!(
+                    "{}/{}: the set operator {other} is not understood",
+                    s.role, s.sid
+                ));
             }
         };
         if !holds {
@@ -660,7 +685,10 @@ mod tests {
 
     #[test]
     fn globs_match_as_iam_does() {
-        assert!(glob("arn:aws:ses:*:1:identity/*", "arn:aws:ses:eu:1:identity/a@b.c"));
+        assert!(glob(
+            "arn:aws:ses:*:1:identity/*",
+            "arn:aws:ses:eu:1:identity/a@b.c"
+        ));
         assert!(glob("TICKET#*", "TICKET#TK-1"));
         assert!(!glob("TICKET#*", "CUSTOMER#1"));
         assert!(glob("a?c", "abc"));
@@ -710,12 +738,19 @@ mod tests {
         assert_eq!(sandbox[0].resources.len(), 3);
         assert!(sandbox[0].resources[2][0].ends_with(":identity/ayse@example.com"));
         assert!(sandbox[0].resources[2][1].ends_with(":identity/example.com"));
-        assert_eq!(sandbox[0].context["ses:FromAddress"], vec!["destek@dukkan.example"]);
+        assert_eq!(
+            sandbox[0].context["ses:FromAddress"],
+            vec!["destek@dukkan.example"]
+        );
         let production = needs(&call("", body), Ses::Production).unwrap();
         assert_eq!(production[0].resources.len(), 2);
     }
 
-    fn statement(actions: &[&str], resources: &[&str], conditions: Vec<(&str, &str, &[&str])>) -> Statement {
+    fn statement(
+        actions: &[&str],
+        resources: &[&str],
+        conditions: Vec<(&str, &str, &[&str])>,
+    ) -> Statement {
         Statement {
             role: "R".into(),
             sid: "S".into(),
@@ -724,7 +759,13 @@ mod tests {
             resources: resources.iter().map(|s| s.to_string()).collect(),
             conditions: conditions
                 .into_iter()
-                .map(|(o, k, v)| (o.into(), k.into(), v.iter().map(|s| s.to_string()).collect()))
+                .map(|(o, k, v)| {
+                    (
+                        o.into(),
+                        k.into(),
+                        v.iter().map(|s| s.to_string()).collect(),
+                    )
+                })
                 .collect(),
         }
     }
@@ -734,18 +775,43 @@ mod tests {
         let s = vec![statement(
             &["dynamodb:GetItem"],
             &["arn:t"],
-            vec![("ForAllValues:StringLike", "dynamodb:LeadingKeys", &["TICKET#*"])],
+            vec![(
+                "ForAllValues:StringLike",
+                "dynamodb:LeadingKeys",
+                &["TICKET#*"],
+            )],
         )];
-        let ctx = |k: &str| BTreeMap::from([("dynamodb:LeadingKeys".to_string(), vec![k.to_string()])]);
-        assert!(evaluate(&s, "dynamodb:GetItem", "arn:t", &ctx("TICKET#1")).unwrap().is_some());
-        assert!(evaluate(&s, "dynamodb:GetItem", "arn:t", &ctx("CUSTOMER#1")).unwrap().is_none());
-        assert!(evaluate(&s, "dynamodb:GetItem", "arn:t", &BTreeMap::new()).unwrap().is_none());
-        assert!(evaluate(&s, "dynamodb:PutItem", "arn:t", &ctx("TICKET#1")).unwrap().is_none());
+        let ctx =
+            |k: &str| BTreeMap::from([("dynamodb:LeadingKeys".to_string(), vec![k.to_string()])]);
+        assert!(
+            evaluate(&s, "dynamodb:GetItem", "arn:t", &ctx("TICKET#1"))
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            evaluate(&s, "dynamodb:GetItem", "arn:t", &ctx("CUSTOMER#1"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            evaluate(&s, "dynamodb:GetItem", "arn:t", &BTreeMap::new())
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            evaluate(&s, "dynamodb:PutItem", "arn:t", &ctx("TICKET#1"))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
     fn an_unknown_condition_is_an_error_not_a_guess() {
-        let s = vec![statement(&["*"], &["*"], vec![("DateLessThan", "aws:CurrentTime", &["x"])])];
+        let s = vec![statement(
+            &["*"],
+            &["*"],
+            vec![("DateLessThan", "aws:CurrentTime", &["x"])],
+        )];
         let ctx = BTreeMap::from([("aws:CurrentTime".to_string(), vec!["y".to_string()])]);
         assert!(evaluate(&s, "a:b", "c", &ctx).is_err());
     }

@@ -637,17 +637,40 @@ fn both_spellings_of_each_page_post_their_form_to_a_page_that_answers() {
     let survey = sign(Purpose::Survey, TICKET);
     let unsubscribe = sign(Purpose::Unsubscribe, "c-tr");
     for (page, query, field) in [
-        ("/survey", format!("t={survey}&s=3"), format!("t={survey}&s=3")),
-        ("/survey/", format!("t={survey}&s=3"), format!("t={survey}&s=3")),
-        ("/unsubscribe", format!("t={unsubscribe}"), format!("t={unsubscribe}")),
-        ("/unsubscribe/", format!("t={unsubscribe}"), format!("t={unsubscribe}")),
+        (
+            "/survey",
+            format!("t={survey}&s=3"),
+            format!("t={survey}&s=3"),
+        ),
+        (
+            "/survey/",
+            format!("t={survey}&s=3"),
+            format!("t={survey}&s=3"),
+        ),
+        (
+            "/unsubscribe",
+            format!("t={unsubscribe}"),
+            format!("t={unsubscribe}"),
+        ),
+        (
+            "/unsubscribe/",
+            format!("t={unsubscribe}"),
+            format!("t={unsubscribe}"),
+        ),
     ] {
         let form = get(&h, page, &query);
         assert_eq!(form.page.status, 200, "{page}");
         let target = form_target(page, &form.page.html);
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-        assert!(!path.contains("//") && path.matches('/').count() == 1, "{page} posts to {target}");
+        assert!(
+            !path.contains("//") && path.matches('/').count() == 1,
+            "{page} posts to {target}"
+        );
         let sent = post(&h, path, query, &field);
-        assert_eq!(sent.page.status, 200, "{page} → {target}: {}", sent.page.html);
+        assert_eq!(
+            sent.page.status, 200,
+            "{page} → {target}: {}",
+            sent.page.html
+        );
     }
 }

@@ -333,16 +333,14 @@ where
             // resolution's apology, which may carry a coupon, is the one the
             // customer gets; the first reply's goes to the lead only.
             _ if alarm.goal == Goal::FirstReply
-                && ticket.sla.as_ref().is_some_and(|c| {
-                    c.resolution.stopped.is_none() && c.resolution.due <= at
-                }) =>
+                && ticket
+                    .sla
+                    .as_ref()
+                    .is_some_and(|c| c.resolution.stopped.is_none() && c.resolution.due <= at) =>
             {
                 Done::Skipped
             }
-            _ => {
-                self.breach_customer(&event, alarm, at, idempotency)
-                    .await?
-            }
+            _ => self.breach_customer(&event, alarm, at, idempotency).await?,
         };
         Ok(match (team, customer) {
             (Done::Sent, Done::Sent) => "breach: lead alerted, customer apologised to",

@@ -138,10 +138,8 @@ where
 /// alarm's own time, whatever the wall clock says.
 pub async fn escalate(stack: &Stack, h: &Escalator) -> Vec<Delivery> {
     let q = stack.queue("escalations");
-    let deliveries = deliver::until_empty(&stack.sqs, &q.url, &q.arn, 10, |e| {
-        h.handle(e, deadline())
-    })
-    .await;
+    let deliveries =
+        deliver::until_empty(&stack.sqs, &q.url, &q.arn, 10, |e| h.handle(e, deadline())).await;
     // Two copies of one alarm in one batch: one waits for the other's claim
     // and is delivered again. Nothing may end in the dead-letter queue.
     assert!(

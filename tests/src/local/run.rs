@@ -55,6 +55,7 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
     let proxy = FaultProxy::start(stack.emulator.port(), FaultConfig::none(0))
         .map_err(|e| format!("cannot start the recording proxy: {e}"))?;
     proxy.set_recording(true);
+    say(&format!("AWS calls recorded through: {}", proxy.endpoint()));
 
     say(&format!("building {} function(s)", specs.len()));
     let mut running = Vec::new();
@@ -63,13 +64,8 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
         let log_path = options.out.join("logs").join(format!("{}.log", spec.name));
         let log =
             std::fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
-        let process = FunctionProcess::start(
-            &spec.name,
-            &binary,
-            &spec.env,
-            &proxy.endpoint(),
-            log,
-        )?;
+        let process =
+            FunctionProcess::start(&spec.name, &binary, &spec.env, &proxy.endpoint(), log)?;
         let http = if spec.http {
             let bridge = crate::http_bridge::HttpBridge::start(process.http_invoker())
                 .map_err(|e| format!("cannot serve {} over HTTP: {e}", spec.name))?;
@@ -285,8 +281,8 @@ async fn with_ticket(stack: &Stack, send: &Send) -> Result<String, String> {
                 send.file.display()
             )
         })?;
-    let mut event: serde_json::Value = serde_json::from_str(&send.body)
-        .map_err(|e| format!("{}: {e}", send.file.display()))?;
+    let mut event: serde_json::Value =
+        serde_json::from_str(&send.body).map_err(|e| format!("{}: {e}", send.file.display()))?;
     event["data"]["ticket_id"] = serde_json::Value::String(number);
     Ok(event.to_string())
 }
@@ -306,7 +302,9 @@ fn link_in_emails(stack: &Stack, path: &str, score: Option<u8>) -> Option<String
                 .map(|(i, _)| {
                     body[i..]
                         .chars()
-                        .take_while(|c| !matches!(c, '"' | '\'' | '<' | '>' | ')') && !c.is_whitespace())
+                        .take_while(|c| {
+                            !matches!(c, '"' | '\'' | '<' | '>' | ')') && !c.is_whitespace()
+                        })
                         .collect::<String>()
                 })
                 .collect::<Vec<_>>()
@@ -316,7 +314,12 @@ fn link_in_emails(stack: &Stack, path: &str, score: Option<u8>) -> Option<String
 
 /// The scenario's customer opens a link of the emails sent so far, through
 /// the links function's Function URL.
-fn open(stack: &Stack, running: &[Running], link: Link, say: &mut impl FnMut(&str)) -> Result<(), String> {
+fn open(
+    stack: &Stack,
+    running: &[Running],
+    link: Link,
+    say: &mut impl FnMut(&str),
+) -> Result<(), String> {
     let bridge = running
         .iter()
         .find_map(|r| r.http.as_ref().filter(|_| r.spec.name == "links"))
