@@ -64,7 +64,7 @@ const NOT_IN_THE_SCENARIO: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "SlaMonitorRole",
-        "MainTable",
+        "ForgetHeldMessages",
         "dynamodb:BatchWriteItem",
         "forgetting held emails once sent back to the escalator",
     ),

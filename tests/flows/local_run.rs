@@ -28,9 +28,10 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
     let out = std::env::temp_dir().join(format!("memnun-local-run-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     // No --time: the scenario keeps its own clock (its schedule steps), so
-    // the story below is the same on any day the run is made.
+    // the story below is the same on any day the run is made. At TRACE, the
+    // most any LogLevel can say: still no personal data (below).
     let output = Command::new(env!("CARGO_BIN_EXE_memnun-local"))
-        .arg("--out")
+        .args(["--log-level", "TRACE", "--out"])
         .arg(&out)
         .output()
         .expect("run memnun-local");

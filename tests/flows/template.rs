@@ -261,3 +261,255 @@ fn the_local_environment_matches_the_tests_shop() {
     assert_eq!(env["TABLE_NAME"], "memnun-MainTable");
     assert!(env["OUTBOUND_QUEUE_URL"].ends_with("/memnun-OutboundQueue"));
 }
+
+/// The tests' shop's parameters with `overrides` over them.
+fn shop_with(template: &Template, overrides: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let all: Vec<(&str, &str)> = TEST_SHOP.iter().chain(overrides).copied().collect();
+    template.parameters(&all).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every `AWS::Serverless::Function`'s raw properties, by logical id.
+fn function_properties(template: &Template, id: &str) -> serde_yaml_ng::Mapping {
+    template
+        .resources_of_type("AWS::Serverless::Function")
+        .into_iter()
+        .find(|(logical, _)| logical == id)
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| panic!("no function {id}"))
+}
+
+#[test]
+fn the_public_functions_have_reserved_concurrency_from_their_parameters() {
+    let template = template();
+    let local = local(&template);
+    let defaults = template.parameter_defaults();
+    for (function, parameter, condition) in [
+        (
+            "IngestFunction",
+            "IngestReservedConcurrency",
+            "ReservesIngest",
+        ),
+        ("LinksFunction", "LinksReservedConcurrency", "ReservesLinks"),
+    ] {
+        let props = function_properties(&template, function);
+        let reserved = props
+            .get("ReservedConcurrentExecutions")
+            .unwrap_or_else(|| panic!("{function}: no ReservedConcurrentExecutions"));
+        let text = format!("{reserved:?}");
+        assert!(
+            text.contains(parameter) && text.contains(condition) && text.contains("AWS::NoValue"),
+            "{function}: reserved by {parameter} unless it is 0: {text}"
+        );
+        let default: u32 = defaults[parameter].parse().unwrap();
+        assert!(default > 0, "{parameter} reserves by default");
+        assert!(
+            local.condition(condition).unwrap(),
+            "{condition} holds by default"
+        );
+        let zero = template
+            .plan(shop_with(&template, &[(parameter, "0")]))
+            .unwrap();
+        assert!(!zero.condition(condition).unwrap(), "0 reserves nothing");
+    }
+}
+
+#[test]
+fn the_links_base_url_is_the_links_functions_own_url_unless_a_domain_is_given() {
+    let template = template();
+    let intake = template.function("complaint-intake").unwrap();
+    let greeter = template.function("birthday-greeter").unwrap();
+    let own = template
+        .plan(shop_with(&template, &[("LinksBaseUrl", "")]))
+        .unwrap();
+    for function in [&intake, &greeter] {
+        let env: BTreeMap<String, String> =
+            own.function_env(function).unwrap().into_iter().collect();
+        let url = &env["LINKS_BASE_URL"];
+        assert!(url.contains(".lambda-url.") && url.ends_with('/'), "{url}");
+        let read = memnun_shared::config::links_base_url_from_env(&Env::from_pairs([(
+            "LINKS_BASE_URL".to_string(),
+            url.clone(),
+        )]))
+        .unwrap();
+        assert!(
+            !read.ends_with('/'),
+            "read without its trailing slash: {read}"
+        );
+    }
+    let custom = local(&template);
+    let env: BTreeMap<String, String> = custom.function_env(&intake).unwrap().into_iter().collect();
+    assert_eq!(env["LINKS_BASE_URL"], "https://destek.dukkan.example");
+}
+
+/// A name as CloudFormation makes one: the stack's name, the logical id and
+/// a suffix, cut to `limit`.
+fn generated(stack: &str, id: &str, limit: usize) -> String {
+    let mut name = format!("{stack}-{id}-1A2B3C4D5E6F7");
+    name.truncate(limit);
+    name
+}
+
+/// Every name one stack gives something in its account and region:
+/// (kind, name). Explicit names are resolved; names CloudFormation makes
+/// are [`generated`]; a schedule is known by its group and its name.
+fn names_in_the_account(template: &Template, stack: &str) -> BTreeSet<(String, String)> {
+    let local = template
+        .plan_as(stack, template.parameters(TEST_SHOP).unwrap(), generated)
+        .unwrap();
+    // The properties that name a resource in the account, by type.
+    const NAME_PROPERTIES: &[(&str, &str)] = &[
+        ("AWS::DynamoDB::Table", "TableName"),
+        ("AWS::SQS::Queue", "QueueName"),
+        ("AWS::SNS::Topic", "TopicName"),
+        ("AWS::IAM::Role", "RoleName"),
+        ("AWS::Logs::LogGroup", "LogGroupName"),
+        ("AWS::CloudWatch::Alarm", "AlarmName"),
+        ("AWS::SES::ConfigurationSet", "Name"),
+        ("AWS::Scheduler::ScheduleGroup", "Name"),
+        ("AWS::Serverless::Function", "FunctionName"),
+        ("AWS::KMS::Alias", "AliasName"),
+    ];
+    let mut names = BTreeSet::new();
+    let mut physical = BTreeMap::new();
+    for (id, kind, props) in template.resources() {
+        let name = NAME_PROPERTIES
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .and_then(|(_, property)| props.get(*property))
+            .map(|v| local.resolve(v).unwrap())
+            .unwrap_or_else(|| generated(stack, &id, 64));
+        physical.insert(id.clone(), name.clone());
+        names.insert((kind, name));
+    }
+    for (id, _, props) in template.resources() {
+        let events = props.get("Events").and_then(Value::as_mapping);
+        for (event, body) in events.into_iter().flatten() {
+            if body.get("Type").and_then(Value::as_str) != Some("ScheduleV2") {
+                continue;
+            }
+            let event = event.as_str().unwrap();
+            let p = body.get("Properties").unwrap();
+            let group = match referenced_resource(p.get("GroupName")) {
+                Some(group) => physical[&group].clone(),
+                None => "default".to_string(),
+            };
+            let name = p
+                .get("Name")
+                .map(|n| local.resolve(n).unwrap())
+                .unwrap_or_else(|| format!("{id}{event}"));
+            names.insert(("AWS::Scheduler::Schedule".into(), format!("{group}/{name}")));
+        }
+    }
+    names
+}
+
+#[test]
+fn two_stacks_in_one_account_name_nothing_alike() {
+    let template = template();
+    let staging = names_in_the_account(&template, "memnun-staging");
+    let production = names_in_the_account(&template, "memnun-production");
+    let clashes: Vec<_> = staging.intersection(&production).collect();
+    assert!(
+        clashes.is_empty(),
+        "both stacks would name these: {clashes:?}"
+    );
+    assert!(
+        staging.iter().any(|(k, _)| k == "AWS::Scheduler::Schedule"),
+        "the schedules are counted"
+    );
+}
+
+#[test]
+fn every_schedule_retries_and_ends_in_a_dead_letter_queue_with_an_alarm() {
+    let template = template();
+    let alarmed = alarmed(&template, "QueueName");
+    let mut schedules = 0;
+    for (id, _, props) in template.resources() {
+        let events = props.get("Events").and_then(Value::as_mapping);
+        for (event, body) in events.into_iter().flatten() {
+            if body.get("Type").and_then(Value::as_str) != Some("ScheduleV2") {
+                continue;
+            }
+            schedules += 1;
+            let p = body.get("Properties").unwrap();
+            let what = format!("{id}.{}", event.as_str().unwrap());
+            let retries = p
+                .get("RetryPolicy")
+                .and_then(|r| r.get("MaximumRetryAttempts"))
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            assert!(retries > 0, "{what}: retries");
+            let dlq = referenced_resource(p.get("DeadLetterConfig").and_then(|d| d.get("Arn")))
+                .unwrap_or_else(|| panic!("{what}: no dead-letter queue"));
+            assert!(alarmed.contains(&dlq), "{what}: {dlq} has no alarm");
+            let queue = template
+                .queues()
+                .unwrap()
+                .into_iter()
+                .find(|q| q.logical_id == dlq)
+                .unwrap_or_else(|| panic!("{what}: {dlq} is no queue"));
+            assert!(queue.encrypted(), "{dlq}");
+            assert_eq!(
+                queue.number("MessageRetentionPeriod"),
+                Some(1_209_600),
+                "{dlq}"
+            );
+        }
+    }
+    assert_eq!(schedules, 3, "the SLA sweep, the birthday run, the digest");
+}
+
+/// Lambda's limit on the environment of one function.
+const LAMBDA_ENVIRONMENT_LIMIT: usize = 4 * 1024;
+
+#[test]
+fn every_environment_fits_lambdas_4_kb_with_every_parameter_at_its_maximum() {
+    let template = template();
+    let declared = template.parameter_specs();
+    let mut largest = BTreeMap::new();
+    for (name, spec) in &declared {
+        let value = if let Some(allowed) = spec.get("AllowedValues").and_then(Value::as_sequence) {
+            allowed
+                .iter()
+                .filter_map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .or_else(|| v.as_i64().map(|n| n.to_string()))
+                })
+                .max_by_key(String::len)
+                .unwrap()
+        } else if spec.get("Type").and_then(Value::as_str) == Some("Number") {
+            let max = spec
+                .get("MaxValue")
+                .and_then(Value::as_i64)
+                .unwrap_or_else(|| panic!("{name}: a number parameter needs MaxValue"));
+            max.to_string()
+        } else {
+            let max = spec
+                .get("MaxLength")
+                .and_then(Value::as_u64)
+                .unwrap_or_else(|| panic!("{name}: a string parameter needs MaxLength"));
+            "x".repeat(max as usize)
+        };
+        largest.insert(name.clone(), value);
+    }
+    // A stack name at CloudFormation's limit, and generated names at each
+    // service's.
+    let stack = "s".repeat(128);
+    let local = template.plan_as(&stack, largest, generated).unwrap();
+    let mut sizes = Vec::new();
+    for function in template.functions().unwrap() {
+        let env: BTreeMap<String, String> =
+            local.function_env(&function).unwrap().into_iter().collect();
+        // Lambda counts the variables as JSON: keys, values and quotes.
+        let size = serde_json::to_string(&env).unwrap().len();
+        sizes.push((size, function.binary.clone()));
+    }
+    sizes.sort();
+    let (size, function) = sizes.last().unwrap();
+    println!("largest environment at every maximum: {function}, {size} bytes");
+    assert!(
+        *size <= LAMBDA_ENVIRONMENT_LIMIT,
+        "{function}'s environment can reach {size} bytes, over Lambda's 4 KB"
+    );
+}

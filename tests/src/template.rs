@@ -235,6 +235,10 @@ pub struct Local {
     pub configuration_sets: BTreeMap<String, String>,
     /// Every resource's type, to say why a reference cannot resolve.
     types: BTreeMap<String, String>,
+    /// The template's `Conditions`, unevaluated.
+    conditions: Mapping,
+    /// What `AWS::StackName` resolves to.
+    pub stack_name: String,
 }
 
 impl Template {
@@ -336,6 +340,15 @@ impl Template {
             check_constraints(name, spec, value)?;
         }
         Ok(values)
+    }
+
+    /// Every parameter's declaration, by name.
+    pub fn parameter_specs(&self) -> BTreeMap<String, Value> {
+        self.section("Parameters")
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.clone())))
+            .collect()
     }
 
     fn globals(&self, key: &str) -> Option<&Value> {
@@ -570,19 +583,50 @@ impl Template {
             .collect()
     }
 
-    /// The logical ids of the queues that are some queue's dead-letter queue.
+    /// The logical ids of the queues that are some queue's dead-letter
+    /// queue, or a schedule's (`DeadLetterConfig` of a `ScheduleV2` event).
     pub fn dead_letter_queues(&self) -> Result<BTreeSet<String>> {
+        let of_schedules = self
+            .resources_of_type("AWS::Serverless::Function")
+            .into_iter()
+            .flat_map(|(_, p)| {
+                p.get("Events")
+                    .and_then(Value::as_mapping)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(_, e)| {
+                        referenced_resource(
+                            e.get("Properties")?.get("DeadLetterConfig")?.get("Arn"),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            });
         Ok(self
             .queues()?
             .into_iter()
             .filter_map(|q| q.redrive.map(|r| r.dead_letter_queue))
+            .chain(of_schedules)
             .collect())
     }
 
     /// Names every resource the local run creates and resolves what can be
     /// resolved without an emulator: queue URLs and ARNs look like AWS's.
     pub fn plan(&self, parameters: BTreeMap<String, String>) -> Result<Local> {
-        let name = |id: &str| format!("{LOCAL_STACK_NAME}-{id}");
+        self.plan_as(LOCAL_STACK_NAME, parameters, |stack, id, _| {
+            format!("{stack}-{id}")
+        })
+    }
+
+    /// [`Template::plan`] for a stack named `stack`, each resource named by
+    /// `name(stack, logical id, the service's length limit)` (as
+    /// CloudFormation would: the stack's name, the logical id and a random
+    /// suffix, cut to the limit).
+    pub fn plan_as(
+        &self,
+        stack: &str,
+        parameters: BTreeMap<String, String>,
+        name: impl Fn(&str, &str, usize) -> String,
+    ) -> Result<Local> {
         let mut local = Local {
             parameters,
             tables: BTreeMap::new(),
@@ -593,14 +637,17 @@ impl Template {
                 .into_iter()
                 .map(|(id, kind, _)| (id, kind))
                 .collect(),
+            conditions: self.section("Conditions").cloned().unwrap_or_default(),
+            stack_name: stack.to_string(),
         };
         for table in self.tables()? {
-            local
-                .tables
-                .insert(table.logical_id.clone(), name(&table.logical_id));
+            local.tables.insert(
+                table.logical_id.clone(),
+                name(stack, &table.logical_id, 255),
+            );
         }
         for queue in self.queues()? {
-            let mut queue_name = name(&queue.logical_id);
+            let mut queue_name = name(stack, &queue.logical_id, 80);
             if queue.fifo() {
                 queue_name.push_str(".fifo");
             }
@@ -616,7 +663,9 @@ impl Template {
             );
         }
         for (id, _) in self.resources_of_type("AWS::SES::ConfigurationSet") {
-            local.configuration_sets.insert(id.clone(), name(&id));
+            local
+                .configuration_sets
+                .insert(id.clone(), name(stack, &id, 64));
         }
         Ok(local)
     }
@@ -735,10 +784,65 @@ impl Local {
                         TemplateError(format!("Fn::Select: no item {index} in {list:?}"))
                     })
                 }
+                "Fn::If" => {
+                    let items = arg
+                        .as_sequence()
+                        .filter(|items| items.len() == 3)
+                        .ok_or_else(|| {
+                            TemplateError("Fn::If needs [condition, then, else]".into())
+                        })?;
+                    let condition = items[0]
+                        .as_str()
+                        .ok_or_else(|| TemplateError("Fn::If names a condition".into()))?;
+                    let chosen = if self.condition(condition)? {
+                        &items[1]
+                    } else {
+                        &items[2]
+                    };
+                    self.resolve(chosen)
+                }
                 other => err(format!("{other} is not understood locally")),
             };
         }
         scalar(value).ok_or_else(|| TemplateError(format!("cannot resolve {value:?}")))
+    }
+
+    /// Whether the template's condition `name` holds.
+    pub fn condition(&self, name: &str) -> Result<bool> {
+        let value = self
+            .conditions
+            .get(name)
+            .ok_or_else(|| TemplateError(format!("no condition {name}")))?
+            .clone();
+        self.holds(&value)
+    }
+
+    fn holds(&self, value: &Value) -> Result<bool> {
+        let (function, arg) =
+            intrinsic(value).ok_or_else(|| TemplateError(format!("not a condition: {value:?}")))?;
+        let items = || {
+            arg.as_sequence()
+                .cloned()
+                .ok_or_else(|| TemplateError(format!("{function} needs a list")))
+        };
+        match function.as_str() {
+            "Fn::Equals" => {
+                let items = items()?;
+                match items.as_slice() {
+                    [a, b] => Ok(self.resolve(a)? == self.resolve(b)?),
+                    _ => err("Fn::Equals needs two values"),
+                }
+            }
+            "Fn::Not" => Ok(!self.holds(items()?.first().unwrap_or(&Value::Null))?),
+            "Fn::And" => items()?
+                .iter()
+                .try_fold(true, |all, c| Ok(all && self.holds(c)?)),
+            "Fn::Or" => items()?
+                .iter()
+                .try_fold(false, |any, c| Ok(any || self.holds(c)?)),
+            "Condition" => self.condition(arg.as_str().unwrap_or_default()),
+            other => err(format!("{other} is not understood in a condition")),
+        }
     }
 
     fn resolve_list(&self, value: &Value) -> Result<Vec<String>> {
@@ -763,7 +867,7 @@ impl Local {
             "AWS::Region" => return Ok(LOCAL_REGION.into()),
             "AWS::AccountId" => return Ok(LOCAL_ACCOUNT.into()),
             "AWS::Partition" => return Ok("aws".into()),
-            "AWS::StackName" => return Ok(LOCAL_STACK_NAME.into()),
+            "AWS::StackName" => return Ok(self.stack_name.clone()),
             "AWS::URLSuffix" => return Ok("amazonaws.com".into()),
             _ => {}
         }
@@ -805,7 +909,14 @@ impl Local {
         }
         match (self.types.get(id).map(String::as_str), attr) {
             (Some("AWS::Logs::LogGroup"), "Arn") => Ok(format!(
-                "arn:aws:logs:{LOCAL_REGION}:{LOCAL_ACCOUNT}:log-group:{LOCAL_STACK_NAME}-{id}:*"
+                "arn:aws:logs:{LOCAL_REGION}:{LOCAL_ACCOUNT}:log-group:{}-{id}:*",
+                self.stack_name
+            )),
+            // SAM's `<Function>Url`: a function URL's address has a 32
+            // character id and ends with a slash.
+            (_, "FunctionUrl") if id.ends_with("FunctionUrl") => Ok(format!(
+                "https://{:x<32.32}.lambda-url.{LOCAL_REGION}.on.aws/",
+                id.to_ascii_lowercase()
             )),
             _ => err(format!("{id}.{attr} does not exist locally")),
         }

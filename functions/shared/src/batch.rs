@@ -53,11 +53,11 @@ where
                 false
             }
             Ok(Err(e)) if e.is_permanent() => {
-                tracing::error!(error = %e, permanent = true, "message failed; it will reach the dead-letter queue");
+                tracing::error!(error = %crate::scrub::scrub(&e.to_string()), permanent = true, "message failed; it will reach the dead-letter queue");
                 true
             }
             Ok(Err(e)) => {
-                tracing::warn!(error = %e, permanent = false, "message failed; it will be retried");
+                tracing::warn!(error = %crate::scrub::scrub(&e.to_string()), permanent = false, "message failed; it will be retried");
                 true
             }
             Err(_) => {

@@ -82,7 +82,7 @@ impl Env {
             None => Ok(default),
             Some(v) => parse(v).map_err(|reason| Error::Config {
                 var,
-                reason: format!("is invalid: {reason}"),
+                reason: crate::scrub::scrub(&format!("is invalid: {reason}")),
             }),
         }
     }
@@ -96,7 +96,7 @@ impl Env {
         let v = self.required(var)?;
         parse(&v).map_err(|reason| Error::Config {
             var,
-            reason: format!("is invalid: {reason}"),
+            reason: crate::scrub::scrub(&format!("is invalid: {reason}")),
         })
     }
 

@@ -23,6 +23,7 @@ pub mod domain;
 pub mod error;
 pub mod idempotency;
 pub mod ports;
+pub mod scrub;
 pub mod telemetry;
 pub mod time;
 

@@ -4,12 +4,51 @@
 //! asks for JSON (the template does) and `AWS_LAMBDA_LOG_LEVEL` for the level;
 //! `LOG_FORMAT` and `LOG_LEVEL` do the same outside Lambda.
 //!
+//! The level (`AWS_LAMBDA_LOG_LEVEL`, from the template's `LogLevel`) governs
+//! memnun's own crates only ([`OWN_CRATES`]). Every other crate — the AWS
+//! SDK, the Lambda runtime, hyper — stays at WARN whatever it says: at DEBUG
+//! and TRACE they print request and response bodies (the raw event,
+//! DynamoDB items, SES messages), which no level of memnun's may let through.
+//!
 //! What may be logged: ids (event, message, customer, ticket), counts, types,
 //! outcomes. What must never be: email addresses, names, coupon codes, message
 //! or review text, tokens. Handlers log ids only; [`redact`] exists for the
 //! rare place where a value helps to tell two things apart.
 
 use tracing::level_filters::LevelFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// The crates whose logs follow the configured level: the library and every
+/// function (their targets are their crate names).
+pub const OWN_CRATES: &[&str] = &[
+    "memnun_shared",
+    "ingest",
+    "links",
+    "review_responder",
+    "complaint_intake",
+    "customer_directory",
+    "sla_monitor",
+    "sla_escalator",
+    "weekly_digest",
+    "birthday_scheduler",
+    "birthday_greeter",
+    "mail_feedback",
+];
+
+/// The most any other crate may log: never their DEBUG or TRACE, which
+/// print bodies.
+pub const OTHER_CRATES_MAX: LevelFilter = LevelFilter::WARN;
+
+/// What is logged at `level`: memnun's crates at it, others at most at
+/// [`OTHER_CRATES_MAX`].
+pub fn filter(level: LevelFilter) -> Targets {
+    OWN_CRATES.iter().fold(
+        Targets::new().with_default(level.min(OTHER_CRATES_MAX)),
+        |targets, name| targets.with_target(*name, level),
+    )
+}
 
 /// Installs the global subscriber. Safe to call more than once (tests): only
 /// the first call installs anything.
@@ -20,21 +59,24 @@ pub fn init() {
         .and_then(|l| parse_level(&l))
         .unwrap_or(LevelFilter::INFO);
     let json = format.is_some_and(|f| f.eq_ignore_ascii_case("json"));
-    let builder = tracing_subscriber::fmt()
-        .with_max_level(level)
+    let layer = tracing_subscriber::fmt::layer()
         .with_target(false)
         .with_ansi(false)
         .with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(filter(level));
     // Errors only mean a subscriber is already installed.
     let _already_installed = if json {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
+        registry
+            .with(
+                layer
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false),
+            )
             .try_init()
     } else {
-        builder.compact().try_init()
+        registry.with(layer.compact()).try_init()
     };
 }
 
@@ -69,6 +111,28 @@ pub fn redact(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_level_governs_memnuns_crates_and_others_never_pass_warn() {
+        use tracing::Level;
+        let f = filter(LevelFilter::TRACE);
+        for name in OWN_CRATES {
+            assert!(f.would_enable(name, &Level::TRACE), "{name}");
+        }
+        for other in [
+            "aws_smithy_runtime",
+            "lambda_runtime",
+            "hyper",
+            "aws_sdk_ses",
+        ] {
+            assert!(!f.would_enable(other, &Level::DEBUG), "{other}");
+            assert!(!f.would_enable(other, &Level::INFO), "{other}");
+            assert!(f.would_enable(other, &Level::WARN), "{other}");
+        }
+        let quiet = filter(LevelFilter::ERROR);
+        assert!(!quiet.would_enable("aws_smithy_runtime", &Level::WARN));
+        assert!(!quiet.would_enable("memnun_shared", &Level::WARN));
+    }
 
     #[test]
     fn redaction_is_stable_and_hides_the_value() {

@@ -4,7 +4,8 @@
 //!   --keep-running       keep delivering after the scenario until Ctrl-C;
 //!                        drop event files into local-run/inbox/ to send them
 //!   --send FILE          send this event file instead of the scenario (repeatable)
-//!   --time RFC3339       the time the schedules fire at (default: now)
+//!   --time RFC3339       after the scenario, fire every schedule at this time
+//!   --log-level LEVEL    the functions' LogLevel (TRACE ... ERROR; default INFO)
 //!   --out DIR            where the report goes (default: local-run/)
 
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ async fn main() -> ExitCode {
             }
             "--send" => value("--send").map(|v| options.send.push(PathBuf::from(v))),
             "--out" => value("--out").map(|v| options.out = PathBuf::from(v)),
+            "--log-level" => value("--log-level").map(|v| options.log_level = Some(v)),
             "--time" => value("--time").and_then(|v| {
                 v.parse().map(|t| options.time = Some(t)).map_err(|_| {
                     format!("--time {v}: not an RFC 3339 time such as 2026-11-22T10:00:00Z")
@@ -35,7 +37,7 @@ async fn main() -> ExitCode {
             }),
             "-h" | "--help" => {
                 println!(
-                    "usage: memnun-local [--keep-running] [--send FILE]... [--time RFC3339] [--out DIR]"
+                    "usage: memnun-local [--keep-running] [--send FILE]... [--time RFC3339] [--log-level LEVEL] [--out DIR]"
                 );
                 return ExitCode::SUCCESS;
             }

@@ -25,6 +25,9 @@ pub struct Options {
     pub time: Option<Timestamp>,
     /// Where to write the report, emails and logs.
     pub out: PathBuf,
+    /// The functions' log level, as the template's `LogLevel` sets it on
+    /// Lambda (`AWS_LAMBDA_LOG_LEVEL`); default INFO.
+    pub log_level: Option<String>,
 }
 
 pub use crate::stack::FunctionSpec;
@@ -59,7 +62,11 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
 
     say(&format!("building {} function(s)", specs.len()));
     let mut running = Vec::new();
-    for spec in specs {
+    for mut spec in specs {
+        if let Some(level) = &options.log_level {
+            spec.env
+                .push(("AWS_LAMBDA_LOG_LEVEL".to_string(), level.clone()));
+        }
         let binary = crate::function_binary(&spec.name);
         let log_path = options.out.join("logs").join(format!("{}.log", spec.name));
         let log =

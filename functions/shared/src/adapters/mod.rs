@@ -142,7 +142,7 @@ fn primed<T, E: std::error::Error + 'static>(service: &str, result: Result<T, E>
         Ok(_) => tracing::debug!(service, "connection primed"),
         Err(e) => tracing::warn!(
             service,
-            error = %aws_sdk_dynamodb::error::DisplayErrorContext(&e),
+            error = %crate::scrub::scrub(&aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string()),
             "priming failed; the first call will connect"
         ),
     }
@@ -278,7 +278,8 @@ const PERMANENT_CODES: &[&str] = &[
     "InvalidParameterCombination",
 ];
 
-/// Converts an SDK error, keeping the service's code and message.
+/// Converts an SDK error, keeping the service's code and its message,
+/// scrubbed of addresses, codes and tokens ([`crate::scrub`]).
 pub(crate) fn aws_error<E>(service: &'static str, operation: &'static str, err: E) -> Error
 where
     E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + 'static,
@@ -289,6 +290,9 @@ where
         (Some(code), None) => code.to_string(),
         _ => aws_sdk_dynamodb::error::DisplayErrorContext(&err).to_string(),
     };
+    // AWS's text names recipients (MessageRejected, AccessDenied) and may
+    // quote values: it is logged, so it is scrubbed here, once for all.
+    let message = crate::scrub::scrub(&message);
     Error::Aws {
         service,
         operation,
