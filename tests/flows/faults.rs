@@ -11,12 +11,20 @@ async fn under_faults_nothing_is_lost_and_nothing_is_done_twice() {
     let mut options = SoakOptions::standard(60, 7, out.clone());
     // Two environments per function keep the start-up short at this size.
     options.environments = 2;
+    // Kills, often at this size: after SES sends, inside transactions, at
+    // other calls; each killed environment starts again.
+    options.kill_every = Some(5);
     let report = soak::run(options, |s| println!("{s}"))
         .await
         .expect("the soak runs");
     println!("{}", report.lines());
 
     assert!(report.faults.injected() > 0, "the proxy injected nothing");
+    assert!(
+        report.faults.kills.values().sum::<u64>() > 0,
+        "no process killed in {} invocations",
+        report.invocations
+    );
     for kind in ["throttle", "server_error", "reset"] {
         assert!(
             report.faults.by_kind.get(kind).copied().unwrap_or(0) > 0,
@@ -42,13 +50,14 @@ async fn under_faults_nothing_is_lost_and_nothing_is_done_twice() {
     assert_eq!(report.unknown_coupons_published, 0);
     assert!(report.tickets > 0 && report.coupons > 0 && report.emails > 0);
     // A double email is possible only where SES accepted a send and the
-    // invocation did not learn it: each one is a send whose answer the proxy
-    // lost.
+    // invocation did not learn it or died before recording it: each one is a
+    // send whose answer the proxy lost or whose sender was killed.
     assert!(
-        report.emails_sent_twice as u64 <= report.faults.lost_sends,
-        "emails sent twice: {}, SES answers lost: {}",
+        report.emails_sent_twice as u64 <= report.faults.lost_sends + report.kill_exposed_sends,
+        "emails sent twice: {}, SES answers lost: {}, sends exposed to kills: {}",
         report.emails_sent_twice,
-        report.faults.lost_sends
+        report.faults.lost_sends,
+        report.kill_exposed_sends
     );
     let _ = std::fs::remove_dir_all(&out);
 }

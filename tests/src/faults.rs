@@ -37,7 +37,7 @@
 //! The emulator answers one request at a time and closes each connection
 //! (`tests/emulator/serve.py`); the proxy does the same towards the client.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -175,6 +175,12 @@ pub struct FaultCounts {
     /// lost, or later than SES's attempt timeout. The sends a retry may
     /// repeat.
     pub lost_sends: u64,
+    /// SES sends the emulator accepted whose caller was killed before it
+    /// heard the answer ([`KillAt::SesSend`]): the other sends a retry may
+    /// repeat.
+    pub killed_sends: u64,
+    /// Processes killed, by where the kill struck ([`KillAt::name`]).
+    pub kills: BTreeMap<String, u64>,
 }
 
 impl FaultCounts {
@@ -191,6 +197,12 @@ struct Shared {
     stop: AtomicBool,
     rng: Mutex<u64>,
     counts: Mutex<FaultCounts>,
+    /// SES sends the emulator accepted, by key id.
+    ses_accepted: Mutex<HashMap<String, u64>>,
+    /// Kills armed, by key id, with the requests seen since.
+    armed: Mutex<HashMap<String, (KillAt, u32)>>,
+    /// Kills due: the key id's process must die now.
+    due: Mutex<HashMap<String, KillAt>>,
     /// Whether requests are kept for [`FaultProxy::recorded`].
     recording: AtomicBool,
     recorded: Mutex<Vec<RecordedCall>>,
@@ -208,6 +220,30 @@ pub struct RecordedCall {
     pub target: String,
     /// The body as text (JSON, or a form for SES).
     pub body: String,
+}
+
+/// Where an armed kill strikes the process that signs with a key id: after
+/// the proxy forwarded that request to the emulator (it took effect) and
+/// before the process hears the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KillAt {
+    /// At its next SES send: the email is sent, its record never written.
+    SesSend,
+    /// At its next `TransactWriteItems`: the transaction applied, unheard.
+    Transaction,
+    /// At its `n`th request from now, whatever it is.
+    Request(u32),
+}
+
+impl KillAt {
+    /// The name the soak's report counts kills under.
+    pub fn name(self) -> &'static str {
+        match self {
+            KillAt::SesSend => "after an SES send",
+            KillAt::Transaction => "inside a transaction",
+            KillAt::Request(_) => "at another call",
+        }
+    }
 }
 
 /// The proxy, stopped on drop.
@@ -231,6 +267,9 @@ impl FaultProxy {
             counts: Mutex::new(FaultCounts::default()),
             recording: AtomicBool::new(false),
             recorded: Mutex::new(Vec::new()),
+            armed: Mutex::new(HashMap::new()),
+            ses_accepted: Mutex::new(HashMap::new()),
+            due: Mutex::new(HashMap::new()),
         });
         let accept = Arc::clone(&shared);
         thread::spawn(move || {
@@ -257,6 +296,50 @@ impl FaultProxy {
     /// Starts (or stops) injecting faults.
     pub fn set_enabled(&self, on: bool) {
         self.shared.enabled.store(on, Ordering::SeqCst);
+    }
+
+    /// Arms a kill of the process signing with `key_id` at `at`
+    /// ([`FaultProxy::kill_due`] then says when).
+    pub fn arm_kill(&self, key_id: &str, at: KillAt) {
+        if let Ok(mut armed) = self.shared.armed.lock() {
+            armed.insert(key_id.to_string(), (at, 0));
+        }
+    }
+
+    /// SES sends the emulator accepted from the process signing with
+    /// `key_id`, so far.
+    pub fn ses_sends_of(&self, key_id: &str) -> u64 {
+        self.shared
+            .ses_accepted
+            .lock()
+            .ok()
+            .and_then(|s| s.get(key_id).copied())
+            .unwrap_or(0)
+    }
+
+    /// Disarms `key_id` (its invocation ended before the kill struck).
+    pub fn disarm(&self, key_id: &str) {
+        if let Ok(mut armed) = self.shared.armed.lock() {
+            armed.remove(key_id);
+        }
+    }
+
+    /// Whether the process signing with `key_id` must be killed now, and
+    /// where it was struck. The proxy holds that request's answer until
+    /// [`FaultProxy::killed`].
+    pub fn kill_due(&self, key_id: &str) -> Option<KillAt> {
+        self.shared
+            .due
+            .lock()
+            .ok()
+            .and_then(|due| due.get(key_id).copied())
+    }
+
+    /// The process signing with `key_id` is dead: the held answer is dropped.
+    pub fn killed(&self, key_id: &str) {
+        if let Ok(mut due) = self.shared.due.lock() {
+            due.remove(key_id);
+        }
     }
 
     /// Starts (or stops) keeping every request for [`FaultProxy::recorded`].
@@ -322,6 +405,10 @@ struct Request {
     protocol: Protocol,
     /// The SES action, for counting lost sends.
     ses_send: bool,
+    /// A DynamoDB `TransactWriteItems`.
+    transaction: bool,
+    /// The access key id it was signed with.
+    key_id: String,
     /// When the proxy had read the whole request.
     read_at: Instant,
 }
@@ -398,9 +485,70 @@ fn serve(mut client: TcpStream, shared: &Shared) -> std::io::Result<()> {
         }
         _ => {
             let answer = forward(shared.upstream, &request)?;
+            let accepted =
+                answer.starts_with(b"HTTP/1.1 200") || answer.starts_with(b"HTTP/1.0 200");
+            if let Some(at) = strike(shared, &request, accepted) {
+                // Applied; the process is killed before it hears the answer.
+                count(shared, |c| {
+                    c.forwarded += 1;
+                    *c.kills.entry(at.name().into()).or_default() += 1;
+                    if request.ses_send && accepted {
+                        c.killed_sends += 1;
+                    }
+                });
+                return client.shutdown(Shutdown::Both);
+            }
             answer_with(client, shared, &request, &answer)
         }
     }
+}
+
+/// Whether an armed kill strikes at `request` (already applied), and where:
+/// if so, it is made due and the answer held until the process is dead (5 s
+/// at most).
+fn strike(shared: &Shared, request: &Request, accepted: bool) -> Option<KillAt> {
+    let at = {
+        let Ok(mut armed) = shared.armed.lock() else {
+            return None;
+        };
+        let (at, seen) = armed.get_mut(&request.key_id)?;
+        *seen += 1;
+        let hit = match *at {
+            KillAt::SesSend => request.ses_send,
+            KillAt::Transaction => request.transaction,
+            KillAt::Request(n) => *seen >= n,
+        };
+        if !hit {
+            return None;
+        }
+        let at = *at;
+        armed.remove(&request.key_id);
+        at
+    };
+    // Counted before the kill is due, so that the soak sees the send among
+    // those its killed invocation made.
+    if request.ses_send
+        && accepted
+        && let Ok(mut sends) = shared.ses_accepted.lock()
+    {
+        *sends.entry(request.key_id.clone()).or_default() += 1;
+    }
+    if let Ok(mut due) = shared.due.lock() {
+        due.insert(request.key_id.clone(), at);
+    }
+    let until = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < until {
+        let pending = shared
+            .due
+            .lock()
+            .map(|due| due.contains_key(&request.key_id))
+            .unwrap_or(false);
+        if !pending {
+            break;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    Some(at)
 }
 
 /// Writes the emulator's `answer` to the caller, and counts it.
@@ -426,6 +574,12 @@ fn answer_with(
 /// not get the answer (or not in time).
 fn forwarded(shared: &Shared, request: &Request, answer: &[u8], unheard: bool) {
     let accepted = answer.starts_with(b"HTTP/1.0 200") || answer.starts_with(b"HTTP/1.1 200");
+    if request.ses_send
+        && accepted
+        && let Ok(mut sends) = shared.ses_accepted.lock()
+    {
+        *sends.entry(request.key_id.clone()).or_default() += 1;
+    }
     count(shared, |c| {
         c.forwarded += 1;
         if request.ses_send && accepted && unheard {
@@ -434,27 +588,33 @@ fn forwarded(shared: &Shared, request: &Request, answer: &[u8], unheard: bool) {
     });
 }
 
-/// Keeps `request` as a [`RecordedCall`].
-fn record(shared: &Shared, request: &Request) {
-    let head = String::from_utf8_lossy(&request.head);
-    let header = |name: &str| {
-        head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_string())
-        })
-    };
-    // `Credential=<key id>/<date>/<region>/<service>/aws4_request`.
-    let key_id = header("authorization")
+/// A header's value in a request head, by name in any case.
+fn header_in(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_string())
+    })
+}
+
+/// The access key id a request was signed with:
+/// `Credential=<key id>/<date>/<region>/<service>/aws4_request`.
+fn key_id_of(head: &str) -> String {
+    header_in(head, "authorization")
         .and_then(|a| {
             let rest = a.split("Credential=").nth(1)?;
             rest.split('/').next().map(str::to_string)
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Keeps `request` as a [`RecordedCall`].
+fn record(shared: &Shared, request: &Request) {
+    let head = String::from_utf8_lossy(&request.head);
     let call = RecordedCall {
-        key_id,
-        target: header("x-amz-target").unwrap_or_default(),
+        key_id: request.key_id.clone(),
+        target: header_in(&head, "x-amz-target").unwrap_or_default(),
         body: String::from_utf8_lossy(&request.body).into_owned(),
     };
     if let Ok(mut recorded) = shared.recorded.lock() {
@@ -533,11 +693,16 @@ fn read_request(client: &mut TcpStream) -> std::io::Result<Request> {
     };
     let ses_send = protocol == Protocol::SesQuery
         && (body_text.contains("Action=SendEmail") || body_text.contains("Action=SendRawEmail"));
+    let transaction = target.ends_with(".transactwriteitems");
+    // The head was lowercased above; the key id keeps its case here.
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
     Ok(Request {
+        key_id: key_id_of(&head),
         head: buf,
         body,
         protocol,
         ses_send,
+        transaction,
         read_at: Instant::now(),
     })
 }

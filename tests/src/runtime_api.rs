@@ -23,6 +23,8 @@ struct State {
     answers: HashMap<String, Answer>,
     next_requests: usize,
     init_error: Option<String>,
+    /// The process was killed: nothing will answer any more.
+    killed: bool,
 }
 
 /// The server; it stops accepting when dropped (its thread then idles out).
@@ -72,6 +74,17 @@ impl RuntimeApi {
         Ok(())
     }
 
+    /// Says that the process behind this API was killed: a waiting
+    /// [`RuntimeApi::invoke`] answers an error at once, as Lambda reports a
+    /// runtime that exited mid-invocation.
+    pub fn killed(&self) {
+        let (lock, cvar) = &*self.state;
+        if let Ok(mut s) = lock.lock() {
+            s.killed = true;
+        }
+        cvar.notify_all();
+    }
+
     /// Queues an invocation with `payload` and waits for its answer.
     pub fn invoke(&self, payload: &str, timeout: Duration) -> Answer {
         let n = self
@@ -86,6 +99,9 @@ impl RuntimeApi {
         loop {
             if let Some(answer) = s.answers.remove(&id) {
                 return answer;
+            }
+            if s.killed {
+                return Answer::Error("Runtime.ExitError: the process was killed".into());
             }
             let left = timeout
                 .checked_sub(started.elapsed())

@@ -25,6 +25,16 @@
 //! is taken as it comes, as the shop's platform would, and checked at the
 //! end.
 //!
+//! With [`SoakOptions::kill_every`], execution environments are also
+//! killed: before an invocation, one in that many is armed to die at a point
+//! the proxy catches ([`KillAt`]): right after an SES send the emulator
+//! accepted (the email is out, its record never written), inside a
+//! transaction (applied, unheard), or at another call of the invocation. The
+//! process gets SIGKILL there, its batch fails as a whole as on Lambda, and a
+//! fresh process (a new init) takes its place. Every SES send a killed
+//! invocation made is counted as exposed to the kill: the only other way,
+//! besides a lost answer, that an email may arrive twice.
+//!
 //! A difference from AWS, on purpose: a failed message comes back after
 //! [`SoakOptions::retry_after`] (31 s: just past the 30 s deadline the local
 //! Runtime API gives, as the template's visibility timeouts exceed the
@@ -42,7 +52,7 @@ use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
 use serde_json::{Value, json};
 
 use crate::deliver;
-use crate::faults::{FaultConfig, FaultCounts, FaultProxy};
+use crate::faults::{FaultConfig, FaultCounts, FaultProxy, KillAt};
 use crate::local::lambda::FunctionProcess;
 use crate::local::report::{self, DeadLetter};
 use crate::runtime_api::Answer;
@@ -67,6 +77,8 @@ pub struct SoakOptions {
     pub environments: usize,
     /// Messages a queue may hold waiting before the feed pauses.
     pub max_depth: usize,
+    /// One invocation in this many is armed to be killed (none when unset).
+    pub kill_every: Option<u32>,
     /// Where to write `soak.json` and the functions' logs.
     pub out: PathBuf,
 }
@@ -83,6 +95,7 @@ impl SoakOptions {
             retry_after: Duration::from_secs(31),
             environments: 4,
             max_depth: 100,
+            kill_every: None,
             out,
         }
     }
@@ -110,6 +123,11 @@ pub struct SoakReport {
     pub lost_leases: usize,
     /// Events a function reported done.
     pub processed: usize,
+    /// Invocations of the queue-consuming functions.
+    pub invocations: usize,
+    /// SES sends the emulator accepted during invocations that were killed:
+    /// the sends a kill may make a retry repeat.
+    pub kill_exposed_sends: u64,
     /// Messages in dead-letter queues, with their reasons.
     pub dead_letters: Vec<DeadLetter>,
     /// Dead letters that are not among the invalid-on-purpose events.
@@ -353,9 +371,74 @@ fn shuffle(
     (stream, n_twice, n_moved)
 }
 
+/// One execution environment: a function's process, replaced when killed.
 struct Running {
-    process: FunctionProcess,
+    process: tokio::sync::Mutex<FunctionProcess>,
     spec: FunctionSpec,
+    /// What it signs its AWS requests with: `<function>.<environment>`.
+    key_id: String,
+    binary: PathBuf,
+    log_path: PathBuf,
+    endpoint: String,
+    /// Draws its kills.
+    rng: Mutex<Rng>,
+}
+
+impl Running {
+    fn start(
+        spec: &FunctionSpec,
+        environment: usize,
+        options: &SoakOptions,
+        endpoint: &str,
+    ) -> Result<Running, String> {
+        let key_id = format!("{}.{environment}", spec.name);
+        let binary = crate::function_binary(&spec.name);
+        let log_path = options.out.join("logs").join(format!("{key_id}.log"));
+        let running = Running {
+            process: tokio::sync::Mutex::new(Self::spawn(
+                spec, &key_id, &binary, &log_path, endpoint,
+            )?),
+            spec: spec.clone(),
+            rng: Mutex::new(Rng(options.seed
+                ^ (environment as u64) << 32
+                ^ key_id.len() as u64)),
+            key_id,
+            binary,
+            log_path,
+            endpoint: endpoint.to_string(),
+        };
+        Ok(running)
+    }
+
+    /// A process for this environment, its log appended to.
+    fn spawn(
+        spec: &FunctionSpec,
+        key_id: &str,
+        binary: &std::path::Path,
+        log_path: &std::path::Path,
+        endpoint: &str,
+    ) -> Result<FunctionProcess, String> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log_path)
+            .map_err(|e| format!("{}: {e}", log_path.display()))?;
+        FunctionProcess::start_signed(&spec.name, key_id, binary, &spec.env, endpoint, log)
+    }
+
+    /// Where this invocation is to be killed, if it is.
+    fn draw_kill(&self, options: &SoakOptions) -> Option<KillAt> {
+        let every = options.kill_every?;
+        let mut rng = self.rng.lock().ok()?;
+        if !rng.chance(1.0 / f64::from(every.max(1))) {
+            return None;
+        }
+        Some(match rng.below(3) {
+            0 => KillAt::SesSend,
+            1 => KillAt::Transaction,
+            _ => KillAt::Request(1 + rng.below(12) as u32),
+        })
+    }
 }
 
 /// Runs the soak; answers its report (also written to `<out>/soak.json`).
@@ -377,20 +460,13 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
         if spec.queues.is_empty() {
             continue;
         }
-        let binary = crate::function_binary(&spec.name);
         for environment in 1..=options.environments.max(1) {
-            let log_path = options
-                .out
-                .join("logs")
-                .join(format!("{}-{environment}.log", spec.name));
-            let log = std::fs::File::create(&log_path)
-                .map_err(|e| format!("{}: {e}", log_path.display()))?;
-            let process =
-                FunctionProcess::start(&spec.name, &binary, &spec.env, &proxy.endpoint(), log)?;
-            running.push(Running {
-                process,
-                spec: spec.clone(),
-            });
+            running.push(Running::start(
+                &spec,
+                environment,
+                &options,
+                &proxy.endpoint(),
+            )?);
         }
         say(&format!(
             "  {} is up ({} environments)",
@@ -413,6 +489,7 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
 
     let phases = Phases {
         stack: &stack,
+        proxy: &proxy,
         running: &running,
         options: &options,
         tally: &tally,
@@ -463,6 +540,9 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
     report.events = sent.len();
     report.faults = proxy.counts();
     let (deliveries, failed, lost_leases) = tally.counters.lock().map(|c| *c).unwrap_or_default();
+    let (invocations, exposed) = tally.kills.lock().map(|k| *k).unwrap_or_default();
+    report.invocations = invocations;
+    report.kill_exposed_sends = exposed;
     report.lost_leases = lost_leases;
     report.deliveries = deliveries;
     report.failed_deliveries = failed;
@@ -490,6 +570,7 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
 /// What every phase of a soak shares.
 struct Phases<'a> {
     stack: &'a Stack,
+    proxy: &'a FaultProxy,
     running: &'a [Running],
     options: &'a SoakOptions,
     tally: &'a Tally,
@@ -504,6 +585,8 @@ struct Tally {
     counters: Mutex<(usize, usize, usize)>,
     /// Bodies of the messages the functions published to the shop.
     published: Mutex<Vec<String>>,
+    /// Invocations, and SES sends accepted during killed ones.
+    kills: Mutex<(usize, u64)>,
 }
 
 impl Phases<'_> {
@@ -523,6 +606,7 @@ impl Phases<'_> {
         say(&format!("{name}: sending {} messages", stream.len()));
         feed_and_drain(
             self.stack,
+            self.proxy,
             self.running,
             self.options,
             &stream,
@@ -537,6 +621,7 @@ impl Phases<'_> {
 /// queue is empty with nothing in flight.
 async fn feed_and_drain(
     stack: &Stack,
+    proxy: &FaultProxy,
     running: &[Running],
     options: &SoakOptions,
     stream: &[Outgoing],
@@ -548,7 +633,7 @@ async fn feed_and_drain(
         send_all(stack, stream, options.max_depth, sent, report).await;
         fed.store(true, Ordering::SeqCst);
     };
-    let ((), drained) = tokio::join!(feed, drain(stack, running, options, &fed, tally));
+    let ((), drained) = tokio::join!(feed, drain(stack, proxy, running, options, &fed, tally));
     drained
 }
 
@@ -595,6 +680,7 @@ async fn waiting(stack: &Stack, queue: &str) -> u64 {
 /// environment, asks whether everything is done.
 async fn drain(
     stack: &Stack,
+    proxy: &FaultProxy,
     running: &[Running],
     options: &SoakOptions,
     fed: &AtomicBool,
@@ -610,7 +696,7 @@ async fn drain(
                 if Instant::now() > deadline {
                     return Err(format!("{queue} did not empty within four hours"));
                 }
-                if deliver_once(stack, r, queue, *batch, options, tally).await {
+                if deliver_once(stack, proxy, r, queue, *batch, options, tally).await? {
                     pause = EMPTY_PAUSE_MIN;
                     continue;
                 }
@@ -714,18 +800,21 @@ const EMPTY_PAUSE_MIN: Duration = Duration::from_millis(100);
 /// The longest wait of an environment whose queue stays empty.
 const EMPTY_PAUSE_MAX: Duration = Duration::from_secs(2);
 
+/// One receive-invoke-settle round; answers whether there were messages, or
+/// why a killed environment could not be started again.
 async fn deliver_once(
     stack: &Stack,
+    proxy: &FaultProxy,
     r: &Running,
     queue: &str,
     batch_size: i32,
     options: &SoakOptions,
     tally: &Tally,
-) -> bool {
+) -> Result<bool, String> {
     let q = stack.queue(queue);
     let event = deliver::receive(&stack.sqs, &q.url, &q.arn, batch_size).await;
     if event.records.is_empty() {
-        return false;
+        return Ok(false);
     }
     let handles = deliver::handles(&event);
     let ids: HashMap<String, Option<String>> = event
@@ -741,7 +830,8 @@ async fn deliver_once(
         })
         .collect();
     let payload = serde_json::to_string(&event).unwrap_or_default();
-    let failed: Vec<String> = match r.process.invoke(payload).await {
+    let answer = invoke(proxy, r, payload, options, tally).await?;
+    let failed: Vec<String> = match answer {
         Answer::Response(body) => serde_json::from_str::<SqsBatchResponse>(&body)
             .unwrap_or_default()
             .batch_item_failures
@@ -789,7 +879,59 @@ async fn deliver_once(
         c.0 += handles.len();
         c.1 += failed.len();
     }
-    true
+    Ok(true)
+}
+
+/// Invokes the environment's process with `payload`; when the invocation
+/// was drawn to be killed and the kill strikes, kills the process, starts a
+/// fresh one in its place and answers the error Lambda reports.
+async fn invoke(
+    proxy: &FaultProxy,
+    r: &Running,
+    payload: String,
+    options: &SoakOptions,
+    tally: &Tally,
+) -> Result<Answer, String> {
+    let mut process = r.process.lock().await;
+    let kill = r.draw_kill(options);
+    let sends_before = proxy.ses_sends_of(&r.key_id);
+    if let Some(at) = kill {
+        proxy.arm_kill(&r.key_id, at);
+    }
+    let answer = {
+        let invocation = process.invoke(payload);
+        tokio::pin!(invocation);
+        loop {
+            tokio::select! {
+                answer = &mut invocation => break Some(answer),
+                () = tokio::time::sleep(Duration::from_millis(5)), if kill.is_some() => {
+                    if proxy.kill_due(&r.key_id).is_some() {
+                        break None;
+                    }
+                }
+            }
+        }
+    };
+    let exposed = match answer {
+        Some(_) => 0,
+        None => proxy.ses_sends_of(&r.key_id).saturating_sub(sends_before),
+    };
+    if let Ok(mut k) = tally.kills.lock() {
+        k.0 += 1;
+        k.1 += exposed;
+    }
+    match answer {
+        Some(answer) => {
+            proxy.disarm(&r.key_id);
+            Ok(answer)
+        }
+        None => {
+            process.kill();
+            proxy.killed(&r.key_id);
+            *process = Running::spawn(&r.spec, &r.key_id, &r.binary, &r.log_path, &r.endpoint)?;
+            Ok(Answer::Error("Runtime.ExitError: killed".into()))
+        }
+    }
 }
 
 /// Counts a delivery whose lease ran out before its invocation ended.
@@ -995,6 +1137,10 @@ impl SoakReport {
             self.dead_letters.len(),
             self.unexpected_dead_letters,
             self.lost.len()
+        ));
+        line(format!(
+            "invocations {}, processes killed {:?}, SES sends exposed to kills {} (of them struck right after the send {})",
+            self.invocations, self.faults.kills, self.kill_exposed_sends, self.faults.killed_sends
         ));
         line(format!(
             "AWS requests {} (forwarded {}), faults injected {}: {:?}",

@@ -22,9 +22,23 @@ pub struct FunctionProcess {
 
 impl FunctionProcess {
     /// Starts `binary` with `env` (plus the Lambda and AWS variables) and
-    /// waits until its init is done; its logs go to `log`.
+    /// waits until its init is done; its logs go to `log`. It signs its AWS
+    /// requests with its name as the access key id.
     pub fn start(
         name: &str,
+        binary: &Path,
+        env: &[(String, String)],
+        endpoint: &str,
+        log: File,
+    ) -> Result<FunctionProcess, String> {
+        Self::start_signed(name, name, binary, env, endpoint, log)
+    }
+
+    /// [`FunctionProcess::start`], signing with `key_id`: the soak tells
+    /// execution environments of one function apart by it.
+    pub fn start_signed(
+        name: &str,
+        key_id: &str,
         binary: &Path,
         env: &[(String, String)],
         endpoint: &str,
@@ -45,7 +59,7 @@ impl FunctionProcess {
             .env("AWS_REGION", "eu-central-1")
             // Each function signs with its own name, so that the recording
             // proxy knows whose call it is (crate::iam).
-            .env("AWS_ACCESS_KEY_ID", name)
+            .env("AWS_ACCESS_KEY_ID", key_id)
             .env("AWS_SECRET_ACCESS_KEY", "local")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
@@ -77,6 +91,16 @@ impl FunctionProcess {
             Answer::Response(body) => Ok(body),
             Answer::Error(e) => Err(e),
         }
+    }
+
+    /// Kills the process with SIGKILL, wherever it is, as a crash or an
+    /// out-of-memory kill ends a Lambda execution environment; a waiting
+    /// invocation answers an error.
+    pub fn kill(&mut self) {
+        // Errors only mean it has already exited.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.api.killed();
     }
 
     /// Invokes the function with `payload` and waits for its answer.
