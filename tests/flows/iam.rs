@@ -45,12 +45,6 @@ const NOT_IN_THE_SCENARIO: &[(&str, &str, &str, &str)] = &[
         "reading a claim another delivery holds (only review-responder gets a duplicate here)",
     ),
     (
-        "IngestRole",
-        "RouteEvents",
-        "sqs:SendMessage",
-        "events posted to the webhook (the scenario puts them on the queues directly)",
-    ),
-    (
         "SlaEscalatorRole",
         "MainTable",
         "dynamodb:PutItem",

@@ -17,13 +17,29 @@ pub fn request_typed(
     content_type: &str,
     body: &str,
 ) -> std::io::Result<(u16, String)> {
+    request_with(port, method, path, content_type, &[], body)
+}
+
+/// [`request_typed`] with more headers.
+pub fn request_with(
+    port: u16,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<(u16, String)> {
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     // Long: after a soak of thousands of events, the emulator takes well
     // over 30 s to dump its whole state (`/moto-api/data.json`).
     stream.set_read_timeout(Some(Duration::from_secs(300)))?;
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: {content_type}\r\n{extra}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )?;
     let mut raw = Vec::new();

@@ -109,13 +109,22 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
             Step::Send(send) => {
                 let body = with_ticket(&stack, send).await?;
                 for _ in 0..send.deliveries {
-                    stack.send(&send.queue, &body).await;
+                    if send.webhook {
+                        post_to_webhook(&running, &body)?;
+                    } else {
+                        stack.send(&send.queue, &body).await;
+                    }
                     summary.events_in += 1;
                 }
+                let how = if send.webhook { "posted" } else { "sent" };
                 say(&format!(
-                    "sent {} to {} ×{}",
+                    "{how} {} to {} ×{}",
                     send.file.display(),
-                    send.queue,
+                    if send.webhook {
+                        "the webhook"
+                    } else {
+                        send.queue.as_str()
+                    },
                     send.deliveries
                 ));
             }
@@ -294,6 +303,45 @@ async fn with_ticket(stack: &Stack, send: &Send) -> Result<String, String> {
     Ok(event.to_string())
 }
 
+/// POSTs one event to the ingest function's URL, signed as the shop's
+/// platform signs it (with the local webhook secret and the wall clock, as
+/// the signature's replay window asks).
+fn post_to_webhook(running: &[Running], body: &str) -> Result<(), String> {
+    let port = http_port(running, "ingest")?;
+    let signature = ingest::signature::sign(
+        crate::stack::WEBHOOK_SECRET.as_bytes(),
+        Timestamp::now().as_second(),
+        body.as_bytes(),
+    );
+    let (status, answer) = crate::http::request_with(
+        port,
+        "POST",
+        "/events",
+        "application/json",
+        &[(ingest::signature::HEADER, &signature)],
+        body,
+    )
+    .map_err(|e| format!("POST /events: {e}"))?;
+    if status != 202 && status != 200 {
+        return Err(format!("the webhook answered {status}: {answer}"));
+    }
+    Ok(())
+}
+
+/// The loopback port of an HTTP function's Function URL stand-in.
+fn http_port(running: &[Running], function: &str) -> Result<u16, String> {
+    let bridge = running
+        .iter()
+        .find_map(|r| r.http.as_ref().filter(|_| r.spec.name == function))
+        .ok_or_else(|| format!("no {function} function answers HTTP"))?;
+    bridge
+        .url()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .ok_or_else(|| format!("the {function} function's URL has no port"))
+}
+
 /// The newest link to `path` (`/survey`, `/unsubscribe`) in the emails sent
 /// so far, as a path and query; for a survey, the one with `score`.
 fn link_in_emails(stack: &Stack, path: &str, score: Option<u8>) -> Option<String> {
@@ -327,16 +375,7 @@ fn open(
     link: Link,
     say: &mut impl FnMut(&str),
 ) -> Result<(), String> {
-    let bridge = running
-        .iter()
-        .find_map(|r| r.http.as_ref().filter(|_| r.spec.name == "links"))
-        .ok_or("no links function answers HTTP")?;
-    let port: u16 = bridge
-        .url()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.trim_end_matches('/').parse().ok())
-        .ok_or("the links function's URL has no port")?;
+    let port = http_port(running, "links")?;
     let (status, what) = match link {
         Link::Survey(score) => {
             let target = link_in_emails(stack, "/survey", Some(score))

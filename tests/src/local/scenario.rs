@@ -12,7 +12,9 @@
 //! Steps run in order, every queue drained after each:
 //! - a **file** step sends its event to the queue its type routes to (or the
 //!   step's `queue`, for a file whose type cannot be read), `deliveries`
-//!   times; with `ticket_of`, its `data.ticket_id` becomes the number of the
+//!   times; with `"via": "webhook"` it is POSTed to the ingest function's
+//!   URL instead, signed with the webhook secret as a shop's platform signs
+//!   it; with `ticket_of`, its `data.ticket_id` becomes the number of the
 //!   ticket the event with that id opened (ticket numbers are drawn at
 //!   random, so a sample file cannot know it);
 //! - a **schedule** step fires that function's schedules as EventBridge
@@ -40,6 +42,8 @@ pub struct Send {
     pub deliveries: usize,
     /// The event id whose ticket's number goes into `data.ticket_id`.
     pub ticket_of: Option<String>,
+    /// Posted to the webhook rather than put on the queue.
+    pub webhook: bool,
 }
 
 /// A link in an email that the scenario's customer opens.
@@ -110,6 +114,11 @@ pub fn load(events_dir: &Path) -> Result<Vec<Step>, String> {
             let deliveries = step["deliveries"].as_u64().unwrap_or(1).max(1) as usize;
             let mut send = one(&events_dir.join(file), step["queue"].as_str(), deliveries)?;
             send.ticket_of = step["ticket_of"].as_str().map(str::to_string);
+            send.webhook = match step["via"].as_str() {
+                None | Some("queue") => false,
+                Some("webhook") => true,
+                Some(_) => return Err(at("whose \"via\" is neither \"queue\" nor \"webhook\"")),
+            };
             Ok(Step::Send(send))
         })
         .collect()
@@ -151,5 +160,6 @@ pub fn one(file: &Path, queue: Option<&str>, deliveries: usize) -> Result<Send, 
         body,
         deliveries,
         ticket_of: None,
+        webhook: false,
     })
 }
