@@ -22,7 +22,8 @@ browser: emulator browser-tools
 # The soak: mixed events through every real function, 10 % sent twice, 5 % out
 # of order, 20 % of their AWS calls faulted (tests/src/soak.rs). Not part of
 # `make test`: about an hour for the default 10 000 events on 2 cores.
-# Options: ARGS="--events N --seed S --faults F --environments N --out DIR".
+# Options: ARGS="--events N --seed S --faults F --environments N --kill-every N --out DIR";
+# the kill soak of the README: ARGS="--events 2000 --kill-every 50".
 soak: emulator
 	cargo build --quiet --workspace --bins
 	cargo run --quiet -p memnun-tests --bin memnun-soak -- $(ARGS)
