@@ -21,7 +21,9 @@ pub struct Options {
     pub keep_running: bool,
     /// Event files to send instead of the scenario.
     pub send: Vec<PathBuf>,
-    /// The time schedules fire at (default: now).
+    /// After the steps, every schedule fires once more at this time. Without
+    /// it, the scenario's own schedule steps are all (events sent with
+    /// `--send` fire the schedules at the wall clock).
     pub time: Option<Timestamp>,
     /// Where to write the report, emails and logs.
     pub out: PathBuf,
