@@ -579,3 +579,25 @@ async fn ten_thousand_birthdays_on_one_day_are_queued_once_in_batches_of_ten() {
     assert_eq!(quota.sent_last24_hours, 20.0, "emails sent");
     assert_eq!(outbound_coupons(&stack).await.len(), 20);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_greeting_handled_days_later_is_dated_as_on_its_day() {
+    let stack = Stack::start().await;
+    customers(&stack, &[("ayse", "--11-22", None, true, "tr")]).await;
+    // The scheduler's run on her birthday; the greeter handles it now, days
+    // or years later by the wall clock (as a redrive would): the coupon is
+    // issued as on her birthday, not on the day it was handled.
+    run(&scheduler(&stack), "2026-11-22T07:00:00Z").await;
+    greet_all(&stack, &greeter(&stack)).await;
+    let coupons = outbound_coupons(&stack).await;
+    assert_eq!(coupons.len(), 1, "{coupons:?}");
+    // BirthdayCouponValidDays (14) from 22 November in Istanbul: the end of
+    // 6 December 2026.
+    assert_eq!(coupons[0]["data"]["expires_at"], "2026-12-06T20:59:59Z");
+    assert_eq!(
+        profile(&stack, "ayse").await["greeted_year"]
+            .as_n()
+            .map(String::as_str),
+        Ok("2026")
+    );
+}

@@ -321,6 +321,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_aws_error_keeps_its_code_and_loses_the_addresses_in_its_text() {
+        let rejected = aws_sdk_ses::operation::send_email::SendEmailError::generic(
+            aws_sdk_ses::error::ErrorMetadata::builder()
+                .code("MessageRejected")
+                .message("Email address is not verified. The following identities failed the check in region EU-CENTRAL-1: ayse.yilmaz@example.com")
+                .build(),
+        );
+        let e = aws_error("ses", "SendEmail", rejected);
+        let text = e.to_string();
+        assert!(
+            text.starts_with(
+                "ses SendEmail failed: MessageRejected: Email address is not verified."
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("ayse") && !text.contains('@'), "{text}");
+        assert!(e.is_permanent());
+    }
+
+    #[test]
     fn ses_waits_longer_than_the_other_calls_and_keeps_the_rest_of_the_config() {
         let shared = SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
