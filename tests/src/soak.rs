@@ -426,6 +426,31 @@ impl Running {
         FunctionProcess::start_signed(&spec.name, key_id, binary, &spec.env, endpoint, log)
     }
 
+    /// A new process after a kill. An init can fail under the soak's load
+    /// (its secret read timing out, say); Lambda then starts another
+    /// environment for the next invocation, and so does this, up to three
+    /// times.
+    async fn restart(&self) -> Result<FunctionProcess, String> {
+        let mut last = String::new();
+        for _ in 0..3 {
+            // Waiting for an init blocks: other tasks move off this thread.
+            match tokio::task::block_in_place(|| {
+                Self::spawn(
+                    &self.spec,
+                    &self.key_id,
+                    &self.binary,
+                    &self.log_path,
+                    &self.endpoint,
+                )
+            }) {
+                Ok(process) => return Ok(process),
+                Err(e) => last = e,
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        Err(last)
+    }
+
     /// Where this invocation is to be killed, if it is.
     fn draw_kill(&self, options: &SoakOptions) -> Option<KillAt> {
         let every = options.kill_every?;
@@ -928,7 +953,7 @@ async fn invoke(
         None => {
             process.kill();
             proxy.killed(&r.key_id);
-            *process = Running::spawn(&r.spec, &r.key_id, &r.binary, &r.log_path, &r.endpoint)?;
+            *process = r.restart().await?;
             Ok(Answer::Error("Runtime.ExitError: killed".into()))
         }
     }
