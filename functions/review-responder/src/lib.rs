@@ -7,26 +7,33 @@
 //! coupon within the cap window — a coupon, published as `coupon.issued` for
 //! the shop's platform. A 3–5 star review is recorded and nothing is sent.
 //!
-//! Every step is keyed by the event, so redelivery repeats nothing and a
-//! retry after a partial failure finishes the work with the same coupon and
-//! the same ticket.
+//! One unit of work per event ([`memnun_shared::work`]): the review, the
+//! contact details, the coupon, the cap, the ticket and the counters land in
+//! one transaction; `coupon.issued` and `ticket.opened` leave in one SQS
+//! batch; then the email. A redelivery costs one call and repeats nothing; a
+//! retry after a partial failure goes on from the step it reached, with the
+//! same coupon and the same ticket. The calls, one by one, are in
+//! docs/life-of-an-event.md.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
-use memnun_shared::app::{self, Apology};
+use memnun_shared::app::unit::{self, Kept};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, apology_policy_from_env};
+use memnun_shared::contract::outbound;
 use memnun_shared::contract::payload::ReviewPosted;
 use memnun_shared::contract::{EventData, EventMeta};
 use memnun_shared::domain::apology::{ApologyPolicy, Decision, follow_up_priority};
-use memnun_shared::domain::coupon::CouponReason;
+use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
+use memnun_shared::domain::digest::{Week, names};
 use memnun_shared::domain::mail::OutgoingEmail;
 use memnun_shared::domain::mail::render::{self, ReviewApology};
 use memnun_shared::domain::ticket::{Category, Origin, Ticket, TicketNumber};
-use memnun_shared::idempotency::Idempotency;
 use memnun_shared::ports::{
-    CouponStore, CustomerStore, IdempotencyStore, Mailer, Publisher, ReviewRecord, TicketStore,
+    Conflict, CouponStore, CustomerStore, Mailer, ProfileWrite, Publisher, ReviewRecord,
+    TicketStore, WorkStore, Write,
 };
+use memnun_shared::work::Unit;
 use memnun_shared::{Error, Result};
 
 /// The name events published by this function carry as their `source`.
@@ -63,13 +70,16 @@ pub struct Handler<S, M, P> {
     publisher: P,
 }
 
+/// How often a commit is tried again after a conflict (a code or number
+/// drawn twice, the customer changed in between).
+const ATTEMPTS: usize = 5;
+/// The unit's steps after its commit.
+const PUBLISHED: u8 = 2;
+const ANSWERED: u8 = 3;
+
 impl<S, M, P> Handler<S, M, P>
 where
-    S: CustomerStore
-        + CouponStore
-        + TicketStore
-        + IdempotencyStore
-        + memnun_shared::ports::StatsStore,
+    S: CustomerStore + CouponStore + TicketStore + WorkStore,
     M: Mailer,
     P: Publisher,
 {
@@ -85,125 +95,63 @@ where
 
     /// Handles one SQS batch; `deadline` is the invocation's.
     pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
-        let idempotency = Idempotency::new(
-            &self.store,
-            deadline,
-            self.config.resources.idempotency_ttl_days,
-        );
         batch::run(event, self.config.resources.batch_concurrency, |message| {
-            self.message(message, &idempotency)
+            self.message(message, deadline)
         })
         .await
     }
 
-    async fn message(
-        &self,
-        message: SqsMessage,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Outcome> {
-        app::once_per_event(
-            "review-responder",
-            message,
-            idempotency,
-            |event| async move {
-                let EventData::ReviewPosted(review) = &event.data else {
-                    return Err(Error::contract(
-                        "type",
-                        format!(
-                            "{} does not belong on the reviews queue (only review.posted)",
-                            event.data.kind()
-                        ),
-                    ));
-                };
-                self.respond(&event.meta, review, idempotency).await
-            },
-        )
-        .await
+    async fn message(&self, message: SqsMessage, deadline: Timestamp) -> Result<Outcome> {
+        let ttl = self.config.resources.idempotency_ttl_days;
+        let Some((event, unit)) =
+            unit::begin_event("review-responder", message, &self.store, deadline, ttl).await?
+        else {
+            return Ok("duplicate");
+        };
+        let result = match &event.data {
+            EventData::ReviewPosted(review) => self.respond(&event.meta, review, &unit).await,
+            other => Err(Error::contract(
+                "type",
+                format!(
+                    "{} does not belong on the reviews queue (only review.posted)",
+                    other.kind()
+                ),
+            )),
+        };
+        unit.end(result).await
     }
 
     async fn respond(
         &self,
         meta: &EventMeta,
         review: &ReviewPosted,
-        idempotency: &Idempotency<'_, S>,
+        unit: &Unit<'_, S>,
     ) -> Result<Outcome> {
-        let now = meta.time;
-        let event_key = meta.key();
-        let policy = &self.config.policy;
         let shop = &self.config.shop;
-
-        let contact =
-            app::refresh_customer(&self.store, &review.customer_id, &review.customer, now).await?;
-        self.store
-            .record_review(&ReviewRecord {
-                customer_id: review.customer_id.clone(),
-                event_key: event_key.clone(),
-                posted_at: now,
-                rating: review.rating,
-                negative: policy.is_negative(review.rating),
-                product_id: review.product_id.clone(),
-                product_name: review.product_name.clone(),
-                order_id: review.order_id.clone(),
-                text: review.text.clone(),
-            })
-            .await?;
-        if policy.is_negative(review.rating) {
-            app::count::negative_review(idempotency, &self.store, &event_key, now, &shop.time_zone)
-                .await?;
-        }
-
-        let Decision::Apologize { coupon: offer } = policy.decide(
-            review.rating,
-            contact.last_apology_coupon_at,
-            now,
-            &shop.time_zone,
-        ) else {
+        let stored = self.store.customer(&review.customer_id).await?;
+        let kept = match unit.saved::<Kept>()? {
+            Some(kept) if unit.committed() => kept,
+            _ => self.commit(meta, review, unit, stored.clone()).await?,
+        };
+        let contact = unit::known_contact(stored.as_ref(), &review.customer);
+        let (Some(ticket), Some(to)) = (&kept.ticket, contact.email.clone()) else {
+            if self.config.policy.is_negative(review.rating) && contact.email.is_none() {
+                tracing::warn!(customer_id = %review.customer_id, "negative review from a customer with no email: recorded, not answered");
+                return Ok("recorded; no address to answer");
+            }
             return Ok("recorded");
         };
-        let Some(to) = contact.email.clone() else {
-            tracing::warn!(customer_id = %review.customer_id, "negative review from a customer with no email: recorded, not answered");
-            return Ok("recorded; no address to answer");
-        };
-
-        let mut follow_up = Ticket::new(
-            TicketNumber::generate()?,
-            review.customer_id.as_str(),
-            Origin::NegativeReview,
-            Category::Quality,
-            follow_up_priority(review.rating),
-            now,
-            &event_key,
-        );
-        follow_up.order_id = review.order_id.clone();
-        follow_up.product_id = review.product_id.clone();
-        follow_up.summary = Some(match &review.product_name {
-            Some(product) => format!("{}★ review of {product}", review.rating),
-            None => format!("{}★ review", review.rating),
-        });
-        let done = app::apologize(
-            &self.store,
-            idempotency,
+        let ticket = TicketNumber::parse(ticket)
+            .ok_or_else(|| Error::corrupt(meta.key(), "the kept ticket number is malformed"))?;
+        unit::publish_kept(
+            unit,
+            PUBLISHED,
             &self.publisher,
             &self.config.resources.outbound_queue_url,
-            SOURCE,
-            Apology {
-                customer: &review.customer_id,
-                reason: CouponReason::NegativeReview,
-                offer,
-                cap_cutoff: (policy.cap_days > 0).then(|| policy.cap_cutoff(now)),
-                source_key: &event_key,
-                now,
-                follow_up: Some(follow_up),
-            },
+            &kept,
         )
         .await?;
-        if let Some(coupon) = &done.coupon {
-            app::count::coupon_issued(idempotency, &self.store, coupon, &shop.time_zone).await?;
-        }
-        let ticket = done
-            .ticket
-            .ok_or_else(|| Error::corrupt(event_key.clone(), "the follow-up ticket is missing"))?;
-
+        let coupon = kept.coupon()?;
         let locale = contact.locale(shop.default_locale);
         let rendered = render::review_apology(
             locale,
@@ -212,24 +160,157 @@ where
                 shop: &shop.name,
                 name: contact.name.as_deref(),
                 product: review.product_name.as_deref(),
-                ticket: &ticket.number,
-                coupon: done.coupon.as_ref(),
+                ticket: &ticket,
+                coupon: coupon.as_ref(),
             },
         )?;
         let email = OutgoingEmail::new(to, rendered, TEMPLATE);
-        app::send_once(
-            idempotency,
-            &self.mailer,
-            &review.customer_id,
-            &event_key,
-            &email,
-        )
-        .await?;
-        tracing::info!(ticket = %ticket.number, coupon = done.coupon.is_some(), locale = locale.tag(), "apology sent");
-        Ok(if done.coupon.is_some() {
+        unit.effect(ANSWERED, || self.mailer.send(&email)).await?;
+        tracing::info!(ticket = %ticket, coupon = coupon.is_some(), locale = locale.tag(), "apology sent");
+        Ok(if coupon.is_some() {
             "apologized with a coupon"
         } else {
             "apologized"
         })
+    }
+
+    /// Decides and writes everything the review changes, in one commit;
+    /// again from a fresh read when the customer changed in between.
+    async fn commit(
+        &self,
+        meta: &EventMeta,
+        review: &ReviewPosted,
+        unit: &Unit<'_, S>,
+        mut stored: Option<memnun_shared::domain::customer::Customer>,
+    ) -> Result<Kept> {
+        let now = meta.time;
+        let event_key = meta.key();
+        let policy = &self.config.policy;
+        let tz = &self.config.shop.time_zone;
+        let negative = policy.is_negative(review.rating);
+        // Written by an earlier version of this function that stopped half
+        // way: found only when a commit names them as taken.
+        let mut prior_coupon: Option<Coupon> = None;
+        let mut prior_ticket: Option<Ticket> = None;
+        for _ in 0..ATTEMPTS {
+            let contact = unit::known_contact(stored.as_ref(), &review.customer);
+            let mut writes = vec![Write::Review(ReviewRecord {
+                customer_id: review.customer_id.clone(),
+                event_key: event_key.clone(),
+                posted_at: now,
+                rating: review.rating,
+                negative,
+                product_id: review.product_id.clone(),
+                product_name: review.product_name.clone(),
+                order_id: review.order_id.clone(),
+                text: review.text.clone(),
+            })];
+            let mut counts = Vec::new();
+            if negative {
+                counts.push((names::NEGATIVE_REVIEWS.to_owned(), 1));
+            }
+            let mut kept = Kept {
+                skip: true,
+                ..Kept::default()
+            };
+            let mut apology_coupon = None;
+            let decision = policy.decide(review.rating, contact.last_apology_coupon_at, now, tz);
+            if let (Decision::Apologize { coupon: offer }, Some(_)) = (decision, &contact.email) {
+                let ticket = match &prior_ticket {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t = self.follow_up(review, now, &event_key)?;
+                        writes.push(Write::Ticket(t.clone()));
+                        t
+                    }
+                };
+                let coupon = match (&prior_coupon, offer) {
+                    (Some(c), _) => Some(c.clone()),
+                    (None, Some(offer)) => {
+                        let c = Coupon {
+                            code: CouponCode::generate(CouponReason::NegativeReview)?,
+                            customer_id: review.customer_id.as_str().to_owned(),
+                            reason: CouponReason::NegativeReview,
+                            value: CouponValue::Percent(offer.percent),
+                            issued_at: now,
+                            expires_at: offer.expires_at,
+                            source_event: event_key.clone(),
+                        };
+                        writes.push(Write::Coupon(c.clone()));
+                        apology_coupon =
+                            Some((now, (policy.cap_days > 0).then(|| policy.cap_cutoff(now))));
+                        counts.extend(memnun_shared::app::count::coupon_amounts(&c));
+                        Some(c)
+                    }
+                    (None, None) => None,
+                };
+                let mut messages = Vec::new();
+                if let Some(c) = &coupon {
+                    messages.push(outbound::coupon_issued(c, SOURCE));
+                }
+                messages.push(outbound::ticket_opened(&ticket, SOURCE));
+                kept = Kept {
+                    ticket: Some(ticket.number.to_string()),
+                    ..Kept::default()
+                }
+                .with_coupon(coupon.as_ref())
+                .with_messages(messages);
+            }
+            let contact_write = unit::contact_write(stored.as_ref(), &review.customer, now);
+            if contact_write.is_some() || apology_coupon.is_some() {
+                writes.push(Write::Profile(ProfileWrite {
+                    id: review.customer_id.clone(),
+                    contact: contact_write,
+                    apology_coupon,
+                    greeted: None,
+                }));
+            }
+            if !counts.is_empty() {
+                writes.push(Write::Count(Week::of(now, tz), counts));
+            }
+            let conflicts = unit.commit(&writes, &kept).await?;
+            if conflicts.is_empty() {
+                return Ok(kept);
+            }
+            if conflicts.contains(&Conflict::Profile) {
+                stored = self.store.customer(&review.customer_id).await?;
+            }
+            if conflicts.contains(&Conflict::CouponCause) {
+                prior_coupon = self
+                    .store
+                    .issued_for(
+                        &review.customer_id,
+                        CouponReason::NegativeReview,
+                        &event_key,
+                    )
+                    .await?;
+            }
+            if conflicts.contains(&Conflict::TicketCause) {
+                prior_ticket = self
+                    .store
+                    .opened_for(&review.customer_id, Origin::NegativeReview, &event_key)
+                    .await?;
+            }
+        }
+        Err(Error::Exhausted("review commit (too many conflicts)"))
+    }
+
+    fn follow_up(&self, review: &ReviewPosted, now: Timestamp, event_key: &str) -> Result<Ticket> {
+        let mut ticket = Ticket::new(
+            TicketNumber::generate()?,
+            review.customer_id.as_str(),
+            Origin::NegativeReview,
+            Category::Quality,
+            follow_up_priority(review.rating),
+            now,
+            event_key,
+        );
+        ticket.order_id = review.order_id.clone();
+        ticket.product_id = review.product_id.clone();
+        ticket.summary = Some(match &review.product_name {
+            Some(product) => format!("{}★ review of {product}", review.rating),
+            None => format!("{}★ review", review.rating),
+        });
+        Ok(ticket)
     }
 }

@@ -26,5 +26,6 @@ pub mod ports;
 pub mod scrub;
 pub mod telemetry;
 pub mod time;
+pub mod work;
 
 pub use error::{Error, Result};

@@ -91,6 +91,15 @@ fn message_item(m: &ScheduledMessage, gsi2pk: String, gsi2sk: String) -> Item {
     item
 }
 
+/// A held message's item, in the due index at its time.
+pub(crate) fn scheduled_item(m: &ScheduledMessage) -> Item {
+    message_item(
+        m,
+        partition(shard_of(&m.id)),
+        format!("{}#{}", to_key(m.due), m.id),
+    )
+}
+
 fn message_from(item: &Item) -> Result<ScheduledMessage> {
     let r = Reader {
         item,
@@ -173,11 +182,7 @@ impl DueIndex for DynamoStore {
     }
 
     async fn schedule(&self, message: &ScheduledMessage) -> Result<()> {
-        let item = message_item(
-            message,
-            partition(shard_of(&message.id)),
-            format!("{}#{}", to_key(message.due), message.id),
-        );
+        let item = scheduled_item(message);
         self.client
             .put_item()
             .table_name(&self.table)

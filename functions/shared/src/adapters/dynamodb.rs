@@ -243,7 +243,7 @@ pub(crate) fn customer_from(item: &Item) -> Result<Customer> {
     })
 }
 
-fn coupon_item(c: &Coupon) -> Item {
+pub(crate) fn coupon_item(c: &Coupon) -> Item {
     let CouponValue::Percent(p) = c.value;
     HashMap::from([
         ("code".to_string(), s(c.code.as_str())),
@@ -256,7 +256,7 @@ fn coupon_item(c: &Coupon) -> Item {
     ])
 }
 
-fn coupon_from(item: &Item) -> Result<Coupon> {
+pub(crate) fn coupon_from(item: &Item) -> Result<Coupon> {
     let r = Reader {
         item,
         what: "coupon",
@@ -421,7 +421,7 @@ pub(crate) fn ticket_from(item: &Item) -> Result<Ticket> {
 }
 
 /// Which items of a cancelled transaction failed their condition.
-fn cancelled_items(err: &TransactWriteItemsError) -> Option<Vec<bool>> {
+pub(crate) fn cancelled_items(err: &TransactWriteItemsError) -> Option<Vec<bool>> {
     match err {
         TransactWriteItemsError::TransactionCanceledException(e) => Some(
             e.cancellation_reasons()
@@ -433,7 +433,7 @@ fn cancelled_items(err: &TransactWriteItemsError) -> Option<Vec<bool>> {
     }
 }
 
-fn put(table: &str, item: Item, condition: &str) -> Result<TransactWriteItem> {
+pub(crate) fn put(table: &str, item: Item, condition: &str) -> Result<TransactWriteItem> {
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))
@@ -441,6 +441,29 @@ fn put(table: &str, item: Item, condition: &str) -> Result<TransactWriteItem> {
         .build()
         .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
     Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// A review's item in its customer's partition.
+pub(crate) fn review_item(review: &ReviewRecord) -> Item {
+    let mut item = key(
+        keys::customer(&review.customer_id),
+        keys::review(review.posted_at, &review.event_key),
+    );
+    item.extend([
+        ("customer_id".to_string(), s(review.customer_id.as_str())),
+        ("event".to_string(), s(&review.event_key)),
+        ("posted_at".to_string(), s(to_key(review.posted_at))),
+        ("rating".to_string(), n(i64::from(review.rating.stars()))),
+        (
+            "negative".to_string(),
+            AttributeValue::Bool(review.negative),
+        ),
+    ]);
+    put_opt(&mut item, "product_id", review.product_id.as_deref());
+    put_opt(&mut item, "product_name", review.product_name.as_deref());
+    put_opt(&mut item, "order_id", review.order_id.as_deref());
+    put_opt(&mut item, "text", review.text.as_deref());
+    item
 }
 
 impl CustomerStore for DynamoStore {
@@ -524,24 +547,7 @@ impl CustomerStore for DynamoStore {
     }
 
     async fn record_review(&self, review: &ReviewRecord) -> Result<()> {
-        let mut item = key(
-            keys::customer(&review.customer_id),
-            keys::review(review.posted_at, &review.event_key),
-        );
-        item.extend([
-            ("customer_id".to_string(), s(review.customer_id.as_str())),
-            ("event".to_string(), s(&review.event_key)),
-            ("posted_at".to_string(), s(to_key(review.posted_at))),
-            ("rating".to_string(), n(i64::from(review.rating.stars()))),
-            (
-                "negative".to_string(),
-                AttributeValue::Bool(review.negative),
-            ),
-        ]);
-        put_opt(&mut item, "product_id", review.product_id.as_deref());
-        put_opt(&mut item, "product_name", review.product_name.as_deref());
-        put_opt(&mut item, "order_id", review.order_id.as_deref());
-        put_opt(&mut item, "text", review.text.as_deref());
+        let item = review_item(review);
         self.client
             .put_item()
             .table_name(&self.table)

@@ -15,6 +15,7 @@ pub mod sqs;
 pub mod ssm;
 pub mod stats;
 pub mod suppression;
+pub mod work;
 
 use std::time::Duration;
 

@@ -27,7 +27,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 
 use crate::Result;
 use crate::adapters::aws_error;
-use crate::adapters::dynamodb::{DynamoStore, key, s};
+use crate::adapters::dynamodb::{DynamoStore, Item, key, s};
 use crate::domain::mail::EmailAddress;
 use crate::domain::suppression::{AddressKey, Suppression};
 use crate::ports::{Suppressed, SuppressionStore};
@@ -35,6 +35,11 @@ use crate::time::to_key;
 
 /// The sort key of a suppression item.
 pub const SUPPRESSION: &str = "SUPPRESSION";
+
+/// The key of an address's suppression item.
+pub(crate) fn suppression_key(address: &EmailAddress) -> Item {
+    key(partition(&AddressKey::of(address)), SUPPRESSION)
+}
 
 /// The partition of a suppressed address.
 pub fn partition(address: &AddressKey) -> String {

@@ -121,6 +121,15 @@ where
     count_once(idempotency, stats, &key, at, tz, amounts).await
 }
 
+/// The counters a coupon adds: one more for its reason, and its percentage.
+pub fn coupon_amounts(coupon: &Coupon) -> Vec<(String, i64)> {
+    let CouponValue::Percent(percent) = coupon.value;
+    vec![
+        (names::coupons(coupon.reason), 1),
+        (names::coupon_percent(coupon.reason), i64::from(percent)),
+    ]
+}
+
 /// A coupon was issued: one more for its reason, and its percentage. Keyed
 /// by its cause, not its code, which must never reach a log (an error
 /// message can carry the key).
@@ -134,17 +143,13 @@ where
     S: IdempotencyStore,
     T: StatsStore,
 {
-    let CouponValue::Percent(percent) = coupon.value;
     let key = format!(
         "count#coupon#{}#{}#{}",
         coupon.reason.as_str(),
         coupon.source_event,
         coupon.customer_id
     );
-    let amounts = vec![
-        (names::coupons(coupon.reason), 1),
-        (names::coupon_percent(coupon.reason), i64::from(percent)),
-    ];
+    let amounts = coupon_amounts(coupon);
     count_once(idempotency, stats, &key, coupon.issued_at, tz, amounts).await
 }
 

@@ -20,6 +20,14 @@ pub struct OutboundMessage {
     pub body: String,
 }
 
+/// The types memnun publishes on the outbound queue.
+pub const KINDS: [&str; 2] = ["coupon.issued", "ticket.opened"];
+
+/// The published type spelt `kind`, if it is one.
+pub fn known_kind(kind: &str) -> Option<&'static str> {
+    KINDS.into_iter().find(|k| *k == kind)
+}
+
 fn envelope(
     id: String,
     kind: &'static str,
