@@ -19,11 +19,16 @@
 //!
 //! A reply or resolution for a ticket not stored yet (events out of order)
 //! fails and is retried; if the ticket never comes it rests in the
-//! dead-letter queue with its reason. Every effect is keyed so repeats do
-//! nothing twice.
+//! dead-letter queue with its reason. Every event is one unit of work
+//! ([`memnun_shared::work`]): a redelivery costs one call and does nothing.
+//! A complaint's ticket, contact details and counters land in one
+//! transaction, its `ticket.opened` and acknowledgement follow as steps.
+//! Effects several events can reach (the survey of a ticket, the apology of
+//! an order) keep their own records.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::{Span, Timestamp, ToSpan};
+use memnun_shared::app::unit::{self, Kept};
 use memnun_shared::app::{self, Apology};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{
@@ -50,9 +55,12 @@ use memnun_shared::domain::sla::SlaPolicy;
 use memnun_shared::domain::ticket::{Origin, Status, Ticket, TicketNumber};
 use memnun_shared::domain::token::{Purpose, Signer};
 use memnun_shared::idempotency::Idempotency;
+use memnun_shared::domain::digest::Week;
 use memnun_shared::ports::{
-    CouponStore, CustomerStore, IdempotencyStore, Mailer, Publisher, TicketStore,
+    Conflict, CouponStore, CustomerStore, IdempotencyStore, Mailer, ProfileWrite, Publisher,
+    TicketStore, WorkStore, Write,
 };
+use memnun_shared::work::Unit;
 use memnun_shared::{Error, Result};
 
 /// The name events published by this function carry as their `source`.
@@ -112,6 +120,9 @@ fn history_window() -> Span {
 /// How often a ticket update is retried when another event changed the ticket
 /// between our read and our write.
 const UPDATE_ATTEMPTS: usize = 5;
+/// A complaint's steps after its commit.
+const PUBLISHED: u8 = 2;
+const ACKNOWLEDGED: u8 = 3;
 
 impl<S, M, P> Handler<S, M, P>
 where
@@ -119,6 +130,7 @@ where
         + CouponStore
         + TicketStore
         + IdempotencyStore
+        + WorkStore
         + memnun_shared::ports::StatsStore,
     M: Mailer,
     P: Publisher,
@@ -142,7 +154,7 @@ where
             self.config.resources.idempotency_ttl_days,
         );
         batch::run(event, self.config.resources.batch_concurrency, |message| {
-            self.message(message, &idempotency)
+            self.message(message, &idempotency, deadline)
         })
         .await
     }
@@ -151,27 +163,27 @@ where
         &self,
         message: SqsMessage,
         idempotency: &Idempotency<'_, S>,
+        deadline: Timestamp,
     ) -> Result<Outcome> {
-        app::once_per_event(
-            "complaint-intake",
-            message,
-            idempotency,
-            |event| async move {
-                let meta = &event.meta;
-                match &event.data {
-                    EventData::ComplaintCreated(c) => self.complaint(meta, c, idempotency).await,
-                    EventData::TicketReplied(r) => self.replied(meta, r, idempotency).await,
-                    EventData::TicketResolved(r) => self.resolved(meta, r, idempotency).await,
-                    EventData::SurveyAnswered(s) => self.survey(meta, s, idempotency).await,
-                    EventData::OrderDelayed(d) => self.delayed(meta, d, idempotency).await,
-                    other => Err(Error::contract(
-                        "type",
-                        format!("{} does not belong on the tickets queue", other.kind()),
-                    )),
-                }
-            },
-        )
-        .await
+        let ttl = self.config.resources.idempotency_ttl_days;
+        let Some((event, unit)) =
+            unit::begin_event("complaint-intake", message, &self.store, deadline, ttl).await?
+        else {
+            return Ok("duplicate");
+        };
+        let meta = &event.meta;
+        let result = match &event.data {
+            EventData::ComplaintCreated(c) => self.complaint(meta, c, &unit).await,
+            EventData::TicketReplied(r) => self.replied(meta, r, idempotency).await,
+            EventData::TicketResolved(r) => self.resolved(meta, r, idempotency).await,
+            EventData::SurveyAnswered(s) => self.survey(meta, s, idempotency).await,
+            EventData::OrderDelayed(d) => self.delayed(meta, d, idempotency).await,
+            other => Err(Error::contract(
+                "type",
+                format!("{} does not belong on the tickets queue", other.kind()),
+            )),
+        };
+        unit.end(result).await
     }
 
     /// The customer a ticket belongs to, with what is known of them now.
@@ -191,12 +203,69 @@ where
         &self,
         meta: &EventMeta,
         c: &ComplaintCreated,
-        idempotency: &Idempotency<'_, S>,
+        unit: &Unit<'_, S>,
     ) -> Result<Outcome> {
+        let shop = &self.config.shop;
+        let stored = self.store.customer(&c.customer_id).await?;
+        let kept = match unit.saved::<Kept>()? {
+            Some(kept) if unit.committed() => kept,
+            _ => self.open(meta, c, unit, stored.clone()).await?,
+        };
+        let contact = unit::known_contact(stored.as_ref(), &c.customer);
+        unit::publish_kept(
+            unit,
+            PUBLISHED,
+            &self.publisher,
+            &self.config.resources.outbound_queue_url,
+            &kept,
+        )
+        .await?;
+        let number = kept
+            .ticket
+            .as_deref()
+            .and_then(TicketNumber::parse)
+            .ok_or_else(|| Error::corrupt(meta.key(), "the kept ticket number is malformed"))?;
+        let Some(to) = contact.email.clone() else {
+            tracing::warn!(customer_id = %c.customer_id, "complaint from a customer with no email: ticket opened, not acknowledged");
+            return Ok("ticket opened; no address to acknowledge");
+        };
+        let first_reply_due: Timestamp = kept
+            .at
+            .as_deref()
+            .and_then(|at| at.parse().ok())
+            .ok_or_else(|| Error::corrupt(number.to_string(), "a complaint ticket without SLA"))?;
+        // The same text classifies the same way on every attempt.
+        let category = classify(c.subject.as_deref(), &c.message).category;
+        let locale = contact.locale(shop.default_locale);
+        let rendered = mails::acknowledgement(
+            locale,
+            &Acknowledgement {
+                shop: &shop.name,
+                name: contact.name.as_deref(),
+                ticket: &number,
+                category,
+                first_reply_due,
+                customer_tz: &contact.time_zone(&shop.time_zone),
+            },
+        )?;
+        let email = OutgoingEmail::new(to, rendered, "ack");
+        unit.effect(ACKNOWLEDGED, || self.mailer.send(&email))
+            .await?;
+        Ok("ticket opened and acknowledged")
+    }
+
+    /// Opens the complaint's ticket with the contact details and the
+    /// counters, in one commit.
+    async fn open(
+        &self,
+        meta: &EventMeta,
+        c: &ComplaintCreated,
+        unit: &Unit<'_, S>,
+        mut stored: Option<memnun_shared::domain::customer::Customer>,
+    ) -> Result<Kept> {
         let now = meta.time;
         let event_key = meta.key();
-        let shop = &self.config.shop;
-        let contact = app::refresh_customer(&self.store, &c.customer_id, &c.customer, now).await?;
+        let tz = &self.config.shop.time_zone;
         let since = now.checked_sub(history_window()).unwrap_or(Timestamp::MIN);
         let prior = self
             .store
@@ -209,71 +278,78 @@ where
             prior_complaints_30d: prior,
             urgent_language: signals_urgency(c.subject.as_deref(), &c.message),
         });
-        let mut ticket = Ticket::new(
-            TicketNumber::generate()?,
-            c.customer_id.as_str(),
-            Origin::Complaint,
-            classification.category,
-            priority,
-            now,
-            &event_key,
-        );
-        ticket.channel = Some(c.channel);
-        ticket.order_id = c.order_id.clone();
-        ticket.subject = Some(display_text(
-            c.subject.as_deref().unwrap_or(&c.message),
-            200,
-        ));
-        ticket.summary = Some(display_text(&c.message, 1000));
-        ticket.sla = Some(self.config.sla.start(priority, now, &self.config.calendar));
-        let ticket = app::open_ticket(&self.store, ticket).await?;
-        app::count::complaint_opened(idempotency, &self.store, &ticket, &shop.time_zone).await?;
-        app::publish_once(
-            idempotency,
-            &self.publisher,
-            &self.config.resources.outbound_queue_url,
-            outbound::ticket_opened(&ticket, SOURCE),
-        )
-        .await?;
-        tracing::info!(
-            ticket = %ticket.number,
-            category = %ticket.category,
-            priority = %ticket.priority,
-            prior_complaints = prior,
-            "ticket opened"
-        );
-        let Some(to) = contact.email.clone() else {
-            tracing::warn!(customer_id = %c.customer_id, "complaint from a customer with no email: ticket opened, not acknowledged");
-            return Ok("ticket opened; no address to acknowledge");
-        };
-        let first_reply_due = ticket
-            .sla
-            .as_ref()
-            .map(|sla| sla.first_reply.due)
-            .ok_or_else(|| {
-                Error::corrupt(ticket.number.to_string(), "a complaint ticket without SLA")
-            })?;
-        let locale = contact.locale(shop.default_locale);
-        let rendered = mails::acknowledgement(
-            locale,
-            &Acknowledgement {
-                shop: &shop.name,
-                name: contact.name.as_deref(),
-                ticket: &ticket.number,
-                category: ticket.category,
-                first_reply_due,
-                customer_tz: &contact.time_zone(&shop.time_zone),
-            },
-        )?;
-        app::send_once(
-            idempotency,
-            &self.mailer,
-            &c.customer_id,
-            &event_key,
-            &OutgoingEmail::new(to, rendered, "ack"),
-        )
-        .await?;
-        Ok("ticket opened and acknowledged")
+        // Opened by an earlier version of this function that stopped half
+        // way: found only when a commit names the cause as taken.
+        let mut prior_ticket: Option<Ticket> = None;
+        for _ in 0..UPDATE_ATTEMPTS {
+            let mut writes = Vec::new();
+            let ticket = match &prior_ticket {
+                Some(t) => t.clone(),
+                None => {
+                    let mut ticket = Ticket::new(
+                        TicketNumber::generate()?,
+                        c.customer_id.as_str(),
+                        Origin::Complaint,
+                        classification.category,
+                        priority,
+                        now,
+                        &event_key,
+                    );
+                    ticket.channel = Some(c.channel);
+                    ticket.order_id = c.order_id.clone();
+                    ticket.subject = Some(display_text(
+                        c.subject.as_deref().unwrap_or(&c.message),
+                        200,
+                    ));
+                    ticket.summary = Some(display_text(&c.message, 1000));
+                    ticket.sla = Some(self.config.sla.start(priority, now, &self.config.calendar));
+                    writes.push(Write::Ticket(ticket.clone()));
+                    writes.push(Write::Count(
+                        Week::of(now, tz),
+                        app::count::complaint_amounts(&ticket),
+                    ));
+                    ticket
+                }
+            };
+            if let Some(contact) = unit::contact_write(stored.as_ref(), &c.customer, now) {
+                writes.push(Write::Profile(ProfileWrite {
+                    id: c.customer_id.clone(),
+                    contact: Some(contact),
+                    apology_coupon: None,
+                    greeted: None,
+                }));
+            }
+            let kept = Kept {
+                ticket: Some(ticket.number.to_string()),
+                at: ticket
+                    .sla
+                    .as_ref()
+                    .map(|sla| memnun_shared::time::to_key(sla.first_reply.due)),
+                ..Kept::default()
+            }
+            .with_messages(vec![outbound::ticket_opened(&ticket, SOURCE)]);
+            let conflicts = unit.commit(&writes, &kept).await?;
+            if conflicts.is_empty() {
+                tracing::info!(
+                    ticket = %ticket.number,
+                    category = %ticket.category,
+                    priority = %ticket.priority,
+                    prior_complaints = prior,
+                    "ticket opened"
+                );
+                return Ok(kept);
+            }
+            if conflicts.contains(&Conflict::Profile) {
+                stored = self.store.customer(&c.customer_id).await?;
+            }
+            if conflicts.contains(&Conflict::TicketCause) {
+                prior_ticket = self
+                    .store
+                    .opened_for(&c.customer_id, Origin::Complaint, &event_key)
+                    .await?;
+            }
+        }
+        Err(Error::Exhausted("complaint commit (too many conflicts)"))
     }
 
     /// Reads, changes and stores a ticket, again from the read when another

@@ -46,6 +46,18 @@ where
     Ok(())
 }
 
+/// The counters a complaint adds: one more, by category and by channel.
+pub fn complaint_amounts(ticket: &Ticket) -> Vec<(String, i64)> {
+    let mut amounts = vec![
+        (names::COMPLAINTS.to_owned(), 1),
+        (names::complaints_in(ticket.category), 1),
+    ];
+    if let Some(channel) = ticket.channel {
+        amounts.push((names::complaints_via(channel), 1));
+    }
+    amounts
+}
+
 /// A complaint was received: by category and by channel.
 pub async fn complaint_opened<S, T>(
     idempotency: &Idempotency<'_, S>,
@@ -60,13 +72,7 @@ where
     if ticket.origin != Origin::Complaint {
         return Ok(());
     }
-    let mut amounts = vec![
-        (names::COMPLAINTS.to_owned(), 1),
-        (names::complaints_in(ticket.category), 1),
-    ];
-    if let Some(channel) = ticket.channel {
-        amounts.push((names::complaints_via(channel), 1));
-    }
+    let amounts = complaint_amounts(ticket);
     let key = format!("count#complaint#{}", ticket.number);
     count_once(idempotency, stats, &key, ticket.opened_at, tz, amounts).await
 }
