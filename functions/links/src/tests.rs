@@ -70,6 +70,13 @@ impl TicketStore for Fake {
     async fn opened_for(&self, _: &CustomerId, _: Origin, _: &str) -> Result<Option<Ticket>> {
         Ok(None)
     }
+    async fn ticket_with_customer(
+        &self,
+        number: &TicketNumber,
+        id: &CustomerId,
+    ) -> Result<(Option<Ticket>, Option<Customer>)> {
+        Ok((self.ticket(number).await?, self.customer(id).await?))
+    }
 }
 
 impl ConsentStore for Fake {

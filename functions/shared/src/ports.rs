@@ -123,6 +123,13 @@ pub trait TicketStore: Send + Sync {
     /// a repeat answers the ticket opened the first time.
     fn open(&self, ticket: &Ticket) -> impl Future<Output = Result<OpenOutcome>> + Send;
 
+    /// The ticket and its customer, in one consistent read.
+    fn ticket_with_customer(
+        &self,
+        number: &TicketNumber,
+        customer: &CustomerId,
+    ) -> impl Future<Output = Result<(Option<Ticket>, Option<Customer>)>> + Send;
+
     /// The ticket opened for this event, if any.
     fn opened_for(
         &self,

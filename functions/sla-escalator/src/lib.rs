@@ -27,10 +27,14 @@
 //! withdraws a breach, and a warning whose deadline stopped or passed is
 //! dropped.
 //!
-//! Every effect is keyed by what it is (`email#sla_breach#<ticket>#<goal>`,
-//! the coupon by `sla:<ticket>:<goal>`, the breach counter), not by the
-//! delivery: repeated, concurrent or held-back deliveries of one alarm do
-//! each effect once.
+//! Each alarm is one unit of work ([`memnun_shared::work`]) keyed by what it
+//! is (`alarm#<type>#<ticket>#<goal>#<part>`), not by the delivery:
+//! repeated, concurrent or held-back deliveries of one alarm do each effect
+//! once. Its commit counts the breach, holds what must wait, claims the
+//! customer's apology of the day (`apology#sla#<ticket>#<day>`, shared by
+//! both deadlines) and issues the coupon (`sla:<ticket>:<goal>`, one per
+//! ticket); then `coupon.issued`, the lead's alert and the apology follow
+//! as steps.
 //!
 //! The clock: every decision about an alarm — is the deadline still ahead,
 //! how late is it, may the email go now or wait for working or civil hours,
@@ -42,7 +46,12 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
-use memnun_shared::app::{self, Apology};
+use memnun_shared::app::unit::{self, Kept};
+use memnun_shared::contract::outbound;
+use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponValue};
+use memnun_shared::domain::customer::{ContactDetails, Customer};
+use memnun_shared::domain::digest::{Week, names};
+use memnun_shared::work::Unit;
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, calendar_from_env};
 use memnun_shared::contract::internal::{InternalEvent, Part, SlaAlarm};
@@ -58,10 +67,9 @@ use memnun_shared::domain::mail::tickets::{
 use memnun_shared::domain::mail::{EmailAddress, OutgoingEmail};
 use memnun_shared::domain::sla::{self, Goal, SlaTargets};
 use memnun_shared::domain::ticket::Status;
-use memnun_shared::idempotency::{Idempotency, Once};
 use memnun_shared::ports::{
-    CouponStore, CustomerStore, DueIndex, IdempotencyStore, Mailer, Publisher, ScheduledMessage,
-    StatsStore, TicketStore,
+    Conflict, CouponStore, CustomerStore, Mailer, ProfileWrite, Publisher, ScheduledMessage,
+    TicketStore, WorkStore, Write,
 };
 use memnun_shared::{Error, Result};
 
@@ -153,9 +161,23 @@ fn missed(goal: Goal) -> Missed {
     }
 }
 
+/// The steps of an alarm's unit after its commit.
+const PUBLISHED: u8 = 2;
+const TEAM_SENT: u8 = 3;
+const CUSTOMER_SENT: u8 = 4;
+
+/// What a breach's commit decided for each side, as kept for a retry.
+const TEAM: &str = "team";
+const TEAM_HELD: &str = "team-held";
+const CUSTOMER: &str = "customer";
+const CUSTOMER_HELD: &str = "customer-held";
+
+/// How often a commit is tried again after a conflict.
+const ATTEMPTS: usize = 5;
+
 impl<S, M, P> Handler<S, M, P>
 where
-    S: CustomerStore + CouponStore + TicketStore + IdempotencyStore + DueIndex + StatsStore,
+    S: CustomerStore + CouponStore + TicketStore + WorkStore,
     M: Mailer,
     P: Publisher,
 {
@@ -172,37 +194,47 @@ where
     /// Handles one SQS batch; `deadline` is the invocation's. Each alarm is
     /// handled at its own time (module docs, "The clock").
     pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
-        let idempotency = Idempotency::new(
-            &self.store,
-            deadline,
-            self.config.resources.idempotency_ttl_days,
-        );
         batch::run(event, self.config.resources.batch_concurrency, |message| {
-            self.message(message, &idempotency)
+            self.message(message, deadline)
         })
         .await
     }
 
-    async fn message(
-        &self,
-        message: SqsMessage,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Outcome> {
+    async fn message(&self, message: SqsMessage, deadline: Timestamp) -> Result<Outcome> {
         let body = message
             .body
             .ok_or_else(|| Error::contract("body", "is empty"))?;
         let (meta, event) = InternalEvent::parse(&body)?;
         batch::record_event(&meta.id, event.kind());
+        // One unit per alarm and part, whatever the delivery: repeated,
+        // concurrent and held-back deliveries of one alarm share it.
+        let alarm = event.alarm();
+        let key = format!(
+            "alarm#{}#{}#{}#{}",
+            event.kind(),
+            alarm.ticket_id,
+            alarm.goal.as_str(),
+            match alarm.part {
+                None => "all",
+                Some(Part::Team) => "team",
+                Some(Part::Customer) => "customer",
+            }
+        );
+        let ttl = self.config.resources.idempotency_ttl_days;
+        let Some(unit) = Unit::begin(&self.store, key, deadline, ttl).await? else {
+            return Ok("duplicate");
+        };
         let at = meta.time;
-        match &event {
-            InternalEvent::SlaWarning(alarm) => self.warning(alarm, at, idempotency).await,
-            InternalEvent::SlaBreached(alarm) => self.breach(alarm, at, idempotency).await,
-        }
+        let result = match &event {
+            InternalEvent::SlaWarning(alarm) => self.warning(alarm, at, &unit).await,
+            InternalEvent::SlaBreached(alarm) => self.breach(alarm, at, &unit).await,
+        };
+        unit.end(result).await
     }
 
-    /// Keeps the rest of an alarm (`part`) until `at`; the monitor sends it
+    /// The rest of an alarm (`part`), kept until `at`; the monitor sends it
     /// back here then.
-    async fn hold(&self, event: &InternalEvent, part: Part, at: Timestamp) -> Result<()> {
+    fn hold(&self, event: &InternalEvent, part: Part, at: Timestamp) -> Write {
         let mut alarm = event.alarm().clone();
         alarm.part = Some(part);
         let held = match event {
@@ -211,22 +243,15 @@ where
         };
         let message = held.to_message(at, SOURCE);
         tracing::info!(message = %message.id, until = %memnun_shared::time::to_key(at), "held until a civil hour");
-        self.store
-            .schedule(&ScheduledMessage {
-                id: message.id,
-                kind: message.kind.to_owned(),
-                body: message.body,
-                due: at,
-            })
-            .await
+        Write::Schedule(ScheduledMessage {
+            id: message.id,
+            kind: message.kind.to_owned(),
+            body: message.body,
+            due: at,
+        })
     }
 
-    async fn warning(
-        &self,
-        alarm: &SlaAlarm,
-        at: Timestamp,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Outcome> {
+    async fn warning(&self, alarm: &SlaAlarm, at: Timestamp, unit: &Unit<'_, S>) -> Result<Outcome> {
         if alarm.part == Some(Part::Customer) {
             return Err(Error::contract(
                 "data.part",
@@ -248,21 +273,23 @@ where
             Goal::FirstReply => &sla.first_reply,
             Goal::Resolution => &sla.resolution,
         };
-        if timer.stopped.is_some() || ticket.status == Status::Resolved {
-            return Ok("warning dropped: the deadline no longer runs");
-        }
-        // The deadline as it stands now: a pause may have moved it.
-        let due = timer.due;
-        if at >= due {
-            // Too late to warn (held through the night past the deadline):
-            // the breach, announced on its own, says it instead.
-            return Ok("warning dropped: the deadline has passed");
-        }
-        let send_at = team_send_at(at, alarm.priority, &self.config.calendar);
-        if send_at > at {
-            let event = InternalEvent::SlaWarning(alarm.clone());
-            self.hold(&event, Part::Team, send_at).await?;
-            return Ok("warning held until working hours");
+        if !unit.committed() {
+            if timer.stopped.is_some() || ticket.status == Status::Resolved {
+                return Ok("warning dropped: the deadline no longer runs");
+            }
+            // The deadline as it stands now: a pause may have moved it.
+            if at >= timer.due {
+                // Too late to warn (held through the night past the
+                // deadline): the breach, announced on its own, says it.
+                return Ok("warning dropped: the deadline has passed");
+            }
+            let send_at = team_send_at(at, alarm.priority, &self.config.calendar);
+            if send_at > at {
+                let event = InternalEvent::SlaWarning(alarm.clone());
+                let hold = self.hold(&event, Part::Team, send_at);
+                self.commit_all(unit, &[hold], &Kept::default()).await?;
+                return Ok("warning held until working hours");
+            }
         }
         let shop = &self.config.shop;
         let rendered = mails::team_alert(
@@ -274,73 +301,82 @@ where
                 priority: ticket.priority,
                 kind: AlertKind::Warning {
                     deadline: missed(alarm.goal),
-                    time_left: due.duration_since(at),
+                    time_left: timer.due.duration_since(at),
                 },
-                due,
+                due: timer.due,
                 shop_tz: &shop.time_zone,
             },
         )?;
         let email = OutgoingEmail::new(self.config.team.clone(), rendered, "team_alert");
-        let key = format!(
-            "email#sla_warning#{}#{}",
-            alarm.ticket_id,
-            alarm.goal.as_str()
-        );
-        idempotency
-            .once(&key, || async { self.mailer.send(&email).await.map(Some) })
-            .await?;
+        unit.effect(TEAM_SENT, || self.mailer.send(&email)).await?;
         Ok("team warned")
     }
 
-    async fn breach(
-        &self,
-        alarm: &SlaAlarm,
-        at: Timestamp,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Outcome> {
-        // The monitor sends before it marks: a reply that was in time and
-        // recorded at that very moment withdraws the breach.
-        let ticket = self
-            .store
-            .ticket(&alarm.ticket_id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("ticket {}", alarm.ticket_id)))?;
-        let stopped = ticket.sla.as_ref().and_then(|clock| match alarm.goal {
-            Goal::FirstReply => clock.first_reply.stopped,
-            Goal::Resolution => clock.resolution.stopped,
-        });
-        if let Some((_, sla::Outcome::Met)) = stopped {
-            return Ok("breach withdrawn: the deadline was met after all");
+    /// Commits writes that cannot conflict (held messages, counters).
+    async fn commit_all(&self, unit: &Unit<'_, S>, writes: &[Write], kept: &Kept) -> Result<()> {
+        let conflicts = unit.commit(writes, kept).await?;
+        if conflicts.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::corrupt(
+                "alarm commit",
+                format!("unexpected conflicts: {conflicts:?}"),
+            ))
         }
-        let shop_tz = &self.config.shop.time_zone;
-        app::count::breach(
-            idempotency,
-            &self.store,
-            &alarm.ticket_id,
-            alarm.goal,
-            alarm.due,
-            shop_tz,
+    }
+
+    async fn breach(&self, alarm: &SlaAlarm, at: Timestamp, unit: &Unit<'_, S>) -> Result<Outcome> {
+        let wants_customer = alarm.part != Some(Part::Team);
+        let (ticket, mut customer) = if wants_customer {
+            self.store
+                .ticket_with_customer(&alarm.ticket_id, &alarm.customer_id)
+                .await?
+        } else {
+            (self.store.ticket(&alarm.ticket_id).await?, None)
+        };
+        let ticket =
+            ticket.ok_or_else(|| Error::NotFound(format!("ticket {}", alarm.ticket_id)))?;
+        let kept = match unit.saved::<Kept>()? {
+            Some(kept) if unit.committed() => kept,
+            _ => {
+                // The monitor sends before it marks: a reply that was in
+                // time and recorded at that very moment withdraws the
+                // breach.
+                let stopped = ticket.sla.as_ref().and_then(|clock| match alarm.goal {
+                    Goal::FirstReply => clock.first_reply.stopped,
+                    Goal::Resolution => clock.resolution.stopped,
+                });
+                if let Some((_, sla::Outcome::Met)) = stopped {
+                    return Ok("breach withdrawn: the deadline was met after all");
+                }
+                self.decide(alarm, at, &ticket, &mut customer, unit).await?
+            }
+        };
+        unit::publish_kept(
+            unit,
+            PUBLISHED,
+            &self.publisher,
+            &self.config.resources.outbound_queue_url,
+            &kept,
         )
         .await?;
-        let event = InternalEvent::SlaBreached(alarm.clone());
-        let team = match alarm.part {
-            Some(Part::Customer) => Done::Skipped,
-            _ => self.breach_team(&event, alarm, at, idempotency).await?,
+        let has = |what: &str| kept.sends.iter().any(|s| s == what);
+        let team = if has(TEAM) {
+            self.breach_team(alarm, at, unit).await?;
+            Done::Sent
+        } else if has(TEAM_HELD) {
+            Done::Held
+        } else {
+            Done::Skipped
         };
-        let customer = match alarm.part {
-            Some(Part::Team) => Done::Skipped,
-            // Both deadlines missed at once (a sweep after an outage): the
-            // resolution's apology, which may carry a coupon, is the one the
-            // customer gets; the first reply's goes to the lead only.
-            _ if alarm.goal == Goal::FirstReply
-                && ticket
-                    .sla
-                    .as_ref()
-                    .is_some_and(|c| c.resolution.stopped.is_none() && c.resolution.due <= at) =>
-            {
-                Done::Skipped
-            }
-            _ => self.breach_customer(&event, alarm, at, idempotency).await?,
+        let customer = if has(CUSTOMER) {
+            let contact = customer.map(|c| c.contact).unwrap_or_default();
+            self.breach_customer(alarm, at, contact, kept.coupon()?, unit)
+                .await?
+        } else if has(CUSTOMER_HELD) {
+            Done::Held
+        } else {
+            Done::Skipped
         };
         Ok(match (team, customer) {
             (Done::Sent, Done::Sent) => "breach: lead alerted, customer apologised to",
@@ -357,18 +393,169 @@ where
         })
     }
 
-    async fn breach_team(
+    /// Decides what the breach does for the lead and for the customer, and
+    /// commits it: the breach counted, parts held, the day's apology claimed,
+    /// the coupon under the cap and one per ticket.
+    async fn decide(
         &self,
-        event: &InternalEvent,
         alarm: &SlaAlarm,
         at: Timestamp,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Done> {
-        let send_at = team_send_at(at, alarm.priority, &self.config.calendar);
-        if send_at > at {
-            self.hold(event, Part::Team, send_at).await?;
-            return Ok(Done::Held);
+        ticket: &memnun_shared::domain::ticket::Ticket,
+        customer: &mut Option<Customer>,
+        unit: &Unit<'_, S>,
+    ) -> Result<Kept> {
+        let shop = &self.config.shop;
+        let event = InternalEvent::SlaBreached(alarm.clone());
+        let source_key = format!("sla:{}:{}", alarm.ticket_id, alarm.goal.as_str());
+        let other = match alarm.goal {
+            Goal::FirstReply => Goal::Resolution,
+            Goal::Resolution => Goal::FirstReply,
+        };
+        let other_key = format!("sla:{}:{}", alarm.ticket_id, other.as_str());
+        // What a conflict rules out, for the next attempt.
+        let mut day_taken = false;
+        let mut no_coupon = false;
+        let mut prior_coupon: Option<Coupon> = None;
+        for _ in 0..ATTEMPTS {
+            let mut writes = Vec::new();
+            let mut sends = Vec::new();
+            let mut messages = Vec::new();
+            let mut coupon = None;
+            if alarm.part.is_none() {
+                writes.push(Write::Count(
+                    Week::of(alarm.due, &shop.time_zone),
+                    vec![(names::breaches(alarm.goal), 1)],
+                ));
+            }
+            if alarm.part != Some(Part::Customer) {
+                let send_at = team_send_at(at, alarm.priority, &self.config.calendar);
+                if send_at > at {
+                    writes.push(self.hold(&event, Part::Team, send_at));
+                    sends.push(TEAM_HELD.to_owned());
+                } else {
+                    sends.push(TEAM.to_owned());
+                }
+            }
+            // Both deadlines missed at once (a sweep after an outage): the
+            // resolution's apology, which may carry a coupon, is the one the
+            // customer gets; the first reply's goes to the lead only.
+            let both_missed = alarm.goal == Goal::FirstReply
+                && ticket
+                    .sla
+                    .as_ref()
+                    .is_some_and(|c| c.resolution.stopped.is_none() && c.resolution.due <= at);
+            let contact = customer.as_ref().map(|c| c.contact.clone()).unwrap_or_default();
+            if alarm.part != Some(Part::Team) && !both_missed && !day_taken {
+                match &contact.email {
+                    None => {
+                        tracing::warn!(customer_id = %alarm.customer_id, ticket = %alarm.ticket_id, "breach for a customer with no email: nobody to apologise to");
+                    }
+                    Some(_) => {
+                        let customer_tz = self.customer_tz(&contact);
+                        let send_at = customer_send_at(at, &customer_tz, &self.config.civil_hours);
+                        if send_at > at {
+                            writes.push(self.hold(&event, Part::Customer, send_at));
+                            sends.push(CUSTOMER_HELD.to_owned());
+                        } else {
+                            // One apology per ticket per day on the
+                            // customer's clock: the first breach to claim
+                            // the day apologises, the other goes to the lead
+                            // only.
+                            let day = at.to_zoned(customer_tz).date();
+                            writes.push(Write::Claim(format!(
+                                "apology#sla#{}#{day}",
+                                alarm.ticket_id
+                            )));
+                            sends.push(CUSTOMER.to_owned());
+                            let last = customer.as_ref().and_then(|c| c.last_apology_coupon_at);
+                            let policy = &self.config.coupon;
+                            coupon = match (&prior_coupon, no_coupon) {
+                                (Some(c), _) => Some(c.clone()),
+                                (None, true) => None,
+                                (None, false) => match policy.offer(alarm.goal, at, last, &shop.time_zone) {
+                                    Some(offer) => {
+                                        let c = Coupon {
+                                            code: CouponCode::generate(CouponReason::SlaBreach)?,
+                                            customer_id: alarm.customer_id.as_str().to_owned(),
+                                            reason: CouponReason::SlaBreach,
+                                            value: CouponValue::Percent(offer.percent),
+                                            issued_at: at,
+                                            expires_at: offer.expires_at,
+                                            source_event: source_key.clone(),
+                                        };
+                                        // One coupon per ticket: the other
+                                        // deadline's breach may have brought
+                                        // one already.
+                                        writes.push(Write::NoCoupon {
+                                            customer: alarm.customer_id.clone(),
+                                            reason: CouponReason::SlaBreach,
+                                            source_event: other_key.clone(),
+                                        });
+                                        writes.push(Write::Coupon(c.clone()));
+                                        writes.push(Write::Profile(ProfileWrite {
+                                            id: alarm.customer_id.clone(),
+                                            contact: None,
+                                            apology_coupon: Some((at, policy.cap_cutoff(at))),
+                                            greeted: None,
+                                        }));
+                                        writes.push(Write::Count(
+                                            Week::of(at, &shop.time_zone),
+                                            memnun_shared::app::count::coupon_amounts(&c),
+                                        ));
+                                        Some(c)
+                                    }
+                                    None => None,
+                                },
+                            };
+                            if let Some(c) = &coupon {
+                                messages.push(outbound::coupon_issued(c, SOURCE));
+                            }
+                        }
+                    }
+                }
+            }
+            let kept = Kept {
+                sends,
+                ..Kept::default()
+            }
+            .with_coupon(coupon.as_ref())
+            .with_messages(messages);
+            let conflicts = unit.commit(&writes, &kept).await?;
+            if conflicts.is_empty() {
+                return Ok(kept);
+            }
+            for conflict in conflicts {
+                match conflict {
+                    Conflict::Claimed(_) => {
+                        tracing::info!(ticket = %alarm.ticket_id, goal = alarm.goal.as_str(), "the customer had this ticket's apology today; the lead only");
+                        day_taken = true;
+                    }
+                    Conflict::OtherCoupon => no_coupon = true,
+                    Conflict::Profile => {
+                        *customer = self.store.customer(&alarm.customer_id).await?;
+                    }
+                    Conflict::CouponCause => {
+                        prior_coupon = self
+                            .store
+                            .issued_for(&alarm.customer_id, CouponReason::SlaBreach, &source_key)
+                            .await?;
+                    }
+                    _ => {}
+                }
+            }
         }
+        Err(Error::Exhausted("breach commit (too many conflicts)"))
+    }
+
+    fn customer_tz(&self, contact: &ContactDetails) -> jiff::tz::TimeZone {
+        contact
+            .time_zone
+            .as_deref()
+            .and_then(|tz| jiff::tz::TimeZone::get(tz).ok())
+            .unwrap_or_else(|| self.config.shop.time_zone.clone())
+    }
+
+    async fn breach_team(&self, alarm: &SlaAlarm, at: Timestamp, unit: &Unit<'_, S>) -> Result<()> {
         let shop = &self.config.shop;
         let rendered = mails::team_alert(
             shop.default_locale,
@@ -386,97 +573,23 @@ where
             },
         )?;
         let email = OutgoingEmail::new(self.config.lead.clone(), rendered, "team_alert");
-        let key = format!(
-            "email#sla_breach#{}#{}",
-            alarm.ticket_id,
-            alarm.goal.as_str()
-        );
-        idempotency
-            .once(&key, || async { self.mailer.send(&email).await.map(Some) })
-            .await?;
-        Ok(Done::Sent)
+        unit.effect(TEAM_SENT, || self.mailer.send(&email)).await?;
+        Ok(())
     }
 
     async fn breach_customer(
         &self,
-        event: &InternalEvent,
         alarm: &SlaAlarm,
         at: Timestamp,
-        idempotency: &Idempotency<'_, S>,
+        contact: ContactDetails,
+        coupon: Option<Coupon>,
+        unit: &Unit<'_, S>,
     ) -> Result<Done> {
         let shop = &self.config.shop;
-        let customer = self.store.customer(&alarm.customer_id).await?;
-        let last_coupon = customer.as_ref().and_then(|c| c.last_apology_coupon_at);
-        let contact = customer.map(|c| c.contact).unwrap_or_default();
         let Some(to) = contact.email.clone() else {
-            tracing::warn!(customer_id = %alarm.customer_id, ticket = %alarm.ticket_id, "breach for a customer with no email: nobody to apologise to");
             return Ok(Done::Skipped);
         };
-        let customer_tz = contact
-            .time_zone
-            .as_deref()
-            .and_then(|tz| jiff::tz::TimeZone::get(tz).ok())
-            .unwrap_or_else(|| shop.time_zone.clone());
-        let send_at = customer_send_at(at, &customer_tz, &self.config.civil_hours);
-        if send_at > at {
-            self.hold(event, Part::Customer, send_at).await?;
-            return Ok(Done::Held);
-        }
-        // One apology per ticket per day on the customer's clock: when both
-        // deadlines of a ticket pass in one sweep (or one day), the first
-        // breach to claim the day apologises and the other goes to the lead
-        // only. The claim records which goal owns the day, so a retry of the
-        // owner carries on.
-        let day = at.to_zoned(customer_tz.clone()).date();
-        let day_key = format!("apology#sla#{}#{day}", alarm.ticket_id);
-        let goal = alarm.goal.as_str();
-        let owner = match idempotency
-            .once(&day_key, || async { Ok(Some(goal.to_owned())) })
-            .await?
-        {
-            Once::Ran(owner) | Once::AlreadyDone(owner) => owner,
-        };
-        if owner.as_deref() != Some(goal) {
-            tracing::info!(ticket = %alarm.ticket_id, goal, "the customer had this ticket's apology today; the lead only");
-            return Ok(Done::Skipped);
-        }
-        let source_key = format!("sla:{}:{}", alarm.ticket_id, alarm.goal.as_str());
-        let policy = &self.config.coupon;
-        // One coupon per ticket: a breach of the other deadline may have
-        // brought one already.
-        let other = match alarm.goal {
-            Goal::FirstReply => Goal::Resolution,
-            Goal::Resolution => Goal::FirstReply,
-        };
-        let other_key = format!("sla:{}:{}", alarm.ticket_id, other.as_str());
-        let offer = match self
-            .store
-            .issued_for(&alarm.customer_id, CouponReason::SlaBreach, &other_key)
-            .await?
-        {
-            Some(_) => None,
-            None => policy.offer(alarm.goal, at, last_coupon, &shop.time_zone),
-        };
-        let done = app::apologize(
-            &self.store,
-            idempotency,
-            &self.publisher,
-            &self.config.resources.outbound_queue_url,
-            SOURCE,
-            Apology {
-                customer: &alarm.customer_id,
-                reason: CouponReason::SlaBreach,
-                offer,
-                cap_cutoff: policy.cap_cutoff(at),
-                source_key: &source_key,
-                now: at,
-                follow_up: None,
-            },
-        )
-        .await?;
-        if let Some(coupon) = &done.coupon {
-            app::count::coupon_issued(idempotency, &self.store, coupon, &shop.time_zone).await?;
-        }
+        let customer_tz = self.customer_tz(&contact);
         let locale = Locale::choose(contact.locale.as_deref(), shop.default_locale);
         let rendered = mails::breach_apology(
             locale,
@@ -491,19 +604,14 @@ where
                     &self.config.calendar,
                 )),
                 customer_tz: &customer_tz,
-                coupon: done.coupon.as_ref(),
+                coupon: coupon.as_ref(),
                 shop_tz: &shop.time_zone,
             },
         )?;
-        app::send_once(
-            idempotency,
-            &self.mailer,
-            &alarm.customer_id,
-            &source_key,
-            &OutgoingEmail::new(to, rendered, "breach_apology"),
-        )
-        .await?;
-        tracing::info!(ticket = %alarm.ticket_id, goal = alarm.goal.as_str(), coupon = done.coupon.is_some(), locale = locale.tag(), "breach apology sent");
+        let email = OutgoingEmail::new(to, rendered, "breach_apology");
+        unit.effect(CUSTOMER_SENT, || self.mailer.send(&email))
+            .await?;
+        tracing::info!(ticket = %alarm.ticket_id, goal = alarm.goal.as_str(), coupon = coupon.is_some(), locale = locale.tag(), "breach apology sent");
         Ok(Done::Sent)
     }
 }

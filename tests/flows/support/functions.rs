@@ -309,6 +309,17 @@ impl memnun_shared::ports::TicketStore for NoMarks {
     ) -> Result<Option<memnun_shared::domain::ticket::Ticket>> {
         self.0.opened_for(customer, origin, source_event).await
     }
+
+    async fn ticket_with_customer(
+        &self,
+        number: &memnun_shared::domain::ticket::TicketNumber,
+        customer: &memnun_shared::domain::customer::CustomerId,
+    ) -> Result<(
+        Option<memnun_shared::domain::ticket::Ticket>,
+        Option<memnun_shared::domain::customer::Customer>,
+    )> {
+        self.0.ticket_with_customer(number, customer).await
+    }
 }
 
 impl memnun_shared::ports::DueIndex for NoMarks {

@@ -724,6 +724,49 @@ impl TicketStore for DynamoStore {
         }
     }
 
+    async fn ticket_with_customer(
+        &self,
+        number: &TicketNumber,
+        customer: &CustomerId,
+    ) -> Result<(Option<Ticket>, Option<Customer>)> {
+        let ticket_key = key(keys::ticket(number), "TICKET");
+        let customer_key = key(keys::customer(customer), keys::PROFILE);
+        let mut wanted = vec![ticket_key, customer_key];
+        let (mut ticket, mut found) = (None, None);
+        // Keys DynamoDB left unprocessed are asked again.
+        for _ in 0..5 {
+            let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut wanted)))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| build_error("dynamodb", "BatchGetItem", e))?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(|e| aws_error("dynamodb", "BatchGetItem", e))?;
+            for item in out
+                .responses
+                .unwrap_or_default()
+                .remove(&self.table)
+                .unwrap_or_default()
+            {
+                match item.get("sk").and_then(|v| v.as_s().ok()).map(String::as_str) {
+                    Some("TICKET") => ticket = Some(ticket_from(&item)?),
+                    Some(keys::PROFILE) => found = Some(customer_from(&item)?),
+                    _ => {}
+                }
+            }
+            match out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
+                Some(left) if !left.keys.is_empty() => wanted = left.keys,
+                _ => return Ok((ticket, found)),
+            }
+        }
+        Err(Error::Exhausted("reading a ticket and its customer"))
+    }
+
     async fn opened_for(
         &self,
         customer: &CustomerId,

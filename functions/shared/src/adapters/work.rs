@@ -68,6 +68,31 @@ fn transaction(
 ) -> Result<Vec<(TransactWriteItem, Blame)>> {
     let table = &store.table;
     let mut items = Vec::with_capacity(writes.len() + 2);
+    // A transaction names each item once: the counts of one week (one
+    // shard, the unit's) become one update.
+    let mut weeks: Vec<(crate::domain::digest::Week, Vec<(String, i64)>)> = Vec::new();
+    for write in writes {
+        if let Write::Count(week, amounts) = write {
+            match weeks.iter_mut().find(|(w, _)| w == week) {
+                Some((_, all)) => all.extend(amounts.iter().cloned()),
+                None => weeks.push((*week, amounts.clone())),
+            }
+        }
+    }
+    for (week, amounts) in &weeks {
+        let mut summed: Vec<(String, i64)> = Vec::new();
+        for (name, amount) in amounts {
+            match summed.iter_mut().find(|(n, _)| n == name) {
+                Some((_, total)) => *total += amount,
+                None => summed.push((name.clone(), *amount)),
+            }
+        }
+        if let Some(update) =
+            crate::adapters::stats::count_update(table, *week, &lease.key, &summed)?
+        {
+            items.push((update, None));
+        }
+    }
     for write in writes {
         match write {
             Write::Profile(profile) => {
@@ -139,13 +164,8 @@ fn transaction(
                 let check = crate::adapters::suppression::suppression_key(address);
                 items.push((absent(table, check)?, Some(Conflict::Suppressed)));
             }
-            Write::Count(week, amounts) => {
-                if let Some(update) =
-                    crate::adapters::stats::count_update(table, *week, &lease.key, amounts)?
-                {
-                    items.push((update, None));
-                }
-            }
+            // Above, a week at a time.
+            Write::Count(..) => {}
             Write::Schedule(message) => {
                 let item = crate::adapters::due::scheduled_item(message);
                 items.push((

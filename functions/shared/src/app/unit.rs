@@ -71,6 +71,9 @@ pub struct Kept {
     pub at: Option<String>,
     /// Whether a later step has nobody or nothing to do.
     pub skip: bool,
+    /// What the unit sends after its commit, by name (`team`, `customer`,
+    /// `team-held`, …): decided once, kept for the retry.
+    pub sends: Vec<String>,
 }
 
 impl Kept {
