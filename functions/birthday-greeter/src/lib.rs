@@ -3,46 +3,48 @@
 //! only with consent.
 //!
 //! For each `birthday.due` (from `birthday-scheduler`, on the greetings
-//! queue):
+//! queue), one unit of work ([`memnun_shared::work`]) per customer and year,
+//! `greeting#birthday.due:<customer>:<year>`, whatever the deliveries:
 //!
 //! 1. Read the customer in one consistent read: address, name, language,
-//!    consent, and the last year greeted. Ask whether SES reported their
-//!    address (bounce or complaint). [`may_greet`] decides; a refusal is an
-//!    answer, not a failure, and is not retried.
-//! 2. Issue the birthday coupon ([`GreetingPolicy::coupon`], reason
-//!    `birthday`, prefix `BDAY`), one per customer and year whatever the
-//!    deliveries: its cause is the greeting's id, `birthday.due:<customer>:<year>`.
-//! 3. Read consent again, just before anything leaves: a customer who
-//!    unsubscribed since the scheduler ran (or since step 1) gets nothing.
-//!    A coupon issued in between stays unpublished, so it is never
-//!    redeemable and never mailed.
-//! 4. Publish `coupon.issued` for the shop's platform, then send the
+//!    consent, and the last year greeted. [`may_greet`] decides; a refusal
+//!    is an answer, not a failure, and is not retried.
+//! 2. Commit, in one transaction: the year on the customer (`greeted_year`,
+//!    which the scheduler reads, so a birthday changed after the greeting
+//!    brings no second one) under the condition that consent still stands
+//!    and the year is new; a check that SES has not reported the address
+//!    (bounce or complaint); the birthday coupon ([`GreetingPolicy::coupon`],
+//!    reason `birthday`, prefix `BDAY`, caused by the greeting's id) and its
+//!    counters. A customer who unsubscribed since step 1 fails the
+//!    condition: nothing is written, nothing leaves.
+//! 3. Publish `coupon.issued` for the shop's platform, then send the
 //!    greeting in the customer's language as marketing email:
 //!    `List-Unsubscribe` with the links edge's unsubscribe URL (a signed
 //!    token for the customer), `List-Unsubscribe-Post: List-Unsubscribe=One-Click`,
-//!    and a visible unsubscribe link in the footer. Each exactly once per
-//!    customer and year.
-//! 5. Record the year on the customer (`greeted_year`), which the scheduler
-//!    reads: a birthday changed after the greeting brings no second one.
+//!    and a visible unsubscribe link in the footer. A retry that finds the
+//!    commit in reads consent again first: an unsubscribe in between stops
+//!    what is left.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
-use memnun_shared::app::{self, CouponRequest};
+use memnun_shared::app::unit::{self, Kept};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, links_base_url_from_env};
 use memnun_shared::contract::internal::BirthdayDue;
 use memnun_shared::contract::outbound;
 use memnun_shared::domain::birthday::{GreetingPolicy, may_greet};
-use memnun_shared::domain::coupon::{CouponReason, CouponValue};
+use memnun_shared::domain::birthday::Refusal;
+use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
+use memnun_shared::domain::digest::Week;
 use memnun_shared::domain::locale::Locale;
 use memnun_shared::domain::mail::OutgoingEmail;
 use memnun_shared::domain::mail::birthday::{Greeting, greeting};
 use memnun_shared::domain::token::{Purpose, Signer};
-use memnun_shared::idempotency::Idempotency;
 use memnun_shared::ports::{
-    BirthdayStore, CouponStore, DirectoryStore, IdempotencyStore, Mailer, Publisher, StatsStore,
-    SuppressionStore,
+    BirthdayStore, Conflict, CouponStore, Greetee, Mailer, ProfileWrite, Publisher, WorkStore,
+    Write,
 };
+use memnun_shared::work::Unit;
 use memnun_shared::{Error, Result};
 
 /// The name events published by this function carry as their `source`.
@@ -97,14 +99,15 @@ pub struct Handler<S, M, P> {
     publisher: P,
 }
 
+/// The unit's steps after its commit.
+const PUBLISHED: u8 = 2;
+const GREETED: u8 = 3;
+/// How often a commit is tried again after a conflict.
+const ATTEMPTS: usize = 5;
+
 impl<S, M, P> Handler<S, M, P>
 where
-    S: BirthdayStore
-        + DirectoryStore
-        + CouponStore
-        + IdempotencyStore
-        + SuppressionStore
-        + StatsStore,
+    S: BirthdayStore + CouponStore + WorkStore,
     M: Mailer,
     P: Publisher,
 {
@@ -124,112 +127,66 @@ where
     /// scheduler's run), never the wall clock: a redelivery or a redrive
     /// days later greets, and dates the coupon, as on the day.
     pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
-        let idempotency = Idempotency::new(
-            &self.store,
-            deadline,
-            self.config.resources.idempotency_ttl_days,
-        );
         batch::run(event, self.config.resources.batch_concurrency, |message| {
-            self.message(message, &idempotency)
+            self.message(message, deadline)
         })
         .await
     }
 
-    async fn message(
-        &self,
-        message: SqsMessage,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Outcome> {
+    async fn message(&self, message: SqsMessage, deadline: Timestamp) -> Result<Outcome> {
         let body = message
             .body
             .ok_or_else(|| Error::contract("body", "is empty"))?;
         let (meta, due) = BirthdayDue::parse(&body)?;
         batch::record_event(&meta.id, memnun_shared::contract::internal::BIRTHDAY_DUE);
-        self.greet(&due, meta.time, idempotency).await
+        let ttl = self.config.resources.idempotency_ttl_days;
+        let key = format!("greeting#{}", due.event_id());
+        let Some(unit) = Unit::begin(&self.store, key, deadline, ttl).await? else {
+            return Ok("duplicate");
+        };
+        let result = self.greet(&due, meta.time, &unit).await;
+        unit.end(result).await
     }
 
-    async fn greet(
-        &self,
-        due: &BirthdayDue,
-        now: Timestamp,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Outcome> {
+    async fn greet(&self, due: &BirthdayDue, now: Timestamp, unit: &Unit<'_, S>) -> Result<Outcome> {
         let customer = &due.customer_id;
         let Some(greetee) = self.store.greetee(customer).await? else {
             tracing::info!("not greeted: the customer is unknown");
             return Ok("skipped: unknown customer");
         };
-        let suppressed = match &greetee.contact.email {
-            Some(address) => self.store.is_suppressed(address).await?,
-            None => false,
-        };
-        if let Err(refusal) = may_greet(
-            greetee.contact.email.is_some(),
-            &greetee.consent,
-            suppressed,
-            greetee.greeted_year,
-            due.year,
-        ) {
-            tracing::info!(reason = refusal.as_str(), "not greeted");
-            return Ok(refusal_outcome(refusal));
-        }
-        let Some(address) = greetee.contact.email.clone() else {
-            return Ok(refusal_outcome(
-                memnun_shared::domain::birthday::Refusal::NoAddress,
-            ));
-        };
-        let shop = &self.config.shop;
-        // One per customer and year, whatever the deliveries: the id of the
-        // greeting, which names both (and which the shop sees as the coupon's
-        // cause).
-        let cause = due.event_id();
-
-        let coupon = match self
-            .store
-            .issued_for(customer, CouponReason::Birthday, &cause)
-            .await?
-        {
-            Some(existing) => Some(existing),
-            None => match self.config.policy.coupon(now, &shop.time_zone) {
-                Some(offer) => {
-                    let request = CouponRequest {
-                        customer,
-                        reason: CouponReason::Birthday,
-                        value: CouponValue::Percent(offer.percent),
-                        issued_at: now,
-                        expires_at: offer.expires_at,
-                        source_event: &cause,
-                        // Birthday coupons have their own policy: once a year,
-                        // never counted against the apology cap.
-                        cap_cutoff: None,
-                    };
-                    app::issue_coupon(&self.store, &request).await?
+        let kept = match unit.saved::<Kept>()? {
+            Some(kept) if unit.committed() => {
+                // The last look before anything more leaves.
+                if let Err(refusal) = may_greet(true, &greetee.consent, false, None, due.year) {
+                    tracing::info!(
+                        reason = refusal.as_str(),
+                        "not greeted: consent changed while greeting"
+                    );
+                    return Ok(refusal_outcome(refusal));
                 }
-                None => None,
+                kept
+            }
+            _ => match self.commit(due, now, greetee.clone(), unit).await? {
+                Ok(kept) => kept,
+                Err(refusal) => {
+                    tracing::info!(reason = refusal.as_str(), "not greeted");
+                    return Ok(refusal_outcome(refusal));
+                }
             },
         };
-
-        // The last look before anything leaves.
-        let consent = self.store.consent_state(customer).await?;
-        if let Err(refusal) = may_greet(true, &consent, false, None, due.year) {
-            tracing::info!(
-                reason = refusal.as_str(),
-                "not greeted: consent changed while greeting"
-            );
-            return Ok(refusal_outcome(refusal));
-        }
-
-        if let Some(coupon) = &coupon {
-            app::publish_once(
-                idempotency,
-                &self.publisher,
-                &self.config.resources.outbound_queue_url,
-                outbound::coupon_issued(coupon, SOURCE),
-            )
-            .await?;
-            app::count::coupon_issued(idempotency, &self.store, coupon, &shop.time_zone).await?;
-        }
-
+        let Some(address) = greetee.contact.email.clone() else {
+            return Ok(refusal_outcome(Refusal::NoAddress));
+        };
+        unit::publish_kept(
+            unit,
+            PUBLISHED,
+            &self.publisher,
+            &self.config.resources.outbound_queue_url,
+            &kept,
+        )
+        .await?;
+        let shop = &self.config.shop;
+        let coupon = kept.coupon()?;
         let locale = Locale::choose(greetee.contact.locale.as_deref(), shop.default_locale);
         let token = self.signer.sign(Purpose::Unsubscribe, customer.as_str());
         let unsubscribe = format!("{}/unsubscribe?t={token}", self.config.links_base_url);
@@ -244,18 +201,110 @@ where
             },
         )?;
         let email = OutgoingEmail::new(address, rendered, TEMPLATE).with_unsubscribe(unsubscribe);
-        let sent = app::send_once(idempotency, &self.mailer, customer, &cause, &email).await?;
+        Ok(
+            match unit.effect(GREETED, || self.mailer.send(&email)).await? {
+                Some(_) => "greeted",
+                None => "greeted before",
+            },
+        )
+    }
 
-        self.store.mark_greeted(customer, due.year).await?;
-        Ok(match sent {
-            memnun_shared::idempotency::Once::Ran(_) => "greeted",
-            memnun_shared::idempotency::Once::AlreadyDone(_) => "greeted before",
-        })
+    /// Decides and commits the greeting: the year, the suppression check,
+    /// the coupon and its counters. A refusal (found at once, or by a
+    /// condition of the commit) writes nothing.
+    async fn commit(
+        &self,
+        due: &BirthdayDue,
+        now: Timestamp,
+        mut greetee: Greetee,
+        unit: &Unit<'_, S>,
+    ) -> Result<std::result::Result<Kept, Refusal>> {
+        let customer = &due.customer_id;
+        let shop = &self.config.shop;
+        // The greeting's id names customer and year; the shop sees it as the
+        // coupon's cause.
+        let cause = due.event_id();
+        let mut prior_coupon: Option<Coupon> = None;
+        for _ in 0..ATTEMPTS {
+            // Suppression is the commit's condition, not a read.
+            if let Err(refusal) = may_greet(
+                greetee.contact.email.is_some(),
+                &greetee.consent,
+                false,
+                greetee.greeted_year,
+                due.year,
+            ) {
+                return Ok(Err(refusal));
+            }
+            let Some(address) = greetee.contact.email.clone() else {
+                return Ok(Err(Refusal::NoAddress));
+            };
+            let mut writes = vec![
+                Write::Profile(ProfileWrite {
+                    id: customer.clone(),
+                    contact: None,
+                    apology_coupon: None,
+                    greeted: Some(due.year),
+                }),
+                Write::NotSuppressed(address),
+            ];
+            let coupon = match &prior_coupon {
+                Some(c) => Some(c.clone()),
+                None => match self.config.policy.coupon(now, &shop.time_zone) {
+                    Some(offer) => {
+                        let c = Coupon {
+                            code: CouponCode::generate(CouponReason::Birthday)?,
+                            customer_id: customer.as_str().to_owned(),
+                            reason: CouponReason::Birthday,
+                            value: CouponValue::Percent(offer.percent),
+                            issued_at: now,
+                            expires_at: offer.expires_at,
+                            source_event: cause.clone(),
+                        };
+                        // Birthday coupons have their own policy: once a
+                        // year, never counted against the apology cap.
+                        writes.push(Write::Coupon(c.clone()));
+                        writes.push(Write::Count(
+                            Week::of(now, &shop.time_zone),
+                            memnun_shared::app::count::coupon_amounts(&c),
+                        ));
+                        Some(c)
+                    }
+                    None => None,
+                },
+            };
+            let kept = Kept::default().with_coupon(coupon.as_ref()).with_messages(
+                coupon
+                    .iter()
+                    .map(|c| outbound::coupon_issued(c, SOURCE))
+                    .collect(),
+            );
+            let conflicts = unit.commit(&writes, &kept).await?;
+            if conflicts.is_empty() {
+                return Ok(Ok(kept));
+            }
+            if conflicts.contains(&Conflict::Suppressed) {
+                return Ok(Err(Refusal::Suppressed));
+            }
+            if conflicts.contains(&Conflict::Profile) {
+                // Consent withdrawn, or greeted, since the read.
+                match self.store.greetee(customer).await? {
+                    Some(fresh) => greetee = fresh,
+                    None => return Ok(Err(Refusal::NoAddress)),
+                }
+            }
+            if conflicts.contains(&Conflict::CouponCause) {
+                prior_coupon = self
+                    .store
+                    .issued_for(customer, CouponReason::Birthday, &cause)
+                    .await?;
+            }
+        }
+        Err(Error::Exhausted("greeting commit (too many conflicts)"))
     }
 }
 
-fn refusal_outcome(refusal: memnun_shared::domain::birthday::Refusal) -> Outcome {
-    use memnun_shared::domain::birthday::Refusal;
+fn refusal_outcome(refusal: Refusal) -> Outcome {
     match refusal {
         Refusal::NoAddress => "skipped: no address",
         Refusal::NoConsent => "skipped: no consent",
