@@ -20,8 +20,7 @@ use memnun_shared::contract::payload::{Consent, CustomerUpserted};
 use memnun_shared::contract::{EventData, EventMeta};
 use memnun_shared::domain::consent::{ConsentClaim, apply};
 use memnun_shared::domain::customer::CustomerId;
-use memnun_shared::idempotency::Idempotency;
-use memnun_shared::ports::{CustomerStore, DirectoryStore, IdempotencyStore};
+use memnun_shared::ports::{CustomerStore, DirectoryStore, WorkStore};
 use memnun_shared::time::to_key;
 use memnun_shared::{Error, Result};
 
@@ -68,7 +67,7 @@ pub struct Handler<S> {
 
 impl<S> Handler<S>
 where
-    S: CustomerStore + DirectoryStore + IdempotencyStore,
+    S: CustomerStore + DirectoryStore + WorkStore,
 {
     /// Builds the handler once, at init.
     pub fn new(config: Config, store: S) -> Self {
@@ -77,19 +76,15 @@ where
 
     /// Handles one SQS batch; `deadline` is the invocation's.
     pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
-        let idempotency = Idempotency::new(&self.store, deadline, self.config.idempotency_ttl_days);
         batch::run(event, self.config.batch_concurrency, |message| {
-            self.message(message, &idempotency)
+            self.message(message, deadline)
         })
         .await
     }
 
-    async fn message(
-        &self,
-        message: SqsMessage,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Outcome> {
-        app::once_per_event(FUNCTION, message, idempotency, |event| async move {
+    async fn message(&self, message: SqsMessage, deadline: Timestamp) -> Result<Outcome> {
+        let ttl = self.config.idempotency_ttl_days;
+        app::once_per_event(FUNCTION, message, &self.store, deadline, ttl, |event| async move {
             let EventData::CustomerUpserted(customer) = &event.data else {
                 return Err(Error::contract(
                     "type",

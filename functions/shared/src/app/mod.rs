@@ -265,35 +265,26 @@ where
 
 /// Runs `work` on the event in `message` once per event: parses it (a
 /// contract violation is the message's failure), names it on the message's
-/// span, and claims `event#<function>#<source>#<id>` around the work. A
-/// repeat answers `duplicate` without running anything.
+/// span, and runs it as the unit `event#<function>#<source>#<id>`
+/// ([`crate::work`]). A repeat answers `duplicate` after one call.
 pub async fn once_per_event<S, F, Fut>(
     function: &str,
     message: aws_lambda_events::event::sqs::SqsMessage,
-    idempotency: &Idempotency<'_, S>,
+    store: &S,
+    deadline: Timestamp,
+    ttl_days: i64,
     work: F,
 ) -> Result<crate::batch::Outcome>
 where
-    S: IdempotencyStore,
+    S: crate::ports::WorkStore,
     F: FnOnce(crate::contract::Event) -> Fut,
     Fut: std::future::Future<Output = Result<crate::batch::Outcome>>,
 {
-    let body = message
-        .body
-        .ok_or_else(|| Error::contract("body", "is empty"))?;
-    let event = crate::contract::Event::parse(&body)?;
-    crate::batch::record_event(&event.meta.id, event.data.kind());
-    let key = format!("event#{function}#{}", event.meta.key());
-    let mut outcome = "done";
-    let slot = &mut outcome;
-    let done = idempotency
-        .once(&key, || async move {
-            *slot = work(event).await?;
-            Ok(None)
-        })
-        .await?;
-    Ok(match done {
-        Once::Ran(_) => outcome,
-        Once::AlreadyDone(_) => "duplicate",
-    })
+    let Some((event, unit)) =
+        unit::begin_event(function, message, store, deadline, ttl_days).await?
+    else {
+        return Ok("duplicate");
+    };
+    let result = work(event).await;
+    unit.end(result).await
 }
