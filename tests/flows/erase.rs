@@ -170,9 +170,10 @@ async fn tickets_and_codes(stack: &Stack, customer: &str) -> (BTreeSet<String>, 
         .expect("query the index")
         .items
         .unwrap_or_default();
+    // The index carries keys and origin only: the number is in the key.
     let tickets = indexed
         .iter()
-        .map(|i| attr(i, "number").to_string())
+        .map(|i| attr(i, "pk").trim_start_matches("TICKET#").to_string())
         .collect();
     let codes = stack
         .customer_items(customer)

@@ -251,9 +251,21 @@ pub trait ConsentStore: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DueEntry {
     /// A ticket with a warning or breach to announce.
-    Ticket(TicketNumber),
-    /// A message to send (by its id): an email held back until a civil hour.
-    Message(String),
+    Ticket {
+        /// Its number.
+        number: TicketNumber,
+        /// The ticket as the index carries it (its clocks and version, a
+        /// moment behind the table at most); `None` when the index carries
+        /// keys only, and the ticket must be read.
+        seen: Option<Box<Ticket>>,
+    },
+    /// A message to send: an email held back until a civil hour.
+    Message {
+        /// Its id.
+        id: String,
+        /// The message as the index carries it; `None`: read it.
+        seen: Option<ScheduledMessage>,
+    },
 }
 
 /// Where a walk through one shard of the due index stopped.
@@ -297,6 +309,12 @@ pub trait DueIndex: Send + Sync {
         after: Option<DueCursor>,
         limit: i32,
     ) -> impl Future<Output = Result<DuePage>> + Send;
+
+    /// Stores the alarm flags of `ticket` (as [`crate::domain::sla::SlaClock::due_alarms`]
+    /// set them) and its place in the index, if the ticket is still at its
+    /// `version`: one conditional update, not a read and a write of the
+    /// whole ticket. `false`: it changed; read it and decide again.
+    fn mark(&self, ticket: &Ticket) -> impl Future<Output = Result<bool>> + Send;
 
     /// Keeps `message` until `message.due` (a repeat overwrites it).
     fn schedule(&self, message: &ScheduledMessage) -> impl Future<Output = Result<()>> + Send;

@@ -47,7 +47,9 @@ use memnun_shared::contract::outbound::OutboundMessage;
 use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::sla::{AlarmKind, Goal};
 use memnun_shared::domain::ticket::{Ticket, TicketNumber};
-use memnun_shared::ports::{DueCursor, DueEntry, DueIndex, Publisher, TicketStore};
+use memnun_shared::ports::{
+    DueCursor, DueEntry, DueIndex, Publisher, ScheduledMessage, TicketStore,
+};
 use memnun_shared::{Error, Result};
 use serde::Serialize;
 
@@ -322,15 +324,15 @@ where
 
     async fn entry(&self, entry: DueEntry, now: Timestamp) -> Result<Found> {
         let result = match &entry {
-            DueEntry::Ticket(number) => self.alarms(number, now).await,
-            DueEntry::Message(id) => self.held(id, now).await,
+            DueEntry::Ticket { number, seen } => self.alarms(number, seen.clone(), now).await,
+            DueEntry::Message { id, seen } => self.held(id, seen.clone(), now).await,
         };
         if let Err(e) = &result {
             match &entry {
-                DueEntry::Ticket(number) => {
+                DueEntry::Ticket { number, .. } => {
                     tracing::error!(ticket = %number, error = %e, "ticket not checked; the next sweep tries again")
                 }
-                DueEntry::Message(id) => {
+                DueEntry::Message { id, .. } => {
                     tracing::error!(message = %id, error = %e, "held message not sent; the next sweep tries again")
                 }
             }
@@ -338,12 +340,20 @@ where
         result
     }
 
-    /// The ticket's due alarms, marked in memory, with their events.
-    async fn alarms(&self, number: &TicketNumber, now: Timestamp) -> Result<Found> {
-        let Some(mut ticket) = self.store.ticket(number).await? else {
-            return Err(Error::NotFound(format!(
-                "ticket {number} named by the due index"
-            )));
+    /// The ticket's due alarms, marked in memory, with their events. The
+    /// ticket as the index carries it is enough; it is read only when the
+    /// index carries keys alone.
+    async fn alarms(
+        &self,
+        number: &TicketNumber,
+        seen: Option<Box<Ticket>>,
+        now: Timestamp,
+    ) -> Result<Found> {
+        let mut ticket = match seen {
+            Some(ticket) => *ticket,
+            None => self.store.ticket(number).await?.ok_or_else(|| {
+                Error::NotFound(format!("ticket {number} named by the due index"))
+            })?,
         };
         let Some(clock) = ticket.sla.as_mut() else {
             return Ok(Found::Nothing);
@@ -394,10 +404,19 @@ where
     }
 
     /// A held message, if it is still kept and due.
-    async fn held(&self, id: &str, now: Timestamp) -> Result<Found> {
-        let Some(kept) = self.store.scheduled(id).await? else {
-            // Sent and forgotten since the index was read.
-            return Ok(Found::Nothing);
+    async fn held(
+        &self,
+        id: &str,
+        seen: Option<ScheduledMessage>,
+        now: Timestamp,
+    ) -> Result<Found> {
+        let kept = match seen {
+            Some(kept) => kept,
+            None => match self.store.scheduled(id).await? {
+                Some(kept) => kept,
+                // Sent and forgotten since the index was read.
+                None => return Ok(Found::Nothing),
+            },
         };
         if kept.due > now {
             return Ok(Found::Nothing);
@@ -521,7 +540,7 @@ where
     }
 
     async fn mark_once(&self, marking: Marking, now: Timestamp) -> Result<(usize, usize)> {
-        if self.store.save(&marking.ticket).await? {
+        if self.store.mark(&marking.ticket).await? {
             return Ok((marking.warnings, marking.breaches));
         }
         for _ in 0..ATTEMPTS {
@@ -549,7 +568,7 @@ where
                 // sent: the next sweep sends and marks it.
                 return Ok((0, 0));
             }
-            if self.store.save(&fresh).await? {
+            if self.store.mark(&fresh).await? {
                 let breaches = alarms
                     .iter()
                     .filter(|a| a.kind == AlarmKind::Breach)

@@ -327,6 +327,15 @@ impl memnun_shared::ports::DueIndex for NoMarks {
         self.0.shards()
     }
 
+    async fn mark(&self, _: &memnun_shared::domain::ticket::Ticket) -> Result<bool> {
+        Err(memnun_shared::Error::Aws {
+            service: "dynamodb",
+            operation: "UpdateItem",
+            message: "the invocation died (a test)".into(),
+            permanent: false,
+        })
+    }
+
     async fn due(
         &self,
         shard: u32,

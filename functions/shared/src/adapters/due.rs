@@ -1,7 +1,13 @@
 //! The [`DueIndex`] over the main table: the `by_due` index.
 //!
-//! A sparse global secondary index on `gsi2pk`, `gsi2sk` (projection: keys
-//! only; the sweep reads each hit by key, consistently):
+//! A sparse global secondary index on `gsi2pk`, `gsi2sk`. It carries what
+//! the sweep decides with ([`PROJECTED`]: a ticket's clocks, priority,
+//! category, customer and version; a held message whole), so a due ticket
+//! costs the sweep no read: it is marked with one update conditional on
+//! the version it saw ([`DueIndex::mark`]). The index trails the table by a
+//! moment; a ticket changed in between fails the condition and is read
+//! consistently then, and an alarm sent from a stale view is judged again
+//! by the escalator, which reads the ticket itself.
 //!
 //! | entry | pk | sk | gsi2pk | gsi2sk |
 //! |---|---|---|---|---|
@@ -27,7 +33,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use jiff::Timestamp;
 
-use crate::adapters::dynamodb::{DynamoStore, Item, Reader, key, s, ticket_item};
+use crate::adapters::dynamodb::{DynamoStore, Item, Reader, key, keys, n, s, ticket_from, ticket_item};
 use crate::adapters::{aws_error, build_error};
 use crate::domain::ticket::{Ticket, TicketNumber};
 use crate::ports::{DueCursor, DueEntry, DueIndex, DuePage, ScheduledMessage};
@@ -113,13 +119,50 @@ fn message_from(item: &Item) -> Result<ScheduledMessage> {
     })
 }
 
+/// The attributes the index carries besides its keys (the template's
+/// `by_due` projection says the same; a test holds them together).
+pub const PROJECTED: [&str; 27] = [
+    "number",
+    "customer_id",
+    "origin",
+    "category",
+    "priority",
+    "status",
+    "opened_at",
+    "source_event",
+    "version",
+    "first_reply_warning_at",
+    "first_reply_due",
+    "first_reply_warned",
+    "first_reply_breached",
+    "first_reply_stopped_at",
+    "first_reply_outcome",
+    "resolution_warning_at",
+    "resolution_due",
+    "resolution_warned",
+    "resolution_breached",
+    "resolution_stopped_at",
+    "resolution_outcome",
+    "paused_since",
+    "paused_seconds",
+    "id",
+    "kind",
+    "body",
+    "due",
+];
+
 fn entry(item: &Item) -> Option<DueEntry> {
     let pk = item.get("pk")?.as_s().ok()?;
     if let Some(number) = pk.strip_prefix(TICKET_PREFIX) {
-        TicketNumber::parse(number).map(DueEntry::Ticket)
+        let number = TicketNumber::parse(number)?;
+        // An index with keys only (a table made before the projection)
+        // carries no clocks: the sweep reads the ticket then.
+        let seen = ticket_from(item).ok().map(Box::new);
+        Some(DueEntry::Ticket { number, seen })
     } else {
-        pk.strip_prefix(MESSAGE_PREFIX)
-            .map(|id| DueEntry::Message(id.to_owned()))
+        let id = pk.strip_prefix(MESSAGE_PREFIX)?.to_owned();
+        let seen = message_from(item).ok();
+        Some(DueEntry::Message { id, seen })
     }
 }
 
@@ -179,6 +222,70 @@ impl DueIndex for DynamoStore {
             )
         });
         Ok(DuePage { entries, next })
+    }
+
+    async fn mark(&self, ticket: &Ticket) -> Result<bool> {
+        let Some(sla) = &ticket.sla else {
+            return Ok(true);
+        };
+        let mut sets = vec!["version = :next".to_string()];
+        let mut values = HashMap::from([
+            (
+                ":v".to_string(),
+                n(i64::try_from(ticket.version).unwrap_or(i64::MAX)),
+            ),
+            (
+                ":next".to_string(),
+                n(i64::try_from(ticket.version + 1).unwrap_or(i64::MAX)),
+            ),
+        ]);
+        for (prefix, timer) in [
+            ("first_reply", &sla.first_reply),
+            ("resolution", &sla.resolution),
+        ] {
+            for (flag, on) in [("warned", timer.warned), ("breached", timer.breached)] {
+                let name = format!(":{prefix}_{flag}");
+                sets.push(format!("{prefix}_{flag} = {name}"));
+                values.insert(name, AttributeValue::Bool(on));
+            }
+        }
+        // The index keys follow the next alarm, as a whole-ticket write
+        // would set them (adapters/dynamodb.rs, `ticket_item`).
+        let mut removes = Vec::new();
+        match sla.next_due() {
+            Some(next_due) => {
+                let [(_, pk), (_, sk)] = ticket_index_keys(&ticket.number, next_due);
+                values.insert(":gsi2pk".to_string(), pk);
+                values.insert(":gsi2sk".to_string(), sk);
+                values.insert(":next_due".to_string(), s(to_key(next_due)));
+                sets.push("gsi2pk = :gsi2pk, gsi2sk = :gsi2sk, next_due = :next_due".to_string());
+            }
+            None => removes.push("gsi2pk, gsi2sk, next_due"),
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::ticket(&ticket.number), "TICKET")))
+            .update_expression(expression)
+            .condition_expression("version = :v")
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(aws_error("dynamodb", "UpdateItem", e)),
+        }
     }
 
     async fn schedule(&self, message: &ScheduledMessage) -> Result<()> {
