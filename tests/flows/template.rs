@@ -513,3 +513,33 @@ fn every_environment_fits_lambdas_4_kb_with_every_parameter_at_its_maximum() {
         "{function}'s environment can reach {size} bytes, over Lambda's 4 KB"
     );
 }
+
+#[test]
+fn the_due_index_carries_what_the_sweep_reads_and_the_customer_index_keys_and_origin() {
+    let tables = template().tables().expect("tables");
+    let index = |name: &str| {
+        tables
+            .iter()
+            .flat_map(|t| t.indexes.iter())
+            .find(|i| i.name == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no index {name}"))
+    };
+    let due = index(memnun_shared::adapters::due::BY_DUE_INDEX);
+    assert_eq!(due.projection, "INCLUDE");
+    let projected: BTreeSet<&str> = due.non_key_attributes.iter().map(String::as_str).collect();
+    let needed: BTreeSet<&str> = memnun_shared::adapters::due::PROJECTED.into_iter().collect();
+    assert_eq!(projected, needed, "by_due must carry exactly due.rs's PROJECTED");
+    let customer = index(memnun_shared::adapters::dynamodb::BY_CUSTOMER_INDEX);
+    assert_eq!(
+        (customer.projection.as_str(), customer.non_key_attributes),
+        ("INCLUDE", vec!["origin".to_string()])
+    );
+    // DynamoDB allows 100 projected attributes over a table's indexes.
+    let total: usize = tables
+        .iter()
+        .flat_map(|t| t.indexes.iter())
+        .map(|i| i.non_key_attributes.len())
+        .sum();
+    assert!(total <= 100, "{total} projected attributes");
+}

@@ -235,6 +235,28 @@ pub enum KillAt {
     Request(u32),
 }
 
+impl RecordedCall {
+    /// `service:Operation`, as the life of an event lists it
+    /// (`dynamodb:PutItem`, `sqs:SendMessageBatch`, `ses:SendRawEmail`).
+    pub fn operation(&self) -> String {
+        if let Some((service, operation)) = self.target.split_once('.') {
+            let service = match service {
+                s if s.starts_with("DynamoDB") => "dynamodb",
+                "AmazonSQS" => "sqs",
+                "AmazonSSM" => "ssm",
+                other => other,
+            };
+            return format!("{service}:{operation}");
+        }
+        let action = self
+            .body
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("Action="))
+            .unwrap_or("?");
+        format!("ses:{action}")
+    }
+}
+
 impl KillAt {
     /// The name the soak's report counts kills under.
     pub fn name(self) -> &'static str {
@@ -353,6 +375,16 @@ impl FaultProxy {
             .recorded
             .lock()
             .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+
+    /// The requests kept while recording, taken: the next call answers only
+    /// what comes after.
+    pub fn take_recorded(&self) -> Vec<RecordedCall> {
+        self.shared
+            .recorded
+            .lock()
+            .map(|mut r| std::mem::take(&mut *r))
             .unwrap_or_default()
     }
 

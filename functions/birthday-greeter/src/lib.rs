@@ -32,8 +32,8 @@ use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, links_base_url_from_env};
 use memnun_shared::contract::internal::BirthdayDue;
 use memnun_shared::contract::outbound;
-use memnun_shared::domain::birthday::{GreetingPolicy, may_greet};
 use memnun_shared::domain::birthday::Refusal;
+use memnun_shared::domain::birthday::{GreetingPolicy, may_greet};
 use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
 use memnun_shared::domain::digest::Week;
 use memnun_shared::domain::locale::Locale;
@@ -148,7 +148,12 @@ where
         unit.end(result).await
     }
 
-    async fn greet(&self, due: &BirthdayDue, now: Timestamp, unit: &Unit<'_, S>) -> Result<Outcome> {
+    async fn greet(
+        &self,
+        due: &BirthdayDue,
+        now: Timestamp,
+        unit: &Unit<'_, S>,
+    ) -> Result<Outcome> {
         let customer = &due.customer_id;
         let Some(greetee) = self.store.greetee(customer).await? else {
             tracing::info!("not greeted: the customer is unknown");

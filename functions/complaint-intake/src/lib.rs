@@ -45,6 +45,7 @@ use memnun_shared::domain::classification::classify;
 use memnun_shared::domain::coupon::CouponReason;
 use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::delay::DelayPolicy;
+use memnun_shared::domain::digest::Week;
 use memnun_shared::domain::lifecycle::{self, Change};
 use memnun_shared::domain::mail::tickets::{
     self as mails, Acknowledgement, DelayApology, SatisfactionApology, SurveyRequest,
@@ -55,7 +56,6 @@ use memnun_shared::domain::sla::SlaPolicy;
 use memnun_shared::domain::ticket::{Origin, Status, Ticket, TicketNumber};
 use memnun_shared::domain::token::{Purpose, Signer};
 use memnun_shared::idempotency::Idempotency;
-use memnun_shared::domain::digest::Week;
 use memnun_shared::ports::{
     Conflict, CouponStore, CustomerStore, IdempotencyStore, Mailer, ProfileWrite, Publisher,
     TicketStore, WorkStore, Write,
@@ -303,7 +303,7 @@ where
                     ));
                     ticket.summary = Some(display_text(&c.message, 1000));
                     ticket.sla = Some(self.config.sla.start(priority, now, &self.config.calendar));
-                    writes.push(Write::Ticket(ticket.clone()));
+                    writes.push(Write::Ticket(Box::new(ticket.clone())));
                     writes.push(Write::Count(
                         Week::of(now, tz),
                         app::count::complaint_amounts(&ticket),

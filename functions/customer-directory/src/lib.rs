@@ -84,18 +84,25 @@ where
 
     async fn message(&self, message: SqsMessage, deadline: Timestamp) -> Result<Outcome> {
         let ttl = self.config.idempotency_ttl_days;
-        app::once_per_event(FUNCTION, message, &self.store, deadline, ttl, |event| async move {
-            let EventData::CustomerUpserted(customer) = &event.data else {
-                return Err(Error::contract(
-                    "type",
-                    format!(
-                        "{} does not belong on the customers queue (only customer.upserted)",
-                        event.data.kind()
-                    ),
-                ));
-            };
-            self.upsert(&event.meta, customer).await
-        })
+        app::once_per_event(
+            FUNCTION,
+            message,
+            &self.store,
+            deadline,
+            ttl,
+            |event| async move {
+                let EventData::CustomerUpserted(customer) = &event.data else {
+                    return Err(Error::contract(
+                        "type",
+                        format!(
+                            "{} does not belong on the customers queue (only customer.upserted)",
+                            event.data.kind()
+                        ),
+                    ));
+                };
+                self.upsert(&event.meta, customer).await
+            },
+        )
         .await
     }
 

@@ -220,7 +220,7 @@ where
                     Some(t) => t.clone(),
                     None => {
                         let t = self.follow_up(review, now, &event_key)?;
-                        writes.push(Write::Ticket(t.clone()));
+                        writes.push(Write::Ticket(Box::new(t.clone())));
                         t
                     }
                 };

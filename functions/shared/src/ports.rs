@@ -518,7 +518,7 @@ pub enum Write {
     /// A coupon: its code and its (customer, reason, cause) must be new.
     Coupon(Coupon),
     /// A ticket: its number and its (customer, origin, cause) must be new.
-    Ticket(Ticket),
+    Ticket(Box<Ticket>),
     /// A check that no coupon was issued for this cause.
     NoCoupon {
         /// Whose.

@@ -47,16 +47,15 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
 use memnun_shared::app::unit::{self, Kept};
-use memnun_shared::contract::outbound;
-use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponValue};
-use memnun_shared::domain::customer::{ContactDetails, Customer};
-use memnun_shared::domain::digest::{Week, names};
-use memnun_shared::work::Unit;
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, calendar_from_env};
 use memnun_shared::contract::internal::{InternalEvent, Part, SlaAlarm};
+use memnun_shared::contract::outbound;
 use memnun_shared::domain::calendar::{BusinessCalendar, WorkingHours};
 use memnun_shared::domain::coupon::CouponReason;
+use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponValue};
+use memnun_shared::domain::customer::{ContactDetails, Customer};
+use memnun_shared::domain::digest::{Week, names};
 use memnun_shared::domain::escalation::{
     BreachCoupon, customer_send_at, default_civil_hours, promise_after_breach, team_send_at,
 };
@@ -71,6 +70,7 @@ use memnun_shared::ports::{
     Conflict, CouponStore, CustomerStore, Mailer, ProfileWrite, Publisher, ScheduledMessage,
     TicketStore, WorkStore, Write,
 };
+use memnun_shared::work::Unit;
 use memnun_shared::{Error, Result};
 
 /// The name events published by this function carry as their `source`.
@@ -251,7 +251,12 @@ where
         })
     }
 
-    async fn warning(&self, alarm: &SlaAlarm, at: Timestamp, unit: &Unit<'_, S>) -> Result<Outcome> {
+    async fn warning(
+        &self,
+        alarm: &SlaAlarm,
+        at: Timestamp,
+        unit: &Unit<'_, S>,
+    ) -> Result<Outcome> {
         if alarm.part == Some(Part::Customer) {
             return Err(Error::contract(
                 "data.part",
@@ -444,7 +449,10 @@ where
                     .sla
                     .as_ref()
                     .is_some_and(|c| c.resolution.stopped.is_none() && c.resolution.due <= at);
-            let contact = customer.as_ref().map(|c| c.contact.clone()).unwrap_or_default();
+            let contact = customer
+                .as_ref()
+                .map(|c| c.contact.clone())
+                .unwrap_or_default();
             if alarm.part != Some(Part::Team) && !both_missed && !day_taken {
                 match &contact.email {
                     None => {
@@ -472,40 +480,44 @@ where
                             coupon = match (&prior_coupon, no_coupon) {
                                 (Some(c), _) => Some(c.clone()),
                                 (None, true) => None,
-                                (None, false) => match policy.offer(alarm.goal, at, last, &shop.time_zone) {
-                                    Some(offer) => {
-                                        let c = Coupon {
-                                            code: CouponCode::generate(CouponReason::SlaBreach)?,
-                                            customer_id: alarm.customer_id.as_str().to_owned(),
-                                            reason: CouponReason::SlaBreach,
-                                            value: CouponValue::Percent(offer.percent),
-                                            issued_at: at,
-                                            expires_at: offer.expires_at,
-                                            source_event: source_key.clone(),
-                                        };
-                                        // One coupon per ticket: the other
-                                        // deadline's breach may have brought
-                                        // one already.
-                                        writes.push(Write::NoCoupon {
-                                            customer: alarm.customer_id.clone(),
-                                            reason: CouponReason::SlaBreach,
-                                            source_event: other_key.clone(),
-                                        });
-                                        writes.push(Write::Coupon(c.clone()));
-                                        writes.push(Write::Profile(ProfileWrite {
-                                            id: alarm.customer_id.clone(),
-                                            contact: None,
-                                            apology_coupon: Some((at, policy.cap_cutoff(at))),
-                                            greeted: None,
-                                        }));
-                                        writes.push(Write::Count(
-                                            Week::of(at, &shop.time_zone),
-                                            memnun_shared::app::count::coupon_amounts(&c),
-                                        ));
-                                        Some(c)
+                                (None, false) => {
+                                    match policy.offer(alarm.goal, at, last, &shop.time_zone) {
+                                        Some(offer) => {
+                                            let c = Coupon {
+                                                code: CouponCode::generate(
+                                                    CouponReason::SlaBreach,
+                                                )?,
+                                                customer_id: alarm.customer_id.as_str().to_owned(),
+                                                reason: CouponReason::SlaBreach,
+                                                value: CouponValue::Percent(offer.percent),
+                                                issued_at: at,
+                                                expires_at: offer.expires_at,
+                                                source_event: source_key.clone(),
+                                            };
+                                            // One coupon per ticket: the other
+                                            // deadline's breach may have brought
+                                            // one already.
+                                            writes.push(Write::NoCoupon {
+                                                customer: alarm.customer_id.clone(),
+                                                reason: CouponReason::SlaBreach,
+                                                source_event: other_key.clone(),
+                                            });
+                                            writes.push(Write::Coupon(c.clone()));
+                                            writes.push(Write::Profile(ProfileWrite {
+                                                id: alarm.customer_id.clone(),
+                                                contact: None,
+                                                apology_coupon: Some((at, policy.cap_cutoff(at))),
+                                                greeted: None,
+                                            }));
+                                            writes.push(Write::Count(
+                                                Week::of(at, &shop.time_zone),
+                                                memnun_shared::app::count::coupon_amounts(&c),
+                                            ));
+                                            Some(c)
+                                        }
+                                        None => None,
                                     }
-                                    None => None,
-                                },
+                                }
                             };
                             if let Some(c) = &coupon {
                                 messages.push(outbound::coupon_issued(c, SOURCE));

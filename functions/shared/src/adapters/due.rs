@@ -33,7 +33,9 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use jiff::Timestamp;
 
-use crate::adapters::dynamodb::{DynamoStore, Item, Reader, key, keys, n, s, ticket_from, ticket_item};
+use crate::adapters::dynamodb::{
+    DynamoStore, Item, Reader, key, keys, n, s, ticket_from, ticket_item,
+};
 use crate::adapters::{aws_error, build_error};
 use crate::domain::ticket::{Ticket, TicketNumber};
 use crate::ports::{DueCursor, DueEntry, DueIndex, DuePage, ScheduledMessage};

@@ -753,7 +753,11 @@ impl TicketStore for DynamoStore {
                 .remove(&self.table)
                 .unwrap_or_default()
             {
-                match item.get("sk").and_then(|v| v.as_s().ok()).map(String::as_str) {
+                match item
+                    .get("sk")
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                {
                     Some("TICKET") => ticket = Some(ticket_from(&item)?),
                     Some(keys::PROFILE) => found = Some(customer_from(&item)?),
                     _ => {}

@@ -1,0 +1,361 @@
+//! The AWS calls of one event, counted: each flow's handler talks to the
+//! emulator through the recording proxy, and its calls must stay within the
+//! budgets of docs/life-of-an-event.md. A budget exceeded fails CI. The
+//! test prints each flow's calls in order; the doc lists the same.
+//!
+//! Budgets are what one event needs, not what it happens to cost today:
+//! one lease on the unit, the reads a decision needs, one transaction, one
+//! SQS batch, the emails, and the steps between them. A duplicate costs one
+//! call, the lease that finds the unit done.
+
+#[path = "support/functions.rs"]
+mod functions;
+
+use aws_config::SdkConfig;
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use functions::{deadline, ts};
+use memnun_shared::adapters::dynamodb::DynamoStore;
+use memnun_shared::adapters::ses::SesMailer;
+use memnun_shared::adapters::sqs::SqsPublisher;
+use memnun_shared::config::Env;
+use memnun_shared::contract::internal::{BirthdayDue, InternalEvent, SlaAlarm};
+use memnun_shared::domain::calendar::BusinessCalendar;
+use memnun_shared::domain::customer::CustomerId;
+use memnun_shared::domain::sla::{Goal, SlaPolicy};
+use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
+use memnun_shared::domain::token::Signer;
+use memnun_tests::events::{event, review};
+use memnun_tests::faults::{FaultConfig, FaultProxy, RecordedCall};
+use memnun_tests::stack::{LINK_SECRET, Stack, client_config};
+use serde_json::json;
+
+/// The budgets, per event (docs/life-of-an-event.md).
+const REVIEW_BUDGET: usize = 8;
+const COMPLAINT_BUDGET: usize = 9;
+const BREACH_BUDGET: usize = 10;
+const BIRTHDAY_BUDGET: usize = 9;
+const DUPLICATE_BUDGET: usize = 1;
+/// Per due ticket, the sweep's marking and sending (its index queries are
+/// a fixed cost per shard and page, reported beside).
+const SWEEP_BUDGET_PER_TICKET: f64 = 1.1;
+
+struct Counted {
+    stack: Stack,
+    proxy: FaultProxy,
+    aws: SdkConfig,
+}
+
+impl Counted {
+    async fn start() -> Counted {
+        let stack = Stack::start().await;
+        let proxy = FaultProxy::start(stack.emulator.port(), FaultConfig::none(0)).expect("proxy");
+        let aws = client_config(&proxy.endpoint()).await;
+        Counted { stack, proxy, aws }
+    }
+
+    fn env(&self, function: &str) -> Env {
+        Env::from_pairs(self.stack.function_env(function))
+    }
+
+    fn store(&self) -> DynamoStore {
+        DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&self.aws),
+            &self.stack.table,
+            &self.stack.idempotency_table,
+        )
+    }
+
+    fn mailer(&self, shop: &memnun_shared::config::ShopConfig) -> SesMailer {
+        SesMailer::new(
+            aws_sdk_ses::Client::new(&self.aws),
+            &shop.name,
+            &shop.sender,
+            None,
+        )
+    }
+
+    fn publisher(&self) -> SqsPublisher {
+        SqsPublisher::new(aws_sdk_sqs::Client::new(&self.aws))
+    }
+
+    /// The calls `work` makes, by `service:Operation`, in order.
+    async fn count<F: std::future::Future>(&self, work: F) -> (F::Output, Vec<String>) {
+        self.proxy.take_recorded();
+        self.proxy.set_recording(true);
+        let out = work.await;
+        self.proxy.set_recording(false);
+        let calls = self
+            .proxy
+            .take_recorded()
+            .iter()
+            .map(RecordedCall::operation)
+            .collect();
+        (out, calls)
+    }
+}
+
+fn batch(body: &str) -> SqsEvent {
+    let mut message = SqsMessage::default();
+    message.message_id = Some("m-1".into());
+    message.body = Some(body.to_owned());
+    let mut e = SqsEvent::default();
+    e.records = vec![message];
+    e
+}
+
+fn no_failures(response: &aws_lambda_events::event::sqs::SqsBatchResponse) {
+    assert!(
+        response.batch_item_failures.is_empty(),
+        "{:?}",
+        response.batch_item_failures
+    );
+}
+
+fn report(flow: &str, calls: &[String], budget: usize) {
+    println!("{flow}: {} calls (budget {budget})", calls.len());
+    for (i, call) in calls.iter().enumerate() {
+        println!("  {:>2}. {call}", i + 1);
+    }
+    assert!(
+        calls.len() <= budget,
+        "{flow} made {} AWS calls, over its budget of {budget}: {calls:#?}",
+        calls.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_low_review_a_complaint_and_their_duplicates_stay_within_budget() {
+    let c = Counted::start().await;
+
+    let config = review_responder::Config::from_env(&c.env("review-responder")).expect("config");
+    let mailer = c.mailer(&config.shop);
+    let responder = review_responder::Handler::new(config, c.store(), mailer, c.publisher());
+    let body = review(
+        "r-budget",
+        "2026-11-23T10:00:00Z",
+        "c-new",
+        1,
+        "yeni@example.com",
+        "tr-TR",
+    );
+    let (response, calls) = c.count(responder.handle(batch(&body), deadline())).await;
+    no_failures(&response);
+    report("review.posted 1★ (new customer)", &calls, REVIEW_BUDGET);
+    assert_eq!(
+        calls.iter().filter(|c| c.starts_with("ses:")).count(),
+        1,
+        "one apology"
+    );
+    let (response, calls) = c.count(responder.handle(batch(&body), deadline())).await;
+    no_failures(&response);
+    report("review.posted, delivered again", &calls, DUPLICATE_BUDGET);
+
+    let config = complaint_intake::Config::from_env(&c.env("complaint-intake")).expect("config");
+    let mailer = c.mailer(&config.shop);
+    let intake = complaint_intake::Handler::new(
+        config,
+        Signer::from_secret(LINK_SECRET).expect("signer"),
+        c.store(),
+        mailer,
+        c.publisher(),
+    );
+    let body = event(
+        "k-budget",
+        "complaint.created",
+        "2026-11-23T10:00:00Z",
+        json!({
+            "customer_id": "c-complains",
+            "channel": "email",
+            "subject": "Siparişim gelmedi",
+            "message": "Kargom bir haftadır gelmedi.",
+            "order_id": "o-9",
+            "customer": {"email": "sikayet@example.com", "name": "Ali", "locale": "tr-TR"},
+        }),
+    );
+    let (response, calls) = c.count(intake.handle(batch(&body), deadline())).await;
+    no_failures(&response);
+    report("complaint.created", &calls, COMPLAINT_BUDGET);
+    let (response, calls) = c.count(intake.handle(batch(&body), deadline())).await;
+    no_failures(&response);
+    report(
+        "complaint.created, delivered again",
+        &calls,
+        DUPLICATE_BUDGET,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_breach_with_an_apology_and_a_coupon_and_a_birthday_stay_within_budget() {
+    let c = Counted::start().await;
+
+    // A customer who complained a month ago, stored as the intake stores
+    // them (not counted).
+    let intake = functions::intake(&c.stack);
+    c.stack
+        .send(
+            "tickets",
+            &event(
+                "k-old",
+                "complaint.created",
+                "2026-11-02T07:00:00Z",
+                json!({
+                    "customer_id": "c-waits",
+                    "channel": "email",
+                    "message": "Ürün bozuk geldi.",
+                    "customer": {"email": "bekler@example.com", "name": "Zeynep", "locale": "tr-TR", "time_zone": "Europe/Istanbul"},
+                }),
+            ),
+        )
+        .await;
+    functions::deliver_tickets(&c.stack, &intake).await;
+    let opened = c
+        .stack
+        .drain(&c.stack.queue("outbound").url)
+        .await
+        .into_iter()
+        .find(|m| m["type"] == "ticket.opened")
+        .expect("ticket.opened");
+    let number = TicketNumber::parse(opened["data"]["ticket_id"].as_str().unwrap()).unwrap();
+    let resolution_due = opened["data"]["deadlines"]["resolution_due"]
+        .as_str()
+        .map(ts)
+        .unwrap();
+
+    // Its resolution deadline missed; the alarm on a Wednesday at ten in
+    // Istanbul: working hours for the lead, a civil hour for the customer.
+    let at = ts("2026-12-02T07:00:00Z");
+    assert!(resolution_due < at);
+    let alarm = InternalEvent::SlaBreached(SlaAlarm {
+        ticket_id: number,
+        goal: Goal::Resolution,
+        due: resolution_due,
+        priority: Priority::Normal,
+        category: Category::Quality,
+        customer_id: CustomerId::parse("c-waits").unwrap(),
+        part: None,
+    })
+    .to_message(at, "memnun/sla-monitor");
+    let config = sla_escalator::Config::from_env(&c.env("sla-escalator")).expect("config");
+    let mailer = c.mailer(&config.shop);
+    let escalator = sla_escalator::Handler::new(config, c.store(), mailer, c.publisher());
+    let (response, calls) = c
+        .count(escalator.handle(batch(&alarm.body), deadline()))
+        .await;
+    no_failures(&response);
+    report(
+        "sla.breached with the customer's apology and a coupon",
+        &calls,
+        BREACH_BUDGET,
+    );
+    assert_eq!(
+        calls.iter().filter(|c| c.starts_with("ses:")).count(),
+        2,
+        "the lead's alert and the customer's apology"
+    );
+    assert!(
+        calls.iter().any(|c| c == "sqs:SendMessageBatch"),
+        "coupon.issued"
+    );
+    let (response, calls) = c
+        .count(escalator.handle(batch(&alarm.body), deadline()))
+        .await;
+    no_failures(&response);
+    report("sla.breached, delivered again", &calls, DUPLICATE_BUDGET);
+
+    // A customer with consent and a birthday, stored by customer-directory
+    // (not counted).
+    let directory = customer_directory::Handler::new(
+        customer_directory::Config::from_env(&Env::from_pairs(
+            c.stack.function_env("customer-directory"),
+        ))
+        .expect("config"),
+        functions::store(&c.stack),
+    );
+    let upsert = event(
+        "u-born",
+        "customer.upserted",
+        "2026-01-10T12:00:00Z",
+        json!({
+            "customer_id": "c-born",
+            "email": "dogdu@example.com",
+            "name": "Deniz",
+            "locale": "tr-TR",
+            "birthday": "1990-12-02",
+            "marketing_consent": true,
+            "consent_at": "2026-01-10T12:00:00Z",
+            "consent_source": "checkout",
+        }),
+    );
+    no_failures(&directory.handle(batch(&upsert), deadline()).await);
+    let due = BirthdayDue {
+        customer_id: CustomerId::parse("c-born").unwrap(),
+        year: 2026,
+        due: at,
+    }
+    .to_message(at, "memnun/birthday-scheduler");
+    let config = birthday_greeter::Config::from_env(&c.env("birthday-greeter")).expect("config");
+    let mailer = c.mailer(&config.shop);
+    let greeter = birthday_greeter::Handler::new(
+        config,
+        Signer::from_secret(LINK_SECRET).expect("signer"),
+        c.store(),
+        mailer,
+        c.publisher(),
+    );
+    let (response, calls) = c.count(greeter.handle(batch(&due.body), deadline())).await;
+    no_failures(&response);
+    report("birthday.due", &calls, BIRTHDAY_BUDGET);
+    assert_eq!(calls.iter().filter(|c| c.starts_with("ses:")).count(), 1);
+    let (response, calls) = c.count(greeter.handle(batch(&due.body), deadline())).await;
+    no_failures(&response);
+    report("birthday.due, delivered again", &calls, DUPLICATE_BUDGET);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sweep_marks_a_due_ticket_with_one_call() {
+    let c = Counted::start().await;
+    let policy = SlaPolicy::default();
+    let calendar = BusinessCalendar::default();
+    let now = ts("2026-11-23T09:00:00Z");
+    // 200 due (opened 30 hours ago, first reply breached), 100 not yet.
+    let tickets: Vec<Ticket> = (0..300u32)
+        .map(|i| {
+            let at = now - jiff::SignedDuration::from_hours(if i < 200 { 30 } else { 1 });
+            let number = TicketNumber::parse(&format!("TK-{:04}-{:04}", i / 100, i)).unwrap();
+            let mut t = Ticket::new(
+                number,
+                &format!("c-{i}"),
+                Origin::Complaint,
+                Category::Delivery,
+                Priority::Normal,
+                at,
+                &format!("seed#{i}"),
+            );
+            t.sla = Some(policy.start(Priority::Normal, at, &calendar));
+            t
+        })
+        .collect();
+    functions::store(&c.stack)
+        .import_tickets(&tickets)
+        .await
+        .expect("import");
+    let config = sla_monitor::Config::from_env(&c.env("sla-monitor")).expect("config");
+    let monitor = sla_monitor::Handler::new(config, c.store(), c.publisher());
+    let (sweep, calls) = c.count(monitor.sweep(now, deadline())).await;
+    let sweep = sweep.expect("sweep");
+    assert_eq!((sweep.breaches, sweep.sent, sweep.failed), (200, 200, 0));
+    let queries = calls.iter().filter(|c| *c == "dynamodb:Query").count();
+    let per_ticket = (calls.len() - queries) as f64 / 200.0;
+    let mut by_operation = std::collections::BTreeMap::<&str, usize>::new();
+    for call in &calls {
+        *by_operation.entry(call.as_str()).or_default() += 1;
+    }
+    println!(
+        "SLA sweep, 200 due of 300: {} calls, {queries} of them index queries; {per_ticket:.2} per due ticket (budget {SWEEP_BUDGET_PER_TICKET}); {by_operation:?}",
+        calls.len()
+    );
+    assert!(
+        per_ticket <= SWEEP_BUDGET_PER_TICKET,
+        "{per_ticket:.2} calls per due ticket: {by_operation:?}"
+    );
+}
