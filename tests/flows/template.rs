@@ -528,8 +528,13 @@ fn the_due_index_carries_what_the_sweep_reads_and_the_customer_index_keys_and_or
     let due = index(memnun_shared::adapters::due::BY_DUE_INDEX);
     assert_eq!(due.projection, "INCLUDE");
     let projected: BTreeSet<&str> = due.non_key_attributes.iter().map(String::as_str).collect();
-    let needed: BTreeSet<&str> = memnun_shared::adapters::due::PROJECTED.into_iter().collect();
-    assert_eq!(projected, needed, "by_due must carry exactly due.rs's PROJECTED");
+    let needed: BTreeSet<&str> = memnun_shared::adapters::due::PROJECTED
+        .into_iter()
+        .collect();
+    assert_eq!(
+        projected, needed,
+        "by_due must carry exactly due.rs's PROJECTED"
+    );
     let customer = index(memnun_shared::adapters::dynamodb::BY_CUSTOMER_INDEX);
     assert_eq!(
         (customer.projection.as_str(), customer.non_key_attributes),
