@@ -1,8 +1,10 @@
 # The two commands of the README.
 #   make local   run the whole system on this machine against the AWS emulator
 #   make test    run every test and check (what CI runs)
+# and the inner loop:
+#   make check   fmt, clippy and every test that needs no emulator
 
-.PHONY: local test emulator lint-template browser-tools browser soak bench bench-peer
+.PHONY: local test check emulator lint-template browser-tools browser soak bench bench-peer
 
 emulator:
 	tests/emulator/install.sh
@@ -23,7 +25,7 @@ browser: emulator browser-tools
 # of order, 20 % of their AWS calls faulted (tests/src/soak.rs). Not part of
 # `make test`: about an hour for the default 10 000 events on 2 cores.
 # Options: ARGS="--events N --seed S --faults F --environments N --kill-every N --out DIR";
-# the kill soak of the README: ARGS="--events 2000 --kill-every 50".
+# the kill soak of docs/guarantees.md: ARGS="--events 2000 --kill-every 50".
 soak: emulator
 	cargo build --quiet --workspace --bins
 	cargo run --quiet -p memnun-tests --bin memnun-soak -- $(ARGS)
@@ -38,12 +40,20 @@ test: emulator lint-template browser-tools
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
+# The inner loop: fmt, clippy, and every test that needs no emulator, no
+# browser and no built binary (the domain's unit and property tests, the
+# hostile-input tests, the handlers' in-memory tests, the template's checks).
+check:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo nextest run --workspace -E 'not package(memnun-tests) or binary(template)'
+
 # The Python peer the benchmark compares with (boto3 in its own virtualenv;
 # installs once).
 bench-peer:
 	tools/bench/peer/install.sh
 
-# The benchmark (README, "Performance"): builds the release binaries, then
+# The benchmark (docs/performance.md): builds the release binaries, then
 # measures every function against a loopback AWS stub, beside the Python
 # peer, and the fan-out against the emulator. Not part of `make test`; takes
 # about half an hour. Writes tools/bench/results/<date>.json and .md.
