@@ -33,6 +33,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use jiff::Timestamp;
 
+pub use crate::adapters::dynamodb::keys::{DUE_SHARDS, shard_of};
+use crate::adapters::dynamodb::keys::{partition, ticket_index_keys};
 use crate::adapters::dynamodb::{
     DynamoStore, Item, Reader, key, keys, n, s, ticket_from, ticket_item,
 };
@@ -45,46 +47,9 @@ use crate::{Error, Result};
 /// The name of the due index.
 pub const BY_DUE_INDEX: &str = "by_due";
 
-/// How many shards the due index has. A constant, not a setting: every
-/// writer and the sweep must agree on it, and a lowered value would leave
-/// the tickets in the dropped shards unwatched without a sound. Raising it
-/// is safe at any time (entries stay where they are and the sweep reads the
-/// new, larger range); 16 keys take about 16,000 writes a second.
-pub const DUE_SHARDS: u32 = 16;
-
 const TICKET_PREFIX: &str = "TICKET#";
 const MESSAGE_PREFIX: &str = "SCHEDULED#";
 const MESSAGE_SK: &str = "MESSAGE";
-
-/// The shard of `key`: FNV-1a, which never changes between builds (the
-/// standard hasher may), modulo [`DUE_SHARDS`].
-pub fn shard_of(key: &str) -> u32 {
-    let hash = key.bytes().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    hash % DUE_SHARDS
-}
-
-fn partition(shard: u32) -> String {
-    format!("DUE#{shard}")
-}
-
-/// The index attributes of a ticket whose next alarm is due at `next_due`.
-pub(crate) fn ticket_index_keys(
-    number: &TicketNumber,
-    next_due: Timestamp,
-) -> [(String, AttributeValue); 2] {
-    [
-        (
-            "gsi2pk".to_string(),
-            s(partition(shard_of(number.as_str()))),
-        ),
-        (
-            "gsi2sk".to_string(),
-            s(format!("{}#{number}", to_key(next_due))),
-        ),
-    ]
-}
 
 fn message_item(m: &ScheduledMessage, gsi2pk: String, gsi2sk: String) -> Item {
     let mut item = key(format!("{MESSAGE_PREFIX}{}", m.id), MESSAGE_SK);

@@ -29,7 +29,7 @@ use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::{self, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::domain::classification::fold;
+use crate::domain::text::fold;
 
 /// After this many days in a row without working time, there is none.
 pub const MAX_IDLE_DAYS: u32 = 400;

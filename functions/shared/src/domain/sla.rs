@@ -31,7 +31,7 @@ use std::fmt;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::domain::calendar::BusinessCalendar;
-use crate::domain::ticket::Priority;
+use crate::domain::labels::Priority;
 
 /// The longest target accepted: one year of business time.
 pub const MAX_TARGET: SignedDuration = SignedDuration::from_hours(24 * 365);

@@ -1,0 +1,85 @@
+//! The [`CouponStore`] over the main table: a coupon by code and by cause,
+//! written together with the apology cap.
+
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use jiff::Timestamp;
+
+use super::DynamoStore;
+use super::codec::*;
+use super::item::*;
+use super::keys;
+use crate::adapters::build_error;
+use crate::domain::coupon::{Coupon, CouponReason};
+use crate::domain::customer::CustomerId;
+use crate::ports::{CouponStore, IssueOutcome};
+use crate::time::to_key;
+use crate::{Error, Result};
+
+impl CouponStore for DynamoStore {
+    async fn issued_for(
+        &self,
+        customer: &CustomerId,
+        reason: CouponReason,
+        source_event: &str,
+    ) -> Result<Option<Coupon>> {
+        self.get(
+            &self.table,
+            key(
+                keys::customer(customer),
+                keys::coupon_by_cause(reason, source_event),
+            ),
+        )
+        .await?
+        .as_ref()
+        .map(coupon_from)
+        .transpose()
+    }
+
+    async fn issue(&self, coupon: &Coupon, cap_cutoff: Option<Timestamp>) -> Result<IssueOutcome> {
+        let customer =
+            CustomerId::parse(&coupon.customer_id).map_err(|e| Error::corrupt("coupon", e))?;
+        let mut by_code = key(keys::coupon(&coupon.code), "COUPON");
+        by_code.extend(coupon_item(coupon));
+        let mut by_cause = key(
+            keys::customer(&customer),
+            keys::coupon_by_cause(coupon.reason, &coupon.source_event),
+        );
+        by_cause.extend(coupon_item(coupon));
+        let mut items = vec![
+            put(&self.table, by_code, "attribute_not_exists(pk)")?,
+            put(&self.table, by_cause, "attribute_not_exists(pk)")?,
+        ];
+        if let Some(cutoff) = cap_cutoff {
+            // The cap is part of the same transaction: two negative reviews
+            // processed at the same moment cannot both win a coupon.
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::customer(&customer), keys::PROFILE)))
+                .update_expression("SET last_apology_coupon_at = :issued, customer_id = :id")
+                .condition_expression("attribute_not_exists(last_apology_coupon_at) OR last_apology_coupon_at <= :cutoff")
+                .expression_attribute_values(":issued", s(to_key(coupon.issued_at)))
+                .expression_attribute_values(":cutoff", s(to_key(cutoff)))
+                .expression_attribute_values(":id", s(customer.as_str()))
+                .build()
+                .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
+            items.push(TransactWriteItem::builder().update(update).build());
+        }
+        let failed = self.transact(items).await?;
+        if failed.is_empty() {
+            return Ok(IssueOutcome::Issued(coupon.clone()));
+        }
+        if failed.get(1) == Some(&true) {
+            return match self
+                .issued_for(&customer, coupon.reason, &coupon.source_event)
+                .await?
+            {
+                Some(existing) => Ok(IssueOutcome::AlreadyIssued(existing)),
+                None => Err(Error::corrupt("coupon", "reported as issued but not found")),
+            };
+        }
+        if failed.get(2) == Some(&true) {
+            return Ok(IssueOutcome::CapReached);
+        }
+        Ok(IssueOutcome::CodeTaken)
+    }
+}

@@ -1,0 +1,195 @@
+//! The [`TicketStore`] over the main table: tickets by number, by cause
+//! and through the customer index.
+
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use jiff::Timestamp;
+
+use super::codec::*;
+use super::item::*;
+use super::keys;
+use super::{BY_CUSTOMER_INDEX, DynamoStore};
+use crate::adapters::{aws_error, build_error};
+use crate::domain::customer::{Customer, CustomerId};
+use crate::domain::ticket::{Origin, Ticket, TicketNumber};
+use crate::ports::{OpenOutcome, TicketStore};
+use crate::time::to_key;
+use crate::{Error, Result};
+
+impl TicketStore for DynamoStore {
+    async fn open(&self, ticket: &Ticket) -> Result<OpenOutcome> {
+        let customer =
+            CustomerId::parse(&ticket.customer_id).map_err(|e| Error::corrupt("ticket", e))?;
+        let mut by_cause = key(
+            keys::customer(&customer),
+            keys::ticket_by_cause(ticket.origin, &ticket.source_event),
+        );
+        by_cause.insert("number".to_string(), s(ticket.number.as_str()));
+        let items = vec![
+            put(&self.table, ticket_item(ticket), "attribute_not_exists(pk)")?,
+            put(&self.table, by_cause, "attribute_not_exists(pk)")?,
+        ];
+        let failed = self.transact(items).await?;
+        if failed.is_empty() {
+            return Ok(OpenOutcome::Opened(ticket.clone()));
+        }
+        if failed.get(1) == Some(&true) {
+            return match self
+                .opened_for(&customer, ticket.origin, &ticket.source_event)
+                .await?
+            {
+                Some(existing) => Ok(OpenOutcome::AlreadyOpened(existing)),
+                None => Err(Error::corrupt("ticket", "reported as opened but not found")),
+            };
+        }
+        Ok(OpenOutcome::NumberTaken)
+    }
+
+    async fn ticket(&self, number: &TicketNumber) -> Result<Option<Ticket>> {
+        self.get(&self.table, key(keys::ticket(number), "TICKET"))
+            .await?
+            .as_ref()
+            .map(ticket_from)
+            .transpose()
+    }
+
+    async fn save(&self, ticket: &Ticket) -> Result<bool> {
+        let mut stored = ticket.clone();
+        stored.version = ticket.version + 1;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(ticket_item(&stored)))
+            .condition_expression("version = :v")
+            .expression_attribute_values(":v", n(i64::try_from(ticket.version).unwrap_or(i64::MAX)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(aws_error("dynamodb", "PutItem", e)),
+        }
+    }
+
+    async fn complaints_between(
+        &self,
+        customer: &CustomerId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<u32> {
+        let mut count = 0u32;
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(BY_CUSTOMER_INDEX)
+                .key_condition_expression("gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to")
+                .filter_expression("origin = :complaint")
+                .expression_attribute_values(":pk", s(keys::customer(customer)))
+                .expression_attribute_values(":from", s(format!("TICKET#{}", to_key(from))))
+                .expression_attribute_values(":to", s(format!("TICKET#{}", to_key(to))))
+                .expression_attribute_values(":complaint", s(Origin::Complaint.as_str()))
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| aws_error("dynamodb", "Query", e))?;
+            count += u32::try_from(out.count).unwrap_or(0);
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(count),
+            }
+        }
+    }
+
+    async fn ticket_with_customer(
+        &self,
+        number: &TicketNumber,
+        customer: &CustomerId,
+    ) -> Result<(Option<Ticket>, Option<Customer>)> {
+        let ticket_key = key(keys::ticket(number), "TICKET");
+        let customer_key = key(keys::customer(customer), keys::PROFILE);
+        let mut wanted = vec![ticket_key, customer_key];
+        let (mut ticket, mut found) = (None, None);
+        // Keys DynamoDB left unprocessed are asked again.
+        for _ in 0..5 {
+            let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut wanted)))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| build_error("dynamodb", "BatchGetItem", e))?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(|e| aws_error("dynamodb", "BatchGetItem", e))?;
+            for item in out
+                .responses
+                .unwrap_or_default()
+                .remove(&self.table)
+                .unwrap_or_default()
+            {
+                match item
+                    .get("sk")
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                {
+                    Some("TICKET") => ticket = Some(ticket_from(&item)?),
+                    Some(keys::PROFILE) => found = Some(customer_from(&item)?),
+                    _ => {}
+                }
+            }
+            match out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
+                Some(left) if !left.keys.is_empty() => wanted = left.keys,
+                _ => return Ok((ticket, found)),
+            }
+        }
+        Err(Error::Exhausted("reading a ticket and its customer"))
+    }
+
+    async fn opened_for(
+        &self,
+        customer: &CustomerId,
+        origin: Origin,
+        source_event: &str,
+    ) -> Result<Option<Ticket>> {
+        let Some(pointer) = self
+            .get(
+                &self.table,
+                key(
+                    keys::customer(customer),
+                    keys::ticket_by_cause(origin, source_event),
+                ),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let number = Reader {
+            item: &pointer,
+            what: "ticket pointer",
+        }
+        .parsed("number", TicketNumber::parse)?;
+        match self
+            .get(&self.table, key(keys::ticket(&number), "TICKET"))
+            .await?
+        {
+            Some(item) => ticket_from(&item).map(Some),
+            None => Err(Error::corrupt(
+                number.to_string(),
+                "the ticket a pointer names is missing",
+            )),
+        }
+    }
+}
