@@ -58,9 +58,15 @@ use memnun_shared::domain::token::{Purpose, Signer};
 use memnun_shared::idempotency::Idempotency;
 use memnun_shared::ports::{
     Conflict, CouponStore, CustomerStore, IdempotencyStore, Mailer, ProfileWrite, Publisher,
-    TicketStore, WorkStore, Write,
+    StatsStore, TicketStore, WorkStore, Write,
 };
 use memnun_shared::work::Unit;
+
+mod complaint;
+mod delayed;
+mod replied;
+mod resolved;
+mod survey;
 use memnun_shared::{Error, Result};
 
 /// The name events published by this function carry as their `source`.
@@ -124,14 +130,20 @@ const UPDATE_ATTEMPTS: usize = 5;
 const PUBLISHED: u8 = 2;
 const ACKNOWLEDGED: u8 = 3;
 
+/// Everything the handler keeps in the tables.
+pub trait Store:
+    CustomerStore + CouponStore + TicketStore + IdempotencyStore + WorkStore + StatsStore
+{
+}
+
+impl<T> Store for T where
+    T: CustomerStore + CouponStore + TicketStore + IdempotencyStore + WorkStore + StatsStore
+{
+}
+
 impl<S, M, P> Handler<S, M, P>
 where
-    S: CustomerStore
-        + CouponStore
-        + TicketStore
-        + IdempotencyStore
-        + WorkStore
-        + memnun_shared::ports::StatsStore,
+    S: Store,
     M: Mailer,
     P: Publisher,
 {
@@ -185,9 +197,8 @@ where
         };
         unit.end(result).await
     }
-
     /// The customer a ticket belongs to, with what is known of them now.
-    async fn ticket_customer(
+    pub(crate) async fn ticket_customer(
         &self,
         ticket: &Ticket,
         now: Timestamp,
@@ -199,162 +210,9 @@ where
         Ok((customer, contact))
     }
 
-    async fn complaint(
-        &self,
-        meta: &EventMeta,
-        c: &ComplaintCreated,
-        unit: &Unit<'_, S>,
-    ) -> Result<Outcome> {
-        let shop = &self.config.shop;
-        let stored = self.store.customer(&c.customer_id).await?;
-        let kept = match unit.saved::<Kept>()? {
-            Some(kept) if unit.committed() => kept,
-            _ => self.open(meta, c, unit, stored.clone()).await?,
-        };
-        let contact = unit::known_contact(stored.as_ref(), &c.customer);
-        unit::publish_kept(
-            unit,
-            PUBLISHED,
-            &self.publisher,
-            &self.config.resources.outbound_queue_url,
-            &kept,
-        )
-        .await?;
-        let number = kept
-            .ticket
-            .as_deref()
-            .and_then(TicketNumber::parse)
-            .ok_or_else(|| Error::corrupt(meta.key(), "the kept ticket number is malformed"))?;
-        let Some(to) = contact.email.clone() else {
-            tracing::warn!(customer_id = %c.customer_id, "complaint from a customer with no email: ticket opened, not acknowledged");
-            return Ok("ticket opened; no address to acknowledge");
-        };
-        let first_reply_due: Timestamp = kept
-            .at
-            .as_deref()
-            .and_then(|at| at.parse().ok())
-            .ok_or_else(|| Error::corrupt(number.to_string(), "a complaint ticket without SLA"))?;
-        // The same text classifies the same way on every attempt.
-        let category = classify(c.subject.as_deref(), &c.message).category;
-        let locale = contact.locale(shop.default_locale);
-        let rendered = mails::acknowledgement(
-            locale,
-            &Acknowledgement {
-                shop: &shop.name,
-                name: contact.name.as_deref(),
-                ticket: &number,
-                category,
-                first_reply_due,
-                customer_tz: &contact.time_zone(&shop.time_zone),
-            },
-        )?;
-        let email = OutgoingEmail::new(to, rendered, "ack");
-        unit.effect(ACKNOWLEDGED, || self.mailer.send(&email))
-            .await?;
-        Ok("ticket opened and acknowledged")
-    }
-
-    /// Opens the complaint's ticket with the contact details and the
-    /// counters, in one commit.
-    async fn open(
-        &self,
-        meta: &EventMeta,
-        c: &ComplaintCreated,
-        unit: &Unit<'_, S>,
-        mut stored: Option<memnun_shared::domain::customer::Customer>,
-    ) -> Result<Kept> {
-        let now = meta.time;
-        let event_key = meta.key();
-        let tz = &self.config.shop.time_zone;
-        let since = now.checked_sub(history_window()).unwrap_or(Timestamp::MIN);
-        let prior = self
-            .store
-            .complaints_between(&c.customer_id, since, now)
-            .await?;
-        let classification = classify(c.subject.as_deref(), &c.message);
-        let priority = priority(&PriorityInput {
-            category: classification.category,
-            channel: c.channel,
-            prior_complaints_30d: prior,
-            urgent_language: signals_urgency(c.subject.as_deref(), &c.message),
-        });
-        // Opened by an earlier version of this function that stopped half
-        // way: found only when a commit names the cause as taken.
-        let mut prior_ticket: Option<Ticket> = None;
-        for _ in 0..UPDATE_ATTEMPTS {
-            let mut writes = Vec::new();
-            let ticket = match &prior_ticket {
-                Some(t) => t.clone(),
-                None => {
-                    let mut ticket = Ticket::new(
-                        TicketNumber::generate()?,
-                        c.customer_id.as_str(),
-                        Origin::Complaint,
-                        classification.category,
-                        priority,
-                        now,
-                        &event_key,
-                    );
-                    ticket.channel = Some(c.channel);
-                    ticket.order_id = c.order_id.clone();
-                    ticket.subject = Some(display_text(
-                        c.subject.as_deref().unwrap_or(&c.message),
-                        200,
-                    ));
-                    ticket.summary = Some(display_text(&c.message, 1000));
-                    ticket.sla = Some(self.config.sla.start(priority, now, &self.config.calendar));
-                    writes.push(Write::Ticket(Box::new(ticket.clone())));
-                    writes.push(Write::Count(
-                        Week::of(now, tz),
-                        app::count::complaint_amounts(&ticket),
-                    ));
-                    ticket
-                }
-            };
-            if let Some(contact) = unit::contact_write(stored.as_ref(), &c.customer, now) {
-                writes.push(Write::Profile(ProfileWrite {
-                    id: c.customer_id.clone(),
-                    contact: Some(contact),
-                    apology_coupon: None,
-                    greeted: None,
-                }));
-            }
-            let kept = Kept {
-                ticket: Some(ticket.number.to_string()),
-                at: ticket
-                    .sla
-                    .as_ref()
-                    .map(|sla| memnun_shared::time::to_key(sla.first_reply.due)),
-                ..Kept::default()
-            }
-            .with_messages(vec![outbound::ticket_opened(&ticket, SOURCE)]);
-            let conflicts = unit.commit(&writes, &kept).await?;
-            if conflicts.is_empty() {
-                tracing::info!(
-                    ticket = %ticket.number,
-                    category = %ticket.category,
-                    priority = %ticket.priority,
-                    prior_complaints = prior,
-                    "ticket opened"
-                );
-                return Ok(kept);
-            }
-            if conflicts.contains(&Conflict::Profile) {
-                stored = self.store.customer(&c.customer_id).await?;
-            }
-            if conflicts.contains(&Conflict::TicketCause) {
-                prior_ticket = self
-                    .store
-                    .opened_for(&c.customer_id, Origin::Complaint, &event_key)
-                    .await?;
-            }
-        }
-        Err(Error::Exhausted("complaint commit (too many conflicts)"))
-    }
-
     /// Reads, changes and stores a ticket, again from the read when another
     /// event changed it in between.
-    async fn update(
+    pub(crate) async fn update(
         &self,
         number: &TicketNumber,
         apply: impl Fn(&mut Ticket) -> Change,
@@ -373,248 +231,5 @@ where
         Err(Error::Exhausted(
             "ticket update (too many concurrent changes)",
         ))
-    }
-
-    async fn replied(
-        &self,
-        meta: &EventMeta,
-        r: &TicketReplied,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Outcome> {
-        let calendar = &self.config.calendar;
-        let (change, ticket) = self
-            .update(&r.ticket_id, |t| {
-                lifecycle::reply(t, r.author, meta.time, calendar)
-            })
-            .await?;
-        // From the stored clocks, not this change: a retry counts what an
-        // earlier attempt stored, and each outcome is counted once.
-        let tz = &self.config.shop.time_zone;
-        app::count::sla_outcomes(idempotency, &self.store, &ticket, tz).await?;
-        Ok(match change {
-            Change::Replied {
-                first_reply: Some(outcome),
-            } => {
-                tracing::info!(ticket = %ticket.number, first_reply = %outcome, "first reply recorded");
-                "first reply recorded"
-            }
-            Change::Replied { first_reply: None } => "reply recorded",
-            _ => "reply changed nothing",
-        })
-    }
-
-    async fn resolved(
-        &self,
-        meta: &EventMeta,
-        r: &TicketResolved,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Outcome> {
-        let (change, ticket) = self
-            .update(&r.ticket_id, |t| lifecycle::resolve(t, meta.time))
-            .await?;
-        if let Change::Resolved {
-            outcome: Some(outcome),
-        } = change
-        {
-            tracing::info!(ticket = %ticket.number, resolution = %outcome, "ticket resolved");
-        }
-        let tz = &self.config.shop.time_zone;
-        app::count::sla_outcomes(idempotency, &self.store, &ticket, tz).await?;
-        // Asked even when this event changed nothing: an earlier attempt may
-        // have stored the resolution and then failed to send.
-        if ticket.status != Status::Resolved || ticket.origin != Origin::Complaint {
-            return Ok("resolution recorded");
-        }
-        let (customer, contact) = self.ticket_customer(&ticket, meta.time).await?;
-        let Some(to) = contact.email.clone() else {
-            return Ok("resolution recorded; no address for the survey");
-        };
-        let token = self.signer.sign(Purpose::Survey, ticket.number.as_str());
-        let base = &self.config.links_base_url;
-        let links: [String; 5] =
-            std::array::from_fn(|i| format!("{base}/survey?t={token}&s={}", i + 1));
-        let shop = &self.config.shop;
-        let rendered = mails::survey_request(
-            contact.locale(shop.default_locale),
-            &SurveyRequest {
-                shop: &shop.name,
-                name: contact.name.as_deref(),
-                ticket: &ticket.number,
-                score_links: &links,
-            },
-        )?;
-        let once_per_ticket = format!("ticket:{}", ticket.number);
-        app::send_once(
-            idempotency,
-            &self.mailer,
-            &customer,
-            &once_per_ticket,
-            &OutgoingEmail::new(to, rendered, "survey"),
-        )
-        .await?;
-        Ok("resolved; survey sent")
-    }
-
-    async fn survey(
-        &self,
-        meta: &EventMeta,
-        s: &SurveyAnswered,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Outcome> {
-        let now = meta.time;
-        let (_, ticket) = self
-            .update(&s.ticket_id, |t| lifecycle::rate(t, s.score, now))
-            .await?;
-        // The first answer stands: a later one never changes the outcome.
-        let Some((score, _)) = ticket.survey else {
-            return Err(Error::corrupt(
-                ticket.number.to_string(),
-                "survey not recorded",
-            ));
-        };
-        let policy = &self.config.policy;
-        let shop = &self.config.shop;
-        app::count::survey_answered(idempotency, &self.store, &ticket, &shop.time_zone).await?;
-        if !policy.is_negative(score) {
-            return Ok("rating recorded");
-        }
-        let (customer, contact) = self.ticket_customer(&ticket, now).await?;
-        let Decision::Apologize { coupon: offer } =
-            policy.decide(score, contact.last_apology_coupon_at, now, &shop.time_zone)
-        else {
-            return Ok("rating recorded");
-        };
-        let source_key = format!("survey:{}", ticket.number);
-        let mut follow_up = Ticket::new(
-            TicketNumber::generate()?,
-            customer.as_str(),
-            Origin::LowSatisfaction,
-            ticket.category,
-            follow_up_priority(score),
-            now,
-            &source_key,
-        );
-        follow_up.order_id = ticket.order_id.clone();
-        follow_up.summary = Some(format!(
-            "{score}★ satisfaction rating for {}",
-            ticket.number
-        ));
-        let done = app::apologize(
-            &self.store,
-            idempotency,
-            &self.publisher,
-            &self.config.resources.outbound_queue_url,
-            SOURCE,
-            Apology {
-                customer: &customer,
-                reason: CouponReason::LowSatisfaction,
-                offer,
-                cap_cutoff: (policy.cap_days > 0).then(|| policy.cap_cutoff(now)),
-                source_key: &source_key,
-                now,
-                follow_up: Some(follow_up),
-            },
-        )
-        .await?;
-        if let Some(coupon) = &done.coupon {
-            app::count::coupon_issued(idempotency, &self.store, coupon, &shop.time_zone).await?;
-        }
-        let follow_up = done
-            .ticket
-            .ok_or_else(|| Error::corrupt(source_key.clone(), "the follow-up ticket is missing"))?;
-        let Some(to) = contact.email.clone() else {
-            return Ok("low rating followed up; no address to apologise");
-        };
-        let rendered = mails::satisfaction_apology(
-            contact.locale(shop.default_locale),
-            &SatisfactionApology {
-                shop: &shop.name,
-                name: contact.name.as_deref(),
-                ticket: &ticket.number,
-                follow_up: &follow_up.number,
-                coupon: done.coupon.as_ref(),
-                shop_tz: &shop.time_zone,
-            },
-        )?;
-        app::send_once(
-            idempotency,
-            &self.mailer,
-            &customer,
-            &source_key,
-            &OutgoingEmail::new(to, rendered, "satisfaction_apology"),
-        )
-        .await?;
-        Ok(if done.coupon.is_some() {
-            "low rating: apologized with a coupon"
-        } else {
-            "low rating: apologized"
-        })
-    }
-
-    async fn delayed(
-        &self,
-        meta: &EventMeta,
-        d: &OrderDelayed,
-        idempotency: &Idempotency<'_, S>,
-    ) -> Result<Outcome> {
-        let now = meta.time;
-        let shop = &self.config.shop;
-        let contact = app::refresh_customer(&self.store, &d.customer_id, &d.customer, now).await?;
-        let Some(to) = contact.email.clone() else {
-            tracing::warn!(customer_id = %d.customer_id, "late order of a customer with no email: recorded, not answered");
-            return Ok("late order; no address to apologise");
-        };
-        // Once per order, whatever the event's id: a second notice about the
-        // same order sends nothing new.
-        let source_key = format!("order:{}", d.order_id);
-        let done = app::apologize(
-            &self.store,
-            idempotency,
-            &self.publisher,
-            &self.config.resources.outbound_queue_url,
-            SOURCE,
-            Apology {
-                customer: &d.customer_id,
-                reason: CouponReason::OrderDelay,
-                offer: self
-                    .config
-                    .delay
-                    .coupon(d.promised_date, d.new_date, now, &shop.time_zone),
-                cap_cutoff: None,
-                source_key: &source_key,
-                now,
-                follow_up: None,
-            },
-        )
-        .await?;
-        if let Some(coupon) = &done.coupon {
-            app::count::coupon_issued(idempotency, &self.store, coupon, &shop.time_zone).await?;
-        }
-        let rendered = mails::delay_apology(
-            contact.locale(shop.default_locale),
-            &DelayApology {
-                shop: &shop.name,
-                name: contact.name.as_deref(),
-                order_id: &d.order_id,
-                promised: d.promised_date,
-                new_date: d.new_date,
-                tracking_url: d.tracking_url.as_deref(),
-                coupon: done.coupon.as_ref(),
-                shop_tz: &shop.time_zone,
-            },
-        )?;
-        app::send_once(
-            idempotency,
-            &self.mailer,
-            &d.customer_id,
-            &source_key,
-            &OutgoingEmail::new(to, rendered, "delay_apology"),
-        )
-        .await?;
-        Ok(if done.coupon.is_some() {
-            "late order: apologized with a coupon"
-        } else {
-            "late order: apologized"
-        })
     }
 }
