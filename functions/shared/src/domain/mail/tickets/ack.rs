@@ -1,0 +1,63 @@
+//! The acknowledgement of a new ticket: its number, its category and when
+//! the customer will hear from us, on their clock.
+
+use super::*;
+
+/// What the acknowledgement of a new ticket says.
+#[derive(Debug, Clone)]
+pub struct Acknowledgement<'a> {
+    /// The shop's name.
+    pub shop: &'a str,
+    /// The customer's name, if known.
+    pub name: Option<&'a str>,
+    /// The new ticket.
+    pub ticket: &'a TicketNumber,
+    /// What the complaint is about.
+    pub category: Category,
+    /// When the first reply is due.
+    pub first_reply_due: Timestamp,
+    /// The customer's time zone, for writing the due time.
+    pub customer_tz: &'a TimeZone,
+}
+
+struct AckView {
+    lang: &'static str,
+    subject: String,
+    shop: String,
+    name: Option<String>,
+    ticket: String,
+    category: &'static str,
+    due: String,
+    zone: String,
+}
+
+/// Renders the acknowledgement of a new ticket in `locale`.
+pub fn acknowledgement(locale: Locale, a: &Acknowledgement<'_>) -> Result<Rendered> {
+    let shop = shop_name(a.shop);
+    let subject = match locale {
+        Locale::Tr => format!("[{}] {shop}: Mesajınızı aldık", a.ticket),
+        Locale::En => format!("[{}] {shop}: We have received your message", a.ticket),
+    };
+    let v = AckView {
+        lang: locale.tag(),
+        subject: header_text(&subject),
+        shop,
+        name: customer_name(a.name),
+        ticket: a.ticket.to_string(),
+        category: category_name(locale, a.category),
+        due: local_date_time(locale, a.first_reply_due, a.customer_tz),
+        zone: zone_name(a.customer_tz, a.first_reply_due),
+    };
+    let v = &v;
+    match locale {
+        Locale::Tr => finish("ack", &v.subject, &AckTrHtml { v }, &AckTrText { v }),
+        Locale::En => finish("ack", &v.subject, &AckEnHtml { v }, &AckEnText { v }),
+    }
+}
+
+templates! {
+    AckTrHtml(AckView) => "ack_tr.html",
+    AckTrText(AckView) => "ack_tr.txt",
+    AckEnHtml(AckView) => "ack_en.html",
+    AckEnText(AckView) => "ack_en.txt",
+}
