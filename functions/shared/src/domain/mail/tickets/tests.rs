@@ -1,7 +1,7 @@
 //! The ticket emails in both languages, against hostile input.
 
-use super::*;
 use super::survey::score_labels;
+use super::*;
 use crate::domain::coupon::{CouponCode, CouponReason, CouponValue};
 use jiff::civil::date;
 
