@@ -252,12 +252,7 @@ where
             .unwrap_or_else(|| self.config.shop.time_zone.clone())
     }
 
-    async fn breach_team(
-        &self,
-        alarm: &SlaAlarm,
-        at: Timestamp,
-        unit: &Unit<'_, S>,
-    ) -> Result<()> {
+    async fn breach_team(&self, alarm: &SlaAlarm, at: Timestamp, unit: &Unit<'_, S>) -> Result<()> {
         let shop = &self.config.shop;
         let rendered = mails::team_alert(
             shop.default_locale,
