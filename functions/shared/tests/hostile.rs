@@ -15,6 +15,9 @@
 //!   syntax comes out literally, subjects have no line breaks, control or
 //!   bidi characters and no RFC 2047 encoded word, and everything is bounded.
 
+// A test file: its helpers may unwrap and panic like its tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::collections::BTreeSet;
