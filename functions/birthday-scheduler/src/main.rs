@@ -2,16 +2,12 @@
 //! once at init; each scheduled invocation is one run at the schedule's time.
 
 use birthday_scheduler::{Config, Handler};
-use lambda_runtime::{LambdaEvent, service_fn};
 use memnun_shared::adapters::{self, Prime, dynamodb::DynamoStore, sqs::SqsPublisher};
-use memnun_shared::contract::internal::scheduled_time;
-use memnun_shared::{batch, config::Env, telemetry};
+use memnun_shared::lambda;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    telemetry::init();
-    let config = Config::from_env(&Env::from_process())
-        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let config = lambda::init(Config::from_env)?;
     let aws = adapters::sdk_config().await;
     Prime::new(&aws)
         .table(&config.table)
@@ -26,16 +22,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     );
     let publisher = SqsPublisher::new(aws_sdk_sqs::Client::new(&aws));
     let handler = &Handler::new(config, store, publisher);
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<serde_json::Value>| async move {
-            let now = scheduled_time(&event.payload)
-                .inspect_err(|e| tracing::error!(error = %e, "the schedule's input has no time"))?;
-            let run = handler
-                .run(now, batch::deadline(&event.context))
-                .await
-                .inspect_err(|e| tracing::error!(error = %e, "birthday run failed"))?;
-            Ok::<serde_json::Value, lambda_runtime::Error>(serde_json::to_value(&run)?)
-        },
-    ))
-    .await
+    lambda::serve_schedule("birthday run", |now, deadline| handler.run(now, deadline)).await
 }

@@ -1,18 +1,15 @@
 //! The `complaint-intake` Lambda: config, the link-signing secret from SSM,
 //! clients and the handler, wired once at init.
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use complaint_intake::{Config, Handler};
-use lambda_runtime::{LambdaEvent, service_fn};
+use memnun_shared::Error;
 use memnun_shared::adapters::Clients;
 use memnun_shared::domain::token::Signer;
-use memnun_shared::{Error, batch, config::Env, telemetry};
+use memnun_shared::lambda;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    telemetry::init();
-    let config = Config::from_env(&Env::from_process())
-        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let config = lambda::init(Config::from_env)?;
     let aws = Clients::load().await;
     aws.prime()
         .table(&config.resources.table)
@@ -30,9 +27,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     })?;
     let (store, mailer) = (aws.store(&config.resources), aws.mailer(&config.shop));
     let handler = &Handler::new(config, signer, store, mailer, aws.publisher());
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        let deadline = batch::deadline(&event.context);
-        Ok::<SqsBatchResponse, lambda_runtime::Error>(handler.handle(event.payload, deadline).await)
-    }))
-    .await
+    lambda::serve_sqs(|batch, deadline| handler.handle(batch, deadline)).await
 }

@@ -3,15 +3,13 @@
 
 use lambda_http::{Request, service_fn};
 use memnun_shared::adapters::Clients;
-use memnun_shared::{config::Env, telemetry};
+use memnun_shared::lambda;
 
 use ingest::{Config, Handler, secrets};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    telemetry::init();
-    let config = Config::from_env(&Env::from_process())
-        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let config = lambda::init(Config::from_env)?;
     let aws = Clients::load().await;
     aws.prime()
         .queue(config.queues.values().next().map(String::as_str))

@@ -4,13 +4,11 @@
 use lambda_http::{Request, service_fn};
 use links::{Config, Handler, signer};
 use memnun_shared::adapters::{self, Prime, dynamodb::DynamoStore, sqs::SqsPublisher, ssm};
-use memnun_shared::{config::Env, telemetry};
+use memnun_shared::lambda;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    telemetry::init();
-    let config = Config::from_env(&Env::from_process())
-        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let config = lambda::init(Config::from_env)?;
     let aws = adapters::sdk_config().await;
     Prime::new(&aws)
         .table(&config.table)

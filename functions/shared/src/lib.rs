@@ -22,6 +22,7 @@ pub mod contract;
 pub mod domain;
 pub mod error;
 pub mod idempotency;
+pub mod lambda;
 pub mod ports;
 pub mod scrub;
 pub mod telemetry;
