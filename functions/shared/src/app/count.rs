@@ -1,7 +1,11 @@
 //! Counting for the weekly digest, once per effect.
 //!
-//! Each count runs under an idempotency claim named for the effect it counts
-//! (`count#complaint#<ticket>`, `count#first_reply#<ticket>`,
+//! Where an effect is created inside a unit's commit (a complaint's ticket,
+//! a coupon, a breach), its counters are items of the same transaction
+//! ([`complaint_amounts`], [`coupon_amounts`]): counted exactly when the
+//! effect is written. The effects that several events reach outside a
+//! commit count here, each under an idempotency claim named for the effect
+//! (`count#first_reply#<ticket>`, `count#survey#<ticket>`,
 //! `count#coupon#<reason>#<cause>#<customer>`, …), never for the event that
 //! happened to cause it. So a redelivered event, a retry after a partial
 //! failure, or a second path that meets the same effect (a reply and then a
@@ -19,7 +23,7 @@ use crate::Result;
 use crate::domain::coupon::{Coupon, CouponValue};
 use crate::domain::digest::{Week, names};
 use crate::domain::sla::Goal;
-use crate::domain::ticket::{Origin, Ticket, TicketNumber};
+use crate::domain::ticket::Ticket;
 use crate::idempotency::Idempotency;
 use crate::ports::{IdempotencyStore, StatsStore};
 
@@ -56,25 +60,6 @@ pub fn complaint_amounts(ticket: &Ticket) -> Vec<(String, i64)> {
         amounts.push((names::complaints_via(channel), 1));
     }
     amounts
-}
-
-/// A complaint was received: by category and by channel.
-pub async fn complaint_opened<S, T>(
-    idempotency: &Idempotency<'_, S>,
-    stats: &T,
-    ticket: &Ticket,
-    tz: &TimeZone,
-) -> Result<()>
-where
-    S: IdempotencyStore,
-    T: StatsStore,
-{
-    if ticket.origin != Origin::Complaint {
-        return Ok(());
-    }
-    let amounts = complaint_amounts(ticket);
-    let key = format!("count#complaint#{}", ticket.number);
-    count_once(idempotency, stats, &key, ticket.opened_at, tz, amounts).await
 }
 
 /// The first reply and the resolution, each once its clock has stopped: in
@@ -157,39 +142,4 @@ where
     );
     let amounts = coupon_amounts(coupon);
     count_once(idempotency, stats, &key, coupon.issued_at, tz, amounts).await
-}
-
-/// A negative product review arrived (`event_key` is its event's key).
-pub async fn negative_review<S, T>(
-    idempotency: &Idempotency<'_, S>,
-    stats: &T,
-    event_key: &str,
-    posted_at: Timestamp,
-    tz: &TimeZone,
-) -> Result<()>
-where
-    S: IdempotencyStore,
-    T: StatsStore,
-{
-    let key = format!("count#review#{event_key}");
-    let amounts = vec![(names::NEGATIVE_REVIEWS.to_owned(), 1)];
-    count_once(idempotency, stats, &key, posted_at, tz, amounts).await
-}
-
-/// A deadline was breached (and escalated), in the week of the deadline.
-pub async fn breach<S, T>(
-    idempotency: &Idempotency<'_, S>,
-    stats: &T,
-    ticket: &TicketNumber,
-    goal: Goal,
-    due: Timestamp,
-    tz: &TimeZone,
-) -> Result<()>
-where
-    S: IdempotencyStore,
-    T: StatsStore,
-{
-    let key = format!("count#breach#{ticket}#{}", goal.as_str());
-    let amounts = vec![(names::breaches(goal), 1)];
-    count_once(idempotency, stats, &key, due, tz, amounts).await
 }
