@@ -311,12 +311,18 @@ impl Work for SqsSamples {
 /// Tickets opened 30 hours before [`NOW`] at normal priority: their first
 /// reply (24 h) is overdue.
 fn overdue_tickets(n: usize) -> Result<Vec<Ticket>, Error> {
+    opened_before(n, 30)
+}
+
+/// `n` normal tickets opened `hours` before [`NOW`], each of its own
+/// customer (`cust-bench-<i>`).
+fn opened_before(n: usize, hours: i64) -> Result<Vec<Ticket>, Error> {
     let now: Timestamp = NOW.parse().map_err(|e| Error::Setup(format!("NOW: {e}")))?;
     let policy = SlaPolicy::default();
     let calendar = BusinessCalendar::default();
     (0..n)
         .map(|i| {
-            let at = now - SignedDuration::from_hours(30);
+            let at = now - SignedDuration::from_hours(hours);
             let number =
                 TicketNumber::parse(&format!("TK-{:04}-{:04}", 9000 + i / 10_000, i % 10_000))
                     .ok_or_else(|| Error::Setup("a ticket number".into()))?;
@@ -335,12 +341,18 @@ fn overdue_tickets(n: usize) -> Result<Vec<Ticket>, Error> {
         .collect()
 }
 
-/// `sla.breached` for overdue tickets the stub holds.
+/// `sla.breached` for tickets whose resolution deadline has passed, each of
+/// a customer the stub holds (address, language, time zone): the lead is
+/// alerted and the customer apologised to with a coupon, at a civil hour on
+/// a working day.
 pub struct SlaAlarms;
+
+/// Tickets opened ten days before [`NOW`]: both deadlines are past.
+const BREACHED_HOURS_AGO: i64 = 240;
 
 impl Work for SlaAlarms {
     fn describe(&self) -> String {
-        "sla.breached alarms: lead alert, apology with coupon".into()
+        "sla.breached alarms (missed resolution): lead alert, apology with coupon".into()
     }
 
     fn concurrent(&self) -> bool {
@@ -349,26 +361,38 @@ impl Work for SlaAlarms {
 
     fn prepare(&self, seeder: &Seeder<'_>, n: usize) -> Result<(), Error> {
         seeder.stub.clear();
-        seeder.tickets(&overdue_tickets(n)?)?;
+        let tickets = opened_before(n, BREACHED_HOURS_AGO)?;
+        seeder.tickets(&tickets)?;
+        for t in &tickets {
+            seeder.put(json!({
+                "pk": {"S": format!("CUSTOMER#{}", t.customer_id)},
+                "sk": {"S": "PROFILE"},
+                "customer_id": {"S": t.customer_id},
+                "email": {"S": format!("{}@example.com", t.customer_id)},
+                "name": {"S": "Ayşe"},
+                "locale": {"S": "tr-TR"},
+                "time_zone": {"S": "Europe/Istanbul"},
+            }))?;
+        }
         seeder.stub.seal();
         Ok(())
     }
 
     fn payloads(&self, n: usize, run: usize) -> Result<Vec<String>, Error> {
         let now: Timestamp = NOW.parse().map_err(|e| Error::Setup(format!("NOW: {e}")))?;
-        let bodies = overdue_tickets(n)?
+        let bodies = opened_before(n, BREACHED_HOURS_AGO)?
             .into_iter()
             .map(|t| {
                 let due = t
                     .sla
                     .as_ref()
-                    .map(|s| s.first_reply.due)
+                    .map(|s| s.resolution.due)
                     .ok_or_else(|| Error::Setup("a ticket without SLA".into()))?;
                 let alarm = SlaAlarm {
                     customer_id: CustomerId::parse(&t.customer_id)
                         .map_err(|e| Error::Setup(format!("customer id: {e}")))?,
                     ticket_id: t.number,
-                    goal: Goal::FirstReply,
+                    goal: Goal::Resolution,
                     due,
                     priority: t.priority,
                     category: t.category,
