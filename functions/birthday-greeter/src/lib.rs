@@ -188,6 +188,8 @@ where
             &self.publisher,
             &self.config.resources.outbound_queue_url,
             &kept,
+            None,
+            SOURCE,
         )
         .await?;
         let shop = &self.config.shop;

@@ -143,12 +143,18 @@ where
         };
         let ticket = TicketNumber::parse(ticket)
             .ok_or_else(|| Error::corrupt(meta.key(), "the kept ticket number is malformed"))?;
+        let opened = match kept.ticket_to_read() {
+            Some(number) if unit.step() < PUBLISHED => self.store.ticket(&number).await?,
+            _ => None,
+        };
         unit::publish_kept(
             unit,
             PUBLISHED,
             &self.publisher,
             &self.config.resources.outbound_queue_url,
             &kept,
+            opened.as_ref(),
+            SOURCE,
         )
         .await?;
         let coupon = kept.coupon()?;
@@ -312,5 +318,112 @@ where
             None => format!("{}★ review", review.rating),
         });
         Ok(ticket)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The policy in milliseconds, against the ports in memory; the
+    //! emulator tests (`tests/flows/review_responder.rs`) prove the AWS side.
+
+    use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+    use memnun_shared::config::Env;
+    use memnun_shared::memory::{MemoryMailer, MemoryPublisher, MemoryStore};
+
+    use super::*;
+
+    fn handler() -> Handler<MemoryStore, MemoryMailer, MemoryPublisher> {
+        let env = Env::from_pairs(
+            [
+                ("TABLE_NAME", "t"),
+                ("IDEMPOTENCY_TABLE_NAME", "i"),
+                ("OUTBOUND_QUEUE_URL", "http://localhost/outbound"),
+                ("SHOP_NAME", "Dükkan"),
+                ("SENDER_EMAIL", "destek@dukkan.example"),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        let config = Config::from_env(&env).unwrap();
+        Handler::new(
+            config,
+            MemoryStore::default(),
+            MemoryMailer::default(),
+            MemoryPublisher::default(),
+        )
+    }
+
+    fn review(id: &str, time: &str, rating: u8) -> SqsEvent {
+        let body = serde_json::json!({
+            "specversion": "1.0",
+            "id": id,
+            "source": "shop/test",
+            "type": "review.posted",
+            "time": time,
+            "data": {
+                "customer_id": "c-1",
+                "rating": rating,
+                "product_name": "Seramik Kupa",
+                "customer": {"email": "ayse@example.com", "name": "Ayşe", "locale": "tr-TR"},
+            },
+        });
+        let mut message = SqsMessage::default();
+        message.message_id = Some(id.to_owned());
+        message.body = Some(body.to_string());
+        let mut event = SqsEvent::default();
+        event.records = vec![message];
+        event
+    }
+
+    fn deadline() -> Timestamp {
+        Timestamp::now() + jiff::SignedDuration::from_secs(30)
+    }
+
+    async fn handle(h: &Handler<MemoryStore, MemoryMailer, MemoryPublisher>, e: SqsEvent) {
+        let response = h.handle(e, deadline()).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_low_review_is_one_commit_and_a_duplicate_one_call() {
+        let h = handler();
+        handle(&h, review("r-1", "2026-11-23T10:00:00Z", 1)).await;
+        let kinds: Vec<&str> = h.publisher.published().iter().map(|m| m.kind).collect();
+        assert_eq!(kinds, ["coupon.issued", "ticket.opened"]);
+        assert_eq!(h.mailer.sent().len(), 1);
+        {
+            let world = h.store.world();
+            assert_eq!(world.coupons.len(), 1);
+            assert_eq!(world.tickets.len(), 1);
+            assert_eq!(world.reviews.len(), 1);
+            assert_eq!(
+                world.calls,
+                ["begin", "customer", "commit", "advance", "finish"]
+            );
+        }
+        h.store.world().calls.clear();
+        handle(&h, review("r-1", "2026-11-23T10:00:00Z", 1)).await;
+        assert_eq!(h.store.world().calls, ["begin"]);
+        assert_eq!(h.mailer.sent().len(), 1);
+        assert_eq!(h.publisher.published().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_second_low_review_within_the_cap_is_answered_without_a_coupon() {
+        let h = handler();
+        handle(&h, review("r-1", "2026-11-23T10:00:00Z", 1)).await;
+        handle(&h, review("r-2", "2026-12-01T10:00:00Z", 2)).await;
+        let world = h.store.world();
+        assert_eq!((world.coupons.len(), world.tickets.len()), (1, 2));
+        assert_eq!(h.mailer.sent().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_good_review_is_recorded_and_nothing_leaves() {
+        let h = handler();
+        handle(&h, review("r-1", "2026-11-23T10:00:00Z", 5)).await;
+        let world = h.store.world();
+        assert_eq!(world.reviews.len(), 1);
+        assert!(world.coupons.is_empty() && world.tickets.is_empty());
+        assert!(h.mailer.sent().is_empty() && h.publisher.published().is_empty());
     }
 }

@@ -23,6 +23,8 @@ pub mod domain;
 pub mod error;
 pub mod idempotency;
 pub mod lambda;
+#[cfg(feature = "memory")]
+pub mod memory;
 pub mod ports;
 pub mod scrub;
 pub mod telemetry;

@@ -48,6 +48,8 @@ where
             &self.publisher,
             &self.config.resources.outbound_queue_url,
             &kept,
+            None,
+            SOURCE,
         )
         .await?;
         let has = |what: &str| kept.sends.iter().any(|s| s == what);

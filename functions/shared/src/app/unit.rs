@@ -7,9 +7,10 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::contract::outbound::OutboundMessage;
+use crate::contract::outbound::{self, OutboundMessage};
 use crate::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
 use crate::domain::customer::{ContactDetails, Customer, contact_update};
+use crate::domain::ticket::{Ticket, TicketNumber};
 use crate::ports::{Publisher, WorkStore};
 use crate::time::to_key;
 use crate::work::Unit;
@@ -37,14 +38,6 @@ pub async fn begin_event<'a, S: WorkStore>(
         .map(|unit| (event, unit)))
 }
 
-/// A message a commit keeps to publish.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct KeptMessage {
-    id: String,
-    kind: String,
-    body: String,
-}
-
 /// A coupon as a commit keeps it (the email needs it on a retry).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeptCoupon {
@@ -57,12 +50,15 @@ pub struct KeptCoupon {
     source_event: String,
 }
 
-/// What a unit's commit keeps for a retry that finds it committed: the
-/// messages still to publish and what its emails say.
+/// What a unit's commit keeps for a retry that finds it committed: what its
+/// messages and emails say. Small on purpose (the record is written at every
+/// step, and DynamoDB bills writes by the kilobyte): the messages themselves
+/// are kept in memory only, and a retry rebuilds them ([`publish_kept`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Kept {
-    /// `coupon.issued`, `ticket.opened`, …, in order.
-    pub messages: Vec<KeptMessage>,
+    /// `coupon.issued`, `ticket.opened`, …, in order: this attempt's.
+    #[serde(skip)]
+    pub messages: Vec<OutboundMessage>,
     /// The coupon issued, if any.
     pub coupon: Option<KeptCoupon>,
     /// The ticket opened, if any (its number).
@@ -77,17 +73,20 @@ pub struct Kept {
 }
 
 impl Kept {
-    /// Keeps `messages` to publish.
+    /// Keeps `messages` to publish (in memory).
     pub fn with_messages(mut self, messages: Vec<OutboundMessage>) -> Self {
-        self.messages = messages
-            .into_iter()
-            .map(|m| KeptMessage {
-                id: m.id,
-                kind: m.kind.to_owned(),
-                body: m.body,
-            })
-            .collect();
+        self.messages = messages;
         self
+    }
+
+    /// The ticket to read again before publishing: on a retry that found
+    /// the commit in, its `ticket.opened` is rebuilt from the stored ticket.
+    pub fn ticket_to_read(&self) -> Option<TicketNumber> {
+        if self.messages.is_empty() {
+            self.ticket.as_deref().and_then(TicketNumber::parse)
+        } else {
+            None
+        }
     }
 
     /// Keeps the coupon.
@@ -123,23 +122,6 @@ impl Kept {
             source_event: c.source_event.clone(),
         }))
     }
-
-    /// The messages kept, as the publisher takes them.
-    pub fn outbound(&self) -> Result<Vec<OutboundMessage>> {
-        self.messages
-            .iter()
-            .map(|m| {
-                let kind = crate::contract::outbound::known_kind(&m.kind).ok_or_else(|| {
-                    Error::corrupt(m.id.clone(), "a kept message of an unknown type")
-                })?;
-                Ok(OutboundMessage {
-                    id: m.id.clone(),
-                    kind,
-                    body: m.body.clone(),
-                })
-            })
-            .collect()
-    }
 }
 
 /// What to write of the event's contact details: all of them for a new
@@ -172,15 +154,33 @@ pub fn known_contact(stored: Option<&Customer>, incoming: &ContactDetails) -> Co
     }
 }
 
-/// Publishes the kept messages, all in one batch, as the unit's step `step`.
+/// Publishes the unit's messages, all in one batch, as its step `step`:
+/// this attempt's, or on a retry the ones its commit stood for, rebuilt
+/// from the kept coupon and `ticket` (read again: [`Kept::ticket_to_read`]).
 pub async fn publish_kept<S: WorkStore, P: Publisher>(
     unit: &Unit<'_, S>,
     step: u8,
     publisher: &P,
     queue_url: &str,
     kept: &Kept,
+    ticket: Option<&Ticket>,
+    source: &str,
 ) -> Result<()> {
-    let messages = kept.outbound()?;
+    if unit.step() >= step {
+        return Ok(());
+    }
+    let messages = if kept.messages.is_empty() {
+        let mut rebuilt = Vec::new();
+        if let Some(coupon) = kept.coupon()? {
+            rebuilt.push(outbound::coupon_issued(&coupon, source));
+        }
+        if let Some(ticket) = ticket {
+            rebuilt.push(outbound::ticket_opened(ticket, source));
+        }
+        rebuilt
+    } else {
+        kept.messages.clone()
+    };
     if messages.is_empty() {
         return Ok(());
     }

@@ -1,0 +1,614 @@
+//! The ports in memory: a store, a mailer and a publisher that keep what
+//! they are given, so a handler's policy can be tested in milliseconds,
+//! without the emulator (feature `memory`, for tests only).
+//!
+//! The store applies a unit's commit as DynamoDB applies the transaction:
+//! every condition is checked first (a new coupon code and cause, a new
+//! ticket number and cause, the apology cap, newer contact details, consent
+//! for a greeting, an unsuppressed address, a new claim, the unit's lease),
+//! and either all writes land or none, with the conflicts named. What it
+//! cannot show is what the emulator tests prove: that the DynamoDB adapters
+//! say the same in their expressions.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use jiff::Timestamp;
+
+use crate::Result;
+use crate::contract::outbound::OutboundMessage;
+use crate::domain::consent::ConsentState;
+use crate::domain::coupon::{Coupon, CouponReason};
+use crate::domain::customer::{ContactDetails, Customer, CustomerId};
+use crate::domain::digest::{Counters, Week};
+use crate::domain::mail::OutgoingEmail;
+use crate::domain::ticket::{Origin, Ticket, TicketNumber};
+use crate::ports::{
+    Begun, Claim, Conflict, CouponStore, CustomerStore, IdempotencyStore, IssueOutcome, Lease,
+    Mailer, OpenOutcome, ProfileWrite, Publisher, ReviewRecord, StatsStore, TicketStore, WorkStore,
+    Write,
+};
+
+/// A customer's item: contact details, the cap, consent, the year greeted.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    /// The customer as [`CustomerStore::customer`] answers it.
+    pub customer: Option<Customer>,
+    /// Marketing consent.
+    pub consent: ConsentState,
+    /// The last year greeted.
+    pub greeted_year: Option<i16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Record {
+    done: bool,
+    token: String,
+    lease_until: Timestamp,
+    step: u8,
+    saved: Option<String>,
+}
+
+/// Everything the store holds, open for a test to arrange and inspect.
+#[derive(Debug, Default)]
+pub struct World {
+    /// Customers by id.
+    pub profiles: HashMap<String, Profile>,
+    /// Reviews, in the order recorded.
+    pub reviews: Vec<ReviewRecord>,
+    /// Coupons by code.
+    pub coupons: HashMap<String, Coupon>,
+    /// Coupon codes by (customer, reason, cause).
+    pub coupon_causes: HashMap<(String, &'static str, String), String>,
+    /// Tickets by number.
+    pub tickets: HashMap<String, Ticket>,
+    /// Ticket numbers by (customer, origin, cause).
+    pub ticket_causes: HashMap<(String, &'static str, String), String>,
+    /// Counters by week.
+    pub counters: HashMap<Week, BTreeMap<String, i64>>,
+    /// Suppressed addresses.
+    pub suppressed: HashSet<String>,
+    /// Messages held until a time, by id.
+    pub held: HashMap<String, crate::ports::ScheduledMessage>,
+    /// Effects' own records (`apology#sla#…`) and per-effect claims.
+    pub claims: HashMap<String, Option<String>>,
+    units: HashMap<String, Record>,
+    /// Every port call, by name, in order.
+    pub calls: Vec<&'static str>,
+}
+
+/// The store.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    world: Mutex<World>,
+}
+
+impl MemoryStore {
+    /// What the store holds now (a lock: drop it before calling a handler).
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn call(&self, name: &'static str) -> MutexGuard<'_, World> {
+        let mut world = self.world();
+        world.calls.push(name);
+        world
+    }
+}
+
+fn cause(customer: &str, reason: CouponReason, source: &str) -> (String, &'static str, String) {
+    (customer.to_owned(), reason.as_str(), source.to_owned())
+}
+
+fn ticket_cause(customer: &str, origin: Origin, source: &str) -> (String, &'static str, String) {
+    (customer.to_owned(), origin.as_str(), source.to_owned())
+}
+
+impl World {
+    /// The conflicts `writes` would meet now.
+    fn conflicts(&self, lease: &Lease, writes: &[Write]) -> Vec<Conflict> {
+        let mut found = Vec::new();
+        let held = self
+            .units
+            .get(&lease.key)
+            .is_some_and(|r| !r.done && r.token == lease.token);
+        if !held {
+            found.push(Conflict::Lease);
+        }
+        for write in writes {
+            match write {
+                Write::Profile(p) if !self.profile_allows(p) => found.push(Conflict::Profile),
+                Write::Coupon(c) => {
+                    if self.coupons.contains_key(c.code.as_str()) {
+                        found.push(Conflict::CouponCode);
+                    }
+                    let key = cause(&c.customer_id, c.reason, &c.source_event);
+                    if self.coupon_causes.contains_key(&key) {
+                        found.push(Conflict::CouponCause);
+                    }
+                }
+                Write::Ticket(t) => {
+                    if self.tickets.contains_key(t.number.as_str()) {
+                        found.push(Conflict::TicketNumber);
+                    }
+                    let key = ticket_cause(&t.customer_id, t.origin, &t.source_event);
+                    if self.ticket_causes.contains_key(&key) {
+                        found.push(Conflict::TicketCause);
+                    }
+                }
+                Write::NoCoupon {
+                    customer,
+                    reason,
+                    source_event,
+                } if self.coupon_causes.contains_key(&cause(
+                    customer.as_str(),
+                    *reason,
+                    source_event,
+                )) =>
+                {
+                    found.push(Conflict::OtherCoupon);
+                }
+                Write::NotSuppressed(address) if self.suppressed.contains(address.as_str()) => {
+                    found.push(Conflict::Suppressed);
+                }
+                Write::Claim(key) if self.claims.contains_key(key) => {
+                    found.push(Conflict::Claimed(key.clone()));
+                }
+                _ => {}
+            }
+        }
+        found
+    }
+
+    fn profile_allows(&self, p: &ProfileWrite) -> bool {
+        let profile = self.profiles.get(p.id.as_str());
+        let customer = profile.and_then(|p| p.customer.as_ref());
+        let contact_ok = match (&p.contact, customer.and_then(|c| c.contact_updated_at)) {
+            (Some((_, as_of)), Some(stored)) => stored <= *as_of,
+            _ => true,
+        };
+        let cap_ok = match (
+            &p.apology_coupon,
+            customer.and_then(|c| c.last_apology_coupon_at),
+        ) {
+            (Some((_, Some(cutoff))), Some(last)) => last <= *cutoff,
+            _ => true,
+        };
+        let greeting_ok = match p.greeted {
+            None => true,
+            Some(year) => profile
+                .is_some_and(|pr| pr.consent.granted && pr.greeted_year.is_none_or(|y| y < year)),
+        };
+        contact_ok && cap_ok && greeting_ok
+    }
+
+    fn apply(&mut self, lease: &Lease, writes: &[Write]) {
+        for write in writes {
+            match write {
+                Write::Profile(p) => {
+                    let profile = self.profiles.entry(p.id.as_str().to_owned()).or_default();
+                    let customer = profile.customer.get_or_insert_with(|| Customer {
+                        id: p.id.clone(),
+                        contact: ContactDetails::default(),
+                        contact_updated_at: None,
+                        last_apology_coupon_at: None,
+                    });
+                    if let Some((contact, as_of)) = &p.contact {
+                        let stored = &mut customer.contact;
+                        if contact.email.is_some() {
+                            stored.email.clone_from(&contact.email);
+                        }
+                        for (new, old) in [
+                            (&contact.name, &mut stored.name),
+                            (&contact.locale, &mut stored.locale),
+                            (&contact.time_zone, &mut stored.time_zone),
+                        ] {
+                            if new.is_some() {
+                                old.clone_from(new);
+                            }
+                        }
+                        customer.contact_updated_at = Some(*as_of);
+                    }
+                    if let Some((issued, _)) = p.apology_coupon {
+                        customer.last_apology_coupon_at = Some(issued);
+                    }
+                    if let Some(year) = p.greeted {
+                        profile.greeted_year = Some(year);
+                    }
+                }
+                Write::Review(r) => self.reviews.push(r.clone()),
+                Write::Coupon(c) => {
+                    self.coupon_causes.insert(
+                        cause(&c.customer_id, c.reason, &c.source_event),
+                        c.code.as_str().to_owned(),
+                    );
+                    self.coupons.insert(c.code.as_str().to_owned(), c.clone());
+                }
+                Write::Ticket(t) => {
+                    self.ticket_causes.insert(
+                        ticket_cause(&t.customer_id, t.origin, &t.source_event),
+                        t.number.as_str().to_owned(),
+                    );
+                    self.tickets
+                        .insert(t.number.as_str().to_owned(), (**t).clone());
+                }
+                Write::Count(week, amounts) => {
+                    let counters = self.counters.entry(*week).or_default();
+                    for (name, amount) in amounts {
+                        *counters.entry(name.clone()).or_default() += amount;
+                    }
+                }
+                Write::Schedule(m) => {
+                    self.held.insert(m.id.clone(), m.clone());
+                }
+                Write::Claim(key) => {
+                    self.claims.insert(key.clone(), Some(lease.key.clone()));
+                }
+                Write::NoCoupon { .. } | Write::NotSuppressed(_) => {}
+            }
+        }
+    }
+}
+
+impl WorkStore for MemoryStore {
+    async fn begin(&self, lease: &Lease, now: Timestamp) -> Result<Begun> {
+        let mut world = self.call("begin");
+        let fresh = Record {
+            done: false,
+            token: lease.token.clone(),
+            lease_until: lease.until,
+            step: 0,
+            saved: None,
+        };
+        match world.units.get_mut(&lease.key) {
+            None => {
+                world.units.insert(lease.key.clone(), fresh);
+                Ok(Begun::Held {
+                    step: 0,
+                    saved: None,
+                })
+            }
+            Some(r) if r.done => Ok(Begun::Done),
+            Some(r) if r.lease_until >= now => Ok(Begun::Busy),
+            Some(r) => {
+                let (step, saved) = (r.step, r.saved.clone());
+                r.token.clone_from(&lease.token);
+                r.lease_until = lease.until;
+                Ok(Begun::Held { step, saved })
+            }
+        }
+    }
+
+    async fn commit(
+        &self,
+        lease: &Lease,
+        writes: &[Write],
+        step: u8,
+        saved: Option<&str>,
+    ) -> Result<Vec<Conflict>> {
+        let mut world = self.call("commit");
+        let conflicts = world.conflicts(lease, writes);
+        if !conflicts.is_empty() {
+            return Ok(conflicts);
+        }
+        world.apply(lease, writes);
+        if let Some(r) = world.units.get_mut(&lease.key) {
+            r.step = step;
+            r.saved = saved.map(str::to_owned);
+        }
+        Ok(Vec::new())
+    }
+
+    async fn advance(&self, lease: &Lease, step: u8) -> Result<()> {
+        let mut world = self.call("advance");
+        match world.units.get_mut(&lease.key) {
+            Some(r) if r.token == lease.token => {
+                r.step = step;
+                Ok(())
+            }
+            _ => Err(crate::Error::InProgress(lease.key.clone())),
+        }
+    }
+
+    async fn finish(&self, lease: &Lease) -> Result<()> {
+        let mut world = self.call("finish");
+        if let Some(r) = world.units.get_mut(&lease.key) {
+            r.done = true;
+            r.saved = None;
+        }
+        Ok(())
+    }
+
+    async fn release(&self, lease: &Lease, step: u8) -> Result<()> {
+        let mut world = self.call("release");
+        if let Some(r) = world.units.get_mut(&lease.key)
+            && r.token == lease.token
+            && !r.done
+        {
+            r.step = step;
+            r.lease_until = Timestamp::MIN;
+        }
+        Ok(())
+    }
+}
+
+impl CustomerStore for MemoryStore {
+    async fn customer(&self, id: &CustomerId) -> Result<Option<Customer>> {
+        let world = self.call("customer");
+        Ok(world
+            .profiles
+            .get(id.as_str())
+            .and_then(|p| p.customer.clone()))
+    }
+
+    async fn save_contact(
+        &self,
+        id: &CustomerId,
+        contact: &ContactDetails,
+        as_of: Timestamp,
+    ) -> Result<()> {
+        let write = ProfileWrite {
+            id: id.clone(),
+            contact: Some((contact.clone(), as_of)),
+            apology_coupon: None,
+            greeted: None,
+        };
+        let mut world = self.call("save_contact");
+        if world.profile_allows(&write) {
+            let lease = no_lease();
+            world.apply(&lease, &[Write::Profile(write)]);
+        }
+        Ok(())
+    }
+
+    async fn record_review(&self, review: &ReviewRecord) -> Result<()> {
+        self.call("record_review").reviews.push(review.clone());
+        Ok(())
+    }
+}
+
+fn no_lease() -> Lease {
+    Lease {
+        key: String::new(),
+        token: String::new(),
+        until: Timestamp::MIN,
+        expires_at: Timestamp::MIN,
+    }
+}
+
+impl CouponStore for MemoryStore {
+    async fn issued_for(
+        &self,
+        customer: &CustomerId,
+        reason: CouponReason,
+        source_event: &str,
+    ) -> Result<Option<Coupon>> {
+        let world = self.call("issued_for");
+        Ok(world
+            .coupon_causes
+            .get(&cause(customer.as_str(), reason, source_event))
+            .and_then(|code| world.coupons.get(code))
+            .cloned())
+    }
+
+    async fn issue(&self, coupon: &Coupon, cap_cutoff: Option<Timestamp>) -> Result<IssueOutcome> {
+        let mut world = self.call("issue");
+        let key = cause(&coupon.customer_id, coupon.reason, &coupon.source_event);
+        if let Some(existing) = world
+            .coupon_causes
+            .get(&key)
+            .and_then(|c| world.coupons.get(c))
+        {
+            return Ok(IssueOutcome::AlreadyIssued(existing.clone()));
+        }
+        if world.coupons.contains_key(coupon.code.as_str()) {
+            return Ok(IssueOutcome::CodeTaken);
+        }
+        let id = CustomerId::parse(&coupon.customer_id)
+            .map_err(|e| crate::Error::corrupt("coupon", e))?;
+        let capped = ProfileWrite {
+            id,
+            contact: None,
+            apology_coupon: cap_cutoff.map(|cutoff| (coupon.issued_at, Some(cutoff))),
+            greeted: None,
+        };
+        if !world.profile_allows(&capped) {
+            return Ok(IssueOutcome::CapReached);
+        }
+        let mut writes = vec![Write::Coupon(coupon.clone())];
+        if cap_cutoff.is_some() {
+            writes.push(Write::Profile(capped));
+        }
+        world.apply(&no_lease(), &writes);
+        Ok(IssueOutcome::Issued(coupon.clone()))
+    }
+}
+
+impl TicketStore for MemoryStore {
+    async fn ticket(&self, number: &TicketNumber) -> Result<Option<Ticket>> {
+        Ok(self.call("ticket").tickets.get(number.as_str()).cloned())
+    }
+
+    async fn save(&self, ticket: &Ticket) -> Result<bool> {
+        let mut world = self.call("save");
+        let current = world.tickets.get(ticket.number.as_str()).map(|t| t.version);
+        if current != Some(ticket.version) {
+            return Ok(false);
+        }
+        let mut stored = ticket.clone();
+        stored.version += 1;
+        world
+            .tickets
+            .insert(ticket.number.as_str().to_owned(), stored);
+        Ok(true)
+    }
+
+    async fn complaints_between(
+        &self,
+        customer: &CustomerId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<u32> {
+        let world = self.call("complaints_between");
+        let n = world
+            .tickets
+            .values()
+            .filter(|t| {
+                t.customer_id == customer.as_str()
+                    && t.origin == Origin::Complaint
+                    && (from..=to).contains(&t.opened_at)
+            })
+            .count();
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn open(&self, ticket: &Ticket) -> Result<OpenOutcome> {
+        let mut world = self.call("open");
+        let key = ticket_cause(&ticket.customer_id, ticket.origin, &ticket.source_event);
+        if let Some(existing) = world
+            .ticket_causes
+            .get(&key)
+            .and_then(|n| world.tickets.get(n))
+        {
+            return Ok(OpenOutcome::AlreadyOpened(existing.clone()));
+        }
+        if world.tickets.contains_key(ticket.number.as_str()) {
+            return Ok(OpenOutcome::NumberTaken);
+        }
+        world.apply(&no_lease(), &[Write::Ticket(Box::new(ticket.clone()))]);
+        Ok(OpenOutcome::Opened(ticket.clone()))
+    }
+
+    async fn ticket_with_customer(
+        &self,
+        number: &TicketNumber,
+        customer: &CustomerId,
+    ) -> Result<(Option<Ticket>, Option<Customer>)> {
+        let world = self.call("ticket_with_customer");
+        Ok((
+            world.tickets.get(number.as_str()).cloned(),
+            world
+                .profiles
+                .get(customer.as_str())
+                .and_then(|p| p.customer.clone()),
+        ))
+    }
+
+    async fn opened_for(
+        &self,
+        customer: &CustomerId,
+        origin: Origin,
+        source_event: &str,
+    ) -> Result<Option<Ticket>> {
+        let world = self.call("opened_for");
+        Ok(world
+            .ticket_causes
+            .get(&ticket_cause(customer.as_str(), origin, source_event))
+            .and_then(|n| world.tickets.get(n))
+            .cloned())
+    }
+}
+
+impl IdempotencyStore for MemoryStore {
+    async fn claim(
+        &self,
+        key: &str,
+        _lease_until: Timestamp,
+        _now: Timestamp,
+        _expires_at: Timestamp,
+    ) -> Result<Claim> {
+        let mut world = self.call("claim");
+        match world.claims.get(key) {
+            Some(result) => Ok(Claim::Done(result.clone())),
+            None => {
+                world.claims.insert(key.to_owned(), None);
+                Ok(Claim::Acquired)
+            }
+        }
+    }
+
+    async fn complete(&self, key: &str, result: Option<&str>, _: Timestamp) -> Result<()> {
+        self.call("complete")
+            .claims
+            .insert(key.to_owned(), result.map(str::to_owned));
+        Ok(())
+    }
+
+    async fn release(&self, key: &str) -> Result<()> {
+        self.call("release_claim").claims.remove(key);
+        Ok(())
+    }
+}
+
+impl StatsStore for MemoryStore {
+    async fn add(&self, week: Week, amounts: &[(String, i64)]) -> Result<()> {
+        let mut world = self.call("add");
+        let counters = world.counters.entry(week).or_default();
+        for (name, amount) in amounts {
+            *counters.entry(name.clone()).or_default() += amount;
+        }
+        Ok(())
+    }
+
+    async fn counters(&self, week: Week) -> Result<Counters> {
+        let world = self.call("counters");
+        Ok(Counters(
+            world.counters.get(&week).cloned().unwrap_or_default(),
+        ))
+    }
+}
+
+/// A mailer that keeps what it sends.
+#[derive(Debug, Default)]
+pub struct MemoryMailer {
+    sent: Mutex<Vec<OutgoingEmail>>,
+}
+
+impl MemoryMailer {
+    /// Everything sent, in order.
+    pub fn sent(&self) -> Vec<OutgoingEmail> {
+        self.sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Mailer for MemoryMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<String> {
+        let mut sent = self.sent.lock().unwrap_or_else(PoisonError::into_inner);
+        sent.push(email.clone());
+        Ok(format!("memory-{}", sent.len()))
+    }
+}
+
+/// A publisher that keeps what it publishes.
+#[derive(Debug, Default)]
+pub struct MemoryPublisher {
+    published: Mutex<Vec<OutboundMessage>>,
+}
+
+impl MemoryPublisher {
+    /// Everything published, in order.
+    pub fn published(&self) -> Vec<OutboundMessage> {
+        self.published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Publisher for MemoryPublisher {
+    async fn publish(&self, _: &str, messages: &[OutboundMessage]) -> Result<()> {
+        self.published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(messages);
+        Ok(())
+    }
+
+    async fn publish_each(&self, queue_url: &str, messages: &[OutboundMessage]) -> Vec<bool> {
+        let ok = self.publish(queue_url, messages).await.is_ok();
+        vec![ok; messages.len()]
+    }
+}
