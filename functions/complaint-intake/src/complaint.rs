@@ -23,17 +23,13 @@ where
             _ => self.open(meta, c, unit, stored.clone()).await?,
         };
         let contact = unit::known_contact(stored.as_ref(), &c.customer);
-        let opened = match kept.ticket_to_read() {
-            Some(number) if unit.step() < PUBLISHED => self.store.ticket(&number).await?,
-            _ => None,
-        };
-        unit::publish_kept(
+        unit::publish_with_ticket(
             unit,
             PUBLISHED,
+            &self.store,
             &self.publisher,
             &self.config.resources.outbound_queue_url,
             &kept,
-            opened.as_ref(),
             SOURCE,
         )
         .await?;

@@ -143,17 +143,13 @@ where
         };
         let ticket = TicketNumber::parse(ticket)
             .ok_or_else(|| Error::corrupt(meta.key(), "the kept ticket number is malformed"))?;
-        let opened = match kept.ticket_to_read() {
-            Some(number) if unit.step() < PUBLISHED => self.store.ticket(&number).await?,
-            _ => None,
-        };
-        unit::publish_kept(
+        unit::publish_with_ticket(
             unit,
             PUBLISHED,
+            &self.store,
             &self.publisher,
             &self.config.resources.outbound_queue_url,
             &kept,
-            opened.as_ref(),
             SOURCE,
         )
         .await?;

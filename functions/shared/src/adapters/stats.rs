@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use crate::Result;
 use crate::adapters::dynamodb::{DynamoStore, Item, key, n, s};
@@ -108,39 +108,11 @@ impl StatsStore for DynamoStore {
             .collect();
         wanted.push(key(week_key(week), WEEK_SK));
         let mut counters: BTreeMap<String, i64> = BTreeMap::new();
-        // Keys DynamoDB left unprocessed come back and are asked again.
-        let mut rounds = 0;
-        while !wanted.is_empty() {
-            rounds += 1;
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(std::mem::take(&mut wanted)))
-                .consistent_read(true)
-                .build()
-                .map_err(|e| build_error("dynamodb", "BatchGetItem", e))?;
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, request)
-                .send()
-                .await
-                .map_err(|e| aws_error("dynamodb", "BatchGetItem", e))?;
-            for item in out
-                .responses
-                .unwrap_or_default()
-                .remove(&self.table)
-                .unwrap_or_default()
-            {
-                for (name, v) in item {
-                    if let Some(value) = v.as_n().ok().and_then(|v| v.parse::<i64>().ok()) {
-                        *counters.entry(name).or_default() += value;
-                    }
+        for item in self.batch_get(wanted).await? {
+            for (name, v) in item {
+                if let Some(value) = v.as_n().ok().and_then(|v| v.parse::<i64>().ok()) {
+                    *counters.entry(name).or_default() += value;
                 }
-            }
-            if let Some(left) = out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
-                if rounds >= 5 {
-                    return Err(crate::Error::Exhausted("reading the week's counters"));
-                }
-                wanted = left.keys;
             }
         }
         Ok(Counters(counters))

@@ -98,21 +98,7 @@ fn transaction(
             Write::Profile(profile) => {
                 items.push((profile_update(table, profile)?, Some(Conflict::Profile)));
             }
-            Write::Review(review) => {
-                let item = review_item(review);
-                items.push((
-                    TransactWriteItem::builder()
-                        .put(
-                            aws_sdk_dynamodb::types::Put::builder()
-                                .table_name(table)
-                                .set_item(Some(item))
-                                .build()
-                                .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?,
-                        )
-                        .build(),
-                    None,
-                ));
-            }
+            Write::Review(review) => items.push((put_over(table, review_item(review))?, None)),
             Write::Coupon(coupon) => {
                 let customer = CustomerId::parse(&coupon.customer_id)
                     .map_err(|e| Error::corrupt("coupon", e))?;
@@ -168,18 +154,7 @@ fn transaction(
             Write::Count(..) => {}
             Write::Schedule(message) => {
                 let item = crate::adapters::due::scheduled_item(message);
-                items.push((
-                    TransactWriteItem::builder()
-                        .put(
-                            aws_sdk_dynamodb::types::Put::builder()
-                                .table_name(table)
-                                .set_item(Some(item))
-                                .build()
-                                .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?,
-                        )
-                        .build(),
-                    None,
-                ));
+                items.push((put_over(table, item)?, None));
             }
             Write::Claim(claim) => {
                 let item = HashMap::from([
@@ -196,6 +171,16 @@ fn transaction(
         }
     }
     Ok(items)
+}
+
+/// A put that may replace what is there (a repeat writes the same).
+fn put_over(table: &str, item: Item) -> Result<TransactWriteItem> {
+    let put = aws_sdk_dynamodb::types::Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .build()
+        .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }
 
 fn absent(table: &str, item_key: Item) -> Result<TransactWriteItem> {

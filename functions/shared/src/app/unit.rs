@@ -11,7 +11,7 @@ use crate::contract::outbound::{self, OutboundMessage};
 use crate::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
 use crate::domain::customer::{ContactDetails, Customer, contact_update};
 use crate::domain::ticket::{Ticket, TicketNumber};
-use crate::ports::{Publisher, WorkStore};
+use crate::ports::{Publisher, TicketStore, WorkStore};
 use crate::time::to_key;
 use crate::work::Unit;
 use crate::{Error, app::Contact};
@@ -187,4 +187,31 @@ pub async fn publish_kept<S: WorkStore, P: Publisher>(
     unit.effect(step, || publisher.publish(queue_url, &messages))
         .await?;
     Ok(())
+}
+
+/// [`publish_kept`] for a unit that opened a ticket: on a retry that found
+/// the commit in, the ticket is read again (once) to rebuild `ticket.opened`.
+pub async fn publish_with_ticket<S: WorkStore, T: TicketStore, P: Publisher>(
+    unit: &Unit<'_, S>,
+    step: u8,
+    tickets: &T,
+    publisher: &P,
+    queue_url: &str,
+    kept: &Kept,
+    source: &str,
+) -> Result<()> {
+    let ticket = match kept.ticket_to_read() {
+        Some(number) if unit.step() < step => tickets.ticket(&number).await?,
+        _ => None,
+    };
+    publish_kept(
+        unit,
+        step,
+        publisher,
+        queue_url,
+        kept,
+        ticket.as_ref(),
+        source,
+    )
+    .await
 }

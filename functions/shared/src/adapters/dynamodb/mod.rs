@@ -42,10 +42,13 @@
 //! per store: [`customers`], [`coupons`], [`tickets`], [`claims`].
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem};
 
 use crate::Result;
-use crate::adapters::aws_error;
+use crate::adapters::{aws_error, build_error};
+
+/// Rounds of asking again for what a `BatchGetItem` left unprocessed.
+const BATCH_GET_ROUNDS: usize = 5;
 
 mod claims;
 mod codec;
@@ -114,5 +117,39 @@ impl DynamoStore {
             .await
             .map_err(|e| aws_error("dynamodb", "GetItem", e))?;
         Ok(out.item)
+    }
+
+    /// Reads `keys` of the main table in one `BatchGetItem`, consistently,
+    /// asking again for what DynamoDB leaves unprocessed (a few rounds).
+    pub(crate) async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>> {
+        let mut wanted = keys;
+        let mut found = Vec::new();
+        for _ in 0..BATCH_GET_ROUNDS {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut wanted)))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| build_error("dynamodb", "BatchGetItem", e))?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(|e| aws_error("dynamodb", "BatchGetItem", e))?;
+            found.extend(
+                out.responses
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .unwrap_or_default(),
+            );
+            match out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
+                Some(left) if !left.keys.is_empty() => wanted = left.keys,
+                _ => return Ok(found),
+            }
+        }
+        Err(crate::Error::Exhausted(
+            "a batch read (keys left unprocessed)",
+        ))
     }
 }

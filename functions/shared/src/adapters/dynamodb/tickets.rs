@@ -8,7 +8,7 @@ use super::codec::*;
 use super::item::*;
 use super::keys;
 use super::{BY_CUSTOMER_INDEX, DynamoStore};
-use crate::adapters::{aws_error, build_error};
+use crate::adapters::aws_error;
 use crate::domain::customer::{Customer, CustomerId};
 use crate::domain::ticket::{Origin, Ticket, TicketNumber};
 use crate::ports::{OpenOutcome, TicketStore};
@@ -116,46 +116,23 @@ impl TicketStore for DynamoStore {
         number: &TicketNumber,
         customer: &CustomerId,
     ) -> Result<(Option<Ticket>, Option<Customer>)> {
-        let ticket_key = key(keys::ticket(number), "TICKET");
-        let customer_key = key(keys::customer(customer), keys::PROFILE);
-        let mut wanted = vec![ticket_key, customer_key];
+        let wanted = vec![
+            key(keys::ticket(number), "TICKET"),
+            key(keys::customer(customer), keys::PROFILE),
+        ];
         let (mut ticket, mut found) = (None, None);
-        // Keys DynamoDB left unprocessed are asked again.
-        for _ in 0..5 {
-            let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
-                .set_keys(Some(std::mem::take(&mut wanted)))
-                .consistent_read(true)
-                .build()
-                .map_err(|e| build_error("dynamodb", "BatchGetItem", e))?;
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, request)
-                .send()
-                .await
-                .map_err(|e| aws_error("dynamodb", "BatchGetItem", e))?;
-            for item in out
-                .responses
-                .unwrap_or_default()
-                .remove(&self.table)
-                .unwrap_or_default()
+        for item in self.batch_get(wanted).await? {
+            match item
+                .get("sk")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
             {
-                match item
-                    .get("sk")
-                    .and_then(|v| v.as_s().ok())
-                    .map(String::as_str)
-                {
-                    Some("TICKET") => ticket = Some(ticket_from(&item)?),
-                    Some(keys::PROFILE) => found = Some(customer_from(&item)?),
-                    _ => {}
-                }
-            }
-            match out.unprocessed_keys.and_then(|mut u| u.remove(&self.table)) {
-                Some(left) if !left.keys.is_empty() => wanted = left.keys,
-                _ => return Ok((ticket, found)),
+                Some("TICKET") => ticket = Some(ticket_from(&item)?),
+                Some(keys::PROFILE) => found = Some(customer_from(&item)?),
+                _ => {}
             }
         }
-        Err(Error::Exhausted("reading a ticket and its customer"))
+        Ok((ticket, found))
     }
 
     async fn opened_for(
