@@ -315,3 +315,6 @@ mod tests {
         assert!(c.coupon.first_reply);
     }
 }
+
+#[cfg(test)]
+mod policy_tests;
