@@ -16,9 +16,9 @@
 //!    step 1 and what the retry needs ([`Unit::commit`]);
 //! 3. runs its **effects** (an SQS batch, each email) in order, each under
 //!    a step number ([`Unit::effect`]). A step is written to the record just
-//!    before the next effect runs, or with the unit's end, never twice in a
-//!    row: the record always names every effect that is done, so a retry
-//!    repeats none of them;
+//!    before the next effect runs, or with the unit's end (done, or the
+//!    lease let go): at any moment only the effect just run can be missing
+//!    from the record, so a retry repeats none of the others;
 //! 4. **ends**: done, or, on failure, its lease let go (progress kept) so
 //!    the retry can go on at once.
 //!
