@@ -211,10 +211,7 @@ where
             if negative {
                 counts.push((names::NEGATIVE_REVIEWS.to_owned(), 1));
             }
-            let mut kept = Kept {
-                skip: true,
-                ..Kept::default()
-            };
+            let mut kept = Kept::default();
             let mut apology_coupon = None;
             let decision = policy.decide(review.rating, contact.last_apology_coupon_at, now, tz);
             if let (Decision::Apologize { coupon: offer }, Some(_)) = (decision, &contact.email) {

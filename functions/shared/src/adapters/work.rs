@@ -38,6 +38,11 @@ use crate::time::{epoch_seconds, to_key};
 use crate::{Error, Result};
 
 const IN_PROGRESS: &str = "in_progress";
+
+/// Whether an update was refused by its condition (the lease is not ours).
+fn refused(e: Option<&UpdateItemError>) -> bool {
+    matches!(e, Some(UpdateItemError::ConditionalCheckFailedException(_)))
+}
 const DONE: &str = "done";
 
 fn record_key(key: &str) -> Item {
@@ -399,14 +404,7 @@ impl WorkStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Err(Error::InProgress(lease.key.clone()))
-            }
+            Err(e) if refused(e.as_service_error()) => Err(Error::InProgress(lease.key.clone())),
             Err(e) => Err(aws_error("dynamodb", "UpdateItem", e)),
         }
     }
@@ -446,14 +444,7 @@ impl WorkStore for DynamoStore {
         match result {
             Ok(_) => Ok(()),
             // Taken over or done meanwhile: nothing of ours to let go.
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(())
-            }
+            Err(e) if refused(e.as_service_error()) => Ok(()),
             Err(e) => Err(aws_error("dynamodb", "UpdateItem", e)),
         }
     }

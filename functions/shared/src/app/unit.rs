@@ -65,8 +65,6 @@ pub struct Kept {
     pub ticket: Option<String>,
     /// A time the email names (a deadline), as a fixed-width UTC key.
     pub at: Option<String>,
-    /// Whether a later step has nobody or nothing to do.
-    pub skip: bool,
     /// What the unit sends after its commit, by name (`team`, `customer`,
     /// `team-held`, …): decided once, kept for the retry.
     pub sends: Vec<String>,
