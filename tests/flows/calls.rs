@@ -324,7 +324,7 @@ async fn the_sweep_marks_a_due_ticket_with_one_call() {
             let number = TicketNumber::parse(&format!("TK-{:04}-{:04}", i / 100, i)).unwrap();
             let mut t = Ticket::new(
                 number,
-                &format!("c-{i}"),
+                &CustomerId::parse(&format!("c-{i}")).unwrap(),
                 Origin::Complaint,
                 Category::Delivery,
                 Priority::Normal,

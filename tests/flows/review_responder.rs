@@ -5,6 +5,7 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use jiff::{SignedDuration, Timestamp};
 use memnun_shared::adapters::{dynamodb::DynamoStore, ses::SesMailer, sqs::SqsPublisher};
 use memnun_shared::config::Env;
+use memnun_shared::keys::WorkKey;
 use memnun_tests::deliver::{self, Delivery};
 use memnun_tests::events::{event, review};
 use memnun_tests::stack::{Stack, attr};
@@ -646,7 +647,7 @@ async fn a_claim_left_by_a_crashed_invocation_blocks_only_until_its_deadline() {
         "crash@example.com",
         "tr",
     );
-    let key = "event#review-responder#shop/test#r-crash";
+    let key = &WorkKey::from_stored("event#review-responder#shop/test#r-crash");
     let now = Timestamp::now();
     let expires = now + SignedDuration::from_hours(24);
 

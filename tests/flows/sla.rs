@@ -15,6 +15,7 @@ use functions::*;
 use jiff::SignedDuration;
 use memnun_shared::adapters::sqs::SqsPublisher;
 use memnun_shared::domain::calendar::BusinessCalendar;
+use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::digest::{Week, names};
 use memnun_shared::domain::sla::{Goal, SlaPolicy};
 use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
@@ -700,7 +701,7 @@ async fn three_hundred_due_among_a_thousand_open_tickets_are_announced_once_in_b
             let number = TicketNumber::parse(&format!("TK-{:04}-{:04}", i / 100, i)).unwrap();
             let mut t = Ticket::new(
                 number,
-                &format!("c-{i}"),
+                &CustomerId::parse(&format!("c-{i}")).unwrap(),
                 Origin::Complaint,
                 Category::Delivery,
                 Priority::Normal,

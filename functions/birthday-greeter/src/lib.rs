@@ -40,6 +40,7 @@ use memnun_shared::domain::locale::Locale;
 use memnun_shared::domain::mail::OutgoingEmail;
 use memnun_shared::domain::mail::birthday::{Greeting, greeting};
 use memnun_shared::domain::token::{Purpose, Signer};
+use memnun_shared::keys::WorkKey;
 use memnun_shared::ports::{
     BirthdayStore, Conflict, CouponStore, Greetee, Mailer, ProfileWrite, Publisher, WorkStore,
     Write,
@@ -140,7 +141,7 @@ where
         let (meta, due) = BirthdayDue::parse(&body)?;
         batch::record_event(&meta.id, memnun_shared::contract::internal::BIRTHDAY_DUE);
         let ttl = self.config.resources.idempotency_ttl_days;
-        let key = format!("greeting#{}", due.event_id());
+        let key = WorkKey::greeting(&due.event_id());
         let Some(unit) = Unit::begin(&self.store, key, deadline, ttl).await? else {
             return Ok("duplicate");
         };
@@ -261,7 +262,7 @@ where
                     Some(offer) => {
                         let c = Coupon {
                             code: CouponCode::generate(CouponReason::Birthday)?,
-                            customer_id: customer.as_str().to_owned(),
+                            customer_id: customer.clone(),
                             reason: CouponReason::Birthday,
                             value: CouponValue::Percent(offer.percent),
                             issued_at: now,

@@ -101,7 +101,7 @@ where
                 None => {
                     let mut ticket = Ticket::new(
                         TicketNumber::generate()?,
-                        c.customer_id.as_str(),
+                        &c.customer_id,
                         Origin::Complaint,
                         classification.category,
                         priority,

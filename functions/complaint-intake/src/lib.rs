@@ -203,8 +203,7 @@ where
         ticket: &Ticket,
         now: Timestamp,
     ) -> Result<(CustomerId, app::Contact)> {
-        let customer = CustomerId::parse(&ticket.customer_id)
-            .map_err(|e| Error::corrupt(ticket.number.to_string(), e))?;
+        let customer = ticket.customer_id.clone();
         let contact =
             app::refresh_customer(&self.store, &customer, &Default::default(), now).await?;
         Ok((customer, contact))

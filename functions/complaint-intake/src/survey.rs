@@ -41,7 +41,7 @@ where
         let source_key = format!("survey:{}", ticket.number);
         let mut follow_up = Ticket::new(
             TicketNumber::generate()?,
-            customer.as_str(),
+            &customer,
             Origin::LowSatisfaction,
             ticket.category,
             follow_up_priority(score),

@@ -323,8 +323,9 @@ where
                 return Err(Problem::Unavailable);
             }
         };
-        let customer = CustomerId::parse(&ticket.customer_id).ok();
-        let locale = self.customer_locale(incoming, customer.as_ref()).await;
+        let locale = self
+            .customer_locale(incoming, Some(&ticket.customer_id))
+            .await;
         Ok((number, ticket.survey.map(|(score, _)| score), locale))
     }
 

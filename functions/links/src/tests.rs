@@ -133,7 +133,7 @@ fn customer(id: &str, locale: &str) -> Customer {
 fn ticket(number: &str, customer: &str) -> Ticket {
     Ticket::new(
         TicketNumber::parse(number).unwrap(),
-        customer,
+        &CustomerId::parse(customer).unwrap(),
         Origin::Complaint,
         Category::Delivery,
         Priority::Normal,

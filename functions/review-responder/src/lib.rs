@@ -228,7 +228,7 @@ where
                     (None, Some(offer)) => {
                         let c = Coupon {
                             code: CouponCode::generate(CouponReason::NegativeReview)?,
-                            customer_id: review.customer_id.as_str().to_owned(),
+                            customer_id: review.customer_id.clone(),
                             reason: CouponReason::NegativeReview,
                             value: CouponValue::Percent(offer.percent),
                             issued_at: now,
@@ -297,7 +297,7 @@ where
     fn follow_up(&self, review: &ReviewPosted, now: Timestamp, event_key: &str) -> Result<Ticket> {
         let mut ticket = Ticket::new(
             TicketNumber::generate()?,
-            review.customer_id.as_str(),
+            &review.customer_id,
             Origin::NegativeReview,
             Category::Quality,
             follow_up_priority(review.rating),

@@ -20,6 +20,7 @@ use std::future::Future;
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::keys::WorkKey;
 use crate::ports::{Claim, IdempotencyStore};
 use crate::{Error, Result};
 
@@ -58,7 +59,7 @@ impl<'a, S: IdempotencyStore> Idempotency<'a, S> {
     /// Runs `work` unless `key` is done; answers [`Error::InProgress`] while
     /// another invocation holds it. On failure the claim is released so the
     /// retry can start at once.
-    pub async fn once<F, Fut>(&self, key: &str, work: F) -> Result<Once>
+    pub async fn once<F, Fut>(&self, key: &WorkKey, work: F) -> Result<Once>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<String>>>,
@@ -71,7 +72,7 @@ impl<'a, S: IdempotencyStore> Idempotency<'a, S> {
             .await?
         {
             Claim::Done(result) => Ok(Once::AlreadyDone(result)),
-            Claim::Held => Err(Error::InProgress(key.to_owned())),
+            Claim::Held => Err(Error::InProgress(key.to_string())),
             Claim::Acquired => match work().await {
                 Ok(result) => {
                     // The effect has happened: losing its record would repeat
@@ -122,7 +123,7 @@ mod tests {
     impl IdempotencyStore for Expiries {
         async fn claim(
             &self,
-            _: &str,
+            _: &WorkKey,
             _: Timestamp,
             _: Timestamp,
             expires_at: Timestamp,
@@ -131,12 +132,17 @@ mod tests {
             Ok(Claim::Acquired)
         }
 
-        async fn complete(&self, _: &str, _: Option<&str>, expires_at: Timestamp) -> Result<()> {
+        async fn complete(
+            &self,
+            _: &WorkKey,
+            _: Option<&str>,
+            expires_at: Timestamp,
+        ) -> Result<()> {
             self.0.lock().unwrap().push(expires_at);
             Ok(())
         }
 
-        async fn release(&self, _: &str) -> Result<()> {
+        async fn release(&self, _: &WorkKey) -> Result<()> {
             Ok(())
         }
     }
@@ -149,7 +155,8 @@ mod tests {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let done = runtime.block_on(idempotency.once("k", || async { Ok(None) }));
+        let done =
+            runtime.block_on(idempotency.once(&WorkKey::from_stored("k"), || async { Ok(None) }));
         assert_eq!(done.unwrap(), Once::Ran(None));
         let expiries = store.0.lock().unwrap().clone();
         assert_eq!(expiries.len(), 2);

@@ -10,7 +10,8 @@
 //!   queues; [`adapters`] implements them over DynamoDB, SES and SQS.
 //! - [`app`]: the steps several functions share (issue a coupon, open a
 //!   ticket, send an email once), written over the ports.
-//! - [`idempotency`]: exactly-once effects on top of at-least-once delivery.
+//! - [`idempotency`]: exactly-once effects on top of at-least-once delivery;
+//!   [`work`] the unit of work each event runs as; [`keys`] the names of both.
 //! - [`batch`]: the SQS batch runner with per-message failures.
 //! - [`config`] and [`telemetry`]: what every binary does at init.
 
@@ -22,6 +23,7 @@ pub mod contract;
 pub mod domain;
 pub mod error;
 pub mod idempotency;
+pub mod keys;
 pub mod lambda;
 #[cfg(feature = "memory")]
 pub mod memory;

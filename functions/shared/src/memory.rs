@@ -23,6 +23,7 @@ use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::digest::{Counters, Week};
 use crate::domain::mail::OutgoingEmail;
 use crate::domain::ticket::{Origin, Ticket, TicketNumber};
+use crate::keys::WorkKey;
 use crate::ports::{
     Begun, Claim, Conflict, CouponStore, CustomerStore, IdempotencyStore, IssueOutcome, Lease,
     Mailer, OpenOutcome, ProfileWrite, Publisher, ReviewRecord, StatsStore, TicketStore, WorkStore,
@@ -71,8 +72,8 @@ pub struct World {
     /// Messages held until a time, by id.
     pub held: HashMap<String, crate::ports::ScheduledMessage>,
     /// Effects' own records (`apology#sla#…`) and per-effect claims.
-    pub claims: HashMap<String, Option<String>>,
-    units: HashMap<String, Record>,
+    pub claims: HashMap<WorkKey, Option<String>>,
+    units: HashMap<WorkKey, Record>,
     /// Every port call, by name, in order.
     pub calls: Vec<&'static str>,
 }
@@ -96,12 +97,28 @@ impl MemoryStore {
     }
 }
 
-fn cause(customer: &str, reason: CouponReason, source: &str) -> (String, &'static str, String) {
-    (customer.to_owned(), reason.as_str(), source.to_owned())
+fn cause(
+    customer: &CustomerId,
+    reason: CouponReason,
+    source: &str,
+) -> (String, &'static str, String) {
+    (
+        customer.as_str().to_owned(),
+        reason.as_str(),
+        source.to_owned(),
+    )
 }
 
-fn ticket_cause(customer: &str, origin: Origin, source: &str) -> (String, &'static str, String) {
-    (customer.to_owned(), origin.as_str(), source.to_owned())
+fn ticket_cause(
+    customer: &CustomerId,
+    origin: Origin,
+    source: &str,
+) -> (String, &'static str, String) {
+    (
+        customer.as_str().to_owned(),
+        origin.as_str(),
+        source.to_owned(),
+    )
 }
 
 impl World {
@@ -140,11 +157,9 @@ impl World {
                     customer,
                     reason,
                     source_event,
-                } if self.coupon_causes.contains_key(&cause(
-                    customer.as_str(),
-                    *reason,
-                    source_event,
-                )) =>
+                } if self
+                    .coupon_causes
+                    .contains_key(&cause(customer, *reason, source_event)) =>
                 {
                     found.push(Conflict::OtherCoupon);
                 }
@@ -242,7 +257,7 @@ impl World {
                     self.held.insert(m.id.clone(), m.clone());
                 }
                 Write::Claim(key) => {
-                    self.claims.insert(key.clone(), Some(lease.key.clone()));
+                    self.claims.insert(key.clone(), Some(lease.key.to_string()));
                 }
                 Write::NoCoupon { .. } | Write::NotSuppressed(_) => {}
             }
@@ -306,7 +321,7 @@ impl WorkStore for MemoryStore {
                 r.step = step;
                 Ok(())
             }
-            _ => Err(crate::Error::InProgress(lease.key.clone())),
+            _ => Err(crate::Error::InProgress(lease.key.to_string())),
         }
     }
 
@@ -369,7 +384,7 @@ impl CustomerStore for MemoryStore {
 
 fn no_lease() -> Lease {
     Lease {
-        key: String::new(),
+        key: WorkKey::from_stored(""),
         token: String::new(),
         until: Timestamp::MIN,
         expires_at: Timestamp::MIN,
@@ -386,7 +401,7 @@ impl CouponStore for MemoryStore {
         let world = self.call("issued_for");
         Ok(world
             .coupon_causes
-            .get(&cause(customer.as_str(), reason, source_event))
+            .get(&cause(customer, reason, source_event))
             .and_then(|code| world.coupons.get(code))
             .cloned())
     }
@@ -404,10 +419,8 @@ impl CouponStore for MemoryStore {
         if world.coupons.contains_key(coupon.code.as_str()) {
             return Ok(IssueOutcome::CodeTaken);
         }
-        let id = CustomerId::parse(&coupon.customer_id)
-            .map_err(|e| crate::Error::corrupt("coupon", e))?;
         let capped = ProfileWrite {
-            id,
+            id: coupon.customer_id.clone(),
             contact: None,
             apology_coupon: cap_cutoff.map(|cutoff| (coupon.issued_at, Some(cutoff))),
             greeted: None,
@@ -454,7 +467,7 @@ impl TicketStore for MemoryStore {
             .tickets
             .values()
             .filter(|t| {
-                t.customer_id == customer.as_str()
+                t.customer_id == *customer
                     && t.origin == Origin::Complaint
                     && (from..=to).contains(&t.opened_at)
             })
@@ -503,7 +516,7 @@ impl TicketStore for MemoryStore {
         let world = self.call("opened_for");
         Ok(world
             .ticket_causes
-            .get(&ticket_cause(customer.as_str(), origin, source_event))
+            .get(&ticket_cause(customer, origin, source_event))
             .and_then(|n| world.tickets.get(n))
             .cloned())
     }
@@ -512,7 +525,7 @@ impl TicketStore for MemoryStore {
 impl IdempotencyStore for MemoryStore {
     async fn claim(
         &self,
-        key: &str,
+        key: &WorkKey,
         _lease_until: Timestamp,
         _now: Timestamp,
         _expires_at: Timestamp,
@@ -521,20 +534,20 @@ impl IdempotencyStore for MemoryStore {
         match world.claims.get(key) {
             Some(result) => Ok(Claim::Done(result.clone())),
             None => {
-                world.claims.insert(key.to_owned(), None);
+                world.claims.insert(key.clone(), None);
                 Ok(Claim::Acquired)
             }
         }
     }
 
-    async fn complete(&self, key: &str, result: Option<&str>, _: Timestamp) -> Result<()> {
+    async fn complete(&self, key: &WorkKey, result: Option<&str>, _: Timestamp) -> Result<()> {
         self.call("complete")
             .claims
-            .insert(key.to_owned(), result.map(str::to_owned));
+            .insert(key.clone(), result.map(str::to_owned));
         Ok(())
     }
 
-    async fn release(&self, key: &str) -> Result<()> {
+    async fn release(&self, key: &WorkKey) -> Result<()> {
         self.call("release_claim").claims.remove(key);
         Ok(())
     }

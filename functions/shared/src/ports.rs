@@ -14,6 +14,7 @@ use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::mail::OutgoingEmail;
 use crate::domain::rating::Rating;
 use crate::domain::ticket::{Origin, Ticket, TicketNumber};
+use crate::keys::WorkKey;
 
 /// Customers and what they said.
 pub trait CustomerStore: Send + Sync {
@@ -156,7 +157,7 @@ pub trait IdempotencyStore: Send + Sync {
     /// `now` is the wall clock, to judge a lease left by a crashed invocation.
     fn claim(
         &self,
-        key: &str,
+        key: &WorkKey,
         lease_until: Timestamp,
         now: Timestamp,
         expires_at: Timestamp,
@@ -165,13 +166,13 @@ pub trait IdempotencyStore: Send + Sync {
     /// Marks `key` done with an optional result.
     fn complete(
         &self,
-        key: &str,
+        key: &WorkKey,
         result: Option<&str>,
         expires_at: Timestamp,
     ) -> impl Future<Output = Result<()>> + Send;
 
     /// Gives up a claim so a retry can take it at once.
-    fn release(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+    fn release(&self, key: &WorkKey) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// Sending email.
@@ -482,7 +483,7 @@ pub enum Begun {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lease {
     /// The record's key (`event#<function>#<event>`, `alarm#…`).
-    pub key: String,
+    pub key: WorkKey,
     /// Drawn per attempt: only its holder may move the record on.
     pub token: String,
     /// The invocation's deadline: a lease left by a crash lapses then.
@@ -536,7 +537,7 @@ pub enum Write {
     Schedule(ScheduledMessage),
     /// An effect's own record, for an effect several units can reach (one
     /// apology per ticket and day): it must be new.
-    Claim(String),
+    Claim(WorkKey),
 }
 
 /// Which write stopped a commit.
@@ -560,7 +561,7 @@ pub enum Conflict {
     /// The address is suppressed.
     Suppressed,
     /// The effect a [`Write::Claim`] names was claimed by another unit.
-    Claimed(String),
+    Claimed(WorkKey),
 }
 
 /// The records of units of work (the idempotency table): one per event or

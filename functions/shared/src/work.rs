@@ -36,6 +36,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::batch::Outcome;
+use crate::keys::WorkKey;
 use crate::ports::{Begun, Conflict, Lease, WorkStore, Write};
 use crate::{Error, Result};
 
@@ -66,7 +67,7 @@ impl<'a, S: WorkStore> Unit<'a, S> {
     /// holds it. The record lives `ttl_days`.
     pub async fn begin(
         store: &'a S,
-        key: String,
+        key: WorkKey,
         deadline: Timestamp,
         ttl_days: i64,
     ) -> Result<Option<Unit<'a, S>>> {
@@ -83,7 +84,7 @@ impl<'a, S: WorkStore> Unit<'a, S> {
         };
         match store.begin(&lease, now).await? {
             Begun::Done => Ok(None),
-            Begun::Busy => Err(Error::InProgress(lease.key)),
+            Begun::Busy => Err(Error::InProgress(lease.key.to_string())),
             Begun::Held { step, saved } => Ok(Some(Unit {
                 store,
                 lease,
@@ -121,7 +122,7 @@ impl<'a, S: WorkStore> Unit<'a, S> {
         self.with(|p| p.saved.clone())
             .map(|json| {
                 serde_json::from_str(&json)
-                    .map_err(|e| Error::corrupt(self.lease.key.clone(), e.to_string()))
+                    .map_err(|e| Error::corrupt(self.lease.key.to_string(), e.to_string()))
             })
             .transpose()
     }
@@ -132,13 +133,13 @@ impl<'a, S: WorkStore> Unit<'a, S> {
     /// lease is an [`Error::InProgress`].
     pub async fn commit<T: Serialize>(&self, writes: &[Write], saved: &T) -> Result<Vec<Conflict>> {
         let json = serde_json::to_string(saved)
-            .map_err(|e| Error::corrupt(self.lease.key.clone(), e.to_string()))?;
+            .map_err(|e| Error::corrupt(self.lease.key.to_string(), e.to_string()))?;
         let conflicts = self
             .store
             .commit(&self.lease, writes, COMMITTED, Some(&json))
             .await?;
         if conflicts.contains(&Conflict::Lease) {
-            return Err(Error::InProgress(self.lease.key.clone()));
+            return Err(Error::InProgress(self.lease.key.to_string()));
         }
         if conflicts.is_empty() {
             self.with(|p| {

@@ -30,6 +30,7 @@ use memnun_shared::contract::internal::{InternalEvent, scheduled_time};
 use memnun_shared::contract::payload::{MAX_MESSAGE_CHARS, MAX_SHORT_TEXT_CHARS};
 use memnun_shared::contract::{Event, MAX_BODY_BYTES, MAX_ID_BYTES};
 use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
+use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::digest::{Counters, Figures, Week};
 use memnun_shared::domain::locale::Locale;
 use memnun_shared::domain::mail::render::{self, Rendered, ReviewApology};
@@ -723,7 +724,7 @@ fn ist() -> TimeZone {
 fn coupon(reason: CouponReason) -> Coupon {
     Coupon {
         code: CouponCode::parse("RVW-ABCDE-23456").expect("code"),
-        customer_id: "c-1".into(),
+        customer_id: CustomerId::parse("c-1").unwrap(),
         reason,
         value: CouponValue::Percent(20),
         issued_at: "2026-11-22T10:15:00Z".parse().expect("time"),

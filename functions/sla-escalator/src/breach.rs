@@ -157,10 +157,7 @@ where
                             // the day apologises, the other goes to the lead
                             // only.
                             let day = at.to_zoned(customer_tz).date();
-                            writes.push(Write::Claim(format!(
-                                "apology#sla#{}#{day}",
-                                alarm.ticket_id
-                            )));
+                            writes.push(Write::Claim(WorkKey::sla_apology(&alarm.ticket_id, day)));
                             sends.push(CUSTOMER.to_owned());
                             let last = customer.as_ref().and_then(|c| c.last_apology_coupon_at);
                             let policy = &self.config.coupon;
@@ -174,7 +171,7 @@ where
                                                 code: CouponCode::generate(
                                                     CouponReason::SlaBreach,
                                                 )?,
-                                                customer_id: alarm.customer_id.as_str().to_owned(),
+                                                customer_id: alarm.customer_id.clone(),
                                                 reason: CouponReason::SlaBreach,
                                                 value: CouponValue::Percent(offer.percent),
                                                 issued_at: at,

@@ -66,6 +66,7 @@ use memnun_shared::domain::mail::tickets::{
 use memnun_shared::domain::mail::{EmailAddress, OutgoingEmail};
 use memnun_shared::domain::sla::{self, Goal, SlaTargets};
 use memnun_shared::domain::ticket::Status;
+use memnun_shared::keys::WorkKey;
 use memnun_shared::ports::{
     Conflict, CouponStore, CustomerStore, Mailer, ProfileWrite, Publisher, ScheduledMessage,
     TicketStore, WorkStore, Write,
@@ -212,17 +213,12 @@ where
         // One unit per alarm and part, whatever the delivery: repeated,
         // concurrent and held-back deliveries of one alarm share it.
         let alarm = event.alarm();
-        let key = format!(
-            "alarm#{}#{}#{}#{}",
-            event.kind(),
-            alarm.ticket_id,
-            alarm.goal.as_str(),
-            match alarm.part {
-                None => "all",
-                Some(Part::Team) => "team",
-                Some(Part::Customer) => "customer",
-            }
-        );
+        let part = match alarm.part {
+            None => "all",
+            Some(Part::Team) => "team",
+            Some(Part::Customer) => "customer",
+        };
+        let key = WorkKey::alarm(event.kind(), &alarm.ticket_id, alarm.goal, part);
         let ttl = self.config.resources.idempotency_ttl_days;
         let Some(unit) = Unit::begin(&self.store, key, deadline, ttl).await? else {
             return Ok("duplicate");

@@ -35,7 +35,7 @@ fn handler() -> InMemory {
     let opened: Timestamp = "2026-11-13T09:00:00Z".parse().unwrap();
     let mut ticket = Ticket::new(
         TicketNumber::parse("TK-1234-5678").unwrap(),
-        "c-1",
+        &CustomerId::parse("c-1").unwrap(),
         Origin::Complaint,
         Category::Delivery,
         Priority::Normal,

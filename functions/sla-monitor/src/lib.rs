@@ -44,7 +44,6 @@ use memnun_shared::contract::internal::{
     InternalEvent, SLA_BREACHED, SLA_WARNING, SlaAlarm, alarm_id, known_kind,
 };
 use memnun_shared::contract::outbound::OutboundMessage;
-use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::sla::{AlarmKind, Goal};
 use memnun_shared::domain::ticket::{Ticket, TicketNumber};
 use memnun_shared::ports::{
@@ -364,8 +363,7 @@ where
             // this very second (a deadline is met up to and including it).
             return Ok(Found::Nothing);
         }
-        let customer_id = CustomerId::parse(&ticket.customer_id)
-            .map_err(|e| Error::corrupt(number.to_string(), e))?;
+        let customer_id = ticket.customer_id.clone();
         let (mut warnings, mut breaches) = (0, 0);
         let mut messages = Vec::with_capacity(alarms.len());
         for alarm in &alarms {

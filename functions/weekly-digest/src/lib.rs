@@ -22,6 +22,7 @@ use memnun_shared::domain::digest::{Figures, Week};
 use memnun_shared::domain::mail::digest::{DigestMail, weekly_digest};
 use memnun_shared::domain::mail::{EmailAddress, OutgoingEmail};
 use memnun_shared::idempotency::{Idempotency, Once};
+use memnun_shared::keys::WorkKey;
 use memnun_shared::ports::{IdempotencyStore, Mailer, StatsStore};
 use serde::Serialize;
 
@@ -117,7 +118,7 @@ where
         };
         for (role, to) in recipients {
             let email = OutgoingEmail::new(to.clone(), rendered.clone(), "digest");
-            let key = format!("digest#{week}#{role}");
+            let key = WorkKey::digest(&week.to_string(), role);
             match idempotency
                 .once(&key, || async { self.mailer.send(&email).await.map(Some) })
                 .await?

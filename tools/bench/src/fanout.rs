@@ -28,6 +28,7 @@ use memnun_shared::adapters::directory::birthday_partition;
 use memnun_shared::adapters::due::shard_of;
 use memnun_shared::adapters::dynamodb::DynamoStore;
 use memnun_shared::domain::calendar::BusinessCalendar;
+use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::sla::SlaPolicy;
 use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
 use memnun_tests::stack::Stack;
@@ -226,7 +227,7 @@ async fn seed_tickets(stack: &Stack, scale: Scale) -> Result<(), Error> {
                 .ok_or_else(|| Error::Setup("a ticket number".into()))?;
             let mut t = Ticket::new(
                 number,
-                &format!("c-{i}"),
+                &CustomerId::parse(&format!("c-{i}")).map_err(Error::Setup)?,
                 Origin::Complaint,
                 Category::Delivery,
                 Priority::Normal,

@@ -328,7 +328,7 @@ fn opened_before(n: usize, hours: i64) -> Result<Vec<Ticket>, Error> {
                     .ok_or_else(|| Error::Setup("a ticket number".into()))?;
             let mut t = Ticket::new(
                 number,
-                &format!("cust-bench-{i}"),
+                &CustomerId::parse(&format!("cust-bench-{i}")).map_err(Error::Setup)?,
                 Origin::Complaint,
                 Category::Delivery,
                 Priority::Normal,
@@ -367,7 +367,7 @@ impl Work for SlaAlarms {
             seeder.put(json!({
                 "pk": {"S": format!("CUSTOMER#{}", t.customer_id)},
                 "sk": {"S": "PROFILE"},
-                "customer_id": {"S": t.customer_id},
+                "customer_id": {"S": t.customer_id.as_str()},
                 "email": {"S": format!("{}@example.com", t.customer_id)},
                 "name": {"S": "Ayşe"},
                 "locale": {"S": "tr-TR"},
@@ -389,8 +389,7 @@ impl Work for SlaAlarms {
                     .map(|s| s.resolution.due)
                     .ok_or_else(|| Error::Setup("a ticket without SLA".into()))?;
                 let alarm = SlaAlarm {
-                    customer_id: CustomerId::parse(&t.customer_id)
-                        .map_err(|e| Error::Setup(format!("customer id: {e}")))?,
+                    customer_id: t.customer_id.clone(),
                     ticket_id: t.number,
                     goal: Goal::Resolution,
                     due,

@@ -32,7 +32,7 @@ use crate::adapters::dynamodb::{
     DynamoStore, Item, cancelled_items, coupon_item, key, keys, n, put, review_item, s, ticket_item,
 };
 use crate::adapters::{aws_error, build_error};
-use crate::domain::customer::CustomerId;
+use crate::keys::WorkKey;
 use crate::ports::{Begun, Conflict, Lease, ProfileWrite, WorkStore, Write};
 use crate::time::{epoch_seconds, to_key};
 use crate::{Error, Result};
@@ -45,8 +45,8 @@ fn refused(e: Option<&UpdateItemError>) -> bool {
 }
 const DONE: &str = "done";
 
-fn record_key(key: &str) -> Item {
-    HashMap::from([("pk".to_string(), s(key))])
+fn record_key(key: &WorkKey) -> Item {
+    HashMap::from([("pk".to_string(), s(key.as_str()))])
 }
 
 fn step_of(item: &Item) -> u8 {
@@ -93,7 +93,7 @@ fn transaction(
             }
         }
         if let Some(update) =
-            crate::adapters::stats::count_update(table, *week, &lease.key, &summed)?
+            crate::adapters::stats::count_update(table, *week, lease.key.as_str(), &summed)?
         {
             items.push((update, None));
         }
@@ -105,12 +105,10 @@ fn transaction(
             }
             Write::Review(review) => items.push((put_over(table, review_item(review))?, None)),
             Write::Coupon(coupon) => {
-                let customer = CustomerId::parse(&coupon.customer_id)
-                    .map_err(|e| Error::corrupt("coupon", e))?;
                 let mut by_code = key(keys::coupon(&coupon.code), "COUPON");
                 by_code.extend(coupon_item(coupon));
                 let mut by_cause = key(
-                    keys::customer(&customer),
+                    keys::customer(&coupon.customer_id),
                     keys::coupon_by_cause(coupon.reason, &coupon.source_event),
                 );
                 by_cause.extend(coupon_item(coupon));
@@ -124,10 +122,8 @@ fn transaction(
                 ));
             }
             Write::Ticket(ticket) => {
-                let customer = CustomerId::parse(&ticket.customer_id)
-                    .map_err(|e| Error::corrupt("ticket", e))?;
                 let mut by_cause = key(
-                    keys::customer(&customer),
+                    keys::customer(&ticket.customer_id),
                     keys::ticket_by_cause(ticket.origin, &ticket.source_event),
                 );
                 by_cause.insert("number".to_string(), s(ticket.number.as_str()));
@@ -163,9 +159,9 @@ fn transaction(
             }
             Write::Claim(claim) => {
                 let item = HashMap::from([
-                    ("pk".to_string(), s(claim)),
+                    ("pk".to_string(), s(claim.as_str())),
                     ("status".to_string(), s(DONE)),
-                    ("owner".to_string(), s(&lease.key)),
+                    ("owner".to_string(), s(lease.key.as_str())),
                     ("expires_at".to_string(), n(epoch_seconds(lease.expires_at))),
                 ]);
                 items.push((
@@ -404,7 +400,9 @@ impl WorkStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if refused(e.as_service_error()) => Err(Error::InProgress(lease.key.clone())),
+            Err(e) if refused(e.as_service_error()) => {
+                Err(Error::InProgress(lease.key.to_string()))
+            }
             Err(e) => Err(aws_error("dynamodb", "UpdateItem", e)),
         }
     }

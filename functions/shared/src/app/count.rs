@@ -25,13 +25,14 @@ use crate::domain::digest::{Week, names};
 use crate::domain::sla::Goal;
 use crate::domain::ticket::Ticket;
 use crate::idempotency::Idempotency;
+use crate::keys::WorkKey;
 use crate::ports::{IdempotencyStore, StatsStore};
 
 /// Adds `amounts` to the counters of the week of `at`, once per `key`.
 pub async fn count_once<S, T>(
     idempotency: &Idempotency<'_, S>,
     stats: &T,
-    key: &str,
+    key: &WorkKey,
     at: Timestamp,
     tz: &TimeZone,
     amounts: Vec<(String, i64)>,
@@ -82,7 +83,7 @@ where
         (Goal::Resolution, &sla.resolution),
     ] {
         if let Some((at, outcome)) = timer.stopped {
-            let key = format!("count#{}#{}", goal.as_str(), ticket.number);
+            let key = WorkKey::goal_counted(goal, &ticket.number);
             let amounts = vec![(names::outcome(goal, outcome), 1)];
             count_once(idempotency, stats, &key, at, tz, amounts).await?;
         }
@@ -104,7 +105,7 @@ where
     let Some((score, at)) = ticket.survey else {
         return Ok(());
     };
-    let key = format!("count#survey#{}", ticket.number);
+    let key = WorkKey::survey_counted(&ticket.number);
     let amounts = vec![
         (names::SURVEYS.to_owned(), 1),
         (names::SURVEY_SCORE_SUM.to_owned(), i64::from(score.stars())),
@@ -134,12 +135,7 @@ where
     S: IdempotencyStore,
     T: StatsStore,
 {
-    let key = format!(
-        "count#coupon#{}#{}#{}",
-        coupon.reason.as_str(),
-        coupon.source_event,
-        coupon.customer_id
-    );
+    let key = WorkKey::coupon_counted(coupon.reason, &coupon.source_event, &coupon.customer_id);
     let amounts = coupon_amounts(coupon);
     count_once(idempotency, stats, &key, coupon.issued_at, tz, amounts).await
 }

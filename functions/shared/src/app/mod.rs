@@ -17,6 +17,7 @@ use crate::domain::locale::Locale;
 use crate::domain::mail::{EmailAddress, OutgoingEmail};
 use crate::domain::ticket::{Ticket, TicketNumber};
 use crate::idempotency::{Idempotency, Once};
+use crate::keys::WorkKey;
 use crate::ports::{
     CouponStore, CustomerStore, IdempotencyStore, IssueOutcome, Mailer, OpenOutcome, Publisher,
     TicketStore,
@@ -54,7 +55,7 @@ pub async fn issue_coupon<S: CouponStore>(
     for _ in 0..DRAWS {
         let coupon = Coupon {
             code: CouponCode::generate(req.reason)?,
-            customer_id: req.customer.as_str().to_owned(),
+            customer_id: req.customer.clone(),
             reason: req.reason,
             value: req.value,
             issued_at: req.issued_at,
@@ -90,11 +91,7 @@ pub async fn send_once<S: IdempotencyStore, M: Mailer>(
     source_event: &str,
     email: &OutgoingEmail,
 ) -> Result<Once> {
-    let key = format!(
-        "email#{}#{}#{source_event}",
-        email.template,
-        customer.as_str()
-    );
+    let key = WorkKey::email(email.template, customer, source_event);
     idempotency
         .once(&key, || async { mailer.send(email).await.map(Some) })
         .await
@@ -107,7 +104,7 @@ pub async fn publish_once<S: IdempotencyStore, P: Publisher>(
     queue_url: &str,
     message: OutboundMessage,
 ) -> Result<Once> {
-    let key = format!("publish#{}", message.id);
+    let key = WorkKey::publish(&message.id);
     idempotency
         .once(&key, || async {
             publisher

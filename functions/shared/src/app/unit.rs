@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::Result;
 use crate::contract::outbound::{self, OutboundMessage};
 use crate::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
-use crate::domain::customer::{ContactDetails, Customer, contact_update};
+use crate::domain::customer::{ContactDetails, Customer, CustomerId, contact_update};
 use crate::domain::ticket::{Ticket, TicketNumber};
+use crate::keys::WorkKey;
 use crate::ports::{Publisher, TicketStore, WorkStore};
 use crate::time::to_key;
 use crate::work::Unit;
@@ -32,7 +33,7 @@ pub async fn begin_event<'a, S: WorkStore>(
         .ok_or_else(|| Error::contract("body", "is empty"))?;
     let event = crate::contract::Event::parse(&body)?;
     crate::batch::record_event(&event.meta.id, event.data.kind());
-    let key = format!("event#{function}#{}", event.meta.key());
+    let key = WorkKey::event(function, &event.meta);
     Ok(Unit::begin(store, key, deadline, ttl_days)
         .await?
         .map(|unit| (event, unit)))
@@ -93,7 +94,7 @@ impl Kept {
             let CouponValue::Percent(percent) = c.value;
             KeptCoupon {
                 code: c.code.as_str().to_owned(),
-                customer_id: c.customer_id.clone(),
+                customer_id: c.customer_id.as_str().to_owned(),
                 reason: c.reason.as_str().to_owned(),
                 percent,
                 issued_at: to_key(c.issued_at),
@@ -112,7 +113,7 @@ impl Kept {
         let bad = |what: &str| Error::corrupt("kept coupon", format!("{what} is malformed"));
         Ok(Some(Coupon {
             code: CouponCode::parse(&c.code).ok_or_else(|| bad("code"))?,
-            customer_id: c.customer_id.clone(),
+            customer_id: CustomerId::parse(&c.customer_id).map_err(|_| bad("customer_id"))?,
             reason: CouponReason::parse(&c.reason).ok_or_else(|| bad("reason"))?,
             value: CouponValue::Percent(c.percent),
             issued_at: c.issued_at.parse().map_err(|_| bad("issued_at"))?,

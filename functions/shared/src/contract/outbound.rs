@@ -63,7 +63,7 @@ pub fn coupon_issued(coupon: &Coupon, source: &str) -> OutboundMessage {
         coupon.issued_at,
         json!({
             "code": coupon.code.as_str(),
-            "customer_id": coupon.customer_id,
+            "customer_id": coupon.customer_id.as_str(),
             "percent": percent,
             "expires_at": to_key(coupon.expires_at),
             "reason": coupon.reason.as_str(),
@@ -80,7 +80,7 @@ pub fn ticket_opened(ticket: &Ticket, source: &str) -> OutboundMessage {
         ticket.opened_at,
         json!({
             "ticket_id": ticket.number.as_str(),
-            "customer_id": ticket.customer_id,
+            "customer_id": ticket.customer_id.as_str(),
             "origin": ticket.origin.as_str(),
             "category": ticket.category.as_str(),
             "priority": ticket.priority.as_str(),

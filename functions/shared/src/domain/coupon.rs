@@ -11,6 +11,7 @@ use std::fmt;
 use jiff::Timestamp;
 
 use crate::Result;
+use crate::domain::customer::CustomerId;
 use crate::domain::random;
 
 /// Symbols a code is made of: digits 2–9 and capitals without I, L, O and U.
@@ -136,7 +137,7 @@ pub struct Coupon {
     /// The code.
     pub code: CouponCode,
     /// Whose it is.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Why it was issued.
     pub reason: CouponReason,
     /// What it is worth.

@@ -131,7 +131,7 @@ mod tests {
         let opened = ts("2026-11-22T10:00:00Z");
         let mut t = Ticket::new(
             TicketNumber::parse("TK-1234-5678").unwrap(),
-            "c",
+            &crate::domain::customer::CustomerId::parse("c").unwrap(),
             Origin::Complaint,
             Category::Delivery,
             Priority::Normal,

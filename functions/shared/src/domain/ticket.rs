@@ -10,6 +10,7 @@ use std::fmt;
 
 use jiff::Timestamp;
 
+use crate::domain::customer::CustomerId;
 use crate::domain::random;
 use crate::domain::rating::Rating;
 use crate::domain::sla::SlaClock;
@@ -68,7 +69,7 @@ pub struct Ticket {
     /// Its number.
     pub number: TicketNumber,
     /// Whose it is.
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     /// Why it exists.
     pub origin: Origin,
     /// What it is about.
@@ -109,7 +110,7 @@ impl Ticket {
     /// A new open ticket with nothing recorded yet.
     pub fn new(
         number: TicketNumber,
-        customer_id: &str,
+        customer_id: &CustomerId,
         origin: Origin,
         category: Category,
         priority: Priority,
@@ -118,7 +119,7 @@ impl Ticket {
     ) -> Self {
         Ticket {
             number,
-            customer_id: customer_id.to_owned(),
+            customer_id: customer_id.clone(),
             origin,
             category,
             priority,

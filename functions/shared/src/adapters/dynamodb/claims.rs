@@ -10,6 +10,7 @@ use super::DynamoStore;
 use super::item::*;
 use crate::Result;
 use crate::adapters::aws_error;
+use crate::keys::WorkKey;
 use crate::ports::{Claim, IdempotencyStore};
 use crate::time::epoch_seconds;
 
@@ -19,13 +20,13 @@ const DONE: &str = "done";
 impl IdempotencyStore for DynamoStore {
     async fn claim(
         &self,
-        claim_key: &str,
+        claim_key: &WorkKey,
         lease_until: Timestamp,
         now: Timestamp,
         expires_at: Timestamp,
     ) -> Result<Claim> {
         let item = HashMap::from([
-            ("pk".to_string(), s(claim_key)),
+            ("pk".to_string(), s(claim_key.as_str())),
             ("status".to_string(), s(IN_PROGRESS)),
             ("lease_until".to_string(), n(lease_until.as_millisecond())),
             ("expires_at".to_string(), n(epoch_seconds(expires_at))),
@@ -54,7 +55,7 @@ impl IdempotencyStore for DynamoStore {
                 let existing = self
                     .get(
                         &self.idempotency_table,
-                        HashMap::from([("pk".to_string(), s(claim_key))]),
+                        HashMap::from([("pk".to_string(), s(claim_key.as_str()))]),
                     )
                     .await?;
                 let reader = existing.as_ref().map(|item| Reader {
@@ -75,7 +76,7 @@ impl IdempotencyStore for DynamoStore {
 
     async fn complete(
         &self,
-        claim_key: &str,
+        claim_key: &WorkKey,
         result: Option<&str>,
         expires_at: Timestamp,
     ) -> Result<()> {
@@ -83,7 +84,7 @@ impl IdempotencyStore for DynamoStore {
             .client
             .update_item()
             .table_name(&self.idempotency_table)
-            .key("pk", s(claim_key))
+            .key("pk", s(claim_key.as_str()))
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":done", s(DONE))
             .expression_attribute_values(":expires", n(epoch_seconds(expires_at)));
@@ -101,12 +102,12 @@ impl IdempotencyStore for DynamoStore {
         Ok(())
     }
 
-    async fn release(&self, claim_key: &str) -> Result<()> {
+    async fn release(&self, claim_key: &WorkKey) -> Result<()> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.idempotency_table)
-            .key("pk", s(claim_key))
+            .key("pk", s(claim_key.as_str()))
             .condition_expression("#status = :in_progress")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":in_progress", s(IN_PROGRESS))

@@ -49,7 +49,7 @@ pub(crate) fn coupon_item(c: &Coupon) -> Item {
     let CouponValue::Percent(p) = c.value;
     HashMap::from([
         ("code".to_string(), s(c.code.as_str())),
-        ("customer_id".to_string(), s(&c.customer_id)),
+        ("customer_id".to_string(), s(c.customer_id.as_str())),
         ("reason".to_string(), s(c.reason.as_str())),
         ("percent".to_string(), n(i64::from(p))),
         ("issued_at".to_string(), s(to_key(c.issued_at))),
@@ -67,7 +67,7 @@ pub(crate) fn coupon_from(item: &Item) -> Result<Coupon> {
         .map_err(|_| Error::corrupt("coupon", "percent out of range"))?;
     Ok(Coupon {
         code: r.parsed("code", CouponCode::parse)?,
-        customer_id: r.req("customer_id")?.to_owned(),
+        customer_id: r.parsed("customer_id", |s| CustomerId::parse(s).ok())?,
         reason: r.parsed("reason", CouponReason::parse)?,
         value: CouponValue::Percent(percent),
         issued_at: r.time("issued_at")?,
@@ -80,17 +80,14 @@ pub(crate) fn ticket_item(t: &Ticket) -> Item {
     let mut item = key(keys::ticket(&t.number), "TICKET");
     item.extend([
         ("number".to_string(), s(t.number.as_str())),
-        ("customer_id".to_string(), s(&t.customer_id)),
+        ("customer_id".to_string(), s(t.customer_id.as_str())),
         ("origin".to_string(), s(t.origin.as_str())),
         ("category".to_string(), s(t.category.as_str())),
         ("priority".to_string(), s(t.priority.as_str())),
         ("status".to_string(), s(t.status.as_str())),
         ("opened_at".to_string(), s(to_key(t.opened_at))),
         ("source_event".to_string(), s(&t.source_event)),
-        (
-            "gsi1pk".to_string(),
-            s(format!("CUSTOMER#{}", t.customer_id)),
-        ),
+        ("gsi1pk".to_string(), s(keys::customer(&t.customer_id))),
         (
             "gsi1sk".to_string(),
             s(keys::ticket_in_index(t.opened_at, &t.number)),
@@ -201,7 +198,7 @@ pub(crate) fn ticket_from(item: &Item) -> Result<Ticket> {
     };
     Ok(Ticket {
         number: r.parsed("number", TicketNumber::parse)?,
-        customer_id: r.req("customer_id")?.to_owned(),
+        customer_id: r.parsed("customer_id", |s| CustomerId::parse(s).ok())?,
         origin: r.parsed("origin", Origin::parse)?,
         category: r.parsed("category", Category::parse)?,
         priority: r.parsed("priority", Priority::parse)?,

@@ -36,12 +36,11 @@ impl CouponStore for DynamoStore {
     }
 
     async fn issue(&self, coupon: &Coupon, cap_cutoff: Option<Timestamp>) -> Result<IssueOutcome> {
-        let customer =
-            CustomerId::parse(&coupon.customer_id).map_err(|e| Error::corrupt("coupon", e))?;
+        let customer = &coupon.customer_id;
         let mut by_code = key(keys::coupon(&coupon.code), "COUPON");
         by_code.extend(coupon_item(coupon));
         let mut by_cause = key(
-            keys::customer(&customer),
+            keys::customer(customer),
             keys::coupon_by_cause(coupon.reason, &coupon.source_event),
         );
         by_cause.extend(coupon_item(coupon));
@@ -54,7 +53,7 @@ impl CouponStore for DynamoStore {
             // processed at the same moment cannot both win a coupon.
             let update = Update::builder()
                 .table_name(&self.table)
-                .set_key(Some(key(keys::customer(&customer), keys::PROFILE)))
+                .set_key(Some(key(keys::customer(customer), keys::PROFILE)))
                 .update_expression("SET last_apology_coupon_at = :issued, customer_id = :id")
                 .condition_expression("attribute_not_exists(last_apology_coupon_at) OR last_apology_coupon_at <= :cutoff")
                 .expression_attribute_values(":issued", s(to_key(coupon.issued_at)))
@@ -70,7 +69,7 @@ impl CouponStore for DynamoStore {
         }
         if failed.get(1) == Some(&true) {
             return match self
-                .issued_for(&customer, coupon.reason, &coupon.source_event)
+                .issued_for(customer, coupon.reason, &coupon.source_event)
                 .await?
             {
                 Some(existing) => Ok(IssueOutcome::AlreadyIssued(existing)),

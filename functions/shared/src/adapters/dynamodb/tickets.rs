@@ -17,10 +17,8 @@ use crate::{Error, Result};
 
 impl TicketStore for DynamoStore {
     async fn open(&self, ticket: &Ticket) -> Result<OpenOutcome> {
-        let customer =
-            CustomerId::parse(&ticket.customer_id).map_err(|e| Error::corrupt("ticket", e))?;
         let mut by_cause = key(
-            keys::customer(&customer),
+            keys::customer(&ticket.customer_id),
             keys::ticket_by_cause(ticket.origin, &ticket.source_event),
         );
         by_cause.insert("number".to_string(), s(ticket.number.as_str()));
@@ -34,7 +32,7 @@ impl TicketStore for DynamoStore {
         }
         if failed.get(1) == Some(&true) {
             return match self
-                .opened_for(&customer, ticket.origin, &ticket.source_event)
+                .opened_for(&ticket.customer_id, ticket.origin, &ticket.source_event)
                 .await?
             {
                 Some(existing) => Ok(OpenOutcome::AlreadyOpened(existing)),

@@ -98,11 +98,12 @@ pub fn greeting(locale: Locale, g: &Greeting<'_>) -> Result<Rendered> {
 mod tests {
     use super::*;
     use crate::domain::coupon::{CouponCode, CouponReason, CouponValue};
+    use crate::domain::customer::CustomerId;
 
     fn coupon() -> Coupon {
         Coupon {
             code: CouponCode::parse("BDAY-ABCDE-FGHJK").unwrap(),
-            customer_id: "c-1".into(),
+            customer_id: CustomerId::parse("c-1").unwrap(),
             reason: CouponReason::Birthday,
             value: CouponValue::Percent(15),
             issued_at: "2026-11-22T07:00:00Z".parse().unwrap(),

@@ -151,11 +151,12 @@ pub fn local_date_time(locale: Locale, t: Timestamp, tz: &TimeZone) -> String {
 mod tests {
     use super::*;
     use crate::domain::coupon::{CouponCode, CouponReason};
+    use crate::domain::customer::CustomerId;
 
     fn coupon() -> Coupon {
         Coupon {
             code: CouponCode::parse("RVW-ABCDE-23456").unwrap(),
-            customer_id: "c-1".into(),
+            customer_id: CustomerId::parse("c-1").unwrap(),
             reason: CouponReason::NegativeReview,
             value: CouponValue::Percent(20),
             issued_at: "2026-11-22T10:15:00Z".parse().unwrap(),

@@ -3,6 +3,7 @@
 use super::survey::score_labels;
 use super::*;
 use crate::domain::coupon::{CouponCode, CouponReason, CouponValue};
+use crate::domain::customer::CustomerId;
 use jiff::civil::date;
 
 const LOCALES: [Locale; 2] = [Locale::Tr, Locale::En];
@@ -11,7 +12,7 @@ const HOSTILE_NAME: &str = "<script>alert(1)</script>\r\nBcc: x@evil.test {{ x }
 fn coupon(reason: CouponReason) -> Coupon {
     Coupon {
         code: CouponCode::parse("SLA-ABCDE-23456").unwrap(),
-        customer_id: "c-1".into(),
+        customer_id: CustomerId::parse("c-1").unwrap(),
         reason,
         value: CouponValue::Percent(15),
         issued_at: "2026-11-22T10:15:00Z".parse().unwrap(),
