@@ -48,15 +48,16 @@ check:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo nextest run --workspace -E 'not package(memnun-tests) or binary(template)'
 
-# The Python peer the benchmark compares with (boto3 in its own virtualenv;
-# installs once).
+# The peers the benchmark compares with, installed once each: Python (boto3
+# in its own virtualenv) and Node.js 20 (the AWS SDK for JavaScript v3).
 bench-peer:
 	tools/bench/peer/install.sh
+	tools/bench/peer-node/install.sh
 
 # The benchmark (docs/performance.md): builds the release binaries, then
 # measures every function against a loopback AWS stub, beside the Python
-# peer, and the fan-out against the emulator. Not part of `make test`; takes
-# about half an hour. Writes tools/bench/results/<date>.json and .md.
+# and Node.js peers, and the fan-out against the emulator. Not part of
+# `make test`; takes about half an hour. Writes tools/bench/results/<date>.json and .md.
 #   make bench ARGS="--only review-responder --no-fanout --runs 30"
 bench: emulator bench-peer
 	cargo build --release --workspace --bins

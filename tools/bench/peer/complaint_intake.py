@@ -139,7 +139,7 @@ BODIES = {
 }
 
 
-def complaint(event, context):
+def complaint(event, unit):
     data = event["data"]
     customer_id = data.get("customer_id")
     channel = data.get("channel")
@@ -148,7 +148,8 @@ def complaint(event, context):
         raise c.Permanent("data.customer_id, data.channel and data.message are required")
     now = event["_time"]
     key = event["_key"]
-    contact = c.refresh_customer(customer_id, data.get("customer"), now)
+    stored = c.read_customer(customer_id)
+    contact = c.contact_of(stored, data.get("customer"))
     since = now - timedelta(days=HISTORY_DAYS)
     prior = table.query(
         IndexName="by_customer",
@@ -183,23 +184,32 @@ def complaint(event, context):
         **sla(p, now),
     }
     ticket["next_due"] = ticket["first_reply_warning_at"]
-    c.open_ticket(ticket)
-    c.count(f"count#complaint#{number}", context, now, f"complaints_{ticket['category']}")
+    writes = c.ticket_puts(ticket)
+    profile = c.profile_update(customer_id, stored, data.get("customer"), now)
+    if profile:
+        writes.append(profile)
+    amounts = {"complaints": 1, f"complaints_{ticket['category']}": 1, f"complaints_via_{channel}": 1}
+    writes.append(c.stats_update(unit.key, now, amounts))
+    unit.commit(writes, {"ticket": number, "first_reply_due": ticket["first_reply_due"]})
     c.publish(
-        context,
-        f"ticket.opened:{number}",
-        "ticket.opened",
-        {
-            "ticket_id": number,
-            "customer_id": customer_id,
-            "category": ticket["category"],
-            "priority": p,
-            "first_reply_due": ticket["first_reply_due"],
-            "resolution_due": ticket["resolution_due"],
-        },
-        now,
-        SOURCE,
+        [
+            c.message(
+                f"ticket.opened:{number}",
+                "ticket.opened",
+                {
+                    "ticket_id": number,
+                    "customer_id": customer_id,
+                    "category": ticket["category"],
+                    "priority": p,
+                    "first_reply_due": ticket["first_reply_due"],
+                    "resolution_due": ticket["resolution_due"],
+                },
+                now,
+                SOURCE,
+            )
+        ]
     )
+    unit.advance()
     if not contact.get("email"):
         return "ticket opened; no address to acknowledge"
     locale = c.locale_of(contact)
@@ -213,16 +223,16 @@ def complaint(event, context):
     )
     text = c.re.sub(r"<[^>]+>", "\n", html)
     subject_line = SUBJECTS[locale].format(shop=c.SHOP_NAME, ticket=number)
-    c.send_email(context, "acknowledgement", customer_id, key, contact["email"], subject_line, html, text)
+    c.send_email(contact["email"], subject_line, html, text)
     return "ticket opened and acknowledged"
 
 
 def process(record, context):
     event = c.parse_event(record["body"], ("complaint.created",))
-    outcome = c.once(
+    outcome = c.run_unit(
         f"event#complaint-intake#{event['_key']}",
         context,
-        lambda: complaint(event, context),
+        lambda unit: complaint(event, unit),
     )
     return outcome or "duplicate"
 

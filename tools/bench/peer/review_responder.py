@@ -6,7 +6,6 @@ import os
 from datetime import datetime, time, timedelta
 
 import peer_common as c
-from peer_common import table
 
 SOURCE = "memnun/review-responder"
 THRESHOLD = int(os.environ.get("APOLOGY_RATING_THRESHOLD", "2"))
@@ -43,7 +42,7 @@ def expiry(now):
     return datetime.combine(day, time(23, 59, 59), tzinfo=c.SHOP_TIME_ZONE)
 
 
-def respond(event, context):
+def respond(event, unit):
     data = event["data"]
     customer_id = data.get("customer_id")
     rating = data.get("rating")
@@ -51,85 +50,108 @@ def respond(event, context):
         raise c.Permanent("data.customer_id and data.rating (1-5) are required")
     now = event["_time"]
     key = event["_key"]
-    contact = c.refresh_customer(customer_id, data.get("customer"), now)
+    stored = c.read_customer(customer_id)
+    contact = c.contact_of(stored, data.get("customer"))
     negative = rating <= THRESHOLD
-    table.put_item(
-        Item={
-            "pk": f"CUSTOMER#{customer_id}",
-            "sk": f"REVIEW#{c.now_key(now)}#{key}",
-            "customer_id": customer_id,
-            "rating": rating,
-            "negative": negative,
-            "product_id": data.get("product_id"),
-            "product_name": data.get("product_name"),
-            "order_id": data.get("order_id"),
-            "text": data.get("text"),
-            "posted_at": c.now_key(now),
-        },
-        ConditionExpression="attribute_not_exists(pk)",
-    )
-    if not negative:
-        return "recorded"
-    c.count(f"count#negative_review#{key}", context, now, "negative_reviews")
+    writes = [
+        c.put(
+            c.TABLE_NAME,
+            {
+                "pk": f"CUSTOMER#{customer_id}",
+                "sk": f"REVIEW#{c.now_key(now)}#{key}",
+                "customer_id": customer_id,
+                "rating": rating,
+                "negative": negative,
+                "product_id": data.get("product_id"),
+                "product_name": data.get("product_name"),
+                "order_id": data.get("order_id"),
+                "text": data.get("text"),
+                "posted_at": c.now_key(now),
+            },
+        )
+    ]
+    if not negative or not contact.get("email"):
+        profile = c.profile_update(customer_id, stored, data.get("customer"), now)
+        unit.commit(writes + ([profile] if profile else []), None)
+        return "recorded" if not negative else "recorded; no address to answer"
+
     last = contact.get("last_apology_coupon_at")
     cap_cutoff = now - timedelta(days=CAP_DAYS)
     capped = CAP_DAYS > 0 and last is not None and c.parse_time(last) > cap_cutoff
-    if not contact.get("email"):
-        return "recorded; no address to answer"
-
     coupon = None
     if not capped:
-        coupon = c.issue_coupon(
-            customer_id, "negative_review", "RVW", PERCENTS[rating], now, expiry(now), key, cap_cutoff
-        )
+        coupon = {
+            "code": c.generate_code("RVW"),
+            "customer_id": customer_id,
+            "reason": "negative_review",
+            "percent": PERCENTS[rating],
+            "issued_at": c.now_key(now),
+            "expires_at": c.now_key(expiry(now)),
+            "source_event": key,
+        }
+        writes += c.coupon_puts(coupon)
+    profile = c.profile_update(
+        customer_id, stored, data.get("customer"), now, now if coupon else None, cap_cutoff
+    )
+    if profile:
+        writes.append(profile)
+    ticket = {
+        "number": c.generate_ticket_number(),
+        "customer_id": customer_id,
+        "origin": "negative_review",
+        "category": "quality",
+        "priority": "high" if rating == 1 else "normal",
+        "status": "open",
+        "opened_at": c.now_key(now),
+        "source_event": key,
+        "order_id": data.get("order_id"),
+        "product_id": data.get("product_id"),
+        "summary": f"{rating}★ review of {data.get('product_name') or 'a product'}",
+        "gsi1pk": f"CUSTOMER#{customer_id}",
+        "gsi1sk": f"TICKET#{c.now_key(now)}",
+        "version": 1,
+    }
+    writes += c.ticket_puts(ticket)
+    amounts = {"negative_reviews": 1}
     if coupon:
-        c.publish(
-            context,
-            f"coupon.issued:{coupon['code']}",
-            "coupon.issued",
+        amounts["coupons_negative_review"] = 1
+        amounts["coupon_percent_negative_review"] = coupon["percent"]
+    writes.append(c.stats_update(unit.key, now, amounts))
+    unit.commit(writes, {"coupon": coupon and coupon["code"], "ticket": ticket["number"]})
+
+    messages = []
+    if coupon:
+        messages.append(
+            c.message(
+                f"coupon.issued:{coupon['code']}",
+                "coupon.issued",
+                {
+                    "code": coupon["code"],
+                    "customer_id": customer_id,
+                    "percent": coupon["percent"],
+                    "expires_at": coupon["expires_at"],
+                    "reason": "negative_review",
+                },
+                now,
+                SOURCE,
+            )
+        )
+    messages.append(
+        c.message(
+            f"ticket.opened:{ticket['number']}",
+            "ticket.opened",
             {
-                "code": coupon["code"],
+                "ticket_id": ticket["number"],
                 "customer_id": customer_id,
-                "percent": coupon["percent"],
-                "expires_at": coupon["expires_at"],
-                "reason": "negative_review",
+                "category": ticket["category"],
+                "priority": ticket["priority"],
             },
             now,
             SOURCE,
         )
-    ticket = c.open_ticket(
-        {
-            "number": c.generate_ticket_number(),
-            "customer_id": customer_id,
-            "origin": "negative_review",
-            "category": "quality",
-            "priority": "high" if rating == 1 else "normal",
-            "status": "open",
-            "opened_at": c.now_key(now),
-            "source_event": key,
-            "order_id": data.get("order_id"),
-            "product_id": data.get("product_id"),
-            "summary": f"{rating}★ review of {data.get('product_name') or 'a product'}",
-            "gsi1pk": f"CUSTOMER#{customer_id}",
-            "gsi1sk": f"TICKET#{c.now_key(now)}",
-            "version": 1,
-        }
     )
-    c.publish(
-        context,
-        f"ticket.opened:{ticket['number']}",
-        "ticket.opened",
-        {
-            "ticket_id": ticket["number"],
-            "customer_id": customer_id,
-            "category": ticket["category"],
-            "priority": ticket["priority"],
-        },
-        now,
-        SOURCE,
-    )
-    if coupon:
-        c.count(f"count#coupon#negative_review#{key}#{customer_id}", context, now, "coupons_negative_review")
+    c.publish(messages)
+    unit.advance()
 
     locale = c.locale_of(contact)
     coupon_html = ""
@@ -146,16 +168,16 @@ def respond(event, context):
     html = BODIES[locale].format(**fields)
     text = c.re.sub(r"<[^>]+>", "\n", html)
     subject = SUBJECTS[locale].format(shop=c.SHOP_NAME, ticket=ticket["number"])
-    c.send_email(context, "review_apology", customer_id, key, contact["email"], subject, html, text)
+    c.send_email(contact["email"], subject, html, text)
     return "apologized with a coupon" if coupon else "apologized"
 
 
 def process(record, context):
     event = c.parse_event(record["body"], ("review.posted",))
-    outcome = c.once(
+    outcome = c.run_unit(
         f"event#review-responder#{event['_key']}",
         context,
-        lambda: respond(event, context),
+        lambda unit: respond(event, unit),
     )
     return outcome or "duplicate"
 

@@ -20,6 +20,7 @@
 //!              [--panic-abort] [--binaries DIR] [--out PATH]
 //! ```
 
+mod billing;
 mod fanout;
 mod floor;
 mod measure;
@@ -292,9 +293,103 @@ fn bench_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The peer's Python, in the virtualenv `tools/bench/peer/install.sh` makes.
-fn peer_python() -> PathBuf {
-    bench_dir().join("peer/.venv/bin/python")
+/// The peers memnun is measured beside: the same two functions, the same
+/// calls, written the way most shops write them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Peer {
+    /// Python 3.11 on boto3 (`tools/bench/peer`).
+    Python,
+    /// Node.js 20 on the AWS SDK for JavaScript v3 (`tools/bench/peer-node`).
+    Node,
+}
+
+impl Peer {
+    const ALL: [Peer; 2] = [Peer::Python, Peer::Node];
+
+    fn label(self) -> &'static str {
+        match self {
+            Peer::Python => "Python peer",
+            Peer::Node => "Node.js peer",
+        }
+    }
+
+    fn dir(self) -> PathBuf {
+        bench_dir().join(match self {
+            Peer::Python => "peer",
+            Peer::Node => "peer-node",
+        })
+    }
+
+    fn installer(self) -> String {
+        format!(
+            "tools/bench/{}/install.sh",
+            match self {
+                Peer::Python => "peer",
+                Peer::Node => "peer-node",
+            }
+        )
+    }
+
+    /// What must exist for it to run, as the note says when it does not.
+    fn missing(self) -> String {
+        match self {
+            Peer::Python => format!(
+                "{} is missing",
+                self.dir().join(".venv/bin/python").display()
+            ),
+            Peer::Node => format!(
+                "{} is missing, or node is not on PATH",
+                self.dir().join("node_modules").display()
+            ),
+        }
+    }
+
+    /// The interpreter, when the peer is installed.
+    fn program(self) -> Option<PathBuf> {
+        match self {
+            Peer::Python => Some(self.dir().join(".venv/bin/python")).filter(|p| p.exists()),
+            Peer::Node => {
+                if !self.dir().join("node_modules").exists() {
+                    return None;
+                }
+                std::env::var_os("PATH").and_then(|paths| {
+                    std::env::split_paths(&paths)
+                        .map(|dir| dir.join("node"))
+                        .find(|node| node.is_file())
+                })
+            }
+        }
+    }
+
+    fn bootstrap(self) -> PathBuf {
+        self.dir().join(match self {
+            Peer::Python => "bootstrap.py",
+            Peer::Node => "bootstrap.mjs",
+        })
+    }
+
+    /// Its runtime's own settings: where the stub's CA is, where compiled
+    /// modules go (under target/, not beside the sources).
+    fn env(self, ca: Option<&Path>, scratch: &Path) -> Vec<(String, String)> {
+        let mut env = Vec::new();
+        match self {
+            Peer::Python => {
+                if let Some(ca) = ca {
+                    env.push(("AWS_CA_BUNDLE".into(), ca.display().to_string()));
+                }
+                env.push((
+                    "PYTHONPYCACHEPREFIX".into(),
+                    scratch.join("pycache").display().to_string(),
+                ));
+            }
+            Peer::Node => {
+                if let Some(ca) = ca {
+                    env.push(("NODE_EXTRA_CA_CERTS".into(), ca.display().to_string()));
+                }
+            }
+        }
+        env
+    }
 }
 
 /// What was measured for one function.
@@ -310,8 +405,13 @@ pub struct FunctionResult {
     pub size_panic_abort: Option<size::Size>,
     /// memnun's figures.
     pub memnun: Option<Figures>,
-    /// The peer's, for the functions it implements.
+    /// The Python peer's, for the functions it implements.
     pub peer: Option<Figures>,
+    /// The Node.js peer's, for the same functions.
+    pub node: Option<Figures>,
+    /// Whether a queue triggers it (its events then cost SQS requests
+    /// besides its own calls).
+    pub triggered: bool,
     /// Why something is missing.
     pub notes: Vec<String>,
 }
@@ -464,6 +564,8 @@ fn run(o: &Options) -> Result<(), Error> {
                 size_panic_abort: None,
                 memnun: None,
                 peer: None,
+                node: None,
+                triggered: !function.sqs_events.is_empty(),
                 notes: Vec::new(),
             };
             let binary = release.join(&name);
@@ -524,47 +626,42 @@ fn run(o: &Options) -> Result<(), Error> {
                     };
                     result.memnun = Some(measure::measure(&o.plan, &subject, &seeder, &progress)?);
                     if o.peer && PEER_FUNCTIONS.contains(&name.as_str()) {
-                        let python = peer_python();
-                        if !python.exists() {
-                            result.notes.push(format!(
-                                "peer not measured: {} is missing (run tools/bench/peer/install.sh)",
-                                python.display()
-                            ));
-                        } else {
-                            let module = name.replace('-', "_");
+                        let module = name.replace('-', "_");
+                        for peer in Peer::ALL {
+                            let Some(program) = peer.program() else {
+                                result.notes.push(format!(
+                                    "{} not measured: {} (run {})",
+                                    peer.label(),
+                                    peer.missing(),
+                                    peer.installer()
+                                ));
+                                continue;
+                            };
                             let peer_launch = |stub: &Stub, transport: Transport| -> Launch {
                                 let mut env = base.clone();
                                 env.extend(stub.endpoint_env(transport != Transport::Plain));
-                                if let Some(ca) = &ca {
-                                    env.push(("AWS_CA_BUNDLE".into(), ca.display().to_string()));
-                                }
                                 env.push(("_HANDLER".into(), format!("{module}.handler")));
-                                // Compiled modules go under target/, not beside the sources.
-                                env.push((
-                                    "PYTHONPYCACHEPREFIX".into(),
-                                    scratch.join("pycache").display().to_string(),
-                                ));
+                                env.extend(peer.env(ca.as_deref(), &scratch));
                                 Launch {
-                                    label: format!("{name} (peer)"),
-                                    program: python.clone(),
-                                    args: vec![
-                                        bench_dir().join("peer/bootstrap.py").display().to_string(),
-                                    ],
+                                    label: format!("{name} ({})", peer.label()),
+                                    program: program.clone(),
+                                    args: vec![peer.bootstrap().display().to_string()],
                                     env,
                                 }
                             };
-                            let peer_progress = |what: &str| eprintln!("   {name} (peer): {what}");
+                            let peer_progress =
+                                |what: &str| eprintln!("   {name} ({}): {what}", peer.label());
                             let subject = Subject {
                                 work: work.as_ref(),
                                 launch: &peer_launch,
                                 primes: false,
                             };
-                            result.peer = Some(measure::measure(
-                                &o.plan,
-                                &subject,
-                                &seeder,
-                                &peer_progress,
-                            )?);
+                            let figures =
+                                measure::measure(&o.plan, &subject, &seeder, &peer_progress)?;
+                            match peer {
+                                Peer::Python => result.peer = Some(figures),
+                                Peer::Node => result.node = Some(figures),
+                            }
                         }
                     }
                 }

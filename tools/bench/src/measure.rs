@@ -10,9 +10,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::Error;
+use crate::billing::{PerEvent, Units};
 use crate::process::{Invocation, Launch, Running};
 use crate::stats::{Summary, summarize};
-use crate::stub::{Call, Stub};
+use crate::stub::{Call, Service, Stub};
 use crate::workload::{Seeder, Work};
 
 /// How many runs, how big a batch.
@@ -43,6 +44,9 @@ pub struct Figures {
     pub cpu_per_call_us: Option<Summary>,
     /// AWS calls per event.
     pub calls_per_event: Option<f64>,
+    /// What an event uses that AWS bills: request units, SQS requests,
+    /// emails (one warm batch, per event).
+    pub billed_per_event: Option<crate::billing::PerEvent>,
     /// The calls of one warm batch, by `service:operation`.
     pub calls_per_batch: BTreeMap<String, usize>,
     /// CPU over all warm runs from `/proc/<pid>/stat`, in clock ticks, and
@@ -174,6 +178,27 @@ fn count_calls(calls: &[Call]) -> BTreeMap<String, usize> {
     out
 }
 
+/// What `calls` for `n` events use that AWS bills, per event.
+fn billed(calls: &[Call], n: usize) -> PerEvent {
+    let mut units = Units::default();
+    let (mut sqs, mut emails) = (0usize, 0usize);
+    for c in calls {
+        units += c.units;
+        match (c.service, c.operation.as_str()) {
+            (Service::Sqs, _) => sqs += 1,
+            (Service::Ses, "SendEmail" | "SendRawEmail") => emails += 1,
+            _ => {}
+        }
+    }
+    let n = n.max(1) as f64;
+    PerEvent {
+        write_units: f64::from(units.write) / n,
+        read_units: f64::from(units.read_halves) / 2.0 / n,
+        sqs_requests: sqs as f64 / n,
+        emails: emails as f64 / n,
+    }
+}
+
 /// Measures `subject` against the stub, over plain HTTP and (when the stub
 /// has a certificate) over TLS.
 pub fn measure(
@@ -233,6 +258,7 @@ pub fn measure(
             calls_per_event.push(calls.len() as f64 / n as f64);
             warm_wall.push(ms(batch.wall));
             f.calls_per_batch = count_calls(&calls);
+            f.billed_per_event = Some(billed(&calls, n));
         }
     }
     if let Some(before) = ticks_before {

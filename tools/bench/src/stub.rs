@@ -33,6 +33,7 @@ use memnun_tests::http_bridge::{HttpRequest, read_request};
 use serde_json::{Map, Value, json};
 
 use crate::Error;
+use crate::billing::{Stored, Units, dynamodb_units, item_size};
 
 /// The services a function may call, each on its own port.
 pub const SERVICES: [Service; 4] = [Service::DynamoDb, Service::Sqs, Service::Ses, Service::Ssm];
@@ -81,6 +82,9 @@ pub struct Call {
     pub operation: String,
     /// Messages in an SQS send (1 for `SendMessage`, the entries of a batch).
     pub messages: usize,
+    /// DynamoDB's request units for it, as AWS would bill them
+    /// ([`crate::billing`]); none when forwarded.
+    pub units: Units,
 }
 
 /// How the stub answers.
@@ -130,6 +134,33 @@ impl Tls {
 struct World {
     /// (table, key) → item, in DynamoDB's JSON.
     items: BTreeMap<(String, String), Map<String, Value>>,
+}
+
+impl Stored for World {
+    fn size(&self, table: &str, key: &Map<String, Value>) -> Option<usize> {
+        self.items.get(&item_key(table, key)).map(item_size)
+    }
+
+    fn indexes(&self, table: &str, key: &Map<String, Value>) -> u32 {
+        self.items.get(&item_key(table, key)).map_or(0, |item| {
+            ["gsi1pk", "gsi2pk", "gsi3pk"]
+                .iter()
+                .filter(|k| item.contains_key(**k))
+                .count() as u32
+        })
+    }
+
+    fn queried(&self, table: &str, body: &Value) -> usize {
+        let mut all = body.clone();
+        all["Select"] = Value::String("ALL_ATTRIBUTES".into());
+        query(table, &all, self)["Items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .map(item_size)
+            .sum()
+    }
 }
 
 struct State {
@@ -414,6 +445,11 @@ fn messages_in(operation: &str, body: &Value) -> usize {
 fn answer(service: Service, request: &HttpRequest, state: &State) -> (Call, Vec<u8>) {
     let op = operation(request);
     let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    let units = if service == Service::DynamoDb {
+        dynamodb_units(&op, &body, &*lock(&state.world))
+    } else {
+        Units::default()
+    };
     let call = Call {
         service,
         operation: op.clone(),
@@ -422,6 +458,7 @@ fn answer(service: Service, request: &HttpRequest, state: &State) -> (Call, Vec<
         } else {
             0
         },
+        units,
     };
     let n = state.counter.fetch_add(1, Ordering::SeqCst);
     let request_id = format!("00000000-0000-4000-8000-{n:012}");
@@ -463,13 +500,19 @@ fn xml_response(request_id: &str, body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The MD5 of a message body, as SQS answers it (the SDK for JavaScript
+/// checks it).
+fn md5_of(body: &Value) -> String {
+    use md5::Digest as _;
+    let digest = md5::Md5::digest(body.as_str().unwrap_or_default().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn sqs(op: &str, body: &Value, n: u64) -> Value {
-    // Neither SDK checks MD5OfMessageBody; a well-formed value stands in.
-    let md5 = format!("{n:032x}");
     match op {
         "SendMessage" => json!({
             "MessageId": format!("00000000-0000-4000-9000-{n:012}"),
-            "MD5OfMessageBody": md5,
+            "MD5OfMessageBody": md5_of(&body["MessageBody"]),
         }),
         "SendMessageBatch" => {
             let entries = body["Entries"].as_array().cloned().unwrap_or_default();
@@ -480,7 +523,7 @@ fn sqs(op: &str, body: &Value, n: u64) -> Value {
                     json!({
                         "Id": e["Id"],
                         "MessageId": format!("00000000-0000-4000-9000-{n:08}{i:04}"),
-                        "MD5OfMessageBody": md5,
+                        "MD5OfMessageBody": md5_of(&e["MessageBody"]),
                     })
                 })
                 .collect();
@@ -806,6 +849,7 @@ fn forward(port: u16, service: Service, request: &HttpRequest) -> (Call, Vec<u8>
         } else {
             0
         },
+        units: Units::default(),
     };
     let response = relay(port, request).unwrap_or_else(|e| {
         let body = format!("the emulator did not answer: {e}");
