@@ -11,20 +11,22 @@ use memnun_shared::lambda;
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
     let aws = Clients::load().await;
-    let secret = aws
-        .secret("LINK_SECRET_PARAMETER", &config.link_secret_parameter)
-        .await
+    // The secret is read while the connections are primed: init waits for
+    // the slower of the two, not their sum.
+    let priming = aws
+        .prime()
+        .table(&config.resources.table)
+        .queue(config.resources.outbound_queue_url.as_str())
+        .email()
+        .run();
+    let reading = aws.secret("LINK_SECRET_PARAMETER", &config.link_secret_parameter);
+    let ((), secret) = tokio::join!(priming, reading);
+    let secret = secret
         .inspect_err(|e| tracing::error!(error = %e, "cannot read the link-signing secret"))?;
     let signer = Signer::from_secret(&secret).map_err(|reason| Error::Config {
         var: "LINK_SECRET_PARAMETER",
         reason: format!("names a parameter that {reason}"),
     })?;
-    aws.prime()
-        .table(&config.resources.table)
-        .queue(config.resources.outbound_queue_url.as_str())
-        .email()
-        .run()
-        .await;
     let (store, mailer) = (aws.store(&config.resources), aws.mailer(&config.shop));
     let handler = &Handler::new(config, signer, store, mailer, aws.publisher());
     lambda::serve_sqs(|batch, deadline| handler.handle(batch, deadline)).await

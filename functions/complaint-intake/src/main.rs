@@ -11,15 +11,17 @@ use memnun_shared::lambda;
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
     let aws = Clients::load().await;
-    aws.prime()
+    // The secret is read while the connections are primed: init waits for
+    // the slower of the two, not their sum.
+    let priming = aws
+        .prime()
         .table(&config.resources.table)
         .queue(config.resources.outbound_queue_url.as_str())
         .email()
-        .run()
-        .await;
-    let secret = aws
-        .secret("LINK_SECRET_PARAMETER", &config.link_secret_parameter)
-        .await
+        .run();
+    let reading = aws.secret("LINK_SECRET_PARAMETER", &config.link_secret_parameter);
+    let ((), secret) = tokio::join!(priming, reading);
+    let secret = secret
         .inspect_err(|e| tracing::error!(error = %e, "cannot read the link-signing secret"))?;
     let signer = Signer::from_secret(&secret).map_err(|reason| Error::Config {
         var: "LINK_SECRET_PARAMETER",

@@ -11,14 +11,16 @@ use ingest::{Config, Handler, secrets};
 async fn main() -> Result<(), lambda_http::Error> {
     let config = lambda::init(Config::from_env)?;
     let aws = Clients::load().await;
-    aws.prime()
+    // The secret is read while the connection is primed: init waits for the
+    // slower of the two, not their sum.
+    let priming = aws
+        .prime()
         .queue(config.queues.values().next().map(String::as_str))
-        .run()
-        .await;
-    let secret = aws
-        .secret("WEBHOOK_SECRET_PARAMETER", &config.secret_parameter)
-        .await
-        .inspect_err(|e| tracing::error!(error = %e, "cannot read the webhook secret"))?;
+        .run();
+    let reading = aws.secret("WEBHOOK_SECRET_PARAMETER", &config.secret_parameter);
+    let ((), secret) = tokio::join!(priming, reading);
+    let secret =
+        secret.inspect_err(|e| tracing::error!(error = %e, "cannot read the webhook secret"))?;
     let handler = &Handler::new(config, secrets(&secret)?, aws.publisher());
     lambda_http::run(service_fn(move |request: Request| async move {
         Ok::<_, std::convert::Infallible>(handler.handle(request, jiff::Timestamp::now()).await)
