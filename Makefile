@@ -42,11 +42,12 @@ test: emulator lint-template browser-tools
 
 # The inner loop: fmt, clippy, and every test that needs no emulator, no
 # browser and no built binary (the domain's unit and property tests, the
-# hostile-input tests, the handlers' in-memory tests, the template's checks).
+# hostile-input tests, the handlers' in-memory tests, the template's and the
+# docs' checks).
 check:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo nextest run --workspace -E 'not package(memnun-tests) or binary(template)'
+	cargo nextest run --workspace -E 'not package(memnun-tests) or binary(template) or binary(docs)'
 
 # The peers the benchmark compares with, installed once each: Python (boto3
 # in its own virtualenv) and Node.js 20 (the AWS SDK for JavaScript v3).
