@@ -34,6 +34,10 @@ const REVIEW_BUDGET: usize = 8;
 const COMPLAINT_BUDGET: usize = 9;
 const BREACH_BUDGET: usize = 10;
 const BIRTHDAY_BUDGET: usize = 9;
+/// An order's step with nothing to tell (placed, delivered, cancelled).
+const ORDER_STEP_BUDGET: usize = 4;
+/// An order shipped, with its notice.
+const SHIPPED_BUDGET: usize = 5;
 const DUPLICATE_BUDGET: usize = 1;
 /// Per due ticket, the sweep's marking and sending (its index queries are
 /// a fixed cost per shard and page, reported beside).
@@ -309,6 +313,41 @@ async fn a_breach_with_an_apology_and_a_coupon_and_a_birthday_stay_within_budget
     let (response, calls) = c.count(greeter.handle(batch(&due.body), deadline())).await;
     no_failures(&response);
     report("birthday.due, delivered again", &calls, DUPLICATE_BUDGET);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
+    let c = Counted::start().await;
+    let config = order_journey::Config::from_env(&c.env("order-journey")).expect("config");
+    let mailer = c.mailer(&config.shop);
+    let journey = order_journey::Handler::new(config, c.store(), mailer);
+    let customer = json!({"email": "siparis@example.com", "name": "Elif", "locale": "tr"});
+    let placed = event(
+        "o-budget-1",
+        "order.placed",
+        "2026-12-01T10:00:00Z",
+        json!({"customer_id": "c-orders", "order_id": "o-77", "promised_date": "2026-12-05", "customer": customer}),
+    );
+    let (response, calls) = c.count(journey.handle(batch(&placed), deadline())).await;
+    no_failures(&response);
+    report("order.placed", &calls, ORDER_STEP_BUDGET);
+    let shipped = event(
+        "o-budget-2",
+        "order.shipped",
+        "2026-12-02T10:00:00Z",
+        json!({"customer_id": "c-orders", "order_id": "o-77", "carrier": "Aras Kargo", "tracking_number": "AR-1"}),
+    );
+    let (response, calls) = c.count(journey.handle(batch(&shipped), deadline())).await;
+    no_failures(&response);
+    report("order.shipped, with its notice", &calls, SHIPPED_BUDGET);
+    assert_eq!(
+        calls.iter().filter(|c| c.starts_with("ses:")).count(),
+        1,
+        "one notice"
+    );
+    let (response, calls) = c.count(journey.handle(batch(&shipped), deadline())).await;
+    no_failures(&response);
+    report("order.shipped, delivered again", &calls, DUPLICATE_BUDGET);
 }
 
 #[tokio::test(flavor = "multi_thread")]

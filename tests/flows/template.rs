@@ -29,6 +29,7 @@ fn config_reader(function: &str) -> Option<ReadConfig> {
         "mail-feedback" => Some(|env| mail_feedback::Config::from_env(env).map(drop)),
         "birthday-scheduler" => Some(|env| birthday_scheduler::Config::from_env(env).map(drop)),
         "birthday-greeter" => Some(|env| birthday_greeter::Config::from_env(env).map(drop)),
+        "order-journey" => Some(|env| order_journey::Config::from_env(env).map(drop)),
         _ => None,
     }
 }

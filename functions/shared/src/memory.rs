@@ -22,12 +22,13 @@ use crate::domain::coupon::{Coupon, CouponReason};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::digest::{Counters, Week};
 use crate::domain::mail::OutgoingEmail;
+use crate::domain::order::{Order, OrderId};
 use crate::domain::ticket::{Origin, Ticket, TicketNumber};
 use crate::keys::WorkKey;
 use crate::ports::{
     Begun, Claim, Conflict, CouponStore, CustomerStore, IdempotencyStore, IssueOutcome, Lease,
-    Mailer, OpenOutcome, ProfileWrite, Publisher, ReviewRecord, StatsStore, TicketStore, WorkStore,
-    Write,
+    Mailer, OpenOutcome, OrderStore, ProfileWrite, Publisher, ReviewRecord, StatsStore,
+    TicketStore, WorkStore, Write,
 };
 
 /// A customer's item: contact details, the cap, consent, the year greeted.
@@ -73,6 +74,8 @@ pub struct World {
     pub held: HashMap<String, crate::ports::ScheduledMessage>,
     /// Effects' own records (`apology#sla#…`) and per-effect claims.
     pub claims: HashMap<WorkKey, Option<String>>,
+    /// Orders by id, each with its stored version.
+    pub orders: HashMap<String, Order>,
     units: HashMap<WorkKey, Record>,
     /// Every port call, by name, in order.
     pub calls: Vec<&'static str>,
@@ -169,6 +172,12 @@ impl World {
                 Write::Claim(key) if self.claims.contains_key(key) => {
                     found.push(Conflict::Claimed(key.clone()));
                 }
+                Write::Order(order)
+                    if self.orders.get(order.id.as_str()).map_or(0, |o| o.version)
+                        != order.version =>
+                {
+                    found.push(Conflict::Order);
+                }
                 _ => {}
             }
         }
@@ -258,6 +267,11 @@ impl World {
                 }
                 Write::Claim(key) => {
                     self.claims.insert(key.clone(), Some(lease.key.to_string()));
+                }
+                Write::Order(order) => {
+                    let mut stored = (**order).clone();
+                    stored.version += 1;
+                    self.orders.insert(order.id.as_str().to_owned(), stored);
                 }
                 Write::NoCoupon { .. } | Write::NotSuppressed(_) => {}
             }
@@ -434,6 +448,23 @@ impl CouponStore for MemoryStore {
         }
         world.apply(&no_lease(), &writes);
         Ok(IssueOutcome::Issued(coupon.clone()))
+    }
+}
+
+impl OrderStore for MemoryStore {
+    async fn order_with_customer(
+        &self,
+        order: &OrderId,
+        customer: &CustomerId,
+    ) -> Result<(Option<Order>, Option<Customer>)> {
+        let world = self.call("order_with_customer");
+        Ok((
+            world.orders.get(order.as_str()).cloned(),
+            world
+                .profiles
+                .get(customer.as_str())
+                .and_then(|p| p.customer.clone()),
+        ))
     }
 }
 

@@ -12,6 +12,7 @@ use crate::contract::outbound::OutboundMessage;
 use crate::domain::coupon::{Coupon, CouponReason};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::mail::OutgoingEmail;
+use crate::domain::order::{Order, OrderId};
 use crate::domain::rating::Rating;
 use crate::domain::ticket::{Origin, Ticket, TicketNumber};
 use crate::keys::WorkKey;
@@ -173,6 +174,16 @@ pub trait IdempotencyStore: Send + Sync {
 
     /// Gives up a claim so a retry can take it at once.
     fn release(&self, key: &WorkKey) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Orders, as the journey's events build them.
+pub trait OrderStore: Send + Sync {
+    /// The order and its customer, consistently, in one read.
+    fn order_with_customer(
+        &self,
+        order: &OrderId,
+        customer: &CustomerId,
+    ) -> impl Future<Output = Result<(Option<Order>, Option<Customer>)>> + Send;
 }
 
 /// Sending email.
@@ -538,6 +549,8 @@ pub enum Write {
     /// An effect's own record, for an effect several units can reach (one
     /// apology per ticket and day): it must be new.
     Claim(WorkKey),
+    /// An order, over the version it was read at (0: it must be new).
+    Order(Box<Order>),
 }
 
 /// Which write stopped a commit.
@@ -562,6 +575,8 @@ pub enum Conflict {
     Suppressed,
     /// The effect a [`Write::Claim`] names was claimed by another unit.
     Claimed(WorkKey),
+    /// The order changed since it was read: read it again.
+    Order,
 }
 
 /// The records of units of work (the idempotency table): one per event or

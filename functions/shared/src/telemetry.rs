@@ -35,6 +35,7 @@ pub const OWN_CRATES: &[&str] = &[
     "birthday_scheduler",
     "birthday_greeter",
     "mail_feedback",
+    "order_journey",
 ];
 
 /// The most any other crate may log: never their DEBUG or TRACE, which

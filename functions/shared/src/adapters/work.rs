@@ -121,6 +121,10 @@ fn transaction(
                     Some(Conflict::CouponCause),
                 ));
             }
+            Write::Order(order) => items.push((
+                crate::adapters::dynamodb::order_put(table, order)?,
+                Some(Conflict::Order),
+            )),
             Write::Ticket(ticket) => {
                 let mut by_cause = key(
                     keys::customer(&ticket.customer_id),

@@ -6,6 +6,7 @@
 //! that is wrong (`data.rating: must be a whole number from 1 to 5`).
 
 pub mod internal;
+pub mod journey;
 pub mod outbound;
 pub mod payload;
 pub mod routing;

@@ -9,6 +9,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::journey::{OrderEnded, OrderPlaced, OrderShipped};
 use crate::domain::customer::{Birthday, ContactDetails, CustomerId};
 use crate::domain::mail::EmailAddress;
 use crate::domain::rating::Rating;
@@ -37,6 +38,14 @@ pub enum EventData {
     ReviewPosted(ReviewPosted),
     /// `order.delayed`
     OrderDelayed(OrderDelayed),
+    /// `order.placed`
+    OrderPlaced(OrderPlaced),
+    /// `order.shipped`
+    OrderShipped(OrderShipped),
+    /// `order.delivered`
+    OrderDelivered(OrderEnded),
+    /// `order.cancelled`
+    OrderCancelled(OrderEnded),
 }
 
 impl EventData {
@@ -57,6 +66,10 @@ impl EventData {
             "survey.answered" => EventData::SurveyAnswered(SurveyAnswered::from_raw(typed(data)?)?),
             "review.posted" => EventData::ReviewPosted(ReviewPosted::from_raw(typed(data)?)?),
             "order.delayed" => EventData::OrderDelayed(OrderDelayed::from_raw(typed(data)?)?),
+            "order.placed" => EventData::OrderPlaced(OrderPlaced::from_raw(typed(data)?)?),
+            "order.shipped" => EventData::OrderShipped(OrderShipped::from_raw(typed(data)?)?),
+            "order.delivered" => EventData::OrderDelivered(OrderEnded::from_raw(typed(data)?)?),
+            "order.cancelled" => EventData::OrderCancelled(OrderEnded::from_raw(typed(data)?)?),
             other => {
                 let shown = crate::domain::mail::display_text(other, 60);
                 return Err(Error::contract(
@@ -77,6 +90,10 @@ impl EventData {
             EventData::SurveyAnswered(_) => "survey.answered",
             EventData::ReviewPosted(_) => "review.posted",
             EventData::OrderDelayed(_) => "order.delayed",
+            EventData::OrderPlaced(_) => "order.placed",
+            EventData::OrderShipped(_) => "order.shipped",
+            EventData::OrderDelivered(_) => "order.delivered",
+            EventData::OrderCancelled(_) => "order.cancelled",
         }
     }
 }
@@ -85,7 +102,7 @@ fn typed<T: DeserializeOwned>(data: serde_json::Value) -> Result<T> {
     serde_path_to_error::deserialize(data).map_err(|e| super::serde_error("data", e))
 }
 
-fn customer_id(field: &str, v: &str) -> Result<CustomerId> {
+pub(super) fn customer_id(field: &str, v: &str) -> Result<CustomerId> {
     CustomerId::parse(v).map_err(|r| Error::contract(field, r))
 }
 
@@ -98,7 +115,7 @@ fn ticket_id(v: &str) -> Result<TicketNumber> {
     })
 }
 
-fn text(field: &str, v: Option<String>, max_chars: usize) -> Result<Option<String>> {
+pub(super) fn text(field: &str, v: Option<String>, max_chars: usize) -> Result<Option<String>> {
     match v {
         Some(s) if s.chars().count() > max_chars => Err(Error::contract(
             field,
@@ -113,7 +130,7 @@ fn required_text(field: &str, v: String, max_chars: usize) -> Result<String> {
     text(field, Some(v), max_chars)?.ok_or_else(|| Error::contract(field, "must not be empty"))
 }
 
-fn short_id(field: &str, v: Option<String>) -> Result<Option<String>> {
+pub(super) fn short_id(field: &str, v: Option<String>) -> Result<Option<String>> {
     match v {
         Some(s) if s.is_empty() || s.len() > 128 || s.chars().any(char::is_control) => Err(
             Error::contract(field, "must be 1 to 128 bytes without control characters"),
@@ -155,7 +172,7 @@ fn locale(field: &str, v: Option<String>) -> Result<Option<String>> {
     }
 }
 
-fn date(field: &str, v: Option<String>) -> Result<Option<Date>> {
+pub(super) fn date(field: &str, v: Option<String>) -> Result<Option<Date>> {
     v.map(|d| {
         d.parse::<Date>()
             .map_err(|_| Error::contract(field, "must be a date YYYY-MM-DD"))
@@ -172,7 +189,7 @@ pub struct RawContact {
     time_zone: Option<String>,
 }
 
-fn contact(raw: Option<RawContact>) -> Result<ContactDetails> {
+pub(super) fn contact(raw: Option<RawContact>) -> Result<ContactDetails> {
     let Some(raw) = raw else {
         return Ok(ContactDetails::default());
     };
@@ -452,21 +469,27 @@ struct RawOrderDelayed {
     customer: Option<RawContact>,
 }
 
+/// An `https` URL of at most 2048 bytes without spaces or control
+/// characters (a tracking link, a return label).
+pub(super) fn https_url(field: &str, v: Option<String>) -> Result<Option<String>> {
+    match v {
+        Some(u)
+            if !u.starts_with("https://")
+                || u.len() > 2048
+                || u.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            Err(Error::contract(
+                field,
+                "must be an https URL of at most 2048 bytes",
+            ))
+        }
+        other => Ok(other),
+    }
+}
+
 impl OrderDelayed {
     fn from_raw(r: RawOrderDelayed) -> Result<Self> {
-        let tracking_url = match r.tracking_url {
-            Some(u)
-                if !u.starts_with("https://")
-                    || u.len() > 2048
-                    || u.chars().any(|c| c.is_control() || c.is_whitespace()) =>
-            {
-                return Err(Error::contract(
-                    "data.tracking_url",
-                    "must be an https URL of at most 2048 bytes",
-                ));
-            }
-            other => other,
-        };
+        let tracking_url = https_url("data.tracking_url", r.tracking_url)?;
         Ok(OrderDelayed {
             customer_id: customer_id("data.customer_id", &r.customer_id)?,
             order_id: short_id("data.order_id", Some(r.order_id))?.unwrap_or_default(),

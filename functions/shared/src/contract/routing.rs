@@ -14,11 +14,18 @@ pub enum Route {
     Tickets,
     /// `customer.upserted` → the customer directory.
     Customers,
+    /// The order journey (`order.placed`, `order.shipped`, …) → order-journey.
+    Orders,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: &'static [Route] = &[Route::Reviews, Route::Tickets, Route::Customers];
+    pub const ALL: &'static [Route] = &[
+        Route::Reviews,
+        Route::Tickets,
+        Route::Customers,
+        Route::Orders,
+    ];
 
     /// The queue for an event type, if memnun accepts the type.
     pub fn for_type(kind: &str) -> Option<Route> {
@@ -27,6 +34,9 @@ impl Route {
             "complaint.created" | "ticket.replied" | "ticket.resolved" | "survey.answered"
             | "order.delayed" => Some(Route::Tickets),
             "customer.upserted" => Some(Route::Customers),
+            "order.placed" | "order.shipped" | "order.delivered" | "order.cancelled" => {
+                Some(Route::Orders)
+            }
             _ => None,
         }
     }
@@ -37,6 +47,7 @@ impl Route {
             Route::Reviews => "reviews",
             Route::Tickets => "tickets",
             Route::Customers => "customers",
+            Route::Orders => "orders",
         }
     }
 
@@ -46,6 +57,7 @@ impl Route {
             Route::Reviews => "REVIEWS_QUEUE_URL",
             Route::Tickets => "TICKETS_QUEUE_URL",
             Route::Customers => "CUSTOMERS_QUEUE_URL",
+            Route::Orders => "ORDERS_QUEUE_URL",
         }
     }
 }
@@ -64,6 +76,10 @@ mod tests {
             "survey.answered",
             "review.posted",
             "order.delayed",
+            "order.placed",
+            "order.shipped",
+            "order.delivered",
+            "order.cancelled",
         ] {
             assert!(Route::for_type(kind).is_some(), "{kind}");
         }

@@ -17,6 +17,7 @@ pub mod labels;
 pub mod lifecycle;
 pub mod locale;
 pub mod mail;
+pub mod order;
 pub mod priority;
 pub mod random;
 pub mod rating;

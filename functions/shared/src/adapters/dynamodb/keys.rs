@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use super::item::*;
 use crate::domain::coupon::{CouponCode, CouponReason};
 use crate::domain::customer::CustomerId;
+use crate::domain::order::OrderId;
 use crate::domain::ticket::{Origin, TicketNumber};
 use crate::time::to_key;
 
@@ -17,6 +18,11 @@ pub fn customer(id: &CustomerId) -> String {
 
 /// The customer's own item.
 pub const PROFILE: &str = "PROFILE";
+
+/// An order's item.
+pub fn order(id: &OrderId) -> String {
+    format!("ORDER#{}", id.as_str())
+}
 
 /// A review's sort key.
 pub fn review(posted_at: Timestamp, event_key: &str) -> String {

@@ -1,9 +1,9 @@
-//! The emails of the complaint and SLA flows, in each language.
+//! The emails of the support flows, in each language.
 //!
 //! To the customer: the acknowledgement of a new ticket, the satisfaction
 //! survey when it is resolved, the apology after a low rating, the apology
-//! for a late order and the apology for a missed SLA. To the team: the SLA
-//! warning and breach alerts.
+//! for a late order, the apology for a missed SLA, and the order journey's
+//! notices (`orders`). To the team: the SLA warning and breach alerts.
 //!
 //! Same rules as [`super::render`]: the words live in
 //! `functions/shared/templates/` (`ack_tr.html`, `survey_en.txt`, …), every
@@ -155,6 +155,7 @@ fn https_url(s: &str) -> Option<String> {
 
 mod ack;
 mod apologies;
+mod orders;
 mod survey;
 mod team;
 
@@ -163,6 +164,7 @@ pub use apologies::{
     BreachApology, DelayApology, SatisfactionApology, breach_apology, delay_apology,
     satisfaction_apology,
 };
+pub use orders::{ShippedNotice, shipped_notice};
 pub use survey::{SurveyRequest, survey_request};
 pub use team::{AlertKind, TeamAlert, team_alert};
 

@@ -1,0 +1,289 @@
+//! `order-journey`: each order followed from placed to delivered or
+//! cancelled, and the customer told when it ships.
+//!
+//! For each event on the orders queue (`order.placed`, `order.shipped`,
+//! `order.delivered`, `order.cancelled`), one unit of work
+//! (`event#order-journey#<source>#<id>`): the order and its customer are read
+//! in one call, the event's facts are merged into the order
+//! ([`memnun_shared::domain::order`]: a step is never undone by an earlier
+//! one arriving late), and the order is written back over the version it was
+//! read at, with any newer contact details, in one commit. When the merge
+//! says so (a parcel the customer has not heard of, and the order not yet
+//! delivered or cancelled), the shipping notice goes out as the unit's next
+//! step: once per parcel, whatever the deliveries.
+//!
+//! An event naming an order of another customer is refused: it would mix
+//! two customers' orders, and a retry cannot fix it, so it dead-letters
+//! with its reason.
+//!
+//! Calls: a duplicate 1; placed, delivered, cancelled 4 (begin, read,
+//! commit, done); shipped 5 (and the notice).
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use jiff::Timestamp;
+use memnun_shared::app::unit::{self, known_contact};
+use memnun_shared::batch::{self, Outcome};
+use memnun_shared::config::{Env, ShopConfig};
+use memnun_shared::contract::journey::{OrderEnded, OrderPlaced, OrderShipped};
+use memnun_shared::contract::{EventData, EventMeta};
+use memnun_shared::domain::customer::{ContactDetails, Customer, CustomerId};
+use memnun_shared::domain::mail::OutgoingEmail;
+use memnun_shared::domain::mail::tickets::{ShippedNotice, shipped_notice};
+use memnun_shared::domain::order::{Applied, Order, OrderId, Stage, Step};
+use memnun_shared::ports::{Conflict, Mailer, OrderStore, ProfileWrite, WorkStore, Write};
+use memnun_shared::work::Unit;
+use memnun_shared::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// The function's name in its idempotency keys.
+pub const FUNCTION: &str = "order-journey";
+const TEMPLATE: &str = "shipped";
+
+/// How often a commit is tried again after the order or the customer
+/// changed in between.
+const ATTEMPTS: usize = 5;
+/// The unit's step after its commit: the shipping notice sent.
+const TOLD: u8 = 2;
+
+/// Everything the function reads at init.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The main table (`TABLE_NAME`).
+    pub table: String,
+    /// The idempotency table (`IDEMPOTENCY_TABLE_NAME`).
+    pub idempotency_table: String,
+    /// How many messages of a batch run at once (`BATCH_CONCURRENCY`).
+    pub batch_concurrency: usize,
+    /// How long idempotency records live, in days (`IDEMPOTENCY_TTL_DAYS`).
+    pub idempotency_ttl_days: i64,
+    /// The shop's name, sender, language and time zone.
+    pub shop: ShopConfig,
+}
+
+impl Config {
+    /// Reads and validates the configuration; the error names the variable.
+    pub fn from_env(env: &Env) -> Result<Self> {
+        Ok(Config {
+            table: env.required("TABLE_NAME")?,
+            idempotency_table: env.required("IDEMPOTENCY_TABLE_NAME")?,
+            batch_concurrency: env.int_or("BATCH_CONCURRENCY", 10, 1..=100)?,
+            idempotency_ttl_days: env.int_or("IDEMPOTENCY_TTL_DAYS", 30, 15..=365)?,
+            shop: ShopConfig::from_env(env)?,
+        })
+    }
+}
+
+/// The handler, generic over its ports.
+pub struct Handler<S, M> {
+    config: Config,
+    store: S,
+    mailer: M,
+}
+
+/// One event of the journey, as the handler needs it.
+struct Event<'a> {
+    customer_id: &'a CustomerId,
+    order_id: &'a OrderId,
+    step: Step,
+    contact: &'a ContactDetails,
+}
+
+impl<'a> Event<'a> {
+    fn of(data: &'a EventData) -> Result<Event<'a>> {
+        let ended = |e: &'a OrderEnded, step| Event {
+            customer_id: &e.customer_id,
+            order_id: &e.order_id,
+            step,
+            contact: &e.customer,
+        };
+        Ok(match data {
+            EventData::OrderPlaced(OrderPlaced {
+                customer_id,
+                order_id,
+                promised_date,
+                customer,
+                ..
+            }) => Event {
+                customer_id,
+                order_id,
+                step: Step::Placed {
+                    promised_date: *promised_date,
+                },
+                contact: customer,
+            },
+            EventData::OrderShipped(OrderShipped {
+                customer_id,
+                order_id,
+                shipment,
+                customer,
+            }) => Event {
+                customer_id,
+                order_id,
+                step: Step::Shipped(shipment.clone()),
+                contact: customer,
+            },
+            EventData::OrderDelivered(e) => ended(e, Step::Delivered),
+            EventData::OrderCancelled(e) => ended(e, Step::Cancelled),
+            other => {
+                return Err(Error::contract(
+                    "type",
+                    format!(
+                        "{} does not belong on the orders queue (only order.placed, \
+                         order.shipped, order.delivered and order.cancelled)",
+                        other.kind()
+                    ),
+                ));
+            }
+        })
+    }
+}
+
+/// What a commit keeps for a retry: whether the customer is to be told.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct Kept {
+    tell: bool,
+}
+
+impl<S, M> Handler<S, M>
+where
+    S: OrderStore + WorkStore,
+    M: Mailer,
+{
+    /// Builds the handler once, at init.
+    pub fn new(config: Config, store: S, mailer: M) -> Self {
+        Handler {
+            config,
+            store,
+            mailer,
+        }
+    }
+
+    /// Handles one SQS batch; `deadline` is the invocation's.
+    pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
+        batch::run(event, self.config.batch_concurrency, |message| {
+            self.message(message, deadline)
+        })
+        .await
+    }
+
+    async fn message(&self, message: SqsMessage, deadline: Timestamp) -> Result<Outcome> {
+        let ttl = self.config.idempotency_ttl_days;
+        let Some((event, unit)) =
+            unit::begin_event(FUNCTION, message, &self.store, deadline, ttl).await?
+        else {
+            return Ok("duplicate");
+        };
+        let result = match Event::of(&event.data) {
+            Ok(journey) => self.follow(&event.meta, &journey, &unit).await,
+            Err(e) => Err(e),
+        };
+        unit.end(result).await
+    }
+
+    async fn follow(&self, meta: &EventMeta, e: &Event<'_>, unit: &Unit<'_, S>) -> Result<Outcome> {
+        let (mut order, mut customer) = self
+            .store
+            .order_with_customer(e.order_id, e.customer_id)
+            .await?;
+        let kept = match unit.saved::<Kept>()? {
+            Some(kept) if unit.committed() => kept,
+            _ => {
+                let mut attempts = 0;
+                loop {
+                    attempts += 1;
+                    let (kept, conflicts) = self
+                        .commit(meta, e, unit, order.as_ref(), &customer)
+                        .await?;
+                    if conflicts.is_empty() {
+                        break kept;
+                    }
+                    if attempts >= ATTEMPTS {
+                        return Err(Error::Exhausted("order commit (too many conflicts)"));
+                    }
+                    (order, customer) = self
+                        .store
+                        .order_with_customer(e.order_id, e.customer_id)
+                        .await?;
+                }
+            }
+        };
+        if !kept.tell {
+            return Ok("recorded");
+        }
+        // The order as committed: read again on a retry, merged again here
+        // (the merge is idempotent), so the notice names this parcel.
+        let mut told =
+            order.unwrap_or_else(|| Order::new(e.order_id.clone(), e.customer_id.clone()));
+        told.apply(&e.step, meta.time);
+        let Some(shipment) = &told.shipment else {
+            return Ok("recorded");
+        };
+        if told.stage != Stage::Shipped {
+            // Delivered or cancelled since the commit (a retry after a
+            // crash): the customer has passed this step.
+            return Ok("recorded; the order moved on before the notice");
+        }
+        let contact = known_contact(customer.as_ref(), e.contact);
+        let Some(to) = contact.email.clone() else {
+            tracing::warn!(customer_id = %e.customer_id, "order shipped for a customer with no email: recorded, not told");
+            return Ok("shipped; no address to tell");
+        };
+        let shop = &self.config.shop;
+        let locale = contact.locale(shop.default_locale);
+        let rendered = shipped_notice(
+            locale,
+            &ShippedNotice {
+                shop: &shop.name,
+                name: contact.name.as_deref(),
+                order: e.order_id,
+                shipment,
+            },
+        )?;
+        let email = OutgoingEmail::new(to, rendered, TEMPLATE);
+        unit.effect(TOLD, || self.mailer.send(&email)).await?;
+        tracing::info!(locale = locale.tag(), "shipping notice sent");
+        Ok("shipped; customer told")
+    }
+
+    /// Merges the event into the order and commits it with any newer
+    /// contact details; answers what to keep and the conflicts met.
+    async fn commit(
+        &self,
+        meta: &EventMeta,
+        e: &Event<'_>,
+        unit: &Unit<'_, S>,
+        stored: Option<&Order>,
+        customer: &Option<Customer>,
+    ) -> Result<(Kept, Vec<Conflict>)> {
+        let mut order = stored
+            .cloned()
+            .unwrap_or_else(|| Order::new(e.order_id.clone(), e.customer_id.clone()));
+        if order.customer_id != *e.customer_id {
+            return Err(Error::contract(
+                "data.customer_id",
+                "names another customer than the order's",
+            ));
+        }
+        let applied = order.apply(&e.step, meta.time);
+        let mut writes = Vec::new();
+        if applied != Applied::Unchanged {
+            writes.push(Write::Order(Box::new(order)));
+        }
+        if let Some(contact) = unit::contact_write(customer.as_ref(), e.contact, meta.time) {
+            writes.push(Write::Profile(ProfileWrite {
+                id: e.customer_id.clone(),
+                contact: Some(contact),
+                apology_coupon: None,
+                greeted: None,
+            }));
+        }
+        let kept = Kept {
+            tell: applied == Applied::Tell,
+        };
+        let conflicts = unit.commit(&writes, &kept).await?;
+        Ok((kept, conflicts))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,249 @@
+//! The `data` of the order journey's events: an order placed, shipped,
+//! delivered or cancelled. Checked field by field like every payload
+//! ([`super::payload`]); the journey's rules live in
+//! [`crate::domain::order`].
+
+use jiff::civil::Date;
+use serde::Deserialize;
+
+use super::payload::{
+    MAX_SHORT_TEXT_CHARS, RawContact, contact, customer_id, date, https_url, short_id, text,
+};
+use crate::domain::customer::{ContactDetails, CustomerId};
+use crate::domain::order::{OrderId, Shipment};
+use crate::{Error, Result};
+
+/// Most discount codes one order carries.
+pub const MAX_DISCOUNT_CODES: usize = 20;
+/// Most lines one order carries.
+pub const MAX_ORDER_ITEMS: usize = 200;
+
+fn order_id(v: &str) -> Result<OrderId> {
+    OrderId::parse(v).map_err(|r| Error::contract("data.order_id", r))
+}
+
+/// A line of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderItem {
+    /// The product's id.
+    pub product_id: Option<String>,
+    /// The product's name as the shop shows it.
+    pub name: Option<String>,
+    /// How many.
+    pub quantity: u32,
+}
+
+/// `order.placed`: a customer ordered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPlaced {
+    /// Whose order.
+    pub customer_id: CustomerId,
+    /// Which order.
+    pub order_id: OrderId,
+    /// The day delivery was promised by, at checkout.
+    pub promised_date: Option<Date>,
+    /// The order's total, as the shop wrote it (a decimal: `149.90`).
+    pub total: Option<String>,
+    /// Its currency (ISO 4217: `TRY`).
+    pub currency: Option<String>,
+    /// The discount codes used.
+    pub discount_codes: Vec<String>,
+    /// What was ordered.
+    pub items: Vec<OrderItem>,
+    /// Contact details the producer knows.
+    pub customer: ContactDetails,
+}
+
+#[derive(Deserialize)]
+struct RawOrderItem {
+    product_id: Option<String>,
+    name: Option<String>,
+    quantity: Option<u32>,
+}
+
+/// A total as JSON gives it: a number or a decimal string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawAmount {
+    Number(serde_json::Number),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawOrderPlaced {
+    customer_id: String,
+    order_id: String,
+    promised_date: Option<String>,
+    total: Option<RawAmount>,
+    currency: Option<String>,
+    #[serde(default)]
+    discount_codes: Vec<String>,
+    #[serde(default)]
+    items: Vec<RawOrderItem>,
+    customer: Option<RawContact>,
+}
+
+/// A non-negative decimal with at most three places, as written.
+fn amount(field: &str, v: Option<RawAmount>) -> Result<Option<String>> {
+    let Some(v) = v else { return Ok(None) };
+    let s = match v {
+        RawAmount::Number(n) => n.to_string(),
+        RawAmount::Text(s) => s,
+    };
+    let (whole, fraction) = s.split_once('.').unwrap_or((&s, ""));
+    let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 12
+        || !digits(whole)
+        || fraction.len() > 3
+        || !digits(fraction)
+    {
+        return Err(Error::contract(
+            field,
+            "must be a non-negative amount with at most 3 decimals, such as 149.90",
+        ));
+    }
+    Ok(Some(s))
+}
+
+fn currency(field: &str, v: Option<String>) -> Result<Option<String>> {
+    match v {
+        Some(c) if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase()) => Err(
+            Error::contract(field, "must be an ISO 4217 code such as TRY or EUR"),
+        ),
+        other => Ok(other),
+    }
+}
+
+impl OrderPlaced {
+    pub(super) fn from_raw(r: RawOrderPlaced) -> Result<Self> {
+        if r.discount_codes.len() > MAX_DISCOUNT_CODES {
+            return Err(Error::contract(
+                "data.discount_codes",
+                format!("must hold at most {MAX_DISCOUNT_CODES} codes"),
+            ));
+        }
+        if r.items.len() > MAX_ORDER_ITEMS {
+            return Err(Error::contract(
+                "data.items",
+                format!("must hold at most {MAX_ORDER_ITEMS} lines"),
+            ));
+        }
+        let discount_codes = r
+            .discount_codes
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                short_id(&format!("data.discount_codes[{i}]"), Some(c))
+                    .map(Option::unwrap_or_default)
+            })
+            .collect::<Result<_>>()?;
+        let items = r
+            .items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                Ok(OrderItem {
+                    product_id: short_id(&format!("data.items[{i}].product_id"), item.product_id)?,
+                    name: text(
+                        &format!("data.items[{i}].name"),
+                        item.name,
+                        MAX_SHORT_TEXT_CHARS,
+                    )?,
+                    quantity: match item.quantity {
+                        Some(0) => {
+                            return Err(Error::contract(
+                                format!("data.items[{i}].quantity"),
+                                "must be at least 1",
+                            ));
+                        }
+                        Some(q) => q,
+                        None => 1,
+                    },
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(OrderPlaced {
+            customer_id: customer_id("data.customer_id", &r.customer_id)?,
+            order_id: order_id(&r.order_id)?,
+            promised_date: date("data.promised_date", r.promised_date)?,
+            total: amount("data.total", r.total)?,
+            currency: currency("data.currency", r.currency)?,
+            discount_codes,
+            items,
+            customer: contact(r.customer)?,
+        })
+    }
+}
+
+/// `order.shipped`: handed to a carrier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderShipped {
+    /// Whose order.
+    pub customer_id: CustomerId,
+    /// Which order.
+    pub order_id: OrderId,
+    /// The parcel.
+    pub shipment: Shipment,
+    /// Contact details the producer knows.
+    pub customer: ContactDetails,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawOrderShipped {
+    customer_id: String,
+    order_id: String,
+    tracking_number: Option<String>,
+    tracking_url: Option<String>,
+    carrier: Option<String>,
+    estimated_delivery: Option<String>,
+    customer: Option<RawContact>,
+}
+
+impl OrderShipped {
+    pub(super) fn from_raw(r: RawOrderShipped) -> Result<Self> {
+        Ok(OrderShipped {
+            customer_id: customer_id("data.customer_id", &r.customer_id)?,
+            order_id: order_id(&r.order_id)?,
+            shipment: Shipment {
+                carrier: text("data.carrier", r.carrier, MAX_SHORT_TEXT_CHARS)?,
+                tracking_number: short_id("data.tracking_number", r.tracking_number)?,
+                tracking_url: https_url("data.tracking_url", r.tracking_url)?,
+                estimated_delivery: date("data.estimated_delivery", r.estimated_delivery)?,
+            },
+            customer: contact(r.customer)?,
+        })
+    }
+}
+
+/// `order.delivered` and `order.cancelled`: the journey's end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderEnded {
+    /// Whose order.
+    pub customer_id: CustomerId,
+    /// Which order.
+    pub order_id: OrderId,
+    /// Why it was cancelled, as the shop says (cancelled only).
+    pub reason: Option<String>,
+    /// Contact details the producer knows.
+    pub customer: ContactDetails,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawOrderEnded {
+    customer_id: String,
+    order_id: String,
+    reason: Option<String>,
+    customer: Option<RawContact>,
+}
+
+impl OrderEnded {
+    pub(super) fn from_raw(r: RawOrderEnded) -> Result<Self> {
+        Ok(OrderEnded {
+            customer_id: customer_id("data.customer_id", &r.customer_id)?,
+            order_id: order_id(&r.order_id)?,
+            reason: text("data.reason", r.reason, MAX_SHORT_TEXT_CHARS)?,
+            customer: contact(r.customer)?,
+        })
+    }
+}

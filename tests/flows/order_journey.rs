@@ -1,0 +1,179 @@
+//! order-journey against the emulator: an order followed from placed to
+//! delivered on the real table, the shipping notice sent once whatever the
+//! duplicates and the order of arrival, in the customer's language, and a
+//! bad event ended in the dead-letter queue.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use jiff::{SignedDuration, Timestamp};
+use memnun_shared::adapters::dynamodb::DynamoStore;
+use memnun_shared::adapters::ses::SesMailer;
+use memnun_shared::config::Env;
+use memnun_tests::deliver::{self, Delivery};
+use memnun_tests::events::event;
+use memnun_tests::stack::{Stack, attr};
+use order_journey::{Config, Handler};
+use serde_json::{Value, json};
+
+type Journey = Handler<DynamoStore, SesMailer>;
+
+fn handler(stack: &Stack) -> Journey {
+    let config =
+        Config::from_env(&Env::from_pairs(stack.function_env("order-journey"))).expect("config");
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&stack.aws),
+        &stack.table,
+        &stack.idempotency_table,
+    );
+    let mailer = SesMailer::new(
+        aws_sdk_ses::Client::new(&stack.aws),
+        &config.shop.name,
+        &config.shop.sender,
+        config.shop.configuration_set.clone(),
+    );
+    Handler::new(config, store, mailer)
+}
+
+async fn deliver_all(stack: &Stack, h: &Journey) -> Vec<Delivery> {
+    let q = stack.queue("orders");
+    deliver::until_empty(&stack.sqs, &q.url, &q.arn, 10, |e| {
+        h.handle(e, Timestamp::now() + SignedDuration::from_secs(30))
+    })
+    .await
+}
+
+fn order_event(id: &str, kind: &str, time: &str, order: &str, extra: Value) -> String {
+    let mut data = json!({
+        "customer_id": "c-1",
+        "order_id": order,
+        "customer": {"email": "ayse@example.com", "name": "Ayşe", "locale": "tr"},
+    });
+    if let (Some(data), Some(extra)) = (data.as_object_mut(), extra.as_object()) {
+        data.extend(extra.clone());
+    }
+    event(id, kind, time, data)
+}
+
+fn shipped(id: &str, order: &str, number: &str) -> String {
+    order_event(
+        id,
+        "order.shipped",
+        "2026-12-02T10:00:00Z",
+        order,
+        json!({
+            "carrier": "Yurtiçi Kargo",
+            "tracking_number": number,
+            "tracking_url": format!("https://kargo.example/t/{number}"),
+            "estimated_delivery": "2026-12-05",
+        }),
+    )
+}
+
+async fn order_item(
+    stack: &Stack,
+    order: &str,
+) -> std::collections::HashMap<String, AttributeValue> {
+    stack
+        .items_with_prefix(&format!("ORDER#{order}"))
+        .await
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no order {order}"))
+}
+
+/// Sends and delivers until the queue is empty. A duplicate in the same
+/// batch finds its twin's unit held and fails, to be delivered again: what
+/// counts is that nothing ends in the dead-letter queue.
+async fn send_and_deliver(stack: &Stack, h: &Journey, bodies: &[&String]) {
+    for body in bodies {
+        stack.send("orders", body).await;
+    }
+    let deliveries = deliver_all(stack, h).await;
+    let dead = stack.drain(&stack.queue("orders").dlq_url).await;
+    assert!(dead.is_empty(), "{dead:?} after {deliveries:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_is_followed_and_its_parcel_told_once() {
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    let placed = order_event(
+        "o-1",
+        "order.placed",
+        "2026-12-01T10:00:00Z",
+        "1001",
+        json!({"promised_date": "2026-12-06", "total": 149.9, "currency": "TRY"}),
+    );
+    let ship = shipped("o-2", "1001", "YK1");
+    // Shipped twice (a duplicate delivery and a platform's retry under a new
+    // id), before placed arrives.
+    let retry = shipped("o-2-retry", "1001", "YK1");
+    send_and_deliver(&stack, &h, &[&ship, &ship, &retry, &placed]).await;
+    let sent = stack.emulator.sent_emails();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].to, ["ayse@example.com"]);
+    assert!(sent[0].subject.contains("kargoda"), "{}", sent[0].subject);
+    assert!(sent[0].body.contains("YK1"));
+    let item = order_item(&stack, "1001").await;
+    assert_eq!(attr(&item, "stage"), "shipped");
+    assert_eq!(attr(&item, "promised_date"), "2026-12-06");
+    assert_eq!(attr(&item, "tracking_number"), "YK1");
+
+    let delivered = order_event(
+        "o-3",
+        "order.delivered",
+        "2026-12-04T15:00:00Z",
+        "1001",
+        json!({}),
+    );
+    // A parcel heard of only after delivery is recorded, not told.
+    let late_parcel = shipped("o-4", "1001", "YK2");
+    send_and_deliver(&stack, &h, &[&delivered, &late_parcel]).await;
+    assert_eq!(stack.emulator.sent_emails().len(), 1);
+    let item = order_item(&stack, "1001").await;
+    assert_eq!(attr(&item, "stage"), "delivered");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_order_event_ends_in_the_dead_letter_queue_alone() {
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    let good = order_event(
+        "o-ok",
+        "order.placed",
+        "2026-12-01T10:00:00Z",
+        "2001",
+        json!({}),
+    );
+    let bad_total = order_event(
+        "o-bad",
+        "order.placed",
+        "2026-12-01T10:00:00Z",
+        "2002",
+        json!({"total": "twelve"}),
+    );
+    let other_customer = event(
+        "o-other",
+        "order.shipped",
+        "2026-12-02T10:00:00Z",
+        json!({"customer_id": "c-2", "order_id": "2001"}),
+    );
+    send_and_deliver(&stack, &h, &[&good]).await;
+    for body in [&bad_total, &other_customer] {
+        stack.send("orders", body).await;
+    }
+    let deliveries = deliver_all(&stack, &h).await;
+    assert_eq!(deliveries[0].failed.len(), 2, "{deliveries:?}");
+    let q = stack.queue("orders");
+    let mut dead: Vec<String> = stack
+        .drain(&q.dlq_url)
+        .await
+        .iter()
+        .map(|m| m["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    dead.sort();
+    assert_eq!(dead, ["o-bad", "o-other"]);
+    assert_eq!(
+        attr(&order_item(&stack, "2001").await, "customer_id"),
+        "c-1"
+    );
+}
