@@ -16,9 +16,22 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
-/// Every `` `Name` `` a page mentions.
+/// Every `` `Name` `` a page mentions in its text (fenced code blocks are
+/// left out: their backticks would pair the wrong way).
 fn mentioned(page: &str) -> BTreeSet<String> {
-    page.split('`')
+    let mut fenced = false;
+    let text: Vec<&str> = page
+        .lines()
+        .filter(|line| {
+            if line.trim_start().starts_with("```") {
+                fenced = !fenced;
+                return false;
+            }
+            !fenced
+        })
+        .collect();
+    text.join("\n")
+        .split('`')
         .skip(1)
         .step_by(2)
         .map(str::to_string)
