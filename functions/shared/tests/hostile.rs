@@ -38,6 +38,7 @@ use memnun_shared::domain::mail::tickets::{self, AlertKind, Missed};
 use memnun_shared::domain::mail::{
     EmailAddress, OutgoingEmail, birthday, digest, display_text, from_header, mime,
 };
+use memnun_shared::domain::order::{OrderId, Shipment};
 use memnun_shared::domain::ticket::{Category, Priority, TicketNumber};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -345,6 +346,55 @@ fn full_events() -> Vec<(Value, Vec<&'static str>)> {
                 &contact,
             ),
         ),
+        (
+            envelope(
+                "order.placed",
+                json!({"customer_id": "c-1", "order_id": "o-1", "promised_date": "2026-11-20",
+                       "total": "149.90", "currency": "TRY", "discount_codes": ["KIS10"],
+                       "items": [{"product_id": "p-1", "name": "Kupa", "quantity": 2}],
+                       "customer": customer}),
+            ),
+            with(
+                vec![
+                    "data.customer_id",
+                    "data.order_id",
+                    "data.promised_date",
+                    "data.total",
+                    "data.currency",
+                ],
+                &contact,
+            ),
+        ),
+        (
+            envelope(
+                "order.shipped",
+                json!({"customer_id": "c-1", "order_id": "o-1", "carrier": "Yurtiçi Kargo",
+                       "tracking_number": "YK1", "tracking_url": "https://kargo.example/t/1",
+                       "estimated_delivery": "2026-11-25", "customer": customer}),
+            ),
+            with(
+                vec![
+                    "data.customer_id",
+                    "data.order_id",
+                    "data.carrier",
+                    "data.tracking_number",
+                    "data.tracking_url",
+                    "data.estimated_delivery",
+                ],
+                &contact,
+            ),
+        ),
+        (
+            envelope(
+                "order.cancelled",
+                json!({"customer_id": "c-1", "order_id": "o-1", "reason": "vazgeçti",
+                       "customer": customer}),
+            ),
+            with(
+                vec!["data.customer_id", "data.order_id", "data.reason"],
+                &contact,
+            ),
+        ),
     ]
 }
 
@@ -569,6 +619,42 @@ fn every_field_has_a_limit_and_is_refused_past_it_by_name() {
             "data.tracking_url",
             format!("https://k.example/{}", "t".repeat(2048 - 18)),
             format!("https://k.example/{}", "t".repeat(2048 - 17)),
+        ),
+        (
+            "order.shipped",
+            "data.tracking_url",
+            format!("https://k.example/{}", "t".repeat(2048 - 18)),
+            format!("https://k.example/{}", "t".repeat(2048 - 17)),
+        ),
+        (
+            "order.shipped",
+            "data.tracking_number",
+            "y".repeat(128),
+            "y".repeat(129),
+        ),
+        (
+            "order.shipped",
+            "data.carrier",
+            "ş".repeat(MAX_SHORT_TEXT_CHARS),
+            "ş".repeat(MAX_SHORT_TEXT_CHARS + 1),
+        ),
+        (
+            "order.cancelled",
+            "data.reason",
+            "ş".repeat(MAX_SHORT_TEXT_CHARS),
+            "ş".repeat(MAX_SHORT_TEXT_CHARS + 1),
+        ),
+        (
+            "order.placed",
+            "data.order_id",
+            "o".repeat(128),
+            "o".repeat(129),
+        ),
+        (
+            "order.placed",
+            "data.total",
+            format!("{}.999", "9".repeat(12)),
+            format!("{}.999", "9".repeat(13)),
         ),
     ];
     for (kind, path, longest, too_long) in cases {
@@ -966,7 +1052,40 @@ fn birthday_greeting(
     Some(birthday::greeting(locale, &g))
 }
 
-const EMAILS: [(&str, Renderer); 9] = [
+fn shipped(locale: Locale, slot: Slot, v: Option<&str>) -> Option<memnun_shared::Result<Rendered>> {
+    let mut shipment = Shipment {
+        carrier: Some("Yurtiçi Kargo".into()),
+        tracking_number: Some("YK1".into()),
+        tracking_url: Some("https://kargo.example/t/1".into()),
+        estimated_delivery: Some(jiff::civil::date(2026, 11, 25)),
+    };
+    let mut order = OrderId::parse("o-1").expect("an order id");
+    let mut name = Some("Ayşe");
+    let mut shop = "Dükkan";
+    match slot {
+        Slot::Shop => shop = v?,
+        Slot::Name => name = v,
+        // The carrier and the tracking number are the producer's text too.
+        Slot::Product => {
+            shipment.carrier = v.map(str::to_owned);
+            shipment.tracking_number = v.map(str::to_owned);
+        }
+        // An id the contract refuses never reaches an email.
+        Slot::Order => order = OrderId::parse(v?).ok()?,
+        Slot::Tracking => shipment.tracking_url = v.map(str::to_owned),
+    }
+    Some(tickets::shipped_notice(
+        locale,
+        &tickets::ShippedNotice {
+            shop,
+            name,
+            order: &order,
+            shipment: &shipment,
+        },
+    ))
+}
+
+const EMAILS: [(&str, Renderer); 10] = [
     ("review_apology", review_apology),
     ("ack", acknowledgement),
     ("survey", survey),
@@ -976,6 +1095,7 @@ const EMAILS: [(&str, Renderer); 9] = [
     ("team_alert", team_alert),
     ("digest", weekly_digest),
     ("birthday", birthday_greeting),
+    ("shipped", shipped),
 ];
 
 const SLOTS: [Slot; 5] = [

@@ -247,3 +247,118 @@ impl OrderEnded {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::EventData;
+    use serde_json::json;
+
+    fn field(kind: &str, data: serde_json::Value) -> String {
+        match EventData::parse(kind, data) {
+            Err(Error::Contract { field, .. }) => field,
+            other => panic!("expected a contract error, got {other:?}"),
+        }
+    }
+
+    fn base(extra: serde_json::Value) -> serde_json::Value {
+        let mut data = json!({"customer_id": "c-1", "order_id": "o-1"});
+        if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
+            d.extend(e.clone());
+        }
+        data
+    }
+
+    #[test]
+    fn every_journey_type_parses_its_minimal_form() {
+        for kind in [
+            "order.placed",
+            "order.shipped",
+            "order.delivered",
+            "order.cancelled",
+        ] {
+            let parsed =
+                EventData::parse(kind, base(json!({}))).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(parsed.kind(), kind);
+        }
+    }
+
+    #[test]
+    fn a_full_order_is_read_as_written() {
+        let data = base(json!({
+            "promised_date": "2026-12-06",
+            "total": 1249.9,
+            "currency": "TRY",
+            "discount_codes": ["KIS10"],
+            "items": [{"product_id": "sku-1", "name": "Kupa", "quantity": 2}, {"name": "Örtü"}],
+        }));
+        let EventData::OrderPlaced(o) = EventData::parse("order.placed", data).unwrap() else {
+            panic!("not an order.placed");
+        };
+        assert_eq!(o.total.as_deref(), Some("1249.9"));
+        assert_eq!(o.currency.as_deref(), Some("TRY"));
+        assert_eq!(o.discount_codes, ["KIS10"]);
+        assert_eq!(o.items.len(), 2);
+        assert_eq!(o.items[1].quantity, 1, "a line without a quantity is one");
+        assert_eq!(o.promised_date, Some(Date::constant(2026, 12, 6)));
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        let cases = [
+            ("order.placed", json!({"order_id": ""}), "data.order_id"),
+            ("order.placed", json!({"total": "12,50"}), "data.total"),
+            ("order.placed", json!({"total": -3}), "data.total"),
+            ("order.placed", json!({"total": "1.2345"}), "data.total"),
+            ("order.placed", json!({"currency": "tl"}), "data.currency"),
+            (
+                "order.placed",
+                json!({"promised_date": "06.12.2026"}),
+                "data.promised_date",
+            ),
+            (
+                "order.placed",
+                json!({"items": [{"quantity": 0}]}),
+                "data.items[0].quantity",
+            ),
+            (
+                "order.placed",
+                json!({"discount_codes": [""]}),
+                "data.discount_codes[0]",
+            ),
+            (
+                "order.placed",
+                json!({"discount_codes": vec!["X"; MAX_DISCOUNT_CODES + 1]}),
+                "data.discount_codes",
+            ),
+            (
+                "order.shipped",
+                json!({"tracking_url": "http://kargo.example/1"}),
+                "data.tracking_url",
+            ),
+            (
+                "order.shipped",
+                json!({"estimated_delivery": "soon"}),
+                "data.estimated_delivery",
+            ),
+            (
+                "order.shipped",
+                json!({"carrier": "k".repeat(301)}),
+                "data.carrier",
+            ),
+            (
+                "order.cancelled",
+                json!({"reason": "r".repeat(301)}),
+                "data.reason",
+            ),
+            (
+                "order.delivered",
+                json!({"customer_id": "a b"}),
+                "data.customer_id",
+            ),
+        ];
+        for (kind, extra, expected) in cases {
+            assert_eq!(field(kind, base(extra)), expected, "{kind}");
+        }
+    }
+}
