@@ -71,14 +71,24 @@ async fn a_signed_batch_is_routed_by_type() {
         "2026-11-22T10:00:00Z",
         json!({"customer_id": "c", "channel": "web", "message": "Kargo gelmedi"}),
     );
+    let shipped = event(
+        "o-1",
+        "order.shipped",
+        "2026-11-22T10:00:00Z",
+        json!({"customer_id": "c", "order_id": "1001", "tracking_number": "YK1"}),
+    );
     let body = format!(
-        "[{}, {}]",
+        "[{}, {}, {}]",
         review("r-1", "2026-11-22T10:00:00Z", "c", 1, "a@example.com", "tr"),
-        complaint
+        complaint,
+        shipped
     );
     let (status, answer) = answer(&h, signed(&body)).await;
     assert_eq!(status, 202, "{answer}");
-    assert_eq!(answer["accepted"].as_array().unwrap().len(), 2);
+    assert_eq!(answer["accepted"].as_array().unwrap().len(), 3);
+    let orders = queued(&stack, "orders").await;
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0]["type"], "order.shipped");
     let reviews = queued(&stack, "reviews").await;
     assert_eq!(reviews.len(), 1);
     assert_eq!(reviews[0]["id"], "r-1");
