@@ -38,6 +38,8 @@ const BIRTHDAY_BUDGET: usize = 9;
 const ORDER_STEP_BUDGET: usize = 4;
 /// An order shipped, with its notice.
 const SHIPPED_BUDGET: usize = 5;
+/// A return requested: its ticket published, the customer confirmed.
+const RETURN_BUDGET: usize = 7;
 const DUPLICATE_BUDGET: usize = 1;
 /// Per due ticket, the sweep's marking and sending (its index queries are
 /// a fixed cost per shard and page, reported beside).
@@ -320,7 +322,7 @@ async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
     let c = Counted::start().await;
     let config = order_journey::Config::from_env(&c.env("order-journey")).expect("config");
     let mailer = c.mailer(&config.shop);
-    let journey = order_journey::Handler::new(config, c.store(), mailer);
+    let journey = order_journey::Handler::new(config, c.store(), mailer, c.publisher());
     let customer = json!({"email": "siparis@example.com", "name": "Elif", "locale": "tr"});
     let placed = event(
         "o-budget-1",
@@ -348,6 +350,24 @@ async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
     let (response, calls) = c.count(journey.handle(batch(&shipped), deadline())).await;
     no_failures(&response);
     report("order.shipped, delivered again", &calls, DUPLICATE_BUDGET);
+    let requested = event(
+        "o-budget-3",
+        "return.requested",
+        "2026-12-06T10:00:00Z",
+        json!({"customer_id": "c-orders", "order_id": "o-77", "return_id": "RMA-77"}),
+    );
+    let (response, calls) = c.count(journey.handle(batch(&requested), deadline())).await;
+    no_failures(&response);
+    report(
+        "return.requested, ticket and confirmation",
+        &calls,
+        RETURN_BUDGET,
+    );
+    assert_eq!(
+        calls.iter().filter(|c| c.starts_with("sqs:")).count(),
+        1,
+        "one publish"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

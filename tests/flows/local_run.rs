@@ -48,11 +48,11 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
     )
     .unwrap();
-    assert_eq!(summary["events_in"], 13, "{summary}");
+    assert_eq!(summary["events_in"], 14, "{summary}");
     assert_eq!(summary["customers"], 3, "{summary}");
     assert_eq!(
-        summary["tickets"], 2,
-        "the complaint and the review's follow-up: {summary}"
+        summary["tickets"], 3,
+        "the complaint, the review's follow-up and the return request's: {summary}"
     );
     assert_eq!(
         summary["coupons"], 3,
@@ -82,6 +82,7 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         // Shipped, delivered twice: one notice; then delivered and cancelled
         // orders, which tell nothing.
         "numaralı siparişiniz kargoda",
+        "değişim talebinizi aldık (RMA-5512)",
         "Mesajınızı aldık",
         "We are sorry",
         "SLA uyarısı: ilk yanıta 45 dk kaldı",

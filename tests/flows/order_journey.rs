@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::{SignedDuration, Timestamp};
 use memnun_shared::adapters::dynamodb::DynamoStore;
 use memnun_shared::adapters::ses::SesMailer;
+use memnun_shared::adapters::sqs::SqsPublisher;
 use memnun_shared::config::Env;
 use memnun_tests::deliver::{self, Delivery};
 use memnun_tests::events::event;
@@ -14,7 +15,7 @@ use memnun_tests::stack::{Stack, attr};
 use order_journey::{Config, Handler};
 use serde_json::{Value, json};
 
-type Journey = Handler<DynamoStore, SesMailer>;
+type Journey = Handler<DynamoStore, SesMailer, SqsPublisher>;
 
 fn handler(stack: &Stack) -> Journey {
     let config =
@@ -30,7 +31,12 @@ fn handler(stack: &Stack) -> Journey {
         &config.shop.sender,
         config.shop.configuration_set.clone(),
     );
-    Handler::new(config, store, mailer)
+    Handler::new(
+        config,
+        store,
+        mailer,
+        SqsPublisher::new(aws_sdk_sqs::Client::new(&stack.aws)),
+    )
 }
 
 async fn deliver_all(stack: &Stack, h: &Journey) -> Vec<Delivery> {
@@ -176,4 +182,53 @@ async fn a_bad_order_event_ends_in_the_dead_letter_queue_alone() {
         attr(&order_item(&stack, "2001").await, "customer_id"),
         "c-1"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_return_request_is_confirmed_once_and_its_ticket_published() {
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    let request = order_event(
+        "rt-1",
+        "return.requested",
+        "2026-12-05T09:00:00Z",
+        "1001",
+        json!({"return_id": "RMA-1", "reason": "beden küçük"}),
+    );
+    let again = order_event(
+        "rt-1-retry",
+        "return.requested",
+        "2026-12-05T09:00:05Z",
+        "1001",
+        json!({"return_id": "RMA-1", "reason": "beden küçük"}),
+    );
+    send_and_deliver(&stack, &h, &[&request, &request, &again]).await;
+    let sent = stack.emulator.sent_emails();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].subject.contains("iade talebinizi aldık (RMA-1)"),
+        "{}",
+        sent[0].subject
+    );
+    let outbound = stack.drain(&stack.queue("outbound").url).await;
+    assert_eq!(outbound.len(), 1, "{outbound:?}");
+    assert_eq!(outbound[0]["type"], "ticket.opened");
+    assert_eq!(outbound[0]["data"]["category"], "return_exchange");
+    let number = outbound[0]["data"]["ticket_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        sent[0].subject.starts_with(&format!("[{number}]")),
+        "{}",
+        sent[0].subject
+    );
+    let kept = stack
+        .items_with_prefix("RETURN#RMA-1")
+        .await
+        .into_iter()
+        .next()
+        .expect("the return is kept");
+    assert_eq!(attr(&kept, "ticket"), number);
+    assert_eq!(attr(&kept, "order_id"), "1001");
 }

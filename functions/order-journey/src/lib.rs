@@ -1,5 +1,6 @@
 //! `order-journey`: each order followed from placed to delivered or
-//! cancelled, and the customer told when it ships.
+//! cancelled, the customer told when it ships, and a return request
+//! confirmed at once with a ticket for the team.
 //!
 //! For each event on the orders queue (`order.placed`, `order.shipped`,
 //! `order.delivered`, `order.cancelled`), one unit of work
@@ -16,34 +17,57 @@
 //! two customers' orders, and a retry cannot fix it, so it dead-letters
 //! with its reason.
 //!
+//! A `return.requested` heard of for the first time is kept (`RETURN#<id>`),
+//! a ticket is opened for the team (origin `return_request`, category
+//! `return_exchange`, no SLA of its own) and published as `ticket.opened`,
+//! and the customer gets the confirmation the distance-sales rules ask for
+//! at once, with the request's number and what happens next, in one unit of
+//! work: commit, publish, email. The same request again, under any event
+//! id, changes and sends nothing.
+//!
 //! Calls: a duplicate 1; placed, delivered, cancelled 4 (begin, read,
-//! commit, done); shipped 5 (and the notice).
+//! commit, done); shipped 5 (and the notice); a return requested 7 (begin,
+//! read, commit, publish, the step, email, done).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
-use memnun_shared::app::unit::{self, known_contact};
+use memnun_shared::app::unit::{self, Kept as Published, known_contact};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ShopConfig};
-use memnun_shared::contract::journey::{OrderEnded, OrderPlaced, OrderShipped};
+use memnun_shared::contract::journey::{OrderEnded, OrderPlaced, OrderShipped, ReturnRequested};
+use memnun_shared::contract::outbound;
 use memnun_shared::contract::{EventData, EventMeta};
 use memnun_shared::domain::customer::{ContactDetails, Customer, CustomerId};
 use memnun_shared::domain::mail::OutgoingEmail;
-use memnun_shared::domain::mail::tickets::{ShippedNotice, shipped_notice};
+use memnun_shared::domain::mail::tickets::{
+    ReturnReceived, ShippedNotice, return_received, shipped_notice,
+};
 use memnun_shared::domain::order::{Applied, Order, OrderId, Stage, Step};
-use memnun_shared::ports::{Conflict, Mailer, OrderStore, ProfileWrite, WorkStore, Write};
+use memnun_shared::domain::returns::Return;
+use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
+use memnun_shared::ports::{
+    Conflict, Mailer, OrderStore, ProfileWrite, Publisher, TicketStore, WorkStore, Write,
+};
 use memnun_shared::work::Unit;
 use memnun_shared::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// The function's name in its idempotency keys.
 pub const FUNCTION: &str = "order-journey";
+/// The name events published by this function carry as their `source`.
+pub const SOURCE: &str = "memnun/order-journey";
 const TEMPLATE: &str = "shipped";
+const RETURN_TEMPLATE: &str = "return_received";
 
 /// How often a commit is tried again after the order or the customer
 /// changed in between.
 const ATTEMPTS: usize = 5;
 /// The unit's step after its commit: the shipping notice sent.
 const TOLD: u8 = 2;
+/// A return request's steps after its commit: the ticket published, the
+/// customer's confirmation sent.
+const PUBLISHED: u8 = 2;
+const CONFIRMED: u8 = 3;
 
 /// Everything the function reads at init.
 #[derive(Debug, Clone)]
@@ -56,6 +80,8 @@ pub struct Config {
     pub batch_concurrency: usize,
     /// How long idempotency records live, in days (`IDEMPOTENCY_TTL_DAYS`).
     pub idempotency_ttl_days: i64,
+    /// Where a return's ticket is published (`OUTBOUND_QUEUE_URL`).
+    pub outbound_queue_url: String,
     /// The shop's name, sender, language and time zone.
     pub shop: ShopConfig,
 }
@@ -68,16 +94,18 @@ impl Config {
             idempotency_table: env.required("IDEMPOTENCY_TABLE_NAME")?,
             batch_concurrency: env.int_or("BATCH_CONCURRENCY", 10, 1..=100)?,
             idempotency_ttl_days: env.int_or("IDEMPOTENCY_TTL_DAYS", 30, 15..=365)?,
+            outbound_queue_url: memnun_shared::config::outbound_queue_url(env)?,
             shop: ShopConfig::from_env(env)?,
         })
     }
 }
 
 /// The handler, generic over its ports.
-pub struct Handler<S, M> {
+pub struct Handler<S, M, P> {
     config: Config,
     store: S,
     mailer: M,
+    publisher: P,
 }
 
 /// One event of the journey, as the handler needs it.
@@ -129,7 +157,8 @@ impl<'a> Event<'a> {
                     "type",
                     format!(
                         "{} does not belong on the orders queue (only order.placed, \
-                         order.shipped, order.delivered and order.cancelled)",
+                         order.shipped, order.delivered, order.cancelled and \
+                         return.requested)",
                         other.kind()
                     ),
                 ));
@@ -144,17 +173,19 @@ struct Kept {
     tell: bool,
 }
 
-impl<S, M> Handler<S, M>
+impl<S, M, P> Handler<S, M, P>
 where
-    S: OrderStore + WorkStore,
+    S: OrderStore + TicketStore + WorkStore,
     M: Mailer,
+    P: Publisher,
 {
     /// Builds the handler once, at init.
-    pub fn new(config: Config, store: S, mailer: M) -> Self {
+    pub fn new(config: Config, store: S, mailer: M, publisher: P) -> Self {
         Handler {
             config,
             store,
             mailer,
+            publisher,
         }
     }
 
@@ -173,9 +204,14 @@ where
         else {
             return Ok("duplicate");
         };
-        let result = match Event::of(&event.data) {
-            Ok(journey) => self.follow(&event.meta, &journey, &unit).await,
-            Err(e) => Err(e),
+        let result = match &event.data {
+            EventData::ReturnRequested(request) => {
+                self.return_requested(&event.meta, request, &unit).await
+            }
+            data => match Event::of(data) {
+                Ok(journey) => self.follow(&event.meta, &journey, &unit).await,
+                Err(e) => Err(e),
+            },
         };
         unit.end(result).await
     }
@@ -243,6 +279,173 @@ where
         unit.effect(TOLD, || self.mailer.send(&email)).await?;
         tracing::info!(locale = locale.tag(), "shipping notice sent");
         Ok("shipped; customer told")
+    }
+
+    /// A return request: kept, a ticket for the team published, the
+    /// customer's confirmation sent; nothing when the request is known.
+    async fn return_requested(
+        &self,
+        meta: &EventMeta,
+        request: &ReturnRequested,
+        unit: &Unit<'_, S>,
+    ) -> Result<Outcome> {
+        let (mut stored, mut customer) = self
+            .store
+            .return_with_customer(&request.return_id, &request.customer_id)
+            .await?;
+        let kept = match unit.saved::<Published>()? {
+            Some(kept) if unit.committed() => kept,
+            _ => {
+                let mut prior_ticket = None;
+                let mut attempts = 0;
+                loop {
+                    attempts += 1;
+                    let (kept, conflicts) = self
+                        .commit_return(
+                            meta,
+                            request,
+                            unit,
+                            stored.as_ref(),
+                            &customer,
+                            &prior_ticket,
+                        )
+                        .await?;
+                    if conflicts.is_empty() {
+                        break kept;
+                    }
+                    if attempts >= ATTEMPTS {
+                        return Err(Error::Exhausted("return commit (too many conflicts)"));
+                    }
+                    if conflicts.contains(&Conflict::TicketCause) {
+                        prior_ticket = self
+                            .store
+                            .opened_for(&request.customer_id, Origin::ReturnRequest, &meta.key())
+                            .await?;
+                    }
+                    (stored, customer) = self
+                        .store
+                        .return_with_customer(&request.return_id, &request.customer_id)
+                        .await?;
+                }
+            }
+        };
+        let Some(number) = kept.ticket.as_deref() else {
+            return Ok("return known already");
+        };
+        let ticket = TicketNumber::parse(number)
+            .ok_or_else(|| Error::corrupt(meta.key(), "the kept ticket number is malformed"))?;
+        unit::publish_with_ticket(
+            unit,
+            PUBLISHED,
+            &self.store,
+            &self.publisher,
+            &self.config.outbound_queue_url,
+            &kept,
+            SOURCE,
+        )
+        .await?;
+        let contact = known_contact(customer.as_ref(), &request.customer);
+        let Some(to) = contact.email.clone() else {
+            tracing::warn!(customer_id = %request.customer_id, "return requested by a customer with no email: ticket opened, not confirmed");
+            return Ok("return requested; no address to confirm");
+        };
+        let shop = &self.config.shop;
+        let locale = contact.locale(shop.default_locale);
+        let rendered = return_received(
+            locale,
+            &ReturnReceived {
+                shop: &shop.name,
+                name: contact.name.as_deref(),
+                order: &request.order_id,
+                return_id: &request.return_id,
+                kind: request.kind,
+                ticket: &ticket,
+            },
+        )?;
+        let email = OutgoingEmail::new(to, rendered, RETURN_TEMPLATE);
+        unit.effect(CONFIRMED, || self.mailer.send(&email)).await?;
+        tracing::info!(ticket = %ticket, locale = locale.tag(), "return request confirmed");
+        Ok("return requested; ticket opened and customer confirmed")
+    }
+
+    /// Keeps a new return request with its ticket and any newer contact
+    /// details, in one commit; a request already kept commits nothing.
+    async fn commit_return(
+        &self,
+        meta: &EventMeta,
+        request: &ReturnRequested,
+        unit: &Unit<'_, S>,
+        stored: Option<&Return>,
+        customer: &Option<memnun_shared::domain::customer::Customer>,
+        prior_ticket: &Option<Ticket>,
+    ) -> Result<(Published, Vec<Conflict>)> {
+        if let Some(known) = stored {
+            if known.customer_id != request.customer_id {
+                return Err(Error::contract(
+                    "data.customer_id",
+                    "names another customer than the return's",
+                ));
+            }
+            let conflicts = unit.commit(&[], &Published::default()).await?;
+            return Ok((Published::default(), conflicts));
+        }
+        let mut writes = Vec::new();
+        let ticket = match prior_ticket {
+            Some(t) => t.clone(),
+            None => {
+                let t = self.return_ticket(meta, request)?;
+                writes.push(Write::Ticket(Box::new(t.clone())));
+                t
+            }
+        };
+        writes.push(Write::Return(Box::new(Return {
+            id: request.return_id.clone(),
+            order_id: request.order_id.clone(),
+            customer_id: request.customer_id.clone(),
+            kind: request.kind,
+            reason: request.reason.clone(),
+            requested_at: meta.time,
+            ticket: ticket.number.clone(),
+            version: 0,
+        })));
+        if let Some(contact) = unit::contact_write(customer.as_ref(), &request.customer, meta.time)
+        {
+            writes.push(Write::Profile(ProfileWrite {
+                id: request.customer_id.clone(),
+                contact: Some(contact),
+                apology_coupon: None,
+                greeted: None,
+            }));
+        }
+        let kept = Published {
+            ticket: Some(ticket.number.to_string()),
+            ..Published::default()
+        }
+        .with_messages(vec![outbound::ticket_opened(&ticket, SOURCE)]);
+        let conflicts = unit.commit(&writes, &kept).await?;
+        Ok((kept, conflicts))
+    }
+
+    /// The team's ticket for a return request.
+    fn return_ticket(&self, meta: &EventMeta, request: &ReturnRequested) -> Result<Ticket> {
+        let mut ticket = Ticket::new(
+            TicketNumber::generate()?,
+            &request.customer_id,
+            Origin::ReturnRequest,
+            Category::ReturnExchange,
+            Priority::Normal,
+            meta.time,
+            &meta.key(),
+        );
+        ticket.order_id = Some(request.order_id.as_str().to_owned());
+        ticket.summary = Some(format!(
+            "{} {} of order {}",
+            request.kind.as_str(),
+            request.return_id,
+            request.order_id
+        ));
+        ticket.subject = request.reason.clone();
+        Ok(ticket)
     }
 
     /// Merges the event into the order and commits it with any newer

@@ -9,9 +9,14 @@ use order_journey::{Config, Handler};
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
     let aws = Clients::load().await;
-    aws.prime().table(&config.table).email().run().await;
+    aws.prime()
+        .table(&config.table)
+        .queue(config.outbound_queue_url.as_str())
+        .email()
+        .run()
+        .await;
     let store = aws.store_of(&config.table, &config.idempotency_table);
     let mailer = aws.mailer(&config.shop);
-    let handler = &Handler::new(config, store, mailer);
+    let handler = &Handler::new(config, store, mailer, aws.publisher());
     lambda::serve_sqs(|batch, deadline| handler.handle(batch, deadline)).await
 }

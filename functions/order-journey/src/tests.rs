@@ -3,17 +3,19 @@
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use memnun_shared::config::Env;
-use memnun_shared::memory::{MemoryMailer, MemoryStore};
+use memnun_shared::memory::{MemoryMailer, MemoryPublisher, MemoryStore};
 
 use super::*;
+use memnun_shared::domain::ticket::{Category, Origin};
 
-type TestHandler = Handler<MemoryStore, MemoryMailer>;
+type TestHandler = Handler<MemoryStore, MemoryMailer, MemoryPublisher>;
 
 fn handler() -> TestHandler {
     let env = Env::from_pairs(
         [
             ("TABLE_NAME", "t"),
             ("IDEMPOTENCY_TABLE_NAME", "i"),
+            ("OUTBOUND_QUEUE_URL", "http://localhost/outbound"),
             ("SHOP_NAME", "Dükkan"),
             ("SENDER_EMAIL", "destek@dukkan.example"),
         ]
@@ -23,6 +25,7 @@ fn handler() -> TestHandler {
         Config::from_env(&env).unwrap(),
         MemoryStore::default(),
         MemoryMailer::default(),
+        MemoryPublisher::default(),
     )
 }
 
@@ -196,4 +199,77 @@ async fn an_event_of_another_queue_dead_letters() {
     );
     let response = h.handle(review, deadline()).await;
     assert_eq!(response.batch_item_failures.len(), 1);
+}
+
+fn return_requested(id: &str, return_id: &str, kind: &str) -> SqsEvent {
+    event(
+        id,
+        "return.requested",
+        "2026-12-05T09:00:00Z",
+        serde_json::json!({"return_id": return_id, "kind": kind, "reason": "beden küçük"}),
+    )
+}
+
+#[tokio::test]
+async fn a_return_request_is_confirmed_once_with_a_ticket_for_the_team() {
+    let h = handler();
+    handle(&h, return_requested("rt-1", "RMA-1", "exchange")).await;
+    {
+        let world = h.store.world();
+        assert_eq!(
+            world.calls,
+            [
+                "begin",
+                "return_with_customer",
+                "commit",
+                "advance",
+                "finish"
+            ],
+            "seven AWS calls with the publish and the email"
+        );
+        assert_eq!(world.returns.len(), 1);
+        assert_eq!(world.tickets.len(), 1);
+        let ticket = world.tickets.values().next().unwrap();
+        assert_eq!(ticket.origin, Origin::ReturnRequest);
+        assert_eq!(ticket.category, Category::ReturnExchange);
+        assert!(
+            ticket.sla.is_none(),
+            "the refund has its own clock, not an SLA"
+        );
+        assert_eq!(world.returns["RMA-1"].ticket, ticket.number);
+    }
+    let published: Vec<&str> = h.publisher.published().iter().map(|m| m.kind).collect();
+    assert_eq!(published, ["ticket.opened"]);
+    let sent = h.mailer.sent();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].subject.contains("değişim talebinizi aldık (RMA-1)"),
+        "{}",
+        sent[0].subject
+    );
+    assert!(
+        sent[0].subject.starts_with("[TK-"),
+        "a reply finds the ticket"
+    );
+    drop(sent);
+
+    // The same request under another event id (a platform's retry), and
+    // the same event again: nothing new.
+    handle(&h, return_requested("rt-1b", "RMA-1", "exchange")).await;
+    handle(&h, return_requested("rt-1", "RMA-1", "exchange")).await;
+    assert_eq!(h.mailer.sent().len(), 1);
+    assert_eq!(h.publisher.published().len(), 1);
+    assert_eq!(h.store.world().tickets.len(), 1);
+}
+
+#[tokio::test]
+async fn a_return_of_another_customer_dead_letters() {
+    let h = handler();
+    handle(&h, return_requested("rt-1", "RMA-1", "return")).await;
+    let mut other = return_requested("rt-2", "RMA-1", "return");
+    let body = other.records[0].body.take().unwrap();
+    other.records[0].body = Some(body.replace("\"c-1\"", "\"c-2\""));
+    let response = h.handle(other, deadline()).await;
+    assert_eq!(response.batch_item_failures.len(), 1);
+    assert_eq!(h.mailer.sent().len(), 1);
 }

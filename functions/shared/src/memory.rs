@@ -23,6 +23,7 @@ use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::digest::{Counters, Week};
 use crate::domain::mail::OutgoingEmail;
 use crate::domain::order::{Order, OrderId};
+use crate::domain::returns::{Return, ReturnId};
 use crate::domain::ticket::{Origin, Ticket, TicketNumber};
 use crate::keys::WorkKey;
 use crate::ports::{
@@ -76,6 +77,8 @@ pub struct World {
     pub claims: HashMap<WorkKey, Option<String>>,
     /// Orders by id, each with its stored version.
     pub orders: HashMap<String, Order>,
+    /// Return requests by id.
+    pub returns: HashMap<String, Return>,
     units: HashMap<WorkKey, Record>,
     /// Every port call, by name, in order.
     pub calls: Vec<&'static str>,
@@ -178,6 +181,9 @@ impl World {
                 {
                     found.push(Conflict::Order);
                 }
+                Write::Return(r) if self.returns.contains_key(r.id.as_str()) => {
+                    found.push(Conflict::Return);
+                }
                 _ => {}
             }
         }
@@ -272,6 +278,11 @@ impl World {
                     let mut stored = (**order).clone();
                     stored.version += 1;
                     self.orders.insert(order.id.as_str().to_owned(), stored);
+                }
+                Write::Return(r) => {
+                    let mut stored = (**r).clone();
+                    stored.version = 1;
+                    self.returns.insert(r.id.as_str().to_owned(), stored);
                 }
                 Write::NoCoupon { .. } | Write::NotSuppressed(_) => {}
             }
@@ -460,6 +471,21 @@ impl OrderStore for MemoryStore {
         let world = self.call("order_with_customer");
         Ok((
             world.orders.get(order.as_str()).cloned(),
+            world
+                .profiles
+                .get(customer.as_str())
+                .and_then(|p| p.customer.clone()),
+        ))
+    }
+
+    async fn return_with_customer(
+        &self,
+        id: &ReturnId,
+        customer: &CustomerId,
+    ) -> Result<(Option<Return>, Option<Customer>)> {
+        let world = self.call("return_with_customer");
+        Ok((
+            world.returns.get(id.as_str()).cloned(),
             world
                 .profiles
                 .get(customer.as_str())

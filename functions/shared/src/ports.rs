@@ -14,6 +14,7 @@ use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::mail::OutgoingEmail;
 use crate::domain::order::{Order, OrderId};
 use crate::domain::rating::Rating;
+use crate::domain::returns::{Return, ReturnId};
 use crate::domain::ticket::{Origin, Ticket, TicketNumber};
 use crate::keys::WorkKey;
 
@@ -184,6 +185,13 @@ pub trait OrderStore: Send + Sync {
         order: &OrderId,
         customer: &CustomerId,
     ) -> impl Future<Output = Result<(Option<Order>, Option<Customer>)>> + Send;
+
+    /// The return and its customer, consistently, in one read.
+    fn return_with_customer(
+        &self,
+        id: &ReturnId,
+        customer: &CustomerId,
+    ) -> impl Future<Output = Result<(Option<Return>, Option<Customer>)>> + Send;
 }
 
 /// Sending email.
@@ -551,6 +559,8 @@ pub enum Write {
     Claim(WorkKey),
     /// An order, over the version it was read at (0: it must be new).
     Order(Box<Order>),
+    /// A return request: it must be new.
+    Return(Box<Return>),
 }
 
 /// Which write stopped a commit.
@@ -577,6 +587,8 @@ pub enum Conflict {
     Claimed(WorkKey),
     /// The order changed since it was read: read it again.
     Order,
+    /// The return was recorded by another event in between.
+    Return,
 }
 
 /// The records of units of work (the idempotency table): one per event or

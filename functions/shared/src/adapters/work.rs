@@ -125,6 +125,10 @@ fn transaction(
                 crate::adapters::dynamodb::order_put(table, order)?,
                 Some(Conflict::Order),
             )),
+            Write::Return(r) => items.push((
+                crate::adapters::dynamodb::return_put(table, r)?,
+                Some(Conflict::Return),
+            )),
             Write::Ticket(ticket) => {
                 let mut by_cause = key(
                     keys::customer(&ticket.customer_id),

@@ -1,5 +1,5 @@
 //! The `data` of the order journey's events: an order placed, shipped,
-//! delivered or cancelled. Checked field by field like every payload
+//! delivered or cancelled, and a return requested. Checked field by field like every payload
 //! ([`super::payload`]); the journey's rules live in
 //! [`crate::domain::order`].
 
@@ -11,6 +11,7 @@ use super::payload::{
 };
 use crate::domain::customer::{ContactDetails, CustomerId};
 use crate::domain::order::{OrderId, Shipment};
+use crate::domain::returns::{ReturnId, ReturnKind};
 use crate::{Error, Result};
 
 /// Most discount codes one order carries.
@@ -123,12 +124,6 @@ impl OrderPlaced {
                 format!("must hold at most {MAX_DISCOUNT_CODES} codes"),
             ));
         }
-        if r.items.len() > MAX_ORDER_ITEMS {
-            return Err(Error::contract(
-                "data.items",
-                format!("must hold at most {MAX_ORDER_ITEMS} lines"),
-            ));
-        }
         let discount_codes = r
             .discount_codes
             .into_iter()
@@ -138,31 +133,7 @@ impl OrderPlaced {
                     .map(Option::unwrap_or_default)
             })
             .collect::<Result<_>>()?;
-        let items = r
-            .items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| {
-                Ok(OrderItem {
-                    product_id: short_id(&format!("data.items[{i}].product_id"), item.product_id)?,
-                    name: text(
-                        &format!("data.items[{i}].name"),
-                        item.name,
-                        MAX_SHORT_TEXT_CHARS,
-                    )?,
-                    quantity: match item.quantity {
-                        Some(0) => {
-                            return Err(Error::contract(
-                                format!("data.items[{i}].quantity"),
-                                "must be at least 1",
-                            ));
-                        }
-                        Some(q) => q,
-                        None => 1,
-                    },
-                })
-            })
-            .collect::<Result<_>>()?;
+        let items = order_items(r.items)?;
         Ok(OrderPlaced {
             customer_id: customer_id("data.customer_id", &r.customer_id)?,
             order_id: order_id(&r.order_id)?,
@@ -248,6 +219,88 @@ impl OrderEnded {
     }
 }
 
+/// `return.requested`: the customer asked to return or exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnRequested {
+    /// Whose order.
+    pub customer_id: CustomerId,
+    /// Which order.
+    pub order_id: OrderId,
+    /// The shop's id for the return.
+    pub return_id: ReturnId,
+    /// A return or an exchange (a return when left out).
+    pub kind: ReturnKind,
+    /// Why, as the customer gave it.
+    pub reason: Option<String>,
+    /// What goes back.
+    pub items: Vec<OrderItem>,
+    /// Contact details the producer knows.
+    pub customer: ContactDetails,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawReturnRequested {
+    customer_id: String,
+    order_id: String,
+    return_id: String,
+    kind: Option<String>,
+    reason: Option<String>,
+    #[serde(default)]
+    items: Vec<RawOrderItem>,
+    customer: Option<RawContact>,
+}
+
+fn order_items(raw: Vec<RawOrderItem>) -> Result<Vec<OrderItem>> {
+    if raw.len() > MAX_ORDER_ITEMS {
+        return Err(Error::contract(
+            "data.items",
+            format!("must hold at most {MAX_ORDER_ITEMS} lines"),
+        ));
+    }
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            Ok(OrderItem {
+                product_id: short_id(&format!("data.items[{i}].product_id"), item.product_id)?,
+                name: text(
+                    &format!("data.items[{i}].name"),
+                    item.name,
+                    MAX_SHORT_TEXT_CHARS,
+                )?,
+                quantity: match item.quantity {
+                    Some(0) => {
+                        return Err(Error::contract(
+                            format!("data.items[{i}].quantity"),
+                            "must be at least 1",
+                        ));
+                    }
+                    Some(q) => q,
+                    None => 1,
+                },
+            })
+        })
+        .collect()
+}
+
+impl ReturnRequested {
+    pub(super) fn from_raw(r: RawReturnRequested) -> Result<Self> {
+        Ok(ReturnRequested {
+            customer_id: customer_id("data.customer_id", &r.customer_id)?,
+            order_id: order_id(&r.order_id)?,
+            return_id: ReturnId::parse(&r.return_id)
+                .map_err(|reason| Error::contract("data.return_id", reason))?,
+            kind: match r.kind.as_deref() {
+                None => ReturnKind::Return,
+                Some(k) => ReturnKind::parse(k)
+                    .ok_or_else(|| Error::contract("data.kind", "must be return or exchange"))?,
+            },
+            reason: text("data.reason", r.reason, MAX_SHORT_TEXT_CHARS)?,
+            items: order_items(r.items)?,
+            customer: contact(r.customer)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +334,18 @@ mod tests {
                 EventData::parse(kind, base(json!({}))).unwrap_or_else(|e| panic!("{kind}: {e}"));
             assert_eq!(parsed.kind(), kind);
         }
+    }
+
+    #[test]
+    fn a_return_request_is_a_return_unless_it_says_exchange() {
+        let parse = |extra| match EventData::parse("return.requested", base(extra)).unwrap() {
+            EventData::ReturnRequested(r) => r,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(parse(json!({"return_id": "R-1"})).kind, ReturnKind::Return);
+        let exchange = parse(json!({"return_id": "R-1", "kind": "exchange", "reason": "beden"}));
+        assert_eq!(exchange.kind, ReturnKind::Exchange);
+        assert_eq!(exchange.reason.as_deref(), Some("beden"));
     }
 
     #[test]
@@ -355,6 +420,21 @@ mod tests {
                 "order.delivered",
                 json!({"customer_id": "a b"}),
                 "data.customer_id",
+            ),
+            (
+                "return.requested",
+                json!({"return_id": ""}),
+                "data.return_id",
+            ),
+            (
+                "return.requested",
+                json!({"return_id": "R-1", "kind": "refund"}),
+                "data.kind",
+            ),
+            (
+                "return.requested",
+                json!({"return_id": "R-1", "items": [{"quantity": 0}]}),
+                "data.items[0].quantity",
             ),
         ];
         for (kind, extra, expected) in cases {

@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::journey::{OrderEnded, OrderPlaced, OrderShipped};
+use super::journey::{OrderEnded, OrderPlaced, OrderShipped, ReturnRequested};
 use crate::domain::customer::{Birthday, ContactDetails, CustomerId};
 use crate::domain::mail::EmailAddress;
 use crate::domain::rating::Rating;
@@ -46,6 +46,8 @@ pub enum EventData {
     OrderDelivered(OrderEnded),
     /// `order.cancelled`
     OrderCancelled(OrderEnded),
+    /// `return.requested`
+    ReturnRequested(ReturnRequested),
 }
 
 impl EventData {
@@ -70,6 +72,9 @@ impl EventData {
             "order.shipped" => EventData::OrderShipped(OrderShipped::from_raw(typed(data)?)?),
             "order.delivered" => EventData::OrderDelivered(OrderEnded::from_raw(typed(data)?)?),
             "order.cancelled" => EventData::OrderCancelled(OrderEnded::from_raw(typed(data)?)?),
+            "return.requested" => {
+                EventData::ReturnRequested(ReturnRequested::from_raw(typed(data)?)?)
+            }
             other => {
                 let shown = crate::domain::mail::display_text(other, 60);
                 return Err(Error::contract(
@@ -94,6 +99,7 @@ impl EventData {
             EventData::OrderShipped(_) => "order.shipped",
             EventData::OrderDelivered(_) => "order.delivered",
             EventData::OrderCancelled(_) => "order.cancelled",
+            EventData::ReturnRequested(_) => "return.requested",
         }
     }
 }

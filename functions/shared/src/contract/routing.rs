@@ -14,7 +14,8 @@ pub enum Route {
     Tickets,
     /// `customer.upserted` → the customer directory.
     Customers,
-    /// The order journey (`order.placed`, `order.shipped`, …) → order-journey.
+    /// The order journey (`order.placed`, `order.shipped`, …, `return.requested`)
+    /// → order-journey.
     Orders,
 }
 
@@ -34,9 +35,8 @@ impl Route {
             "complaint.created" | "ticket.replied" | "ticket.resolved" | "survey.answered"
             | "order.delayed" => Some(Route::Tickets),
             "customer.upserted" => Some(Route::Customers),
-            "order.placed" | "order.shipped" | "order.delivered" | "order.cancelled" => {
-                Some(Route::Orders)
-            }
+            "order.placed" | "order.shipped" | "order.delivered" | "order.cancelled"
+            | "return.requested" => Some(Route::Orders),
             _ => None,
         }
     }
@@ -80,6 +80,7 @@ mod tests {
             "order.shipped",
             "order.delivered",
             "order.cancelled",
+            "return.requested",
         ] {
             assert!(Route::for_type(kind).is_some(), "{kind}");
         }

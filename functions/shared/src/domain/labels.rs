@@ -80,6 +80,8 @@ named_enum!(
         NegativeReview => "negative_review",
         /// A follow-up to a low satisfaction rating.
         LowSatisfaction => "low_satisfaction",
+        /// A customer's return or exchange request, for the team to handle.
+        ReturnRequest => "return_request",
     }
 );
 

@@ -21,6 +21,7 @@ pub mod order;
 pub mod priority;
 pub mod random;
 pub mod rating;
+pub mod returns;
 pub mod sla;
 pub mod suppression;
 pub mod text;

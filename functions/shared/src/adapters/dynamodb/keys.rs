@@ -8,6 +8,7 @@ use super::item::*;
 use crate::domain::coupon::{CouponCode, CouponReason};
 use crate::domain::customer::CustomerId;
 use crate::domain::order::OrderId;
+use crate::domain::returns::ReturnId;
 use crate::domain::ticket::{Origin, TicketNumber};
 use crate::time::to_key;
 
@@ -22,6 +23,11 @@ pub const PROFILE: &str = "PROFILE";
 /// An order's item.
 pub fn order(id: &OrderId) -> String {
     format!("ORDER#{}", id.as_str())
+}
+
+/// A return request's item.
+pub fn return_request(id: &ReturnId) -> String {
+    format!("RETURN#{}", id.as_str())
 }
 
 /// A review's sort key.

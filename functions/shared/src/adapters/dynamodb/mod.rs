@@ -63,7 +63,7 @@ pub(crate) use codec::{
     cancelled_items, coupon_item, customer_from, put, review_item, ticket_from, ticket_item,
 };
 pub(crate) use item::{Item, Reader, key, n, s};
-pub(crate) use orders::order_put;
+pub(crate) use orders::{order_put, return_put};
 
 /// The name of the customer index.
 pub const BY_CUSTOMER_INDEX: &str = "by_customer";

@@ -1,6 +1,7 @@
 //! Orders in the main table: one item per order (`ORDER#<id>`, `ORDER`),
 //! written over the version it was read at, so two events of one order that
-//! race cannot lose each other's facts.
+//! race cannot lose each other's facts; and one per return request
+//! (`RETURN#<id>`, `RETURN`), written once.
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
@@ -11,11 +12,15 @@ use crate::Result;
 use crate::adapters::build_error;
 use crate::domain::customer::{Customer, CustomerId};
 use crate::domain::order::{Order, OrderId, Shipment, Stage};
+use crate::domain::returns::{Return, ReturnId, ReturnKind};
+use crate::domain::ticket::TicketNumber;
 use crate::ports::OrderStore;
 use crate::time::to_key;
 
 /// The sort key of an order's item.
 pub(crate) const ORDER: &str = "ORDER";
+/// The sort key of a return request's item.
+pub(crate) const RETURN: &str = "RETURN";
 
 /// An order's item, at the version after `o.version`.
 pub(crate) fn order_item(o: &Order) -> Item {
@@ -107,6 +112,49 @@ pub(crate) fn order_put(table: &str, o: &Order) -> Result<TransactWriteItem> {
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
+/// A return request's item.
+pub(crate) fn return_item(r: &Return) -> Item {
+    let mut item = key(keys::return_request(&r.id), RETURN);
+    item.insert("return_id".into(), s(r.id.as_str()));
+    item.insert("order_id".into(), s(r.order_id.as_str()));
+    item.insert("customer_id".into(), s(r.customer_id.as_str()));
+    item.insert("kind".into(), s(r.kind.as_str()));
+    item.insert("requested_at".into(), s(to_key(r.requested_at)));
+    item.insert("ticket".into(), s(r.ticket.as_str()));
+    item.insert("version".into(), n(r.version.saturating_add(1) as i64));
+    put_opt(&mut item, "reason", r.reason.as_deref());
+    item
+}
+
+/// A return request read back.
+pub(crate) fn return_from(item: &Item) -> Result<Return> {
+    let r = Reader {
+        item,
+        what: "return",
+    };
+    Ok(Return {
+        id: r.parsed("return_id", |v| ReturnId::parse(v).ok())?,
+        order_id: r.parsed("order_id", |v| OrderId::parse(v).ok())?,
+        customer_id: r.parsed("customer_id", |v| CustomerId::parse(v).ok())?,
+        kind: r.parsed("kind", ReturnKind::parse)?,
+        reason: r.opt("reason").map(str::to_owned),
+        requested_at: r.time("requested_at")?,
+        ticket: r.parsed("ticket", TicketNumber::parse)?,
+        version: u64::try_from(r.num("version")?).unwrap_or(0),
+    })
+}
+
+/// The transaction's put of a new return request.
+pub(crate) fn return_put(table: &str, r: &Return) -> Result<TransactWriteItem> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(return_item(r)))
+        .condition_expression("attribute_not_exists(pk)")
+        .build()
+        .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
 impl OrderStore for DynamoStore {
     async fn order_with_customer(
         &self,
@@ -130,5 +178,29 @@ impl OrderStore for DynamoStore {
             }
         }
         Ok((found_order, found_customer))
+    }
+
+    async fn return_with_customer(
+        &self,
+        id: &ReturnId,
+        customer: &CustomerId,
+    ) -> Result<(Option<Return>, Option<Customer>)> {
+        let wanted = vec![
+            key(keys::return_request(id), RETURN),
+            key(keys::customer(customer), keys::PROFILE),
+        ];
+        let (mut found_return, mut found_customer) = (None, None);
+        for item in self.batch_get(wanted).await? {
+            match item
+                .get("sk")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+            {
+                Some(RETURN) => found_return = Some(return_from(&item)?),
+                Some(keys::PROFILE) => found_customer = Some(customer_from(&item)?),
+                _ => {}
+            }
+        }
+        Ok((found_return, found_customer))
     }
 }
