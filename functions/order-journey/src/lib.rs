@@ -33,7 +33,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
 use memnun_shared::app::unit::{self, Kept as Published, known_contact};
 use memnun_shared::batch::{self, Outcome};
-use memnun_shared::config::{Env, ShopConfig};
+use memnun_shared::config::{Env, ResourceConfig, ShopConfig};
 use memnun_shared::contract::journey::{OrderEnded, OrderPlaced, OrderShipped, ReturnRequested};
 use memnun_shared::contract::outbound;
 use memnun_shared::contract::{EventData, EventMeta};
@@ -72,16 +72,8 @@ const CONFIRMED: u8 = 3;
 /// Everything the function reads at init.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The main table (`TABLE_NAME`).
-    pub table: String,
-    /// The idempotency table (`IDEMPOTENCY_TABLE_NAME`).
-    pub idempotency_table: String,
-    /// How many messages of a batch run at once (`BATCH_CONCURRENCY`).
-    pub batch_concurrency: usize,
-    /// How long idempotency records live, in days (`IDEMPOTENCY_TTL_DAYS`).
-    pub idempotency_ttl_days: i64,
-    /// Where a return's ticket is published (`OUTBOUND_QUEUE_URL`).
-    pub outbound_queue_url: String,
+    /// Tables, the outbound queue (a return's ticket), concurrency.
+    pub resources: ResourceConfig,
     /// The shop's name, sender, language and time zone.
     pub shop: ShopConfig,
 }
@@ -90,11 +82,7 @@ impl Config {
     /// Reads and validates the configuration; the error names the variable.
     pub fn from_env(env: &Env) -> Result<Self> {
         Ok(Config {
-            table: env.required("TABLE_NAME")?,
-            idempotency_table: env.required("IDEMPOTENCY_TABLE_NAME")?,
-            batch_concurrency: env.int_or("BATCH_CONCURRENCY", 10, 1..=100)?,
-            idempotency_ttl_days: env.int_or("IDEMPOTENCY_TTL_DAYS", 30, 15..=365)?,
-            outbound_queue_url: memnun_shared::config::outbound_queue_url(env)?,
+            resources: ResourceConfig::from_env(env)?,
             shop: ShopConfig::from_env(env)?,
         })
     }
@@ -191,14 +179,14 @@ where
 
     /// Handles one SQS batch; `deadline` is the invocation's.
     pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
-        batch::run(event, self.config.batch_concurrency, |message| {
+        batch::run(event, self.config.resources.batch_concurrency, |message| {
             self.message(message, deadline)
         })
         .await
     }
 
     async fn message(&self, message: SqsMessage, deadline: Timestamp) -> Result<Outcome> {
-        let ttl = self.config.idempotency_ttl_days;
+        let ttl = self.config.resources.idempotency_ttl_days;
         let Some((event, unit)) =
             unit::begin_event(FUNCTION, message, &self.store, deadline, ttl).await?
         else {
@@ -339,7 +327,7 @@ where
             PUBLISHED,
             &self.store,
             &self.publisher,
-            &self.config.outbound_queue_url,
+            &self.config.resources.outbound_queue_url,
             &kept,
             SOURCE,
         )

@@ -10,13 +10,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
     let aws = Clients::load().await;
     aws.prime()
-        .table(&config.table)
-        .queue(config.outbound_queue_url.as_str())
+        .table(&config.resources.table)
+        .queue(config.resources.outbound_queue_url.as_str())
         .email()
         .run()
         .await;
-    let store = aws.store_of(&config.table, &config.idempotency_table);
-    let mailer = aws.mailer(&config.shop);
+    let (store, mailer) = (aws.store(&config.resources), aws.mailer(&config.shop));
     let handler = &Handler::new(config, store, mailer, aws.publisher());
     lambda::serve_sqs(|batch, deadline| handler.handle(batch, deadline)).await
 }

@@ -205,19 +205,13 @@ impl ResourceConfig {
         Ok(ResourceConfig {
             table: env.required("TABLE_NAME")?,
             idempotency_table: env.required("IDEMPOTENCY_TABLE_NAME")?,
-            outbound_queue_url: outbound_queue_url(env)?,
+            outbound_queue_url: env.parsed("OUTBOUND_QUEUE_URL", parse_url)?,
             batch_concurrency: env.int_or("BATCH_CONCURRENCY", 10, 1..=100)?,
             // Longer than any queue keeps a message (SQS: 14 days at most), so a
             // redelivery always finds the record of its first delivery.
             idempotency_ttl_days: env.int_or("IDEMPOTENCY_TTL_DAYS", 30, 15..=365)?,
         })
     }
-}
-
-/// The queue the shop's systems read (`OUTBOUND_QUEUE_URL`), for a
-/// function that needs it without the rest of [`ResourceConfig`].
-pub fn outbound_queue_url(env: &Env) -> Result<String> {
-    env.parsed("OUTBOUND_QUEUE_URL", parse_url)
 }
 
 /// Reads the apology coupon policy (`APOLOGY_*`).

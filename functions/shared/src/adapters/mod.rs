@@ -237,16 +237,10 @@ impl Clients {
 
     /// Both tables.
     pub fn store(&self, resources: &crate::config::ResourceConfig) -> dynamodb::DynamoStore {
-        self.store_of(&resources.table, &resources.idempotency_table)
-    }
-
-    /// DynamoDB over the main table and the idempotency table, for a
-    /// function that sends to no queue.
-    pub fn store_of(&self, table: &str, idempotency_table: &str) -> dynamodb::DynamoStore {
         dynamodb::DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&self.config),
-            table,
-            idempotency_table,
+            &resources.table,
+            &resources.idempotency_table,
         )
     }
 
