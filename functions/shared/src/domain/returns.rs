@@ -2,8 +2,8 @@
 //! owes the customer.
 //!
 //! Turkish distance-sales rules (Mesafeli Sözleşmeler Yönetmeliği, Art.
-//! 11(2)) oblige a seller who takes withdrawals on its site to confirm at
-//! once that the request reached it. So the first time memnun hears of a
+//! 11(2) in its 2014 text) oblige a seller who takes withdrawals on its site
+//! to confirm at once that the request reached it. So the first time memnun hears of a
 //! return, it keeps the request, opens a ticket so the team handles it, and
 //! confirms to the customer with the return's number and what happens next;
 //! a request heard of again (a platform's retry under another id) changes
