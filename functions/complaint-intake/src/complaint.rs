@@ -34,10 +34,8 @@ where
         )
         .await?;
         let number = kept
-            .ticket
-            .as_deref()
-            .and_then(TicketNumber::parse)
-            .ok_or_else(|| Error::corrupt(meta.key(), "the kept ticket number is malformed"))?;
+            .ticket_number(&meta.key())?
+            .ok_or_else(|| Error::corrupt(meta.key(), "the commit kept no ticket number"))?;
         let Some(to) = contact.email.clone() else {
             tracing::warn!(customer_id = %c.customer_id, "complaint from a customer with no email: ticket opened, not acknowledged");
             return Ok("ticket opened; no address to acknowledge");

@@ -317,11 +317,9 @@ where
                 }
             }
         };
-        let Some(number) = kept.ticket.as_deref() else {
+        let Some(ticket) = kept.ticket_number(&meta.key())? else {
             return Ok("return known already");
         };
-        let ticket = TicketNumber::parse(number)
-            .ok_or_else(|| Error::corrupt(meta.key(), "the kept ticket number is malformed"))?;
         unit::publish_with_ticket(
             unit,
             PUBLISHED,

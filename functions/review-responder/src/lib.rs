@@ -134,15 +134,14 @@ where
             _ => self.commit(meta, review, unit, stored.clone()).await?,
         };
         let contact = unit::known_contact(stored.as_ref(), &review.customer);
-        let (Some(ticket), Some(to)) = (&kept.ticket, contact.email.clone()) else {
+        let (Some(ticket), Some(to)) = (kept.ticket_number(&meta.key())?, contact.email.clone())
+        else {
             if self.config.policy.is_negative(review.rating) && contact.email.is_none() {
                 tracing::warn!(customer_id = %review.customer_id, "negative review from a customer with no email: recorded, not answered");
                 return Ok("recorded; no address to answer");
             }
             return Ok("recorded");
         };
-        let ticket = TicketNumber::parse(ticket)
-            .ok_or_else(|| Error::corrupt(meta.key(), "the kept ticket number is malformed"))?;
         unit::publish_with_ticket(
             unit,
             PUBLISHED,

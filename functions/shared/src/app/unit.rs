@@ -78,6 +78,18 @@ impl Kept {
         self
     }
 
+    /// The kept ticket's number, if the commit opened one; `event` names
+    /// the work in the error when the kept number cannot be read.
+    pub fn ticket_number(&self, event: &str) -> Result<Option<TicketNumber>> {
+        self.ticket
+            .as_deref()
+            .map(|n| {
+                TicketNumber::parse(n)
+                    .ok_or_else(|| Error::corrupt(event, "the kept ticket number is malformed"))
+            })
+            .transpose()
+    }
+
     /// The ticket to read again before publishing: on a retry that found
     /// the commit in, its `ticket.opened` is rebuilt from the stored ticket.
     pub fn ticket_to_read(&self) -> Option<TicketNumber> {
