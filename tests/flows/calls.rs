@@ -40,6 +40,8 @@ const ORDER_STEP_BUDGET: usize = 4;
 const SHIPPED_BUDGET: usize = 5;
 /// A return requested: its ticket published, the customer confirmed.
 const RETURN_BUDGET: usize = 7;
+/// A later step of a return, or a refund, with its email.
+const RETURN_STEP_BUDGET: usize = 5;
 const DUPLICATE_BUDGET: usize = 1;
 /// Per due ticket, the sweep's marking and sending (its index queries are
 /// a fixed cost per shard and page, reported beside).
@@ -368,6 +370,32 @@ async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
         1,
         "one publish"
     );
+    for (id, kind, data) in [
+        (
+            "o-budget-4",
+            "return.approved",
+            json!({"ship_by": "2026-12-15"}),
+        ),
+        ("o-budget-5", "return.received", json!({})),
+        (
+            "o-budget-6",
+            "refund.issued",
+            json!({"order_id": "o-77", "amount": "99.90", "currency": "TRY"}),
+        ),
+    ] {
+        let mut data = data;
+        data["customer_id"] = "c-orders".into();
+        data["return_id"] = "RMA-77".into();
+        let step = event(id, kind, "2026-12-08T10:00:00Z", data);
+        let (response, calls) = c.count(journey.handle(batch(&step), deadline())).await;
+        no_failures(&response);
+        report(
+            &format!("{kind}, with its email"),
+            &calls,
+            RETURN_STEP_BUDGET,
+        );
+        assert_eq!(calls.iter().filter(|c| c.starts_with("ses:")).count(), 1);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

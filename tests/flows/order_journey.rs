@@ -232,3 +232,176 @@ async fn a_return_request_is_confirmed_once_and_its_ticket_published() {
     assert_eq!(attr(&kept, "ticket"), number);
     assert_eq!(attr(&kept, "order_id"), "1001");
 }
+
+fn return_step(id: &str, kind: &str, time: &str, return_id: &str, extra: Value) -> String {
+    let mut data = json!({"customer_id": "c-1", "return_id": return_id});
+    if let (Some(data), Some(extra)) = (data.as_object_mut(), extra.as_object()) {
+        data.extend(extra.clone());
+    }
+    event(id, kind, time, data)
+}
+
+async fn kept_return(stack: &Stack, id: &str) -> std::collections::HashMap<String, AttributeValue> {
+    stack
+        .items_with_prefix(&format!("RETURN#{id}"))
+        .await
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no return {id}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_return_is_told_each_step_once_and_never_a_step_already_passed() {
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    let request = order_event(
+        "rt-1",
+        "return.requested",
+        "2026-12-05T09:00:00Z",
+        "1001",
+        json!({"return_id": "RMA-1", "kind": "return"}),
+    );
+    let approved = return_step(
+        "ra-1",
+        "return.approved",
+        "2026-12-05T12:00:00Z",
+        "RMA-1",
+        json!({"label_url": "https://kargo.example/label/RMA-1", "ship_by": "2026-12-14"}),
+    );
+    // The approval is sent before its request was handled: it comes back
+    // until the request is kept, then is told.
+    send_and_deliver(&stack, &h, &[&approved, &request]).await;
+    let subjects = |stack: &Stack| -> Vec<String> {
+        stack
+            .emulator
+            .sent_emails()
+            .iter()
+            .map(|m| m.subject.clone())
+            .collect()
+    };
+    let sent = subjects(&stack);
+    assert_eq!(sent.len(), 2, "{sent:#?}");
+    assert!(
+        sent.iter()
+            .any(|s| s.contains("iade talebiniz onaylandı (RMA-1)"))
+    );
+
+    // The refund overtakes the receipt; both delivered twice, the refund
+    // also retried by the shop under a new id.
+    let refund = return_step(
+        "rf-1",
+        "refund.issued",
+        "2026-12-09T12:00:00Z",
+        "RMA-1",
+        json!({"order_id": "1001", "amount": "149.90", "currency": "TRY", "method": "kart"}),
+    );
+    let refund_retry = return_step(
+        "rf-1-retry",
+        "refund.issued",
+        "2026-12-09T12:00:30Z",
+        "RMA-1",
+        json!({"order_id": "1001", "amount": "149.90", "currency": "TRY", "method": "kart"}),
+    );
+    send_and_deliver(&stack, &h, &[&refund, &refund, &refund_retry]).await;
+    let received = return_step(
+        "rr-1",
+        "return.received",
+        "2026-12-08T12:00:00Z",
+        "RMA-1",
+        json!({}),
+    );
+    send_and_deliver(&stack, &h, &[&received, &received]).await;
+    let sent = stack.emulator.sent_emails();
+    assert_eq!(sent.len(), 3, "the receipt came after the refund: not told");
+    assert!(sent[2].subject.contains("ücret iadeniz yapıldı (RMA-1)"));
+    assert!(sent[2].body.contains("149,90 TL"), "{}", sent[2].body);
+
+    // Every fact kept, read back from the table.
+    let item = kept_return(&stack, "RMA-1").await;
+    assert_eq!(attr(&item, "ship_by"), "2026-12-14");
+    assert_eq!(
+        attr(&item, "label_url"),
+        "https://kargo.example/label/RMA-1"
+    );
+    assert_eq!(attr(&item, "received_at"), "2026-12-08T12:00:00Z");
+    assert_eq!(attr(&item, "refund_amount"), "149.90");
+    assert_eq!(attr(&item, "refund_method"), "kart");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_of_a_return_never_requested_and_a_refund_of_another_order_dead_letter() {
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    let request = order_event(
+        "rt-1",
+        "return.requested",
+        "2026-12-05T09:00:00Z",
+        "1001",
+        json!({"return_id": "RMA-1"}),
+    );
+    send_and_deliver(&stack, &h, &[&request]).await;
+    let never = return_step(
+        "rr-never",
+        "return.received",
+        "2026-12-08T12:00:00Z",
+        "RMA-404",
+        json!({}),
+    );
+    let wrong_order = return_step(
+        "rf-wrong",
+        "refund.issued",
+        "2026-12-09T12:00:00Z",
+        "RMA-1",
+        json!({"order_id": "9999", "amount": "1", "currency": "TRY"}),
+    );
+    for body in [&never, &wrong_order] {
+        stack.send("orders", body).await;
+    }
+    deliver_all(&stack, &h).await;
+    let mut dead: Vec<String> = stack
+        .drain(&stack.queue("orders").dlq_url)
+        .await
+        .iter()
+        .map(|m| m["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    dead.sort();
+    assert_eq!(dead, ["rf-wrong", "rr-never"]);
+    assert_eq!(
+        stack.emulator.sent_emails().len(),
+        1,
+        "only the confirmation"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_orders_refund_is_told_once() {
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    let cancelled = order_event(
+        "oc-1",
+        "order.cancelled",
+        "2026-12-01T10:00:00Z",
+        "3001",
+        json!({"reason": "stok yok"}),
+    );
+    let refund = |id: &str| {
+        event(
+            id,
+            "refund.issued",
+            "2026-12-01T11:00:00Z",
+            json!({"customer_id": "c-1", "order_id": "3001", "amount": "89.90", "currency": "TRY"}),
+        )
+    };
+    let (first, retry) = (refund("of-1"), refund("of-1-retry"));
+    send_and_deliver(&stack, &h, &[&cancelled, &first, &first]).await;
+    send_and_deliver(&stack, &h, &[&retry]).await;
+    let sent = stack.emulator.sent_emails();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        sent[0].subject,
+        "Dükkan: 3001 numaralı siparişiniz için ücret iadeniz yapıldı"
+    );
+    let item = order_item(&stack, "3001").await;
+    assert_eq!(attr(&item, "stage"), "cancelled");
+    assert!(item.contains_key("refunds"));
+}

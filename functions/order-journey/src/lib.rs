@@ -25,25 +25,40 @@
 //! work: commit, publish, email. The same request again, under any event
 //! id, changes and sends nothing.
 //!
+//! Each later step of a return (`return.approved`, `return.rejected`,
+//! `return.received`, `refund.issued` naming the return, `exchange.shipped`)
+//! is merged into the kept return the same way
+//! ([`memnun_shared::domain::returns`]), and the customer is told when the
+//! step is news to them: never an approval after the goods came back, never
+//! a receipt after the refund. A step of a return memnun has not heard of
+//! yet (its request still on its way) is retried, and after the queue's
+//! receive limit dead-letters with its reason, like a reply to an unknown
+//! ticket. A `refund.issued` naming no return is a refund of the order
+//! itself (a cancelled order paid back): told once per amount.
+//!
 //! Calls: a duplicate 1; placed, delivered, cancelled 4 (begin, read,
 //! commit, done); shipped 5 (and the notice); a return requested 7 (begin,
-//! read, commit, publish, the step, email, done).
+//! read, commit, publish, the step, email, done); a later step of a return,
+//! or a refund, 5 (begin, read, commit, email, done), 4 when not told.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
 use memnun_shared::app::unit::{self, Kept as Published, known_contact};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig};
-use memnun_shared::contract::journey::{OrderEnded, OrderPlaced, OrderShipped, ReturnRequested};
+use memnun_shared::contract::journey::{
+    OrderEnded, OrderPlaced, OrderShipped, RefundIssued, ReturnRequested, ReturnUpdate,
+};
 use memnun_shared::contract::outbound;
 use memnun_shared::contract::{EventData, EventMeta};
 use memnun_shared::domain::customer::{ContactDetails, Customer, CustomerId};
 use memnun_shared::domain::mail::OutgoingEmail;
 use memnun_shared::domain::mail::tickets::{
-    ReturnReceived, ShippedNotice, return_received, shipped_notice,
+    ReturnNews, ReturnProgress, ReturnReceived, ShippedNotice, return_progress, return_received,
+    shipped_notice,
 };
 use memnun_shared::domain::order::{Applied, Order, OrderId, Stage, Step};
-use memnun_shared::domain::returns::Return;
+use memnun_shared::domain::returns::{Return, ReturnKind, ReturnStage, ReturnStep};
 use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
 use memnun_shared::ports::{
     Conflict, Mailer, OrderStore, ProfileWrite, Publisher, TicketStore, WorkStore, Write,
@@ -58,11 +73,13 @@ pub const FUNCTION: &str = "order-journey";
 pub const SOURCE: &str = "memnun/order-journey";
 const TEMPLATE: &str = "shipped";
 const RETURN_TEMPLATE: &str = "return_received";
+const PROGRESS_TEMPLATE: &str = "return_update";
 
 /// How often a commit is tried again after the order or the customer
 /// changed in between.
 const ATTEMPTS: usize = 5;
-/// The unit's step after its commit: the shipping notice sent.
+/// The unit's step after its commit: the customer told (the shipping
+/// notice, a return's news, a refund).
 const TOLD: u8 = 2;
 /// A return request's steps after its commit: the ticket published, the
 /// customer's confirmation sent.
@@ -96,12 +113,13 @@ pub struct Handler<S, M, P> {
     publisher: P,
 }
 
-/// One event of the journey, as the handler needs it.
+/// One event of an order, as the handler needs it.
 struct Event<'a> {
     customer_id: &'a CustomerId,
     order_id: &'a OrderId,
     step: Step,
-    contact: &'a ContactDetails,
+    /// The producer's contact details (a refund carries none).
+    contact: Option<&'a ContactDetails>,
 }
 
 impl<'a> Event<'a> {
@@ -110,7 +128,7 @@ impl<'a> Event<'a> {
             customer_id: &e.customer_id,
             order_id: &e.order_id,
             step,
-            contact: &e.customer,
+            contact: Some(&e.customer),
         };
         Ok(match data {
             EventData::OrderPlaced(OrderPlaced {
@@ -125,7 +143,7 @@ impl<'a> Event<'a> {
                 step: Step::Placed {
                     promised_date: *promised_date,
                 },
-                contact: customer,
+                contact: Some(customer),
             },
             EventData::OrderShipped(OrderShipped {
                 customer_id,
@@ -136,17 +154,27 @@ impl<'a> Event<'a> {
                 customer_id,
                 order_id,
                 step: Step::Shipped(shipment.clone()),
-                contact: customer,
+                contact: Some(customer),
             },
             EventData::OrderDelivered(e) => ended(e, Step::Delivered),
             EventData::OrderCancelled(e) => ended(e, Step::Cancelled),
+            EventData::RefundIssued(RefundIssued {
+                customer_id,
+                order_id,
+                return_id: None,
+                refund,
+            }) => Event {
+                customer_id,
+                order_id,
+                step: Step::Refunded(refund.clone()),
+                contact: None,
+            },
             other => {
                 return Err(Error::contract(
                     "type",
                     format!(
-                        "{} does not belong on the orders queue (only order.placed, \
-                         order.shipped, order.delivered, order.cancelled and \
-                         return.requested)",
+                        "{} does not belong on the orders queue (only order.*, \
+                         return.*, refund.issued and exchange.shipped)",
                         other.kind()
                     ),
                 ));
@@ -192,9 +220,40 @@ where
         else {
             return Ok("duplicate");
         };
+        let meta = &event.meta;
         let result = match &event.data {
             EventData::ReturnRequested(request) => {
-                self.return_requested(&event.meta, request, &unit).await
+                self.return_requested(meta, request, &unit).await
+            }
+            EventData::ReturnApproved(a) => {
+                let step = ReturnStep::Approved(a.approval.clone());
+                self.progress(meta, &a.about, None, step, &unit).await
+            }
+            EventData::ReturnRejected(r) => {
+                let step = ReturnStep::Rejected(r.reason.clone());
+                self.progress(meta, &r.about, None, step, &unit).await
+            }
+            EventData::ReturnReceived(about) => {
+                self.progress(meta, about, None, ReturnStep::Received, &unit)
+                    .await
+            }
+            EventData::ExchangeShipped(x) => {
+                let step = ReturnStep::ExchangeShipped(x.shipment.clone());
+                self.progress(meta, &x.about, None, step, &unit).await
+            }
+            EventData::RefundIssued(RefundIssued {
+                customer_id,
+                order_id,
+                return_id: Some(return_id),
+                refund,
+            }) => {
+                let about = ReturnUpdate {
+                    customer_id: customer_id.clone(),
+                    return_id: return_id.clone(),
+                };
+                let step = ReturnStep::Refunded(refund.clone());
+                self.progress(meta, &about, Some(order_id), step, &unit)
+                    .await
             }
             data => match Event::of(data) {
                 Ok(journey) => self.follow(&event.meta, &journey, &unit).await,
@@ -235,38 +294,159 @@ where
             return Ok("recorded");
         }
         // The order as committed: read again on a retry, merged again here
-        // (the merge is idempotent), so the notice names this parcel.
+        // (the merge is idempotent), so the email names this parcel.
         let mut told =
             order.unwrap_or_else(|| Order::new(e.order_id.clone(), e.customer_id.clone()));
         told.apply(&e.step, meta.time);
-        let Some(shipment) = &told.shipment else {
-            return Ok("recorded");
-        };
-        if told.stage != Stage::Shipped {
-            // Delivered or cancelled since the commit (a retry after a
-            // crash): the customer has passed this step.
-            return Ok("recorded; the order moved on before the notice");
-        }
-        let contact = known_contact(customer.as_ref(), e.contact);
+        let none = ContactDetails::default();
+        let contact = known_contact(customer.as_ref(), e.contact.unwrap_or(&none));
         let Some(to) = contact.email.clone() else {
-            tracing::warn!(customer_id = %e.customer_id, "order shipped for a customer with no email: recorded, not told");
-            return Ok("shipped; no address to tell");
+            tracing::warn!(customer_id = %e.customer_id, "an order's news for a customer with no email: recorded, not told");
+            return Ok("recorded; no address to tell");
         };
         let shop = &self.config.shop;
         let locale = contact.locale(shop.default_locale);
-        let rendered = shipped_notice(
+        let (rendered, template, outcome) = match &e.step {
+            Step::Shipped(_) => {
+                let Some(shipment) = &told.shipment else {
+                    return Ok("recorded");
+                };
+                if told.stage != Stage::Shipped {
+                    // Delivered or cancelled since the commit (a retry after
+                    // a crash): the customer has passed this step.
+                    return Ok("recorded; the order moved on before the notice");
+                }
+                let notice = ShippedNotice {
+                    shop: &shop.name,
+                    name: contact.name.as_deref(),
+                    order: e.order_id,
+                    shipment,
+                };
+                (
+                    shipped_notice(locale, &notice)?,
+                    TEMPLATE,
+                    "shipped; customer told",
+                )
+            }
+            Step::Refunded(refund) => {
+                let news = ReturnProgress {
+                    shop: &shop.name,
+                    name: contact.name.as_deref(),
+                    order: e.order_id,
+                    about: None,
+                    kind: ReturnKind::Return,
+                    news: ReturnNews::Refunded(refund),
+                };
+                (
+                    return_progress(locale, &news)?,
+                    PROGRESS_TEMPLATE,
+                    "order refunded; customer told",
+                )
+            }
+            Step::Placed { .. } | Step::Delivered | Step::Cancelled => return Ok("recorded"),
+        };
+        let email = OutgoingEmail::new(to, rendered, template);
+        unit.effect(TOLD, || self.mailer.send(&email)).await?;
+        tracing::info!(template, locale = locale.tag(), "customer told");
+        Ok(outcome)
+    }
+
+    /// A later step of a return: merged into the kept return over the
+    /// version it was read at, and the customer told when it is news.
+    async fn progress(
+        &self,
+        meta: &EventMeta,
+        about: &ReturnUpdate,
+        order_id: Option<&OrderId>,
+        step: ReturnStep,
+        unit: &Unit<'_, S>,
+    ) -> Result<Outcome> {
+        let (mut stored, mut customer) = self
+            .store
+            .return_with_customer(&about.return_id, &about.customer_id)
+            .await?;
+        let kept = match unit.saved::<Kept>()? {
+            Some(kept) if unit.committed() => kept,
+            _ => {
+                let mut attempts = 0;
+                loop {
+                    attempts += 1;
+                    let mut r = known_return(stored.as_ref(), about, order_id)?.clone();
+                    let applied = r.apply(&step, meta.time);
+                    let writes = match applied {
+                        Applied::Unchanged => Vec::new(),
+                        _ => vec![Write::Return(Box::new(r))],
+                    };
+                    let kept = Kept {
+                        tell: applied == Applied::Tell,
+                    };
+                    if unit.commit(&writes, &kept).await?.is_empty() {
+                        break kept;
+                    }
+                    if attempts >= ATTEMPTS {
+                        return Err(Error::Exhausted("return commit (too many conflicts)"));
+                    }
+                    (stored, customer) = self
+                        .store
+                        .return_with_customer(&about.return_id, &about.customer_id)
+                        .await?;
+                }
+            }
+        };
+        let step_name = ReturnStage::from(&step).as_str();
+        if !kept.tell {
+            return Ok("return step recorded");
+        }
+        // The return as committed (read again on a retry and merged again:
+        // the merge is idempotent).
+        let mut told = known_return(stored.as_ref(), about, order_id)?.clone();
+        told.apply(&step, meta.time);
+        let passed = match step {
+            ReturnStep::Approved(_) | ReturnStep::Received | ReturnStep::Rejected(_) => {
+                told.stage() != ReturnStage::from(&step)
+            }
+            ReturnStep::Refunded(_) | ReturnStep::ExchangeShipped(_) => false,
+        };
+        if passed {
+            // A later step arrived between the commit and this retry.
+            return Ok("return step recorded; the return moved on before the email");
+        }
+        let contact = known_contact(customer.as_ref(), &ContactDetails::default());
+        let Some(to) = contact.email.clone() else {
+            tracing::warn!(customer_id = %about.customer_id, step = step_name, "a return's news for a customer with no email: recorded, not told");
+            return Ok("return step recorded; no address to tell");
+        };
+        let shop = &self.config.shop;
+        let locale = contact.locale(shop.default_locale);
+        let news = match &step {
+            // The approval kept first (the merge keeps the first one heard).
+            ReturnStep::Approved(approval) => ReturnNews::Approved {
+                approval: told.approved.as_ref().map_or(approval, |(_, a)| a),
+                ship_by: told.ship_by(&shop.time_zone),
+            },
+            ReturnStep::Rejected(reason) => ReturnNews::Rejected(reason),
+            ReturnStep::Received => ReturnNews::Received {
+                refund_by: (told.kind == ReturnKind::Return)
+                    .then(|| told.refund_due(&shop.time_zone)),
+            },
+            ReturnStep::Refunded(refund) => ReturnNews::Refunded(refund),
+            ReturnStep::ExchangeShipped(parcel) => ReturnNews::ExchangeShipped(parcel),
+        };
+        let rendered = return_progress(
             locale,
-            &ShippedNotice {
+            &ReturnProgress {
                 shop: &shop.name,
                 name: contact.name.as_deref(),
-                order: e.order_id,
-                shipment,
+                order: &told.order_id,
+                about: Some((&told.id, &told.ticket)),
+                kind: told.kind,
+                news,
             },
         )?;
-        let email = OutgoingEmail::new(to, rendered, TEMPLATE);
+        let email = OutgoingEmail::new(to, rendered, PROGRESS_TEMPLATE);
         unit.effect(TOLD, || self.mailer.send(&email)).await?;
-        tracing::info!(locale = locale.tag(), "shipping notice sent");
-        Ok("shipped; customer told")
+        tracing::info!(ticket = %told.ticket, step = step_name, locale = locale.tag(), "return step told");
+        Ok("return step recorded; customer told")
     }
 
     /// A return request: kept, a ticket for the team published, the
@@ -384,16 +564,15 @@ where
                 t
             }
         };
-        writes.push(Write::Return(Box::new(Return {
-            id: request.return_id.clone(),
-            order_id: request.order_id.clone(),
-            customer_id: request.customer_id.clone(),
-            kind: request.kind,
-            reason: request.reason.clone(),
-            requested_at: meta.time,
-            ticket: ticket.number.clone(),
-            version: 0,
-        })));
+        writes.push(Write::Return(Box::new(Return::requested(
+            request.return_id.clone(),
+            request.order_id.clone(),
+            request.customer_id.clone(),
+            request.kind,
+            request.reason.clone(),
+            meta.time,
+            ticket.number.clone(),
+        ))));
         if let Some(contact) = unit::contact_write(customer.as_ref(), &request.customer, meta.time)
         {
             writes.push(Write::Profile(ProfileWrite {
@@ -458,7 +637,10 @@ where
         if applied != Applied::Unchanged {
             writes.push(Write::Order(Box::new(order)));
         }
-        if let Some(contact) = unit::contact_write(customer.as_ref(), e.contact, meta.time) {
+        if let Some(contact) = e
+            .contact
+            .and_then(|c| unit::contact_write(customer.as_ref(), c, meta.time))
+        {
             writes.push(Write::Profile(ProfileWrite {
                 id: e.customer_id.clone(),
                 contact: Some(contact),
@@ -472,6 +654,30 @@ where
         let conflicts = unit.commit(&writes, &kept).await?;
         Ok((kept, conflicts))
     }
+}
+
+/// The kept return an event names: it must be known (its request may still
+/// be on its way: retried), of the event's customer, and of the event's
+/// order when it names one.
+fn known_return<'a>(
+    stored: Option<&'a Return>,
+    about: &ReturnUpdate,
+    order_id: Option<&OrderId>,
+) -> Result<&'a Return> {
+    let r = stored.ok_or_else(|| Error::NotFound(format!("return {}", about.return_id)))?;
+    if r.customer_id != about.customer_id {
+        return Err(Error::contract(
+            "data.customer_id",
+            "names another customer than the return's",
+        ));
+    }
+    if order_id.is_some_and(|o| *o != r.order_id) {
+        return Err(Error::contract(
+            "data.order_id",
+            "names another order than the return's",
+        ));
+    }
+    Ok(r)
 }
 
 #[cfg(test)]

@@ -273,3 +273,238 @@ async fn a_return_of_another_customer_dead_letters() {
     assert_eq!(response.batch_item_failures.len(), 1);
     assert_eq!(h.mailer.sent().len(), 1);
 }
+
+fn step(id: &str, kind: &str, time: &str, data: serde_json::Value) -> SqsEvent {
+    let mut data = data;
+    data["return_id"] = "RMA-1".into();
+    event(id, kind, time, data)
+}
+
+fn approved(id: &str) -> SqsEvent {
+    step(
+        id,
+        "return.approved",
+        "2026-12-05T12:00:00Z",
+        serde_json::json!({"label_url": "https://kargo.example/label/1", "instructions": "Kutuyu kapatın."}),
+    )
+}
+
+fn received(id: &str) -> SqsEvent {
+    step(
+        id,
+        "return.received",
+        "2026-12-08T12:00:00Z",
+        serde_json::json!({}),
+    )
+}
+
+fn refunded(id: &str) -> SqsEvent {
+    step(
+        id,
+        "refund.issued",
+        "2026-12-09T12:00:00Z",
+        serde_json::json!({"amount": "149.90", "currency": "TRY", "method": "kart"}),
+    )
+}
+
+fn subjects(h: &TestHandler) -> Vec<String> {
+    h.mailer.sent().iter().map(|m| m.subject.clone()).collect()
+}
+
+#[tokio::test]
+async fn a_return_is_followed_from_request_to_refund_one_email_a_step() {
+    let h = handler();
+    handle(&h, return_requested("rt-1", "RMA-1", "return")).await;
+    h.store.world().calls.clear();
+    handle(&h, approved("ra-1")).await;
+    assert_eq!(
+        h.store.world().calls,
+        ["begin", "return_with_customer", "commit", "finish"],
+        "five AWS calls with the email"
+    );
+    handle(&h, received("rr-1")).await;
+    handle(&h, refunded("rf-1")).await;
+    let subjects = subjects(&h);
+    assert_eq!(subjects.len(), 4, "{subjects:#?}");
+    assert!(subjects[1].contains("iade talebiniz onaylandı (RMA-1)"));
+    assert!(subjects[2].contains("ürün bize ulaştı"));
+    assert!(subjects[3].contains("ücret iadeniz yapıldı"));
+    let ticket = h.store.world().returns["RMA-1"].ticket.to_string();
+    assert!(
+        subjects
+            .iter()
+            .all(|s| s.starts_with(&format!("[{ticket}]"))),
+        "every email of the return stays on its ticket: {subjects:#?}"
+    );
+    let sent = h.mailer.sent();
+    // Requested on 5 December (Istanbul): 10 days to ship, 14 to refund.
+    assert!(sent[1].text.contains("15 Aralık 2026"), "{}", sent[1].text);
+    assert!(sent[2].text.contains("19 Aralık 2026"), "{}", sent[2].text);
+    assert!(sent[3].text.contains("149,90 TL"), "{}", sent[3].text);
+    drop(sent);
+    assert_eq!(
+        h.store.world().returns["RMA-1"].stage(),
+        ReturnStage::Refunded
+    );
+
+    // Every step again, under new ids (a platform's retries) and under the
+    // same ids (SQS redelivery): nothing more.
+    for e in [
+        approved("ra-2"),
+        received("rr-2"),
+        refunded("rf-2"),
+        approved("ra-1"),
+        received("rr-1"),
+        refunded("rf-1"),
+    ] {
+        handle(&h, e).await;
+    }
+    assert_eq!(h.mailer.sent().len(), 4);
+}
+
+#[tokio::test]
+async fn a_step_arriving_after_a_later_one_is_recorded_not_told() {
+    let h = handler();
+    handle(&h, return_requested("rt-1", "RMA-1", "return")).await;
+    handle(&h, refunded("rf-1")).await;
+    handle(&h, received("rr-1")).await;
+    handle(&h, approved("ra-1")).await;
+    let subjects = subjects(&h);
+    assert_eq!(
+        subjects.len(),
+        2,
+        "the request and the refund: {subjects:#?}"
+    );
+    let world = h.store.world();
+    let r = &world.returns["RMA-1"];
+    assert!(
+        r.approved.is_some() && r.received_at.is_some(),
+        "still recorded"
+    );
+}
+
+#[tokio::test]
+async fn a_step_of_a_return_not_heard_of_yet_is_retried_and_then_told() {
+    let h = handler();
+    let response = h.handle(approved("ra-1"), deadline()).await;
+    assert_eq!(
+        response.batch_item_failures.len(),
+        1,
+        "retried: the request may still be on its way"
+    );
+    assert!(h.mailer.sent().is_empty());
+    handle(&h, return_requested("rt-1", "RMA-1", "return")).await;
+    handle(&h, approved("ra-1")).await;
+    assert_eq!(h.mailer.sent().len(), 2);
+}
+
+#[tokio::test]
+async fn a_step_naming_another_customer_or_order_dead_letters() {
+    let h = handler();
+    handle(&h, return_requested("rt-1", "RMA-1", "return")).await;
+    let mut other = approved("ra-9");
+    let body = other.records[0].body.take().unwrap();
+    other.records[0].body = Some(body.replace("\"c-1\"", "\"c-2\""));
+    assert_eq!(
+        h.handle(other, deadline()).await.batch_item_failures.len(),
+        1
+    );
+    let mut wrong_order = refunded("rf-9");
+    let body = wrong_order.records[0].body.take().unwrap();
+    wrong_order.records[0].body = Some(body.replace("\"1001\"", "\"2002\""));
+    assert_eq!(
+        h.handle(wrong_order, deadline())
+            .await
+            .batch_item_failures
+            .len(),
+        1
+    );
+    assert_eq!(h.mailer.sent().len(), 1, "only the confirmation");
+}
+
+#[tokio::test]
+async fn a_rejection_and_an_exchange_parcel_are_told() {
+    let h = handler();
+    handle(&h, return_requested("rt-1", "RMA-1", "exchange")).await;
+    handle(
+        &h,
+        step(
+            "rx-1",
+            "exchange.shipped",
+            "2026-12-10T12:00:00Z",
+            serde_json::json!({"carrier": "Aras", "tracking_number": "AR9", "tracking_url": "https://aras.example/AR9"}),
+        ),
+    )
+    .await;
+    handle(&h, return_requested("rt-2", "RMA-2", "return")).await;
+    let mut rejected = step(
+        "rj-1",
+        "return.rejected",
+        "2026-12-06T12:00:00Z",
+        serde_json::json!({"reason": "Ürün kullanılmış"}),
+    );
+    let body = rejected.records[0].body.take().unwrap();
+    rejected.records[0].body = Some(body.replace("RMA-1", "RMA-2"));
+    handle(&h, rejected).await;
+    let sent = h.mailer.sent();
+    assert_eq!(sent.len(), 4);
+    assert!(sent[1].subject.contains("yeni ürününüz kargoda"));
+    assert!(sent[1].text.contains("AR9"), "{}", sent[1].text);
+    assert!(sent[3].subject.contains("kabul edilmedi (RMA-2)"));
+    assert!(sent[3].text.contains("Ürün kullanılmış"));
+}
+
+#[tokio::test]
+async fn a_refund_of_the_order_itself_is_told_once_per_amount() {
+    let h = handler();
+    handle(
+        &h,
+        event(
+            "oc-1",
+            "order.cancelled",
+            "2026-12-01T12:00:00Z",
+            serde_json::json!({}),
+        ),
+    )
+    .await;
+    let refund = |id: &str, amount: &str| {
+        event(
+            id,
+            "refund.issued",
+            "2026-12-02T12:00:00Z",
+            serde_json::json!({"amount": amount, "currency": "TRY"}),
+        )
+    };
+    handle(&h, refund("of-1", "149.90")).await;
+    handle(&h, refund("of-2", "149.90")).await;
+    handle(&h, refund("of-3", "10")).await;
+    let subjects = subjects(&h);
+    assert_eq!(subjects.len(), 2, "{subjects:#?}");
+    assert_eq!(
+        subjects[0],
+        "Dükkan: 1001 numaralı siparişiniz için ücret iadeniz yapıldı"
+    );
+    assert_eq!(h.store.world().orders["1001"].refunds.len(), 2);
+}
+
+#[tokio::test]
+async fn an_english_customer_reads_every_step_in_english() {
+    let h = handler();
+    let english = |mut e: SqsEvent| {
+        let body = e.records[0].body.take().unwrap();
+        e.records[0].body = Some(body.replace("\"tr\"", "\"en\""));
+        e
+    };
+    handle(&h, english(return_requested("rt-1", "RMA-1", "return"))).await;
+    handle(&h, approved("ra-1")).await;
+    handle(&h, received("rr-1")).await;
+    handle(&h, refunded("rf-1")).await;
+    let subjects = subjects(&h);
+    assert!(
+        subjects[1].ends_with("your return is approved (RMA-1)"),
+        "{subjects:#?}"
+    );
+    assert!(subjects[2].ends_with("we have received your item (RMA-1)"));
+    assert!(subjects[3].ends_with("your refund is on its way (RMA-1)"));
+    assert!(h.mailer.sent()[3].text.contains("TRY 149.90"));
+}

@@ -77,7 +77,7 @@ pub struct World {
     pub claims: HashMap<WorkKey, Option<String>>,
     /// Orders by id, each with its stored version.
     pub orders: HashMap<String, Order>,
-    /// Return requests by id.
+    /// Returns by id.
     pub returns: HashMap<String, Return>,
     units: HashMap<WorkKey, Record>,
     /// Every port call, by name, in order.
@@ -181,7 +181,9 @@ impl World {
                 {
                     found.push(Conflict::Order);
                 }
-                Write::Return(r) if self.returns.contains_key(r.id.as_str()) => {
+                Write::Return(r)
+                    if self.returns.get(r.id.as_str()).map_or(0, |o| o.version) != r.version =>
+                {
                     found.push(Conflict::Return);
                 }
                 _ => {}
@@ -281,7 +283,7 @@ impl World {
                 }
                 Write::Return(r) => {
                     let mut stored = (**r).clone();
-                    stored.version = 1;
+                    stored.version += 1;
                     self.returns.insert(r.id.as_str().to_owned(), stored);
                 }
                 Write::NoCoupon { .. } | Write::NotSuppressed(_) => {}

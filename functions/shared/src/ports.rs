@@ -559,7 +559,7 @@ pub enum Write {
     Claim(WorkKey),
     /// An order, over the version it was read at (0: it must be new).
     Order(Box<Order>),
-    /// A return request: it must be new.
+    /// A return, over the version it was read at (0: it must be new).
     Return(Box<Return>),
 }
 
@@ -587,7 +587,8 @@ pub enum Conflict {
     Claimed(WorkKey),
     /// The order changed since it was read: read it again.
     Order,
-    /// The return was recorded by another event in between.
+    /// The return changed since it was read (or was recorded by another
+    /// event in between): read it again.
     Return,
 }
 

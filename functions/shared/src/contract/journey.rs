@@ -1,17 +1,19 @@
 //! The `data` of the order journey's events: an order placed, shipped,
-//! delivered or cancelled, and a return requested. Checked field by field like every payload
-//! ([`super::payload`]); the journey's rules live in
-//! [`crate::domain::order`].
+//! delivered or cancelled; a return requested, approved, rejected or
+//! received; a refund issued; an exchange's replacement shipped. Checked
+//! field by field like every payload ([`super::payload`]); the journey's
+//! rules live in [`crate::domain::order`] and [`crate::domain::returns`].
 
 use jiff::civil::Date;
 use serde::Deserialize;
 
 use super::payload::{
-    MAX_SHORT_TEXT_CHARS, RawContact, contact, customer_id, date, https_url, short_id, text,
+    MAX_MESSAGE_CHARS, MAX_SHORT_TEXT_CHARS, RawContact, contact, customer_id, date, https_url,
+    required_text, short_id, text,
 };
 use crate::domain::customer::{ContactDetails, CustomerId};
 use crate::domain::order::{OrderId, Shipment};
-use crate::domain::returns::{ReturnId, ReturnKind};
+use crate::domain::returns::{Approval, Refund, ReturnId, ReturnKind};
 use crate::{Error, Result};
 
 /// Most discount codes one order carries.
@@ -21,6 +23,24 @@ pub const MAX_ORDER_ITEMS: usize = 200;
 
 fn order_id(v: &str) -> Result<OrderId> {
     OrderId::parse(v).map_err(|r| Error::contract("data.order_id", r))
+}
+
+fn return_id(v: &str) -> Result<ReturnId> {
+    ReturnId::parse(v).map_err(|r| Error::contract("data.return_id", r))
+}
+
+fn shipment(
+    carrier: Option<String>,
+    tracking_number: Option<String>,
+    tracking_url: Option<String>,
+    estimated_delivery: Option<String>,
+) -> Result<Shipment> {
+    Ok(Shipment {
+        carrier: text("data.carrier", carrier, MAX_SHORT_TEXT_CHARS)?,
+        tracking_number: short_id("data.tracking_number", tracking_number)?,
+        tracking_url: https_url("data.tracking_url", tracking_url)?,
+        estimated_delivery: date("data.estimated_delivery", estimated_delivery)?,
+    })
 }
 
 /// A line of an order.
@@ -176,12 +196,12 @@ impl OrderShipped {
         Ok(OrderShipped {
             customer_id: customer_id("data.customer_id", &r.customer_id)?,
             order_id: order_id(&r.order_id)?,
-            shipment: Shipment {
-                carrier: text("data.carrier", r.carrier, MAX_SHORT_TEXT_CHARS)?,
-                tracking_number: short_id("data.tracking_number", r.tracking_number)?,
-                tracking_url: https_url("data.tracking_url", r.tracking_url)?,
-                estimated_delivery: date("data.estimated_delivery", r.estimated_delivery)?,
-            },
+            shipment: shipment(
+                r.carrier,
+                r.tracking_number,
+                r.tracking_url,
+                r.estimated_delivery,
+            )?,
             customer: contact(r.customer)?,
         })
     }
@@ -287,8 +307,7 @@ impl ReturnRequested {
         Ok(ReturnRequested {
             customer_id: customer_id("data.customer_id", &r.customer_id)?,
             order_id: order_id(&r.order_id)?,
-            return_id: ReturnId::parse(&r.return_id)
-                .map_err(|reason| Error::contract("data.return_id", reason))?,
+            return_id: return_id(&r.return_id)?,
             kind: match r.kind.as_deref() {
                 None => ReturnKind::Return,
                 Some(k) => ReturnKind::parse(k)
@@ -297,6 +316,167 @@ impl ReturnRequested {
             reason: text("data.reason", r.reason, MAX_SHORT_TEXT_CHARS)?,
             items: order_items(r.items)?,
             customer: contact(r.customer)?,
+        })
+    }
+}
+
+/// `return.received`, and what every later step of a return names: the
+/// customer and the return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnUpdate {
+    /// Whose return.
+    pub customer_id: CustomerId,
+    /// Which return.
+    pub return_id: ReturnId,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawReturnUpdate {
+    customer_id: String,
+    return_id: String,
+}
+
+impl ReturnUpdate {
+    pub(super) fn from_raw(r: RawReturnUpdate) -> Result<Self> {
+        Ok(ReturnUpdate {
+            customer_id: customer_id("data.customer_id", &r.customer_id)?,
+            return_id: return_id(&r.return_id)?,
+        })
+    }
+}
+
+/// `return.approved`: the goods may come back; how and by when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnApproved {
+    /// Whose and which return.
+    pub about: ReturnUpdate,
+    /// The label, the instructions, the last day to ship.
+    pub approval: Approval,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawReturnApproved {
+    customer_id: String,
+    return_id: String,
+    label_url: Option<String>,
+    instructions: Option<String>,
+    ship_by: Option<String>,
+}
+
+impl ReturnApproved {
+    pub(super) fn from_raw(r: RawReturnApproved) -> Result<Self> {
+        Ok(ReturnApproved {
+            about: ReturnUpdate::from_raw(RawReturnUpdate {
+                customer_id: r.customer_id,
+                return_id: r.return_id,
+            })?,
+            approval: Approval {
+                label_url: https_url("data.label_url", r.label_url)?,
+                instructions: text("data.instructions", r.instructions, MAX_MESSAGE_CHARS)?,
+                ship_by: date("data.ship_by", r.ship_by)?,
+            },
+        })
+    }
+}
+
+/// `return.rejected`: refused, with the shop's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnRejected {
+    /// Whose and which return.
+    pub about: ReturnUpdate,
+    /// Why, in the shop's words (the customer reads it).
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawReturnRejected {
+    customer_id: String,
+    return_id: String,
+    reason: String,
+}
+
+impl ReturnRejected {
+    pub(super) fn from_raw(r: RawReturnRejected) -> Result<Self> {
+        Ok(ReturnRejected {
+            about: ReturnUpdate::from_raw(RawReturnUpdate {
+                customer_id: r.customer_id,
+                return_id: r.return_id,
+            })?,
+            reason: required_text("data.reason", r.reason, MAX_SHORT_TEXT_CHARS)?,
+        })
+    }
+}
+
+/// `refund.issued`: money paid back, for a return or for the order itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundIssued {
+    /// Whose order.
+    pub customer_id: CustomerId,
+    /// Which order.
+    pub order_id: OrderId,
+    /// The return it closes, if any.
+    pub return_id: Option<ReturnId>,
+    /// How much, in what, and how.
+    pub refund: Refund,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawRefundIssued {
+    customer_id: String,
+    order_id: String,
+    return_id: Option<String>,
+    amount: RawAmount,
+    currency: String,
+    method: Option<String>,
+}
+
+impl RefundIssued {
+    pub(super) fn from_raw(r: RawRefundIssued) -> Result<Self> {
+        Ok(RefundIssued {
+            customer_id: customer_id("data.customer_id", &r.customer_id)?,
+            order_id: order_id(&r.order_id)?,
+            return_id: r.return_id.as_deref().map(return_id).transpose()?,
+            refund: Refund {
+                amount: amount("data.amount", Some(r.amount))?.unwrap_or_default(),
+                currency: currency("data.currency", Some(r.currency))?.unwrap_or_default(),
+                method: text("data.method", r.method, MAX_SHORT_TEXT_CHARS)?,
+            },
+        })
+    }
+}
+
+/// `exchange.shipped`: an exchange's replacement on its way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeShipped {
+    /// Whose and which return.
+    pub about: ReturnUpdate,
+    /// The replacement's parcel.
+    pub shipment: Shipment,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawExchangeShipped {
+    customer_id: String,
+    return_id: String,
+    tracking_number: Option<String>,
+    tracking_url: Option<String>,
+    carrier: Option<String>,
+    estimated_delivery: Option<String>,
+}
+
+impl ExchangeShipped {
+    pub(super) fn from_raw(r: RawExchangeShipped) -> Result<Self> {
+        Ok(ExchangeShipped {
+            about: ReturnUpdate::from_raw(RawReturnUpdate {
+                customer_id: r.customer_id,
+                return_id: r.return_id,
+            })?,
+            shipment: shipment(
+                r.carrier,
+                r.tracking_number,
+                r.tracking_url,
+                r.estimated_delivery,
+            )?,
         })
     }
 }
@@ -346,6 +526,37 @@ mod tests {
         let exchange = parse(json!({"return_id": "R-1", "kind": "exchange", "reason": "beden"}));
         assert_eq!(exchange.kind, ReturnKind::Exchange);
         assert_eq!(exchange.reason.as_deref(), Some("beden"));
+    }
+
+    #[test]
+    fn every_return_step_parses_its_minimal_form() {
+        let minimal = [
+            ("return.approved", json!({"return_id": "R-1"})),
+            (
+                "return.rejected",
+                json!({"return_id": "R-1", "reason": "kullanılmış"}),
+            ),
+            ("return.received", json!({"return_id": "R-1"})),
+            (
+                "refund.issued",
+                json!({"amount": "149.90", "currency": "TRY"}),
+            ),
+            ("exchange.shipped", json!({"return_id": "R-1"})),
+        ];
+        for (kind, extra) in minimal {
+            let parsed =
+                EventData::parse(kind, base(extra)).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(parsed.kind(), kind);
+        }
+        let EventData::RefundIssued(refund) = EventData::parse(
+            "refund.issued",
+            base(json!({"amount": 20, "currency": "EUR", "return_id": "R-1", "method": "card"})),
+        )
+        .unwrap() else {
+            panic!("not a refund");
+        };
+        assert_eq!(refund.refund.amount, "20");
+        assert_eq!(refund.return_id.unwrap().as_str(), "R-1");
     }
 
     #[test]
@@ -435,6 +646,49 @@ mod tests {
                 "return.requested",
                 json!({"return_id": "R-1", "items": [{"quantity": 0}]}),
                 "data.items[0].quantity",
+            ),
+            (
+                "return.approved",
+                json!({"return_id": "R-1", "label_url": "http://x.example/l"}),
+                "data.label_url",
+            ),
+            (
+                "return.approved",
+                json!({"return_id": "R-1", "ship_by": "next week"}),
+                "data.ship_by",
+            ),
+            ("return.approved", json!({}), "data.return_id"),
+            (
+                "return.rejected",
+                json!({"return_id": "R-1", "reason": " "}),
+                "data.reason",
+            ),
+            (
+                "return.rejected",
+                json!({"return_id": "R-1"}),
+                "data.reason",
+            ),
+            (
+                "return.received",
+                json!({"return_id": ""}),
+                "data.return_id",
+            ),
+            ("refund.issued", json!({"currency": "TRY"}), "data.amount"),
+            (
+                "refund.issued",
+                json!({"amount": "1,5", "currency": "TRY"}),
+                "data.amount",
+            ),
+            (
+                "refund.issued",
+                json!({"amount": "1.50", "currency": "lira"}),
+                "data.currency",
+            ),
+            ("refund.issued", json!({"amount": "1.50"}), "data.currency"),
+            (
+                "exchange.shipped",
+                json!({"return_id": "R-1", "tracking_url": "ftp://x"}),
+                "data.tracking_url",
             ),
         ];
         for (kind, extra, expected) in cases {

@@ -9,7 +9,10 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::journey::{OrderEnded, OrderPlaced, OrderShipped, ReturnRequested};
+use super::journey::{
+    ExchangeShipped, OrderEnded, OrderPlaced, OrderShipped, RefundIssued, ReturnApproved,
+    ReturnRejected, ReturnRequested, ReturnUpdate,
+};
 use crate::domain::customer::{Birthday, ContactDetails, CustomerId};
 use crate::domain::mail::EmailAddress;
 use crate::domain::rating::Rating;
@@ -48,6 +51,16 @@ pub enum EventData {
     OrderCancelled(OrderEnded),
     /// `return.requested`
     ReturnRequested(ReturnRequested),
+    /// `return.approved`
+    ReturnApproved(ReturnApproved),
+    /// `return.rejected`
+    ReturnRejected(ReturnRejected),
+    /// `return.received`
+    ReturnReceived(ReturnUpdate),
+    /// `refund.issued`
+    RefundIssued(RefundIssued),
+    /// `exchange.shipped`
+    ExchangeShipped(ExchangeShipped),
 }
 
 impl EventData {
@@ -75,6 +88,13 @@ impl EventData {
             "return.requested" => {
                 EventData::ReturnRequested(ReturnRequested::from_raw(typed(data)?)?)
             }
+            "return.approved" => EventData::ReturnApproved(ReturnApproved::from_raw(typed(data)?)?),
+            "return.rejected" => EventData::ReturnRejected(ReturnRejected::from_raw(typed(data)?)?),
+            "return.received" => EventData::ReturnReceived(ReturnUpdate::from_raw(typed(data)?)?),
+            "refund.issued" => EventData::RefundIssued(RefundIssued::from_raw(typed(data)?)?),
+            "exchange.shipped" => {
+                EventData::ExchangeShipped(ExchangeShipped::from_raw(typed(data)?)?)
+            }
             other => {
                 let shown = crate::domain::mail::display_text(other, 60);
                 return Err(Error::contract(
@@ -100,6 +120,11 @@ impl EventData {
             EventData::OrderDelivered(_) => "order.delivered",
             EventData::OrderCancelled(_) => "order.cancelled",
             EventData::ReturnRequested(_) => "return.requested",
+            EventData::ReturnApproved(_) => "return.approved",
+            EventData::ReturnRejected(_) => "return.rejected",
+            EventData::ReturnReceived(_) => "return.received",
+            EventData::RefundIssued(_) => "refund.issued",
+            EventData::ExchangeShipped(_) => "exchange.shipped",
         }
     }
 }
@@ -132,7 +157,7 @@ pub(super) fn text(field: &str, v: Option<String>, max_chars: usize) -> Result<O
     }
 }
 
-fn required_text(field: &str, v: String, max_chars: usize) -> Result<String> {
+pub(super) fn required_text(field: &str, v: String, max_chars: usize) -> Result<String> {
     text(field, Some(v), max_chars)?.ok_or_else(|| Error::contract(field, "must not be empty"))
 }
 

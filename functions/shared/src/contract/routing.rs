@@ -14,8 +14,8 @@ pub enum Route {
     Tickets,
     /// `customer.upserted` → the customer directory.
     Customers,
-    /// The order journey (`order.placed`, `order.shipped`, …, `return.requested`)
-    /// → order-journey.
+    /// The order journey (`order.*`, `return.*`, `refund.issued`,
+    /// `exchange.shipped`) → order-journey.
     Orders,
 }
 
@@ -36,7 +36,8 @@ impl Route {
             | "order.delayed" => Some(Route::Tickets),
             "customer.upserted" => Some(Route::Customers),
             "order.placed" | "order.shipped" | "order.delivered" | "order.cancelled"
-            | "return.requested" => Some(Route::Orders),
+            | "return.requested" | "return.approved" | "return.rejected" | "return.received"
+            | "refund.issued" | "exchange.shipped" => Some(Route::Orders),
             _ => None,
         }
     }
@@ -81,6 +82,11 @@ mod tests {
             "order.delivered",
             "order.cancelled",
             "return.requested",
+            "return.approved",
+            "return.rejected",
+            "return.received",
+            "refund.issued",
+            "exchange.shipped",
         ] {
             assert!(Route::for_type(kind).is_some(), "{kind}");
         }

@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::domain::customer::CustomerId;
+use crate::domain::returns::Refund;
 
 /// The shop's id for an order: printable, without control characters, at
 /// most 128 bytes.
@@ -114,6 +115,9 @@ pub struct Order {
     pub delivered_at: Option<Timestamp>,
     /// When it was cancelled.
     pub cancelled_at: Option<Timestamp>,
+    /// Refunds of the order itself (not of a return), each with when it was
+    /// first reported: a cancelled order paid back, a partial refund.
+    pub refunds: Vec<(Timestamp, Refund)>,
     /// The stored version, for optimistic concurrency (0: not stored yet).
     pub version: u64,
 }
@@ -132,6 +136,8 @@ pub enum Step {
     Delivered,
     /// `order.cancelled`.
     Cancelled,
+    /// `refund.issued` naming no return.
+    Refunded(Refund),
 }
 
 /// What applying a step changed, and what the customer is to be told.
@@ -159,6 +165,7 @@ impl Order {
             shipped_at: None,
             delivered_at: None,
             cancelled_at: None,
+            refunds: Vec::new(),
             version: 0,
         }
     }
@@ -200,6 +207,19 @@ impl Order {
                 self.cancelled_at.get_or_insert(at);
                 if self.stage < Stage::Delivered {
                     self.stage = Stage::Cancelled;
+                }
+            }
+            Step::Refunded(refund) => {
+                // A refund is known by its amount and currency: the same
+                // report again (a platform's retry) is not news, a second
+                // partial refund of another amount is.
+                let known = self
+                    .refunds
+                    .iter()
+                    .any(|(_, r)| r.amount == refund.amount && r.currency == refund.currency);
+                if !known {
+                    self.refunds.push((at, refund.clone()));
+                    tell = true;
                 }
             }
         }
@@ -344,5 +364,33 @@ mod tests {
             .collect();
         assert!(records.windows(2).all(|w| w[0] == w[1]), "{records:#?}");
         assert_eq!(records[0].stage, Stage::Delivered);
+    }
+
+    #[test]
+    fn each_refund_of_an_order_is_told_once() {
+        let mut o = order();
+        o.apply(&Step::Cancelled, at("2026-12-02T09:00:00Z"));
+        let refund = |amount: &str| {
+            Step::Refunded(Refund {
+                amount: amount.into(),
+                currency: "TRY".into(),
+                method: None,
+            })
+        };
+        assert_eq!(
+            o.apply(&refund("149.90"), at("2026-12-03T09:00:00Z")),
+            Applied::Tell
+        );
+        assert_eq!(
+            o.apply(&refund("149.90"), at("2026-12-03T10:00:00Z")),
+            Applied::Unchanged,
+            "the same refund reported again"
+        );
+        assert_eq!(
+            o.apply(&refund("20.00"), at("2026-12-04T09:00:00Z")),
+            Applied::Tell
+        );
+        assert_eq!(o.refunds.len(), 2);
+        assert_eq!(o.stage, Stage::Cancelled);
     }
 }

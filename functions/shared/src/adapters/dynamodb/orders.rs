@@ -1,21 +1,23 @@
-//! Orders in the main table: one item per order (`ORDER#<id>`, `ORDER`),
-//! written over the version it was read at, so two events of one order that
-//! race cannot lose each other's facts; and one per return request
-//! (`RETURN#<id>`, `RETURN`), written once.
+//! Orders in the main table: one item per order (`ORDER#<id>`, `ORDER`) and
+//! one per return (`RETURN#<id>`, `RETURN`), each written over the version
+//! it was read at, so two events of one order or return that race cannot
+//! lose each other's facts.
 
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
 use super::codec::customer_from;
 use super::item::*;
 use super::{DynamoStore, keys};
-use crate::Result;
 use crate::adapters::build_error;
 use crate::domain::customer::{Customer, CustomerId};
 use crate::domain::order::{Order, OrderId, Shipment, Stage};
-use crate::domain::returns::{Return, ReturnId, ReturnKind};
+use crate::domain::returns::{Approval, Refund, Return, ReturnId, ReturnKind};
 use crate::domain::ticket::TicketNumber;
 use crate::ports::OrderStore;
 use crate::time::to_key;
+use crate::{Error, Result};
 
 /// The sort key of an order's item.
 pub(crate) const ORDER: &str = "ORDER";
@@ -40,16 +42,73 @@ pub(crate) fn order_item(o: &Order) -> Item {
         o.promised_date.map(|d| d.to_string()).as_deref(),
     );
     if let Some(sh) = &o.shipment {
-        put_opt(&mut item, "carrier", sh.carrier.as_deref());
-        put_opt(&mut item, "tracking_number", sh.tracking_number.as_deref());
-        put_opt(&mut item, "tracking_url", sh.tracking_url.as_deref());
-        put_opt(
-            &mut item,
-            "estimated_delivery",
-            sh.estimated_delivery.map(|d| d.to_string()).as_deref(),
-        );
+        put_shipment(&mut item, "", sh);
+    }
+    if !o.refunds.is_empty() {
+        let refunds = o
+            .refunds
+            .iter()
+            .map(|(at, r)| {
+                let mut m = HashMap::from([("at".to_string(), s(to_key(*at)))]);
+                put_refund(&mut m, "", r);
+                AttributeValue::M(m)
+            })
+            .collect();
+        item.insert("refunds".into(), AttributeValue::L(refunds));
     }
     item
+}
+
+/// A parcel's attributes, their names after `prefix`.
+fn put_shipment(item: &mut Item, prefix: &str, sh: &Shipment) {
+    let name = |n: &str| format!("{prefix}{n}");
+    put_opt(item, &name("carrier"), sh.carrier.as_deref());
+    put_opt(
+        item,
+        &name("tracking_number"),
+        sh.tracking_number.as_deref(),
+    );
+    put_opt(item, &name("tracking_url"), sh.tracking_url.as_deref());
+    put_opt(
+        item,
+        &name("estimated_delivery"),
+        sh.estimated_delivery.map(|d| d.to_string()).as_deref(),
+    );
+}
+
+/// A parcel read back from the attributes `put_shipment` wrote.
+fn shipment_from(r: &Reader<'_>, prefix: &str) -> Result<Option<Shipment>> {
+    let name = |n: &str| format!("{prefix}{n}");
+    let sh = Shipment {
+        carrier: r.opt(&name("carrier")).map(str::to_owned),
+        tracking_number: r.opt(&name("tracking_number")).map(str::to_owned),
+        tracking_url: r.opt(&name("tracking_url")).map(str::to_owned),
+        estimated_delivery: opt_date(r, &name("estimated_delivery"))?,
+    };
+    Ok((sh != Shipment::default()).then_some(sh))
+}
+
+fn put_refund(item: &mut Item, prefix: &str, refund: &Refund) {
+    item.insert(format!("{prefix}amount"), s(&refund.amount));
+    item.insert(format!("{prefix}currency"), s(&refund.currency));
+    put_opt(item, &format!("{prefix}method"), refund.method.as_deref());
+}
+
+fn refund_from(r: &Reader<'_>, prefix: &str) -> Result<Refund> {
+    Ok(Refund {
+        amount: r.req(&format!("{prefix}amount"))?.to_owned(),
+        currency: r.req(&format!("{prefix}currency"))?.to_owned(),
+        method: r.opt(&format!("{prefix}method")).map(str::to_owned),
+    })
+}
+
+fn opt_date(r: &Reader<'_>, name: &str) -> Result<Option<jiff::civil::Date>> {
+    r.opt(name)
+        .map(|d| {
+            d.parse()
+                .map_err(|_| Error::corrupt(r.what, format!("attribute {name} is not a date")))
+        })
+        .transpose()
 }
 
 /// An order read back.
@@ -58,38 +117,33 @@ pub(crate) fn order_from(item: &Item) -> Result<Order> {
         item,
         what: "order",
     };
-    let date = |name: &str| -> Result<Option<jiff::civil::Date>> {
-        r.opt(name)
-            .map(|d| {
-                d.parse().map_err(|_| {
-                    crate::Error::corrupt("order", format!("attribute {name} is not a date"))
-                })
-            })
-            .transpose()
-    };
-    let shipped = r.opt("carrier").is_some()
-        || r.opt("tracking_number").is_some()
-        || r.opt("tracking_url").is_some()
-        || r.opt("estimated_delivery").is_some();
+    let mut refunds = Vec::new();
+    if let Some(list) = item.get("refunds") {
+        let list = list
+            .as_l()
+            .map_err(|_| Error::corrupt("order", "attribute refunds is not a list"))?;
+        for entry in list {
+            let m = entry
+                .as_m()
+                .map_err(|_| Error::corrupt("order", "a refund is not a map"))?;
+            let refund = Reader {
+                item: m,
+                what: "order refund",
+            };
+            refunds.push((refund.time("at")?, refund_from(&refund, "")?));
+        }
+    }
     Ok(Order {
         id: r.parsed("order_id", |s| OrderId::parse(s).ok())?,
         customer_id: r.parsed("customer_id", |s| CustomerId::parse(s).ok())?,
         stage: r.parsed("stage", Stage::parse)?,
         placed_at: r.opt_time("placed_at")?,
-        promised_date: date("promised_date")?,
-        shipment: shipped
-            .then(|| -> Result<Shipment> {
-                Ok(Shipment {
-                    carrier: r.opt("carrier").map(str::to_owned),
-                    tracking_number: r.opt("tracking_number").map(str::to_owned),
-                    tracking_url: r.opt("tracking_url").map(str::to_owned),
-                    estimated_delivery: date("estimated_delivery")?,
-                })
-            })
-            .transpose()?,
+        promised_date: opt_date(&r, "promised_date")?,
+        shipment: shipment_from(&r, "")?,
         shipped_at: r.opt_time("shipped_at")?,
         delivered_at: r.opt_time("delivered_at")?,
         cancelled_at: r.opt_time("cancelled_at")?,
+        refunds,
         version: u64::try_from(r.num("version")?).unwrap_or(0),
     })
 }
@@ -97,14 +151,17 @@ pub(crate) fn order_from(item: &Item) -> Result<Order> {
 /// The transaction's put of an order: new, or over the version it was read
 /// at.
 pub(crate) fn order_put(table: &str, o: &Order) -> Result<TransactWriteItem> {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(order_item(o)));
-    let put = if o.version == 0 {
+    versioned_put(table, order_item(o), o.version)
+}
+
+/// A put of `item`: new when `version` is 0, else over that version.
+fn versioned_put(table: &str, item: Item, version: u64) -> Result<TransactWriteItem> {
+    let put = Put::builder().table_name(table).set_item(Some(item));
+    let put = if version == 0 {
         put.condition_expression("attribute_not_exists(pk)")
     } else {
         put.condition_expression("version = :read")
-            .expression_attribute_values(":read", n(o.version as i64))
+            .expression_attribute_values(":read", n(version as i64))
     };
     let put = put
         .build()
@@ -112,7 +169,7 @@ pub(crate) fn order_put(table: &str, o: &Order) -> Result<TransactWriteItem> {
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-/// A return request's item.
+/// A return's item, at the version after `r.version`.
 pub(crate) fn return_item(r: &Return) -> Item {
     let mut item = key(keys::return_request(&r.id), RETURN);
     item.insert("return_id".into(), s(r.id.as_str()));
@@ -123,6 +180,33 @@ pub(crate) fn return_item(r: &Return) -> Item {
     item.insert("ticket".into(), s(r.ticket.as_str()));
     item.insert("version".into(), n(r.version.saturating_add(1) as i64));
     put_opt(&mut item, "reason", r.reason.as_deref());
+    if let Some((at, a)) = &r.approved {
+        item.insert("approved_at".into(), s(to_key(*at)));
+        put_opt(&mut item, "label_url", a.label_url.as_deref());
+        put_opt(&mut item, "instructions", a.instructions.as_deref());
+        put_opt(
+            &mut item,
+            "ship_by",
+            a.ship_by.map(|d| d.to_string()).as_deref(),
+        );
+    }
+    if let Some((at, why)) = &r.rejected {
+        item.insert("rejected_at".into(), s(to_key(*at)));
+        item.insert("rejection".into(), s(why));
+    }
+    put_opt(
+        &mut item,
+        "received_at",
+        r.received_at.map(to_key).as_deref(),
+    );
+    if let Some((at, refund)) = &r.refunded {
+        item.insert("refunded_at".into(), s(to_key(*at)));
+        put_refund(&mut item, "refund_", refund);
+    }
+    if let Some((at, parcel)) = &r.exchange {
+        item.insert("exchange_at".into(), s(to_key(*at)));
+        put_shipment(&mut item, "exchange_", parcel);
+    }
     item
 }
 
@@ -140,19 +224,42 @@ pub(crate) fn return_from(item: &Item) -> Result<Return> {
         reason: r.opt("reason").map(str::to_owned),
         requested_at: r.time("requested_at")?,
         ticket: r.parsed("ticket", TicketNumber::parse)?,
+        approved: r
+            .opt_time("approved_at")?
+            .map(|at| -> Result<_> {
+                Ok((
+                    at,
+                    Approval {
+                        label_url: r.opt("label_url").map(str::to_owned),
+                        instructions: r.opt("instructions").map(str::to_owned),
+                        ship_by: opt_date(&r, "ship_by")?,
+                    },
+                ))
+            })
+            .transpose()?,
+        rejected: r
+            .opt_time("rejected_at")?
+            .map(|at| -> Result<_> { Ok((at, r.req("rejection")?.to_owned())) })
+            .transpose()?,
+        received_at: r.opt_time("received_at")?,
+        refunded: r
+            .opt_time("refunded_at")?
+            .map(|at| -> Result<_> { Ok((at, refund_from(&r, "refund_")?)) })
+            .transpose()?,
+        exchange: r
+            .opt_time("exchange_at")?
+            .map(|at| -> Result<_> {
+                Ok((at, shipment_from(&r, "exchange_")?.unwrap_or_default()))
+            })
+            .transpose()?,
         version: u64::try_from(r.num("version")?).unwrap_or(0),
     })
 }
 
-/// The transaction's put of a new return request.
+/// The transaction's put of a return: new, or over the version it was read
+/// at.
 pub(crate) fn return_put(table: &str, r: &Return) -> Result<TransactWriteItem> {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(return_item(r)))
-        .condition_expression("attribute_not_exists(pk)")
-        .build()
-        .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
-    Ok(TransactWriteItem::builder().put(put).build())
+    versioned_put(table, return_item(r), r.version)
 }
 
 impl OrderStore for DynamoStore {

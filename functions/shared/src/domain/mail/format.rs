@@ -78,6 +78,39 @@ pub fn percent(locale: Locale, p: u8) -> String {
     }
 }
 
+/// An amount as each language writes it: `1.249,90 TL` / `TRY 1,249.90`.
+///
+/// `amount` is the contract's decimal (digits, at most one `.`), written
+/// as the shop sent it: no rounding, no float. Turkish groups thousands
+/// with `.`, separates decimals with `,` and writes the lira `TL`;
+/// English groups with `,` and puts the ISO code first.
+pub fn money(locale: Locale, amount: &str, currency: &str) -> String {
+    let (whole, fraction) = amount.split_once('.').unwrap_or((amount, ""));
+    let group = match locale {
+        Locale::Tr => '.',
+        Locale::En => ',',
+    };
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(group);
+        }
+        grouped.push(digit);
+    }
+    match locale {
+        Locale::Tr => {
+            let unit = if currency == "TRY" { "TL" } else { currency };
+            if fraction.is_empty() {
+                format!("{grouped} {unit}")
+            } else {
+                format!("{grouped},{fraction} {unit}")
+            }
+        }
+        Locale::En if fraction.is_empty() => format!("{currency} {grouped}"),
+        Locale::En => format!("{currency} {grouped}.{fraction}"),
+    }
+}
+
 /// A span of time as a person writes it: `1 sa 5 dk` / `1 h 5 min`, `45 dk` /
 /// `45 min`, and from a day on `2 gün 3 sa` / `2 days 3 h`.
 ///
@@ -130,6 +163,15 @@ mod tests {
         let dt = d(2026, 11, 23).at(10, 15, 0, 0);
         assert_eq!(date_time(Locale::Tr, dt), "23 Kasım 2026 Pazartesi, 10:15");
         assert_eq!(date_time(Locale::En, dt), "Monday, 23 November 2026, 10:15");
+    }
+
+    #[test]
+    fn amounts_are_grouped_and_marked_as_each_language_does() {
+        assert_eq!(money(Locale::Tr, "1249.90", "TRY"), "1.249,90 TL");
+        assert_eq!(money(Locale::En, "1249.90", "TRY"), "TRY 1,249.90");
+        assert_eq!(money(Locale::Tr, "20", "EUR"), "20 EUR");
+        assert_eq!(money(Locale::En, "1000000", "USD"), "USD 1,000,000");
+        assert_eq!(money(Locale::Tr, "999.5", "TRY"), "999,5 TL");
     }
 
     #[test]

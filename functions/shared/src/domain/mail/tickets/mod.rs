@@ -164,7 +164,10 @@ pub use apologies::{
     BreachApology, DelayApology, SatisfactionApology, breach_apology, delay_apology,
     satisfaction_apology,
 };
-pub use orders::{ReturnReceived, ShippedNotice, return_received, shipped_notice};
+pub use orders::{
+    ReturnNews, ReturnProgress, ReturnReceived, ShippedNotice, return_progress, return_received,
+    shipped_notice,
+};
 pub use survey::{SurveyRequest, survey_request};
 pub use team::{AlertKind, TeamAlert, team_alert};
 

@@ -1,13 +1,15 @@
 //! The emails of the order journey: the order on its way, with its carrier,
 //! tracking number, tracking link and expected date; a return request
-//! confirmed at once, with its number and what happens next. Transactional:
+//! confirmed at once, with its number and what happens next; and each later
+//! step of a return (approved, rejected, received, refunded, the
+//! replacement shipped) or a refund of the order itself. Transactional:
 //! they carry no offer and need no marketing consent.
 
 use jiff::civil::Date;
 
 use super::*;
 use crate::domain::order::{OrderId, Shipment};
-use crate::domain::returns::{ReturnId, ReturnKind};
+use crate::domain::returns::{Approval, Refund, ReturnId, ReturnKind};
 
 /// What the shipping notice says.
 #[derive(Debug, Clone)]
@@ -168,6 +170,187 @@ templates! {
     ReturnEnText(ReturnView) => "return_received_en.txt",
 }
 
+/// The step of a return the customer is told of.
+#[derive(Debug, Clone)]
+pub enum ReturnNews<'a> {
+    /// Approved: how to send the goods, and the last day to.
+    Approved {
+        /// The shop's label, instructions and date.
+        approval: &'a Approval,
+        /// The last day to send the goods (the shop's, or the law's).
+        ship_by: Date,
+    },
+    /// Refused, with the shop's reason.
+    Rejected(&'a str),
+    /// The goods are back; for a return, the day the refund is due by.
+    Received {
+        /// The last day of the refund's legal period (none for an exchange).
+        refund_by: Option<Date>,
+    },
+    /// Money paid back.
+    Refunded(&'a Refund),
+    /// An exchange's replacement on its way.
+    ExchangeShipped(&'a Shipment),
+}
+
+/// What an email about a return's progress, or a refund of an order, says.
+#[derive(Debug, Clone)]
+pub struct ReturnProgress<'a> {
+    /// The shop's name.
+    pub shop: &'a str,
+    /// The customer's name, if known.
+    pub name: Option<&'a str>,
+    /// The order.
+    pub order: &'a OrderId,
+    /// The return and its ticket; none for a refund of the order itself.
+    pub about: Option<(&'a ReturnId, &'a TicketNumber)>,
+    /// A return or an exchange.
+    pub kind: ReturnKind,
+    /// What happened.
+    pub news: ReturnNews<'a>,
+}
+
+struct ProgressView {
+    lang: &'static str,
+    subject: String,
+    shop: String,
+    name: Option<String>,
+    order: String,
+    return_id: Option<String>,
+    ticket: Option<String>,
+    exchange: bool,
+    step: &'static str,
+    label_url: Option<String>,
+    instructions: Option<String>,
+    ship_by: Option<String>,
+    reason: Option<String>,
+    refund_by: Option<String>,
+    amount: Option<String>,
+    method: Option<String>,
+    carrier: Option<String>,
+    tracking_number: Option<String>,
+    tracking_url: Option<String>,
+    estimated: Option<String>,
+}
+
+/// The subject's words for each step, before the return's number.
+fn progress_subject(locale: Locale, news: &ReturnNews<'_>, exchange: bool) -> &'static str {
+    match (locale, news, exchange) {
+        (Locale::Tr, ReturnNews::Approved { .. }, false) => "iade talebiniz onaylandı",
+        (Locale::Tr, ReturnNews::Approved { .. }, true) => "değişim talebiniz onaylandı",
+        (Locale::Tr, ReturnNews::Rejected(_), false) => "iade talebiniz kabul edilmedi",
+        (Locale::Tr, ReturnNews::Rejected(_), true) => "değişim talebiniz kabul edilmedi",
+        (Locale::Tr, ReturnNews::Received { .. }, _) => "gönderdiğiniz ürün bize ulaştı",
+        (Locale::Tr, ReturnNews::Refunded(_), _) => "ücret iadeniz yapıldı",
+        (Locale::Tr, ReturnNews::ExchangeShipped(_), _) => "yeni ürününüz kargoda",
+        (Locale::En, ReturnNews::Approved { .. }, false) => "your return is approved",
+        (Locale::En, ReturnNews::Approved { .. }, true) => "your exchange is approved",
+        (Locale::En, ReturnNews::Rejected(_), false) => "your return request was not accepted",
+        (Locale::En, ReturnNews::Rejected(_), true) => "your exchange request was not accepted",
+        (Locale::En, ReturnNews::Received { .. }, _) => "we have received your item",
+        (Locale::En, ReturnNews::Refunded(_), _) => "your refund is on its way",
+        (Locale::En, ReturnNews::ExchangeShipped(_), _) => "your replacement is on its way",
+    }
+}
+
+/// Renders the news of a return (or of an order's refund) in `locale`.
+pub fn return_progress(locale: Locale, p: &ReturnProgress<'_>) -> Result<Rendered> {
+    let shop = shop_name(p.shop);
+    let order = display_text(p.order.as_str(), 64);
+    let exchange = p.kind == ReturnKind::Exchange;
+    let words = progress_subject(locale, &p.news, exchange);
+    let subject = match p.about {
+        Some((id, ticket)) => format!(
+            "[{ticket}] {shop}: {words} ({})",
+            display_text(id.as_str(), 64)
+        ),
+        None => match locale {
+            Locale::Tr => format!("{shop}: {order} numaralı siparişiniz için {words}"),
+            Locale::En => format!("{shop}: {words} (order {order})"),
+        },
+    };
+    let date = |d: Date| format::date(locale, d);
+    let mut v = ProgressView {
+        lang: locale.tag(),
+        subject: header_text(&subject),
+        shop,
+        name: customer_name(p.name),
+        order,
+        return_id: p.about.map(|(id, _)| display_text(id.as_str(), 64)),
+        ticket: p.about.map(|(_, t)| t.to_string()),
+        exchange,
+        step: "",
+        label_url: None,
+        instructions: None,
+        ship_by: None,
+        reason: None,
+        refund_by: None,
+        amount: None,
+        method: None,
+        carrier: None,
+        tracking_number: None,
+        tracking_url: None,
+        estimated: None,
+    };
+    match &p.news {
+        ReturnNews::Approved { approval, ship_by } => {
+            v.step = "approved";
+            v.label_url = approval.label_url.as_deref().and_then(https_url);
+            v.instructions = approval
+                .instructions
+                .as_deref()
+                .map(|i| display_text(i, 2000))
+                .filter(|i| !i.is_empty());
+            v.ship_by = Some(date(*ship_by));
+        }
+        ReturnNews::Rejected(reason) => {
+            v.step = "rejected";
+            v.reason = Some(display_text(reason, 300)).filter(|r| !r.is_empty());
+        }
+        ReturnNews::Received { refund_by } => {
+            v.step = "received";
+            v.refund_by = refund_by.map(date);
+        }
+        ReturnNews::Refunded(refund) => {
+            v.step = "refunded";
+            v.amount = Some(format::money(locale, &refund.amount, &refund.currency));
+            v.method = refund.method.as_deref().map(|m| display_text(m, 80));
+        }
+        ReturnNews::ExchangeShipped(parcel) => {
+            v.step = "exchange_shipped";
+            v.carrier = parcel.carrier.as_deref().map(|c| display_text(c, 80));
+            v.tracking_number = parcel
+                .tracking_number
+                .as_deref()
+                .map(|t| display_text(t, 64));
+            v.tracking_url = parcel.tracking_url.as_deref().and_then(https_url);
+            v.estimated = parcel.estimated_delivery.map(date);
+        }
+    }
+    let v = &v;
+    match locale {
+        Locale::Tr => finish(
+            "return_update",
+            &v.subject,
+            &ProgressTrHtml { v },
+            &ProgressTrText { v },
+        ),
+        Locale::En => finish(
+            "return_update",
+            &v.subject,
+            &ProgressEnHtml { v },
+            &ProgressEnText { v },
+        ),
+    }
+}
+
+templates! {
+    ProgressTrHtml(ProgressView) => "return_update_tr.html",
+    ProgressTrText(ProgressView) => "return_update_tr.txt",
+    ProgressEnHtml(ProgressView) => "return_update_en.html",
+    ProgressEnText(ProgressView) => "return_update_en.txt",
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +453,175 @@ mod tests {
                 "{part}"
             );
         }
+    }
+
+    fn progress(
+        locale: Locale,
+        kind: ReturnKind,
+        news: ReturnNews<'_>,
+        with_return: bool,
+    ) -> Rendered {
+        let order = OrderId::parse("1001").unwrap();
+        let id = ReturnId::parse("RMA-77").unwrap();
+        let ticket = TicketNumber::parse("TK-1234-5678").unwrap();
+        return_progress(
+            locale,
+            &ReturnProgress {
+                shop: "Dükkan",
+                name: Some("Ayşe"),
+                order: &order,
+                about: with_return.then_some((&id, &ticket)),
+                kind,
+                news,
+            },
+        )
+        .unwrap()
+    }
+
+    fn has_all(r: &Rendered, needles: &[&str]) {
+        for part in [&r.html, &r.text] {
+            for needle in needles {
+                assert!(part.contains(needle), "lacks {needle}: {part}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_step_of_a_return_reads_in_both_languages() {
+        let approval = Approval {
+            label_url: Some("https://kargo.example/label/77".into()),
+            instructions: Some("Kutuyu kapatın.\nEtiketi yapıştırın.".into()),
+            ship_by: None,
+        };
+        let ship_by = Date::constant(2026, 12, 16);
+        let refund = Refund {
+            amount: "1249.90".into(),
+            currency: "TRY".into(),
+            method: Some("kredi kartı".into()),
+        };
+        let parcel = shipment();
+        let cases: Vec<(Locale, ReturnKind, ReturnNews<'_>, &str, Vec<&str>)> = vec![
+            (
+                Locale::Tr,
+                ReturnKind::Return,
+                ReturnNews::Approved {
+                    approval: &approval,
+                    ship_by,
+                },
+                "[TK-1234-5678] Dükkan: iade talebiniz onaylandı (RMA-77)",
+                vec![
+                    "16 Aralık 2026",
+                    "https://kargo.example/label/77",
+                    "Kutuyu kapatın. Etiketi yapıştırın.",
+                ],
+            ),
+            (
+                Locale::En,
+                ReturnKind::Exchange,
+                ReturnNews::Approved {
+                    approval: &approval,
+                    ship_by,
+                },
+                "[TK-1234-5678] Dükkan: your exchange is approved (RMA-77)",
+                vec!["16 December 2026", "https://kargo.example/label/77"],
+            ),
+            (
+                Locale::Tr,
+                ReturnKind::Return,
+                ReturnNews::Rejected("Ürün kullanılmış"),
+                "[TK-1234-5678] Dükkan: iade talebiniz kabul edilmedi (RMA-77)",
+                vec!["Ürün kullanılmış", "TK-1234-5678"],
+            ),
+            (
+                Locale::En,
+                ReturnKind::Return,
+                ReturnNews::Rejected("Used item"),
+                "[TK-1234-5678] Dükkan: your return request was not accepted (RMA-77)",
+                vec!["Used item", "reply to this email"],
+            ),
+            (
+                Locale::Tr,
+                ReturnKind::Return,
+                ReturnNews::Received {
+                    refund_by: Some(Date::constant(2026, 12, 20)),
+                },
+                "[TK-1234-5678] Dükkan: gönderdiğiniz ürün bize ulaştı (RMA-77)",
+                vec!["20 Aralık 2026"],
+            ),
+            (
+                Locale::En,
+                ReturnKind::Exchange,
+                ReturnNews::Received { refund_by: None },
+                "[TK-1234-5678] Dükkan: we have received your item (RMA-77)",
+                vec!["replacement"],
+            ),
+            (
+                Locale::Tr,
+                ReturnKind::Return,
+                ReturnNews::Refunded(&refund),
+                "[TK-1234-5678] Dükkan: ücret iadeniz yapıldı (RMA-77)",
+                vec!["1.249,90 TL", "kredi kartı", "bankanıza bağlı"],
+            ),
+            (
+                Locale::En,
+                ReturnKind::Return,
+                ReturnNews::Refunded(&refund),
+                "[TK-1234-5678] Dükkan: your refund is on its way (RMA-77)",
+                vec!["TRY 1,249.90", "Depending on your bank"],
+            ),
+            (
+                Locale::Tr,
+                ReturnKind::Exchange,
+                ReturnNews::ExchangeShipped(&parcel),
+                "[TK-1234-5678] Dükkan: yeni ürününüz kargoda (RMA-77)",
+                vec![
+                    "YK123456789",
+                    "Yurtiçi Kargo",
+                    "https://kargo.example/t/YK123456789",
+                ],
+            ),
+            (
+                Locale::En,
+                ReturnKind::Exchange,
+                ReturnNews::ExchangeShipped(&parcel),
+                "[TK-1234-5678] Dükkan: your replacement is on its way (RMA-77)",
+                vec!["YK123456789", "5 December 2026"],
+            ),
+        ];
+        for (locale, kind, news, subject, needles) in cases {
+            let r = progress(locale, kind, news, true);
+            assert_eq!(r.subject, subject);
+            has_all(&r, &needles);
+            has_all(&r, &["Ayşe", "1001"]);
+        }
+    }
+
+    #[test]
+    fn a_refund_of_the_order_itself_names_the_order_not_a_return() {
+        let refund = Refund {
+            amount: "149.90".into(),
+            currency: "TRY".into(),
+            method: None,
+        };
+        let tr = progress(
+            Locale::Tr,
+            ReturnKind::Return,
+            ReturnNews::Refunded(&refund),
+            false,
+        );
+        assert_eq!(
+            tr.subject,
+            "Dükkan: 1001 numaralı siparişiniz için ücret iadeniz yapıldı"
+        );
+        assert!(!tr.text.contains("TK-"), "{}", tr.text);
+        let en = progress(
+            Locale::En,
+            ReturnKind::Return,
+            ReturnNews::Refunded(&refund),
+            false,
+        );
+        assert_eq!(en.subject, "Dükkan: your refund is on its way (order 1001)");
+        has_all(&en, &["TRY 149.90"]);
     }
 
     #[test]
