@@ -18,12 +18,16 @@ use memnun_shared::adapters::dynamodb::DynamoStore;
 use memnun_shared::adapters::ses::SesMailer;
 use memnun_shared::adapters::sqs::SqsPublisher;
 use memnun_shared::config::Env;
-use memnun_shared::contract::internal::{BirthdayDue, InternalEvent, SlaAlarm};
+use memnun_shared::contract::internal::{
+    BirthdayDue, InternalEvent, JourneyDue, SlaAlarm, Watched,
+};
 use memnun_shared::domain::calendar::BusinessCalendar;
 use memnun_shared::domain::customer::CustomerId;
+use memnun_shared::domain::order::OrderId;
 use memnun_shared::domain::sla::{Goal, SlaPolicy};
 use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
 use memnun_shared::domain::token::Signer;
+use memnun_shared::domain::watch::Watch;
 use memnun_tests::events::{event, review};
 use memnun_tests::faults::{FaultConfig, FaultProxy, RecordedCall};
 use memnun_tests::stack::{LINK_SECRET, Stack, client_config};
@@ -42,6 +46,10 @@ const SHIPPED_BUDGET: usize = 5;
 const RETURN_BUDGET: usize = 7;
 /// A later step of a return, or a refund, with its email.
 const RETURN_STEP_BUDGET: usize = 5;
+/// A journey clock come due, with its alert.
+const CLOCK_BUDGET: usize = 5;
+/// A clock come due with nothing left to say (the order moved on in time).
+const CLOCK_IDLE_BUDGET: usize = 3;
 const DUPLICATE_BUDGET: usize = 1;
 /// Per due ticket, the sweep's marking and sending (its index queries are
 /// a fixed cost per shard and page, reported beside).
@@ -395,6 +403,29 @@ async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
             RETURN_STEP_BUDGET,
         );
         assert_eq!(calls.iter().filter(|c| c.starts_with("ses:")).count(), 1);
+    }
+    // The order's clocks, as the sweep sends them back: shipped, so the
+    // first has nothing to say; undelivered, so the second alerts the lead.
+    for (watch, budget, emails) in [
+        (Watch::Unshipped, CLOCK_IDLE_BUDGET, 0),
+        (Watch::Undelivered, CLOCK_BUDGET, 1),
+    ] {
+        let clock = JourneyDue {
+            watch,
+            customer_id: CustomerId::parse("c-orders").unwrap(),
+            about: Watched::Order(OrderId::parse("o-77").unwrap()),
+            due: ts("2026-12-31T10:00:00Z"),
+        }
+        .to_scheduled("memnun/order-journey");
+        let (response, calls) = c
+            .count(journey.handle(batch(&clock.body), deadline()))
+            .await;
+        no_failures(&response);
+        report(&format!("journey.due {}", watch.as_str()), &calls, budget);
+        assert_eq!(
+            calls.iter().filter(|c| c.starts_with("ses:")).count(),
+            emails
+        );
     }
 }
 

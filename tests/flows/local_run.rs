@@ -87,7 +87,6 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         "iade talebinizi aldık (RMA-5512)",
         "iade talebiniz onaylandı (RMA-5512)",
         "gönderdiğiniz ürün bize ulaştı (RMA-5512)",
-        "ücret iadeniz yapıldı (RMA-5512)",
         "Mesajınızı aldık",
         "We are sorry",
         "SLA uyarısı: ilk yanıta 45 dk kaldı",
@@ -96,6 +95,13 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         "haftalık destek özeti — 16–22 Kasım 2026",
         "haftalık destek özeti — 16–22 Kasım 2026",
         "Hizmetimizi nasıl buldunuz?",
+        // The refund's own clock: the team warned on day 10, then, its
+        // legal date passed, the lead alerted and Mehmet told; the refund
+        // comes after.
+        "İade RMA-5512: ücret iadesi için son gün 18 Aralık 2026",
+        "İade RMA-5512: ücret iadesinin yasal süresi doldu",
+        "ücret iadeniz gecikti, özür dileriz (RMA-5512)",
+        "ücret iadeniz yapıldı (RMA-5512)",
         "Doğum gününüz kutlu olsun, Ayşe",
     ];
     assert_eq!(subjects.len(), story.len(), "{subjects:#?}");

@@ -1,7 +1,12 @@
 //! order-journey against the emulator: an order followed from placed to
 //! delivered on the real table, the shipping notice sent once whatever the
 //! duplicates and the order of arrival, in the customer's language, and a
-//! bad event ended in the dead-letter queue.
+//! bad event ended in the dead-letter queue; a return told step by step;
+//! and the journey's own clocks, held in the due index, sent back by the
+//! real SLA sweep and alerted once.
+
+#[path = "support/functions.rs"]
+mod functions;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::{SignedDuration, Timestamp};
@@ -404,4 +409,97 @@ async fn a_cancelled_orders_refund_is_told_once() {
     let item = order_item(&stack, "3001").await;
     assert_eq!(attr(&item, "stage"), "cancelled");
     assert!(item.contains_key("refunds"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_journeys_clocks_are_swept_back_and_alert_once() {
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    let monitor = functions::monitor(&stack);
+    // Order 4001 is placed and never ships; 4002 ships and arrives in time.
+    // Return RMA-9 is never refunded; RMA-8 is refunded in time.
+    let placed = |id: &str, order: &str| {
+        order_event(id, "order.placed", "2026-12-01T10:00:00Z", order, json!({}))
+    };
+    let request = |id: &str, order: &str, rma: &str| {
+        order_event(
+            id,
+            "return.requested",
+            "2026-12-05T09:00:00Z",
+            order,
+            json!({"return_id": rma}),
+        )
+    };
+    let (p1, p2) = (placed("p-1", "4001"), placed("p-2", "4002"));
+    let (r9, r8) = (
+        request("r-9", "4001", "RMA-9"),
+        request("r-8", "4002", "RMA-8"),
+    );
+    send_and_deliver(&stack, &h, &[&p1, &p2, &r9, &r8]).await;
+    let ship = shipped("s-2", "4002", "YK42");
+    let refund = return_step(
+        "rf-8",
+        "refund.issued",
+        "2026-12-09T12:00:00Z",
+        "RMA-8",
+        json!({"order_id": "4002", "amount": "10", "currency": "TRY"}),
+    );
+    let arrived = order_event(
+        "d-2",
+        "order.delivered",
+        "2026-12-04T10:00:00Z",
+        "4002",
+        json!({}),
+    );
+    send_and_deliver(&stack, &h, &[&ship, &refund, &arrived]).await;
+    let before = stack.emulator.sent_emails().len();
+
+    // Nothing is due before its time.
+    let early = functions::sweep(&monitor, "2026-12-02T09:00:00Z").await;
+    assert_eq!(early.waiting, 0, "{early:?}");
+
+    // A sweep after every clock ran out: eight clocks go back to the orders
+    // queue; the journey alerts for 4001 and RMA-9 only.
+    let late = functions::sweep(&monitor, "2027-01-05T09:00:00Z").await;
+    assert_eq!(late.waiting, 8, "{late:?}");
+    send_and_deliver(&stack, &h, &[]).await;
+    let sent = stack.emulator.sent_emails();
+    let new: Vec<(String, String)> = sent[before..]
+        .iter()
+        .map(|m| (m.to[0].clone(), m.subject.clone()))
+        .collect();
+    let has = |to: &str, words: &str| {
+        new.iter()
+            .filter(|(t, s)| t == to && s.contains(words))
+            .count()
+    };
+    assert_eq!(new.len(), 5, "{new:#?}");
+    let function = stack.function_env("order-journey");
+    let env = |name: &str| {
+        function
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let (team, lead) = (env("SUPPORT_TEAM_EMAIL"), env("SUPPORT_LEAD_EMAIL"));
+    assert_eq!(has(&team, "Sipariş 4001"), 1, "{new:#?}");
+    assert_eq!(has(&lead, "Sipariş 4001 30 gündür"), 1, "{new:#?}");
+    assert_eq!(has(&team, "İade RMA-9: ücret iadesi için son gün"), 1);
+    assert_eq!(
+        has(&lead, "İade RMA-9: ücret iadesinin yasal süresi doldu"),
+        1
+    );
+    assert_eq!(has("ayse@example.com", "ücret iadeniz gecikti"), 1);
+    assert!(
+        new.iter()
+            .all(|(_, s)| !s.contains("4002") && !s.contains("RMA-8")),
+        "in time: nothing"
+    );
+    let item = order_item(&stack, "4001").await;
+    assert!(item.contains_key("alerted"));
+
+    // The clocks were forgotten once sent: a second sweep finds nothing.
+    let again = functions::sweep(&monitor, "2027-01-05T09:05:00Z").await;
+    assert_eq!(again.waiting, 0, "{again:?}");
 }

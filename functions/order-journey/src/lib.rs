@@ -36,30 +36,47 @@
 //! ticket. A `refund.issued` naming no return is a refund of the order
 //! itself (a cancelled order paid back): told once per amount.
 //!
+//! memnun also keeps the journey's own clocks ([`memnun_shared::domain::watch`]):
+//! when an order is first known as placed, and when a return (not an
+//! exchange) is requested, their clocks are committed with it as messages
+//! held in the due index (`journey.due`); the SLA sweep sends each back to
+//! this function at its time. Then the record is read as it stands: an
+//! order not shipped in time alerts the team, one undelivered after 30
+//! days the lead; a refund still open on day `REFUND_WARNING_DAYS` warns
+//! the team, and one past its legal date alerts the lead and tells the
+//! customer, with the day it will be made by. Each alert once per record,
+//! noted on it; nothing when the step came in time.
+//!
 //! Calls: a duplicate 1; placed, delivered, cancelled 4 (begin, read,
 //! commit, done); shipped 5 (and the notice); a return requested 7 (begin,
 //! read, commit, publish, the step, email, done); a later step of a return,
-//! or a refund, 5 (begin, read, commit, email, done), 4 when not told.
+//! or a refund, 5 (begin, read, commit, email, done), 4 when not told; a
+//! clock come due 5 with its alert (begin, read, commit, email, done), 7
+//! for an overdue refund (the lead's alert, a step, the customer's email),
+//! 3 when nothing is due any more (begin, read, done).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
 use memnun_shared::app::unit::{self, Kept as Published, known_contact};
 use memnun_shared::batch::{self, Outcome};
-use memnun_shared::config::{Env, ResourceConfig, ShopConfig};
+use memnun_shared::config::{Env, ResourceConfig, ShopConfig, calendar_from_env};
+use memnun_shared::contract::internal::{JourneyDue, Watched};
 use memnun_shared::contract::journey::{
     OrderEnded, OrderPlaced, OrderShipped, RefundIssued, ReturnRequested, ReturnUpdate,
 };
 use memnun_shared::contract::outbound;
 use memnun_shared::contract::{EventData, EventMeta};
+use memnun_shared::domain::calendar::BusinessCalendar;
 use memnun_shared::domain::customer::{ContactDetails, Customer, CustomerId};
-use memnun_shared::domain::mail::OutgoingEmail;
 use memnun_shared::domain::mail::tickets::{
-    ReturnNews, ReturnProgress, ReturnReceived, ShippedNotice, return_progress, return_received,
-    shipped_notice,
+    JourneyAlert, ReturnNews, ReturnProgress, ReturnReceived, ShippedNotice, journey_alert,
+    return_progress, return_received, shipped_notice,
 };
+use memnun_shared::domain::mail::{EmailAddress, OutgoingEmail};
 use memnun_shared::domain::order::{Applied, Order, OrderId, Stage, Step};
 use memnun_shared::domain::returns::{Return, ReturnKind, ReturnStage, ReturnStep};
 use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
+use memnun_shared::domain::watch::{JourneyPolicy, Watch};
 use memnun_shared::ports::{
     Conflict, Mailer, OrderStore, ProfileWrite, Publisher, TicketStore, WorkStore, Write,
 };
@@ -74,6 +91,7 @@ pub const SOURCE: &str = "memnun/order-journey";
 const TEMPLATE: &str = "shipped";
 const RETURN_TEMPLATE: &str = "return_received";
 const PROGRESS_TEMPLATE: &str = "return_update";
+const ALERT_TEMPLATE: &str = "journey_alert";
 
 /// How often a commit is tried again after the order or the customer
 /// changed in between.
@@ -85,6 +103,10 @@ const TOLD: u8 = 2;
 /// customer's confirmation sent.
 const PUBLISHED: u8 = 2;
 const CONFIRMED: u8 = 3;
+/// An overdue refund's steps after its commit: the lead alerted, the
+/// customer told.
+const LEAD_TOLD: u8 = 2;
+const CUSTOMER_TOLD: u8 = 3;
 
 /// Everything the function reads at init.
 #[derive(Debug, Clone)]
@@ -93,14 +115,38 @@ pub struct Config {
     pub resources: ResourceConfig,
     /// The shop's name, sender, language and time zone.
     pub shop: ShopConfig,
+    /// Working days, for how long an order may take to ship.
+    pub calendar: BusinessCalendar,
+    /// The journey's clocks (`SHIP_WITHIN_DAYS`, `REFUND_WARNING_DAYS`,
+    /// `REFUND_LATE_DAYS`).
+    pub policy: JourneyPolicy,
+    /// Where an order not shipped in time, or a refund nearing its legal
+    /// date, is reported (`SUPPORT_TEAM_EMAIL`).
+    pub team: EmailAddress,
+    /// Where an order undelivered after 30 days, or a refund past its legal
+    /// date, is reported (`SUPPORT_LEAD_EMAIL`).
+    pub lead: EmailAddress,
 }
 
 impl Config {
     /// Reads and validates the configuration; the error names the variable.
     pub fn from_env(env: &Env) -> Result<Self> {
+        let d = JourneyPolicy::default();
         Ok(Config {
             resources: ResourceConfig::from_env(env)?,
             shop: ShopConfig::from_env(env)?,
+            calendar: calendar_from_env(env)?,
+            policy: JourneyPolicy {
+                ship_within_days: env.int_or("SHIP_WITHIN_DAYS", d.ship_within_days, 0..=30)?,
+                refund_warning_days: env.int_or(
+                    "REFUND_WARNING_DAYS",
+                    d.refund_warning_days,
+                    0..=13,
+                )?,
+                refund_late_days: env.int_or("REFUND_LATE_DAYS", d.refund_late_days, 1..=30)?,
+            },
+            team: env.parsed("SUPPORT_TEAM_EMAIL", EmailAddress::parse)?,
+            lead: env.parsed("SUPPORT_LEAD_EMAIL", EmailAddress::parse)?,
         })
     }
 }
@@ -215,6 +261,9 @@ where
 
     async fn message(&self, message: SqsMessage, deadline: Timestamp) -> Result<Outcome> {
         let ttl = self.config.resources.idempotency_ttl_days;
+        if message.body.as_deref().is_some_and(JourneyDue::is_one) {
+            return self.clock_message(message, deadline).await;
+        }
         let Some((event, unit)) =
             unit::begin_event(FUNCTION, message, &self.store, deadline, ttl).await?
         else {
@@ -349,6 +398,203 @@ where
         unit.effect(TOLD, || self.mailer.send(&email)).await?;
         tracing::info!(template, locale = locale.tag(), "customer told");
         Ok(outcome)
+    }
+
+    /// A clock of the journey come due (`journey.due`, from the sweep): its
+    /// own unit of work, `event#order-journey#memnun/order-journey#<id>`.
+    async fn clock_message(&self, message: SqsMessage, deadline: Timestamp) -> Result<Outcome> {
+        let body = message
+            .body
+            .ok_or_else(|| Error::contract("body", "is empty"))?;
+        let (meta, due) = JourneyDue::parse(&body)?;
+        memnun_shared::batch::record_event(
+            &meta.id,
+            memnun_shared::contract::internal::JOURNEY_DUE,
+        );
+        let key = memnun_shared::keys::WorkKey::event(FUNCTION, &meta);
+        let ttl = self.config.resources.idempotency_ttl_days;
+        let Some(unit) = Unit::begin(&self.store, key, deadline, ttl).await? else {
+            return Ok("duplicate");
+        };
+        let result = match &due.about {
+            Watched::Order(order) => self.order_clock(&meta, &due, order, &unit).await,
+            Watched::Return(id) => self.return_clock(&meta, &due, id, &unit).await,
+        };
+        unit.end(result).await
+    }
+
+    /// An order's clock: the team or the lead alerted, once, when the order
+    /// has still not reached the step the clock waited for.
+    async fn order_clock(
+        &self,
+        meta: &EventMeta,
+        due: &JourneyDue,
+        id: &OrderId,
+        unit: &Unit<'_, S>,
+    ) -> Result<Outcome> {
+        let (mut order, _) = self.store.order_with_customer(id, &due.customer_id).await?;
+        let kept = match unit.saved::<Kept>()? {
+            Some(kept) if unit.committed() => kept,
+            _ => {
+                let mut attempts = 0;
+                loop {
+                    attempts += 1;
+                    let Some(known) = order.as_ref() else {
+                        // Erased since the clock was set.
+                        return Ok("clock of an order no longer kept");
+                    };
+                    if !known.still_due(due.watch) {
+                        return Ok("clock due; the order moved on in time");
+                    }
+                    let mut marked = known.clone();
+                    marked.alerted.push((due.watch, meta.time));
+                    marked.alerted.sort();
+                    let kept = Kept { tell: true };
+                    let writes = [Write::Order(Box::new(marked))];
+                    if unit.commit(&writes, &kept).await?.is_empty() {
+                        break kept;
+                    }
+                    if attempts >= ATTEMPTS {
+                        return Err(Error::Exhausted("order clock (too many conflicts)"));
+                    }
+                    (order, _) = self.store.order_with_customer(id, &due.customer_id).await?;
+                }
+            }
+        };
+        if !kept.tell {
+            return Ok("clock due; nothing to tell");
+        }
+        let order = order.ok_or_else(|| Error::NotFound(format!("order {id}")))?;
+        let tz = self.config.calendar.time_zone();
+        let placed = order.placed_at.unwrap_or(due.due);
+        let rendered = journey_alert(
+            self.config.shop.default_locale,
+            &JourneyAlert {
+                shop: &self.config.shop.name,
+                watch: due.watch,
+                order: &order.id,
+                about: None,
+                since: placed.to_zoned(tz.clone()).date(),
+                // The last day the clock allowed: the day before it ran out.
+                due: (due.due - jiff::SignedDuration::from_secs(1))
+                    .to_zoned(tz.clone())
+                    .date(),
+                ship_within_days: self.config.policy.ship_within_days,
+            },
+        )?;
+        let to = match due.watch {
+            Watch::Unshipped | Watch::RefundWarning => &self.config.team,
+            Watch::Undelivered | Watch::RefundOverdue => &self.config.lead,
+        };
+        let email = OutgoingEmail::new(to.clone(), rendered, ALERT_TEMPLATE);
+        unit.effect(TOLD, || self.mailer.send(&email)).await?;
+        tracing::info!(
+            watch = due.watch.as_str(),
+            to = alerted_one(due.watch),
+            "journey clock alerted"
+        );
+        Ok("clock due; alerted")
+    }
+
+    /// A return's refund clock: the team warned, or, past the legal date,
+    /// the lead alerted and the customer told with the day it will be made
+    /// by; once each, and nothing once the refund is made or refused.
+    async fn return_clock(
+        &self,
+        meta: &EventMeta,
+        due: &JourneyDue,
+        id: &memnun_shared::domain::returns::ReturnId,
+        unit: &Unit<'_, S>,
+    ) -> Result<Outcome> {
+        let (mut stored, customer) = self
+            .store
+            .return_with_customer(id, &due.customer_id)
+            .await?;
+        let kept = match unit.saved::<Kept>()? {
+            Some(kept) if unit.committed() => kept,
+            _ => {
+                let mut attempts = 0;
+                loop {
+                    attempts += 1;
+                    let Some(known) = stored.as_ref() else {
+                        return Ok("clock of a return no longer kept");
+                    };
+                    if !known.still_due(due.watch) {
+                        return Ok("clock due; the refund was made or refused in time");
+                    }
+                    let mut marked = known.clone();
+                    marked.alerted.push((due.watch, meta.time));
+                    marked.alerted.sort();
+                    let kept = Kept { tell: true };
+                    let writes = [Write::Return(Box::new(marked))];
+                    if unit.commit(&writes, &kept).await?.is_empty() {
+                        break kept;
+                    }
+                    if attempts >= ATTEMPTS {
+                        return Err(Error::Exhausted("refund clock (too many conflicts)"));
+                    }
+                    (stored, _) = self
+                        .store
+                        .return_with_customer(id, &due.customer_id)
+                        .await?;
+                }
+            }
+        };
+        if !kept.tell {
+            return Ok("clock due; nothing to tell");
+        }
+        let r = stored.ok_or_else(|| Error::NotFound(format!("return {id}")))?;
+        let shop = &self.config.shop;
+        let refund_due = r.refund_due(&shop.time_zone);
+        let rendered = journey_alert(
+            shop.default_locale,
+            &JourneyAlert {
+                shop: &shop.name,
+                watch: due.watch,
+                order: &r.order_id,
+                about: Some((&r.id, &r.ticket)),
+                since: r.requested_at.to_zoned(shop.time_zone.clone()).date(),
+                due: refund_due,
+                ship_within_days: self.config.policy.ship_within_days,
+            },
+        )?;
+        let overdue = due.watch == Watch::RefundOverdue;
+        let to = if overdue {
+            &self.config.lead
+        } else {
+            &self.config.team
+        };
+        let alert = OutgoingEmail::new(to.clone(), rendered, ALERT_TEMPLATE);
+        let step = if overdue { LEAD_TOLD } else { TOLD };
+        unit.effect(step, || self.mailer.send(&alert)).await?;
+        tracing::info!(watch = due.watch.as_str(), to = alerted_one(due.watch), ticket = %r.ticket, "refund clock alerted");
+        if !overdue {
+            return Ok("refund clock: team warned");
+        }
+        let contact = known_contact(customer.as_ref(), &ContactDetails::default());
+        let Some(address) = contact.email.clone() else {
+            tracing::warn!(customer_id = %r.customer_id, "a late refund for a customer with no email: the lead alerted, the customer not told");
+            return Ok("refund overdue; lead alerted, no address to tell");
+        };
+        let locale = contact.locale(shop.default_locale);
+        let rendered = return_progress(
+            locale,
+            &ReturnProgress {
+                shop: &shop.name,
+                name: contact.name.as_deref(),
+                order: &r.order_id,
+                about: Some((&r.id, &r.ticket)),
+                kind: r.kind,
+                news: ReturnNews::RefundLate {
+                    was_due: refund_due,
+                    new_date: self.config.policy.late_refund_by(&r, &shop.time_zone),
+                },
+            },
+        )?;
+        let email = OutgoingEmail::new(address, rendered, PROGRESS_TEMPLATE);
+        unit.effect(CUSTOMER_TOLD, || self.mailer.send(&email))
+            .await?;
+        Ok("refund overdue; lead alerted and customer told")
     }
 
     /// A later step of a return: merged into the kept return over the
@@ -564,7 +810,7 @@ where
                 t
             }
         };
-        writes.push(Write::Return(Box::new(Return::requested(
+        let requested = Return::requested(
             request.return_id.clone(),
             request.order_id.clone(),
             request.customer_id.clone(),
@@ -572,7 +818,22 @@ where
             request.reason.clone(),
             meta.time,
             ticket.number.clone(),
-        ))));
+        );
+        // The refund's clocks start with the request.
+        for (watch, due) in self
+            .config
+            .policy
+            .return_clocks(&requested, &self.config.shop.time_zone)
+        {
+            let clock = JourneyDue {
+                watch,
+                customer_id: request.customer_id.clone(),
+                about: Watched::Return(request.return_id.clone()),
+                due,
+            };
+            writes.push(Write::Schedule(clock.to_scheduled(SOURCE)));
+        }
+        writes.push(Write::Return(Box::new(requested)));
         if let Some(contact) = unit::contact_write(customer.as_ref(), &request.customer, meta.time)
         {
             writes.push(Write::Profile(ProfileWrite {
@@ -632,8 +893,27 @@ where
                 "names another customer than the order's",
             ));
         }
+        let was_placed = order.placed_at.is_some();
         let applied = order.apply(&e.step, meta.time);
         let mut writes = Vec::new();
+        if !was_placed && order.placed_at.is_some() {
+            // Placed now: its clocks start (held in the due index).
+            let clocks = self
+                .config
+                .policy
+                .order_clocks(&order, &self.config.calendar);
+            for (watch, due) in clocks {
+                if order.still_due(watch) {
+                    let clock = JourneyDue {
+                        watch,
+                        customer_id: order.customer_id.clone(),
+                        about: Watched::Order(order.id.clone()),
+                        due,
+                    };
+                    writes.push(Write::Schedule(clock.to_scheduled(SOURCE)));
+                }
+            }
+        }
         if applied != Applied::Unchanged {
             writes.push(Write::Order(Box::new(order)));
         }
@@ -653,6 +933,14 @@ where
         };
         let conflicts = unit.commit(&writes, &kept).await?;
         Ok((kept, conflicts))
+    }
+}
+
+/// Who a clock's alert goes to.
+fn alerted_one(watch: Watch) -> &'static str {
+    match watch {
+        Watch::Unshipped | Watch::RefundWarning => "team",
+        Watch::Undelivered | Watch::RefundOverdue => "lead",
     }
 }
 

@@ -18,6 +18,9 @@ fn handler() -> TestHandler {
             ("OUTBOUND_QUEUE_URL", "http://localhost/outbound"),
             ("SHOP_NAME", "Dükkan"),
             ("SENDER_EMAIL", "destek@dukkan.example"),
+            ("SUPPORT_TEAM_EMAIL", "ekip@dukkan.example"),
+            ("SUPPORT_LEAD_EMAIL", "lider@dukkan.example"),
+            ("BUSINESS_DAYS", "mon-fri"),
         ]
         .map(|(k, v)| (k.to_string(), v.to_string())),
     );
@@ -507,4 +510,202 @@ async fn an_english_customer_reads_every_step_in_english() {
     assert!(subjects[2].ends_with("we have received your item (RMA-1)"));
     assert!(subjects[3].ends_with("your refund is on its way (RMA-1)"));
     assert!(h.mailer.sent()[3].text.contains("TRY 149.90"));
+}
+
+/// The held message of `watch` for `id`, as the sweep would send it.
+fn fired(h: &TestHandler, watch: &str, id: &str) -> SqsEvent {
+    let key = format!("journey.due:{watch}:{id}");
+    let held = h
+        .store
+        .world()
+        .held
+        .get(&key)
+        .unwrap_or_else(|| panic!("no clock {key}"))
+        .clone();
+    let mut message = SqsMessage::default();
+    message.message_id = Some(key);
+    message.body = Some(held.body);
+    let mut event = SqsEvent::default();
+    event.records = vec![message];
+    event
+}
+
+fn recipients(h: &TestHandler) -> Vec<String> {
+    h.mailer
+        .sent()
+        .iter()
+        .map(|m| m.to.as_str().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_placed_order_sets_its_clocks_in_the_due_index() {
+    let h = handler();
+    // Tuesday 1 December 2026, 13:00 in Istanbul.
+    handle(&h, placed()).await;
+    {
+        let world = h.store.world();
+        let unshipped = &world.held["journey.due:unshipped:1001"];
+        assert_eq!(unshipped.kind, "journey.due");
+        // Wednesday and Thursday: due at midnight ending Thursday, Istanbul.
+        assert_eq!(unshipped.due, "2026-12-03T21:00:00Z".parse().unwrap());
+        let undelivered = &world.held["journey.due:undelivered:1001"];
+        assert_eq!(undelivered.due, "2026-12-31T10:00:00Z".parse().unwrap());
+    }
+    // Placed again (a platform's retry): the clocks are not set again.
+    h.store.world().held.clear();
+    handle(
+        &h,
+        event(
+            "o-1b",
+            "order.placed",
+            "2026-12-01T10:00:00Z",
+            serde_json::json!({}),
+        ),
+    )
+    .await;
+    assert!(h.store.world().held.is_empty());
+}
+
+#[tokio::test]
+async fn an_order_not_shipped_in_time_alerts_the_team_once_and_one_shipped_in_time_nothing() {
+    let h = handler();
+    handle(&h, placed()).await;
+    let clock = fired(&h, "unshipped", "1001");
+    h.store.world().calls.clear();
+    handle(&h, clock.clone()).await;
+    assert_eq!(
+        h.store.world().calls,
+        ["begin", "order_with_customer", "commit", "finish"],
+        "five AWS calls with the alert"
+    );
+    assert_eq!(recipients(&h), ["ekip@dukkan.example"]);
+    let sent = h.mailer.sent();
+    assert!(
+        sent[0]
+            .subject
+            .contains("Sipariş 1001 2 iş gününde kargoya verilmedi"),
+        "{}",
+        sent[0].subject
+    );
+    assert!(!sent[0].text.contains("Ayşe") && !sent[0].text.contains("ayse@"));
+    drop(sent);
+    assert_eq!(h.store.world().orders["1001"].alerted.len(), 1);
+    // The sweep sends it again (a second sweep before the first forgot it).
+    handle(&h, clock).await;
+    assert_eq!(h.mailer.sent().len(), 1);
+
+    let h = handler();
+    handle(&h, placed()).await;
+    handle(&h, shipped("o-2", "YK1")).await;
+    let clock = fired(&h, "unshipped", "1001");
+    h.store.world().calls.clear();
+    handle(&h, clock).await;
+    assert_eq!(
+        h.store.world().calls,
+        ["begin", "order_with_customer", "finish"],
+        "nothing due: three calls"
+    );
+    assert_eq!(h.mailer.sent().len(), 1, "only the shipping notice");
+}
+
+#[tokio::test]
+async fn an_order_undelivered_after_thirty_days_alerts_the_lead_unless_delivered() {
+    let h = handler();
+    handle(&h, placed()).await;
+    handle(&h, shipped("o-2", "YK1")).await;
+    handle(&h, fired(&h, "undelivered", "1001")).await;
+    assert_eq!(recipients(&h), ["ayse@example.com", "lider@dukkan.example"]);
+    assert!(
+        h.mailer.sent()[1]
+            .subject
+            .contains("30 gündür teslim edilmedi")
+    );
+
+    let h = handler();
+    handle(&h, placed()).await;
+    handle(&h, delivered()).await;
+    handle(&h, fired(&h, "undelivered", "1001")).await;
+    assert!(h.mailer.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_refund_is_warned_then_overdue_with_the_customer_told_once() {
+    let h = handler();
+    handle(&h, return_requested("rt-1", "RMA-1", "return")).await;
+    assert!(
+        h.store
+            .world()
+            .held
+            .contains_key("journey.due:refund_warning:RMA-1")
+    );
+    handle(&h, fired(&h, "refund_warning", "RMA-1")).await;
+    let overdue = fired(&h, "refund_overdue", "RMA-1");
+    h.store.world().calls.clear();
+    handle(&h, overdue.clone()).await;
+    assert_eq!(
+        h.store.world().calls,
+        [
+            "begin",
+            "return_with_customer",
+            "commit",
+            "advance",
+            "finish"
+        ],
+        "seven AWS calls with the two emails"
+    );
+    handle(&h, overdue).await;
+    assert_eq!(
+        recipients(&h),
+        [
+            "ayse@example.com",
+            "ekip@dukkan.example",
+            "lider@dukkan.example",
+            "ayse@example.com"
+        ]
+    );
+    let sent = h.mailer.sent();
+    assert!(
+        sent[1].subject.contains("son gün 19 Aralık 2026"),
+        "{}",
+        sent[1].subject
+    );
+    assert!(sent[2].subject.contains("yasal süresi doldu"));
+    assert!(sent[3].subject.contains("ücret iadeniz gecikti"));
+    assert!(sent[3].text.contains("23 Aralık 2026"), "{}", sent[3].text);
+}
+
+#[tokio::test]
+async fn a_refund_made_in_time_stops_its_clock_and_an_exchange_has_none() {
+    let h = handler();
+    handle(&h, return_requested("rt-1", "RMA-1", "return")).await;
+    handle(&h, refunded("rf-1")).await;
+    handle(&h, fired(&h, "refund_warning", "RMA-1")).await;
+    handle(&h, fired(&h, "refund_overdue", "RMA-1")).await;
+    assert_eq!(h.mailer.sent().len(), 2, "the confirmation and the refund");
+
+    let h = handler();
+    handle(&h, return_requested("rt-1", "RMA-1", "exchange")).await;
+    assert!(
+        !h.store
+            .world()
+            .held
+            .keys()
+            .any(|k| k.starts_with("journey.due:refund")),
+        "an exchange has no refund"
+    );
+}
+
+#[tokio::test]
+async fn a_clock_naming_nothing_memnun_keeps_is_done_and_a_bad_one_dead_letters() {
+    let h = handler();
+    handle(&h, placed()).await;
+    let clock = fired(&h, "unshipped", "1001");
+    h.store.world().orders.clear();
+    handle(&h, clock).await;
+    assert!(h.mailer.sent().is_empty());
+    let mut bad = fired(&h, "undelivered", "1001");
+    let body = bad.records[0].body.take().unwrap();
+    bad.records[0].body = Some(body.replace("\"undelivered\"", "\"late\""));
+    assert_eq!(h.handle(bad, deadline()).await.batch_item_failures.len(), 1);
 }

@@ -13,8 +13,11 @@
 //!   stored with the alarms marked, only if nobody changed it since the read.
 //!   That conditional write is what makes a second sweep, at the same time
 //!   or later, find nothing to announce.
-//! - A **message** the escalator held back until a civil hour: sent now,
-//!   then forgotten.
+//! - A **message** held until its time: sent now, then forgotten. The
+//!   escalator holds back the parts of an alarm until a civil hour (they
+//!   go back to the escalations queue); the order journey keeps its own
+//!   clocks here, `journey.due` (an order not shipped in time, a refund's
+//!   legal date), which go to the orders queue.
 //!
 //! Why send before marking: an alarm marked but never sent would be lost
 //! without a trace, while one sent but not marked (the invocation died in
@@ -41,7 +44,7 @@ use futures_util::{StreamExt as _, stream};
 use jiff::{SignedDuration, Timestamp};
 use memnun_shared::config::{Env, queue_url_from_env};
 use memnun_shared::contract::internal::{
-    InternalEvent, SLA_BREACHED, SLA_WARNING, SlaAlarm, alarm_id, known_kind,
+    InternalEvent, JOURNEY_DUE, SLA_BREACHED, SLA_WARNING, SlaAlarm, alarm_id, known_kind,
 };
 use memnun_shared::contract::outbound::OutboundMessage;
 use memnun_shared::domain::sla::{AlarmKind, Goal};
@@ -77,6 +80,8 @@ pub struct Config {
     pub table: String,
     /// Where `sla.warning` and `sla.breached` go (`ESCALATIONS_QUEUE_URL`).
     pub escalations_queue_url: String,
+    /// Where the journey's clocks go, `journey.due` (`ORDERS_QUEUE_URL`).
+    pub orders_queue_url: String,
 }
 
 impl Config {
@@ -85,6 +90,7 @@ impl Config {
         Ok(Config {
             table: env.required("TABLE_NAME")?,
             escalations_queue_url: queue_url_from_env(env, "ESCALATIONS_QUEUE_URL")?,
+            orders_queue_url: queue_url_from_env(env, "ORDERS_QUEUE_URL")?,
         })
     }
 }
@@ -439,17 +445,27 @@ where
         if ready == 0 {
             return;
         }
-        let batches: Vec<Vec<OutboundMessage>> = out
+        // Ten to a batch, each batch to one queue: the journey's clocks to
+        // the orders queue, everything else to the escalations queue.
+        let (journey, escalations): (Vec<OutboundMessage>, Vec<OutboundMessage>) = out
             .messages
             .drain(..ready)
-            .collect::<Vec<_>>()
-            .chunks(BATCH)
-            .map(<[OutboundMessage]>::to_vec)
-            .collect();
+            .partition(|m| m.kind == JOURNEY_DUE);
+        let batches: Vec<(&str, Vec<OutboundMessage>)> = [
+            (self.config.escalations_queue_url.as_str(), escalations),
+            (self.config.orders_queue_url.as_str(), journey),
+        ]
+        .into_iter()
+        .flat_map(|(queue, messages)| {
+            messages
+                .chunks(BATCH)
+                .map(|chunk| (queue, chunk.to_vec()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
         sweep.batches += batches.len();
-        let queue = &self.config.escalations_queue_url;
         let results: Vec<(Vec<OutboundMessage>, Vec<bool>)> = stream::iter(batches)
-            .map(|batch| async move {
+            .map(|(queue, batch)| async move {
                 let sent = self.publisher.publish_each(queue, &batch).await;
                 (batch, sent)
             })
@@ -586,8 +602,16 @@ mod tests {
 
     #[test]
     fn the_queue_is_a_url() {
-        let env =
-            |url: &str| Env::from_pairs([("TABLE_NAME", "t"), ("ESCALATIONS_QUEUE_URL", url)]);
+        let env = |url: &str| {
+            Env::from_pairs([
+                ("TABLE_NAME", "t"),
+                ("ESCALATIONS_QUEUE_URL", url),
+                (
+                    "ORDERS_QUEUE_URL",
+                    "https://sqs.eu-central-1.amazonaws.com/1/orders",
+                ),
+            ])
+        };
         assert!(Config::from_env(&env("https://sqs.eu-central-1.amazonaws.com/1/q")).is_ok());
         let err = Config::from_env(&env("escalations")).unwrap_err();
         assert!(

@@ -11,6 +11,7 @@
 //! | `sla.warning` | sla-monitor → sla-escalator | ticket_id, goal (`first_reply`, `resolution`), due, priority, category, customer_id |
 //! | `sla.breached` | sla-monitor → sla-escalator | the same |
 //! | `birthday.due` | birthday-scheduler → birthday-greeter | customer_id, year (of the birthday, on the customer's clock), due |
+//! | `journey.due` | order-journey → (held in the due index) → sla-monitor → order-journey | watch (`unshipped`, `undelivered`, `refund_warning`, `refund_overdue`), customer_id, order_id or return_id, due |
 //!
 //! `due` is the deadline itself (for a warning too: the time left is `due`
 //! minus now). When the escalator holds part of an alarm back until a civil
@@ -19,7 +20,8 @@
 //!
 //! Ids are derived from the cause, `sla.breached:<ticket>:<goal>` (a held
 //! back part adds `:<part>`), so one alarm always has one id however often it
-//! is sent; a greeting's is `birthday.due:<customer>:<year>`.
+//! is sent; a greeting's is `birthday.due:<customer>:<year>`; a journey
+//! clock's `journey.due:<watch>:<order or return id>`.
 //!
 //! Scheduled functions receive `{"time": "<scheduled time>"}` (the input of
 //! their EventBridge Scheduler schedule); [`scheduled_time`] reads it.
@@ -31,8 +33,11 @@ use serde_json::json;
 use crate::contract::outbound::OutboundMessage;
 use crate::contract::{EventMeta, MAX_BODY_BYTES, RawEnvelope, check_id, serde_error};
 use crate::domain::customer::CustomerId;
+use crate::domain::order::OrderId;
+use crate::domain::returns::ReturnId;
 use crate::domain::sla::Goal;
 use crate::domain::ticket::{Category, Priority, TicketNumber};
+use crate::domain::watch::Watch;
 use crate::time::to_key;
 use crate::{Error, Result};
 
@@ -42,6 +47,8 @@ pub const SLA_WARNING: &str = "sla.warning";
 pub const SLA_BREACHED: &str = "sla.breached";
 /// `birthday.due`: a birthday greeting is due.
 pub const BIRTHDAY_DUE: &str = "birthday.due";
+/// `journey.due`: a clock of an order or a return is due.
+pub const JOURNEY_DUE: &str = "journey.due";
 
 /// The part of an alarm's work that one delivery is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -280,6 +287,139 @@ impl BirthdayDue {
     }
 }
 
+/// What a journey clock is about: an order or a return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Watched {
+    /// An order.
+    Order(OrderId),
+    /// A return.
+    Return(ReturnId),
+}
+
+/// `journey.due`: a clock of an order or a return came due
+/// ([`crate::domain::watch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JourneyDue {
+    /// Which clock.
+    pub watch: Watch,
+    /// Whose order or return.
+    pub customer_id: CustomerId,
+    /// Which order or return.
+    pub about: Watched,
+    /// When it fell due.
+    pub due: Timestamp,
+}
+
+#[derive(Deserialize)]
+struct RawJourneyDue {
+    watch: String,
+    customer_id: String,
+    order_id: Option<String>,
+    return_id: Option<String>,
+    due: String,
+}
+
+impl JourneyDue {
+    /// The event's id, `journey.due:<watch>:<order or return id>`: one per
+    /// clock, however often the sweep sends it.
+    pub fn event_id(&self) -> String {
+        let id = match &self.about {
+            Watched::Order(o) => o.as_str(),
+            Watched::Return(r) => r.as_str(),
+        };
+        format!("{JOURNEY_DUE}:{}:{id}", self.watch.as_str())
+    }
+
+    /// Whether `body` is a `journey.due` event, by its `type` alone (the
+    /// orders queue carries producers' events too).
+    pub fn is_one(body: &str) -> bool {
+        #[derive(Deserialize)]
+        struct Kind<'a> {
+            #[serde(rename = "type", borrow)]
+            kind: Option<std::borrow::Cow<'a, str>>,
+        }
+        body.len() <= MAX_BODY_BYTES
+            && serde_json::from_str::<Kind<'_>>(body)
+                .is_ok_and(|k| k.kind.as_deref() == Some(JOURNEY_DUE))
+    }
+
+    /// Parses a message body; any other type is refused.
+    pub fn parse(body: &str) -> Result<(EventMeta, JourneyDue)> {
+        let (meta, kind, data) = envelope(body)?;
+        if kind != JOURNEY_DUE {
+            let shown = crate::domain::mail::display_text(&kind, 60);
+            return Err(Error::contract(
+                "type",
+                format!("`{shown}` is not {JOURNEY_DUE}"),
+            ));
+        }
+        let raw: RawJourneyDue =
+            serde_path_to_error::deserialize(data).map_err(|e| serde_error("data", e))?;
+        let bad = |field: &str, what: &str| Error::contract(format!("data.{field}"), what);
+        let watch = Watch::parse(&raw.watch).ok_or_else(|| {
+            bad(
+                "watch",
+                "must be unshipped, undelivered, refund_warning or refund_overdue",
+            )
+        })?;
+        let about = if watch.of_return() {
+            let id = raw
+                .return_id
+                .ok_or_else(|| bad("return_id", "is required for a refund's clock"))?;
+            Watched::Return(ReturnId::parse(&id).map_err(|r| bad("return_id", &r))?)
+        } else {
+            let id = raw
+                .order_id
+                .ok_or_else(|| bad("order_id", "is required for an order's clock"))?;
+            Watched::Order(OrderId::parse(&id).map_err(|r| bad("order_id", &r))?)
+        };
+        let due = JourneyDue {
+            watch,
+            customer_id: CustomerId::parse(&raw.customer_id)
+                .map_err(|r| Error::contract("data.customer_id", r))?,
+            about,
+            due: raw
+                .due
+                .parse()
+                .map_err(|_| bad("due", "must be an RFC 3339 timestamp"))?,
+        };
+        Ok((meta, due))
+    }
+
+    /// The event held in the due index until its time, sent by `source`. Its
+    /// `time` is `due`: the clock speaks as of the moment it fell due,
+    /// however late the sweep that sends it.
+    pub fn to_scheduled(&self, source: &str) -> crate::ports::ScheduledMessage {
+        let id = self.event_id();
+        let (key, value) = match &self.about {
+            Watched::Order(o) => ("order_id", o.as_str()),
+            Watched::Return(r) => ("return_id", r.as_str()),
+        };
+        let mut data = json!({
+            "watch": self.watch.as_str(),
+            "customer_id": self.customer_id.as_str(),
+            "due": to_key(self.due),
+        });
+        data[key] = value.into();
+        let body = json!({
+            "specversion": "1.0",
+            "id": id,
+            "source": source,
+            "type": JOURNEY_DUE,
+            "time": to_key(self.due),
+            "datacontenttype": "application/json",
+            "data": data,
+        })
+        .to_string();
+        crate::ports::ScheduledMessage {
+            id,
+            kind: JOURNEY_DUE.to_owned(),
+            body,
+            due: self.due,
+        }
+    }
+}
+
 impl InternalEvent {
     /// Parses and validates a message body: the envelope as for producers'
     /// events, then the payload of an internal type.
@@ -353,7 +493,9 @@ impl InternalEvent {
 /// The `&'static` name of an internal event type, for a message read back
 /// from storage; `None` for anything else.
 pub fn known_kind(kind: &str) -> Option<&'static str> {
-    [SLA_WARNING, SLA_BREACHED].into_iter().find(|k| *k == kind)
+    [SLA_WARNING, SLA_BREACHED, JOURNEY_DUE]
+        .into_iter()
+        .find(|k| *k == kind)
 }
 
 #[derive(Deserialize)]
@@ -482,5 +624,32 @@ mod tests {
         let err = BirthdayDue::parse(&bad).unwrap_err().to_string();
         assert!(err.contains("data.year"), "{err}");
         assert!(InternalEvent::parse(&m.body).is_err());
+    }
+
+    #[test]
+    fn a_journey_clock_reads_back_as_held_and_names_its_bad_fields() {
+        let due = JourneyDue {
+            watch: Watch::RefundOverdue,
+            customer_id: CustomerId::parse("c-1").unwrap(),
+            about: Watched::Return(ReturnId::parse("RMA-1").unwrap()),
+            due: "2026-12-19T21:00:00Z".parse().unwrap(),
+        };
+        let held = due.to_scheduled("memnun/order-journey");
+        assert_eq!(held.id, "journey.due:refund_overdue:RMA-1");
+        assert_eq!(held.kind, JOURNEY_DUE);
+        assert!(JourneyDue::is_one(&held.body));
+        let (meta, back) = JourneyDue::parse(&held.body).unwrap();
+        assert_eq!(back, due);
+        assert_eq!(meta.time, due.due, "a clock speaks as of its due time");
+        assert_eq!(known_kind(JOURNEY_DUE), Some(JOURNEY_DUE));
+
+        let field = |from: &str, to: &str| match JourneyDue::parse(&held.body.replace(from, to)) {
+            Err(Error::Contract { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field("refund_overdue", "late"), "data.watch");
+        assert_eq!(field("return_id", "order_id"), "data.return_id");
+        assert_eq!(field("\"c-1\"", "\"a b\""), "data.customer_id");
+        assert!(!JourneyDue::is_one(r#"{"type":"order.placed"}"#));
     }
 }

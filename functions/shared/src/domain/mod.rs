@@ -27,3 +27,4 @@ pub mod suppression;
 pub mod text;
 pub mod ticket;
 pub mod token;
+pub mod watch;

@@ -14,6 +14,7 @@ use jiff::civil::Date;
 
 use crate::domain::customer::CustomerId;
 use crate::domain::returns::Refund;
+use crate::domain::watch::Watch;
 
 /// The shop's id for an order: printable, without control characters, at
 /// most 128 bytes.
@@ -118,6 +119,9 @@ pub struct Order {
     /// Refunds of the order itself (not of a return), each with when it was
     /// first reported: a cancelled order paid back, a partial refund.
     pub refunds: Vec<(Timestamp, Refund)>,
+    /// The journey's clocks that alerted, and when
+    /// ([`crate::domain::watch`]): each alerts once.
+    pub alerted: Vec<(Watch, Timestamp)>,
     /// The stored version, for optimistic concurrency (0: not stored yet).
     pub version: u64,
 }
@@ -166,6 +170,7 @@ impl Order {
             delivered_at: None,
             cancelled_at: None,
             refunds: Vec::new(),
+            alerted: Vec::new(),
             version: 0,
         }
     }

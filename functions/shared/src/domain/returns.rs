@@ -34,6 +34,7 @@ use jiff::{Timestamp, ToSpan as _};
 use crate::domain::customer::CustomerId;
 use crate::domain::order::{Applied, OrderId, Shipment};
 use crate::domain::ticket::TicketNumber;
+use crate::domain::watch::Watch;
 
 /// Days the seller has to refund, counted from the request (Art. 12).
 pub const REFUND_DAYS: i64 = 14;
@@ -206,6 +207,9 @@ pub struct Return {
     pub refunded: Option<(Timestamp, Refund)>,
     /// When the replacement first shipped, and its latest parcel.
     pub exchange: Option<(Timestamp, Shipment)>,
+    /// The refund's clocks that alerted, and when
+    /// ([`crate::domain::watch`]): each alerts once.
+    pub alerted: Vec<(Watch, Timestamp)>,
     /// The stored version, for optimistic concurrency (0: not stored yet).
     pub version: u64,
 }
@@ -234,6 +238,7 @@ impl Return {
             received_at: None,
             refunded: None,
             exchange: None,
+            alerted: Vec::new(),
             version: 0,
         }
     }

@@ -15,6 +15,7 @@ use crate::domain::customer::{Customer, CustomerId};
 use crate::domain::order::{Order, OrderId, Shipment, Stage};
 use crate::domain::returns::{Approval, Refund, Return, ReturnId, ReturnKind};
 use crate::domain::ticket::TicketNumber;
+use crate::domain::watch::Watch;
 use crate::ports::OrderStore;
 use crate::time::to_key;
 use crate::{Error, Result};
@@ -56,7 +57,37 @@ pub(crate) fn order_item(o: &Order) -> Item {
             .collect();
         item.insert("refunds".into(), AttributeValue::L(refunds));
     }
+    put_alerted(&mut item, &o.alerted);
     item
+}
+
+/// The clocks that alerted, as a map of watch to time.
+fn put_alerted(item: &mut Item, alerted: &[(Watch, jiff::Timestamp)]) {
+    if !alerted.is_empty() {
+        let map = alerted
+            .iter()
+            .map(|(w, at)| (w.as_str().to_string(), s(to_key(*at))))
+            .collect();
+        item.insert("alerted".into(), AttributeValue::M(map));
+    }
+}
+
+fn alerted_from(item: &Item, what: &'static str) -> Result<Vec<(Watch, jiff::Timestamp)>> {
+    let Some(v) = item.get("alerted") else {
+        return Ok(Vec::new());
+    };
+    let map = v
+        .as_m()
+        .map_err(|_| Error::corrupt(what, "attribute alerted is not a map"))?;
+    let r = Reader { item: map, what };
+    let mut alerted = Vec::with_capacity(map.len());
+    for name in map.keys() {
+        let watch = Watch::parse(name)
+            .ok_or_else(|| Error::corrupt(what, "attribute alerted names an unknown watch"))?;
+        alerted.push((watch, r.time(name)?));
+    }
+    alerted.sort();
+    Ok(alerted)
 }
 
 /// A parcel's attributes, their names after `prefix`.
@@ -144,6 +175,7 @@ pub(crate) fn order_from(item: &Item) -> Result<Order> {
         delivered_at: r.opt_time("delivered_at")?,
         cancelled_at: r.opt_time("cancelled_at")?,
         refunds,
+        alerted: alerted_from(item, "order")?,
         version: u64::try_from(r.num("version")?).unwrap_or(0),
     })
 }
@@ -207,6 +239,7 @@ pub(crate) fn return_item(r: &Return) -> Item {
         item.insert("exchange_at".into(), s(to_key(*at)));
         put_shipment(&mut item, "exchange_", parcel);
     }
+    put_alerted(&mut item, &r.alerted);
     item
 }
 
@@ -252,6 +285,7 @@ pub(crate) fn return_from(item: &Item) -> Result<Return> {
                 Ok((at, shipment_from(&r, "exchange_")?.unwrap_or_default()))
             })
             .transpose()?,
+        alerted: alerted_from(item, "return")?,
         version: u64::try_from(r.num("version")?).unwrap_or(0),
     })
 }

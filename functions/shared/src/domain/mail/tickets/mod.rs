@@ -155,6 +155,7 @@ fn https_url(s: &str) -> Option<String> {
 
 mod ack;
 mod apologies;
+mod journey;
 mod orders;
 mod survey;
 mod team;
@@ -164,6 +165,7 @@ pub use apologies::{
     BreachApology, DelayApology, SatisfactionApology, breach_apology, delay_apology,
     satisfaction_apology,
 };
+pub use journey::{JourneyAlert, journey_alert};
 pub use orders::{
     ReturnNews, ReturnProgress, ReturnReceived, ShippedNotice, return_progress, return_received,
     shipped_notice,

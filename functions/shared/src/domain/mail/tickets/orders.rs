@@ -191,6 +191,14 @@ pub enum ReturnNews<'a> {
     Refunded(&'a Refund),
     /// An exchange's replacement on its way.
     ExchangeShipped(&'a Shipment),
+    /// The refund missed its legal date: an apology and the day it will be
+    /// made by.
+    RefundLate {
+        /// The legal date that passed.
+        was_due: Date,
+        /// The day it will be made by.
+        new_date: Date,
+    },
 }
 
 /// What an email about a return's progress, or a refund of an order, says.
@@ -231,6 +239,8 @@ struct ProgressView {
     tracking_number: Option<String>,
     tracking_url: Option<String>,
     estimated: Option<String>,
+    was_due: Option<String>,
+    new_date: Option<String>,
 }
 
 /// The subject's words for each step, before the return's number.
@@ -243,6 +253,7 @@ fn progress_subject(locale: Locale, news: &ReturnNews<'_>, exchange: bool) -> &'
         (Locale::Tr, ReturnNews::Received { .. }, _) => "gönderdiğiniz ürün bize ulaştı",
         (Locale::Tr, ReturnNews::Refunded(_), _) => "ücret iadeniz yapıldı",
         (Locale::Tr, ReturnNews::ExchangeShipped(_), _) => "yeni ürününüz kargoda",
+        (Locale::Tr, ReturnNews::RefundLate { .. }, _) => "ücret iadeniz gecikti, özür dileriz",
         (Locale::En, ReturnNews::Approved { .. }, false) => "your return is approved",
         (Locale::En, ReturnNews::Approved { .. }, true) => "your exchange is approved",
         (Locale::En, ReturnNews::Rejected(_), false) => "your return request was not accepted",
@@ -250,6 +261,7 @@ fn progress_subject(locale: Locale, news: &ReturnNews<'_>, exchange: bool) -> &'
         (Locale::En, ReturnNews::Received { .. }, _) => "we have received your item",
         (Locale::En, ReturnNews::Refunded(_), _) => "your refund is on its way",
         (Locale::En, ReturnNews::ExchangeShipped(_), _) => "your replacement is on its way",
+        (Locale::En, ReturnNews::RefundLate { .. }, _) => "we are sorry, your refund is late",
     }
 }
 
@@ -291,6 +303,8 @@ pub fn return_progress(locale: Locale, p: &ReturnProgress<'_>) -> Result<Rendere
         tracking_number: None,
         tracking_url: None,
         estimated: None,
+        was_due: None,
+        new_date: None,
     };
     match &p.news {
         ReturnNews::Approved { approval, ship_by } => {
@@ -325,6 +339,11 @@ pub fn return_progress(locale: Locale, p: &ReturnProgress<'_>) -> Result<Rendere
                 .map(|t| display_text(t, 64));
             v.tracking_url = parcel.tracking_url.as_deref().and_then(https_url);
             v.estimated = parcel.estimated_delivery.map(date);
+        }
+        ReturnNews::RefundLate { was_due, new_date } => {
+            v.step = "refund_late";
+            v.was_due = Some(date(*was_due));
+            v.new_date = Some(date(*new_date));
         }
     }
     let v = &v;
@@ -594,6 +613,26 @@ mod tests {
             has_all(&r, &needles);
             has_all(&r, &["Ayşe", "1001"]);
         }
+    }
+
+    #[test]
+    fn a_late_refund_apologises_with_the_new_date_in_both_languages() {
+        let late = || ReturnNews::RefundLate {
+            was_due: Date::constant(2026, 12, 19),
+            new_date: Date::constant(2026, 12, 23),
+        };
+        let tr = progress(Locale::Tr, ReturnKind::Return, late(), true);
+        assert_eq!(
+            tr.subject,
+            "[TK-1234-5678] Dükkan: ücret iadeniz gecikti, özür dileriz (RMA-77)"
+        );
+        has_all(&tr, &["19 Aralık 2026", "23 Aralık 2026"]);
+        let en = progress(Locale::En, ReturnKind::Return, late(), true);
+        assert_eq!(
+            en.subject,
+            "[TK-1234-5678] Dükkan: we are sorry, your refund is late (RMA-77)"
+        );
+        has_all(&en, &["19 December 2026", "23 December 2026"]);
     }
 
     #[test]

@@ -1,0 +1,352 @@
+//! The journey's own clocks: when memnun looks again at an order or a
+//! return without being told, and what it finds due then.
+//!
+//! A shop's systems report what happened; nobody reports what did not. An
+//! order that never ships, a parcel that never arrives, a refund the law's
+//! period runs out on: memnun notices these itself. When an order or a
+//! return is first kept, each of its clocks is set as a message held in the
+//! due index until its time ([`Watch`], [`JourneyPolicy`]); the SLA sweep
+//! sends it then, and the journey decides with the record as it is at that
+//! moment ([`Order::still_due`], [`Return::still_due`]): an order shipped in
+//! time, a refund made, is not alerted. Each alert is once per record.
+//!
+//! | watch | set when | due | tells |
+//! | --- | --- | --- | --- |
+//! | `unshipped` | an order is placed | the end of the `ShipWithinDays`-th working day after the day it was placed (the shop's calendar) | the team |
+//! | `undelivered` | an order is placed | 30 days after it was placed (Art. 16(1): delivery within 30 days at most) | the lead |
+//! | `refund_warning` | a return (not an exchange) is requested | `RefundWarningDays` after the request | the team |
+//! | `refund_overdue` | the same | the end of the refund's last legal day (the shop's clock) | the lead, and the customer once, with a new date |
+//!
+//! Times are taken from the events (the placing, the request), never the
+//! wall clock, so a replay sets the same clocks; a clock speaks as of the
+//! moment it fell due (its event's `time`), however late the sweep that
+//! sends it, so a replay also says the same.
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp, ToSpan as _};
+
+use crate::domain::calendar::BusinessCalendar;
+use crate::domain::order::{Order, Stage};
+use crate::domain::returns::{Return, ReturnKind};
+
+/// A clock of the journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Watch {
+    /// An order not shipped in time: the team is alerted.
+    Unshipped,
+    /// An order not delivered 30 days after it was placed: the lead is
+    /// alerted.
+    Undelivered,
+    /// A refund whose legal period nears its end: the team is warned.
+    RefundWarning,
+    /// A refund whose legal period ended: the lead is alerted and the
+    /// customer told.
+    RefundOverdue,
+}
+
+impl Watch {
+    /// Every watch.
+    pub const ALL: [Watch; 4] = [
+        Watch::Unshipped,
+        Watch::Undelivered,
+        Watch::RefundWarning,
+        Watch::RefundOverdue,
+    ];
+
+    /// The stored and sent name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Watch::Unshipped => "unshipped",
+            Watch::Undelivered => "undelivered",
+            Watch::RefundWarning => "refund_warning",
+            Watch::RefundOverdue => "refund_overdue",
+        }
+    }
+
+    /// Reads [`Watch::as_str`] back.
+    pub fn parse(s: &str) -> Option<Watch> {
+        Watch::ALL.into_iter().find(|w| w.as_str() == s)
+    }
+
+    /// Whether the watch is about a return (else about an order).
+    pub fn of_return(self) -> bool {
+        matches!(self, Watch::RefundWarning | Watch::RefundOverdue)
+    }
+}
+
+/// Days an order may wait undelivered, counted from its placing: the
+/// distance-sales rules' outer limit (Art. 16(1)).
+pub const UNDELIVERED_DAYS: i64 = 30;
+
+/// How long the journey's clocks run; the shop's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JourneyPolicy {
+    /// Working days an order may take to ship (`SHIP_WITHIN_DAYS`; 0: not
+    /// watched).
+    pub ship_within_days: i64,
+    /// Days after a return's request the team is warned of its refund
+    /// (`REFUND_WARNING_DAYS`; 0: no warning).
+    pub refund_warning_days: i64,
+    /// Days after an overdue refund's legal date the customer is promised
+    /// it by (`REFUND_LATE_DAYS`).
+    pub refund_late_days: i64,
+}
+
+impl Default for JourneyPolicy {
+    fn default() -> Self {
+        JourneyPolicy {
+            ship_within_days: 2,
+            refund_warning_days: 10,
+            refund_late_days: 3,
+        }
+    }
+}
+
+/// The start of the day after `day` in `tz`: the end of `day` on that clock.
+pub fn end_of_day(day: Date, tz: &TimeZone) -> Timestamp {
+    let next = day.checked_add(1.day()).unwrap_or(day);
+    next.to_zoned(tz.clone())
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::MAX)
+}
+
+impl JourneyPolicy {
+    /// When `order`'s clocks are due, for those it has: `unshipped` and
+    /// `undelivered` from its placing. None before the order is placed.
+    pub fn order_clocks(
+        &self,
+        order: &Order,
+        calendar: &BusinessCalendar,
+    ) -> Vec<(Watch, Timestamp)> {
+        let Some(placed) = order.placed_at else {
+            return Vec::new();
+        };
+        let mut clocks = Vec::with_capacity(2);
+        if self.ship_within_days > 0 {
+            clocks.push((Watch::Unshipped, self.ship_by(placed, calendar)));
+        }
+        let undelivered = placed
+            .checked_add(SignedDuration::from_hours(24 * UNDELIVERED_DAYS))
+            .unwrap_or(Timestamp::MAX);
+        clocks.push((Watch::Undelivered, undelivered));
+        clocks
+    }
+
+    /// The end of the `ship_within_days`-th working day after the day of
+    /// `placed`, on the shop's calendar (its days and holidays; hours do not
+    /// matter to a parcel).
+    pub fn ship_by(&self, placed: Timestamp, calendar: &BusinessCalendar) -> Timestamp {
+        let tz = calendar.time_zone();
+        let mut day = placed.to_zoned(tz.clone()).date();
+        let mut left = self.ship_within_days;
+        // A year of days is enough for any calendar with a working day.
+        for _ in 0..366 {
+            if left == 0 {
+                break;
+            }
+            day = match day.checked_add(1.day()) {
+                Ok(d) => d,
+                Err(_) => break,
+            };
+            if calendar.is_working_day(day) {
+                left -= 1;
+            }
+        }
+        end_of_day(day, tz)
+    }
+
+    /// When a return's clocks are due: a return (not an exchange) is
+    /// warned `refund_warning_days` after its request and overdue at the
+    /// end of its last legal day.
+    pub fn return_clocks(&self, r: &Return, shop_tz: &TimeZone) -> Vec<(Watch, Timestamp)> {
+        if r.kind != ReturnKind::Return {
+            return Vec::new();
+        }
+        let mut clocks = Vec::with_capacity(2);
+        if self.refund_warning_days > 0 {
+            let warn = r
+                .requested_at
+                .checked_add(SignedDuration::from_hours(24 * self.refund_warning_days))
+                .unwrap_or(Timestamp::MAX);
+            clocks.push((Watch::RefundWarning, warn));
+        }
+        clocks.push((
+            Watch::RefundOverdue,
+            end_of_day(r.refund_due(shop_tz), shop_tz),
+        ));
+        clocks
+    }
+
+    /// The day an overdue refund is promised by: `refund_late_days` after
+    /// the day it became overdue.
+    pub fn late_refund_by(&self, r: &Return, shop_tz: &TimeZone) -> Date {
+        let due = r.refund_due(shop_tz);
+        due.checked_add((self.refund_late_days + 1).days())
+            .unwrap_or(due)
+    }
+}
+
+impl Order {
+    /// Whether `watch`, come due, still has something to say: the order has
+    /// not reached the step it waited for, and was not alerted of it yet.
+    pub fn still_due(&self, watch: Watch) -> bool {
+        if self.alerted.iter().any(|(w, _)| *w == watch) {
+            return false;
+        }
+        match watch {
+            Watch::Unshipped => self.stage == Stage::Placed && self.shipped_at.is_none(),
+            Watch::Undelivered => matches!(self.stage, Stage::Placed | Stage::Shipped),
+            Watch::RefundWarning | Watch::RefundOverdue => false,
+        }
+    }
+}
+
+impl Return {
+    /// Whether `watch`, come due, still has something to say: no refund, no
+    /// rejection, no replacement, and not alerted of it yet.
+    pub fn still_due(&self, watch: Watch) -> bool {
+        watch.of_return()
+            && self.kind == ReturnKind::Return
+            && self.refunded.is_none()
+            && self.rejected.is_none()
+            && self.exchange.is_none()
+            && !self.alerted.iter().any(|(w, _)| *w == watch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::customer::CustomerId;
+    use crate::domain::order::{OrderId, Step};
+    use crate::domain::returns::{Refund, ReturnId, ReturnStep};
+    use crate::domain::ticket::TicketNumber;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn placed(time: &str) -> Order {
+        let mut o = Order::new(
+            OrderId::parse("1001").unwrap(),
+            CustomerId::parse("c-1").unwrap(),
+        );
+        o.apply(
+            &Step::Placed {
+                promised_date: None,
+            },
+            at(time),
+        );
+        o
+    }
+
+    fn weekdays() -> BusinessCalendar {
+        use crate::domain::calendar::{Holidays, WorkingDays, WorkingHours};
+        BusinessCalendar::new(
+            TimeZone::get("Europe/Istanbul").unwrap(),
+            WorkingDays::parse("mon-fri").unwrap(),
+            WorkingHours::parse("09:00-18:00").unwrap(),
+            Holidays::parse("2026-12-09").unwrap(),
+        )
+    }
+
+    #[test]
+    fn shipping_is_due_at_the_end_of_the_second_working_day() {
+        let calendar = weekdays();
+        let policy = JourneyPolicy::default();
+        // Thursday 3 December 2026, 15:00 in Istanbul: Friday and Monday
+        // are the two working days; due at midnight ending Monday.
+        let clocks = policy.order_clocks(&placed("2026-12-03T12:00:00Z"), &calendar);
+        assert_eq!(clocks[0], (Watch::Unshipped, at("2026-12-07T21:00:00Z")));
+        assert_eq!(clocks[1], (Watch::Undelivered, at("2027-01-02T12:00:00Z")));
+        // Placed on Saturday: Monday and Tuesday.
+        let saturday = policy.ship_by(at("2026-12-05T09:00:00Z"), &calendar);
+        assert_eq!(saturday, at("2026-12-08T21:00:00Z"));
+        // Placed on Tuesday the 8th: the 9th is a holiday, so Thursday and
+        // Friday.
+        let tuesday = policy.ship_by(at("2026-12-08T09:00:00Z"), &calendar);
+        assert_eq!(tuesday, at("2026-12-11T21:00:00Z"));
+        // Every day working (the default calendar): two days after.
+        let every_day = policy.ship_by(at("2026-12-05T09:00:00Z"), &BusinessCalendar::default());
+        assert_eq!(every_day, at("2026-12-07T21:00:00Z"));
+    }
+
+    #[test]
+    fn an_order_not_placed_yet_has_no_clocks_and_a_shipped_one_is_not_alerted() {
+        let policy = JourneyPolicy::default();
+        let calendar = BusinessCalendar::default();
+        let mut o = Order::new(
+            OrderId::parse("1").unwrap(),
+            CustomerId::parse("c").unwrap(),
+        );
+        assert!(policy.order_clocks(&o, &calendar).is_empty());
+        o = placed("2026-12-03T12:00:00Z");
+        assert!(o.still_due(Watch::Unshipped));
+        o.apply(
+            &Step::Shipped(Default::default()),
+            at("2026-12-04T12:00:00Z"),
+        );
+        assert!(!o.still_due(Watch::Unshipped));
+        assert!(o.still_due(Watch::Undelivered));
+        o.alerted
+            .push((Watch::Undelivered, at("2027-01-02T12:00:00Z")));
+        assert!(!o.still_due(Watch::Undelivered), "alerted once");
+        let mut delivered = placed("2026-12-03T12:00:00Z");
+        delivered.apply(&Step::Delivered, at("2026-12-05T12:00:00Z"));
+        assert!(!delivered.still_due(Watch::Undelivered));
+    }
+
+    #[test]
+    fn a_refund_is_warned_on_day_ten_and_overdue_after_its_fourteenth() {
+        let policy = JourneyPolicy::default();
+        let istanbul = TimeZone::get("Europe/Istanbul").unwrap();
+        let mut r = Return::requested(
+            ReturnId::parse("RMA-1").unwrap(),
+            OrderId::parse("1001").unwrap(),
+            CustomerId::parse("c-1").unwrap(),
+            ReturnKind::Return,
+            None,
+            at("2026-12-05T09:00:00Z"),
+            TicketNumber::parse("TK-1234-5678").unwrap(),
+        );
+        let clocks = policy.return_clocks(&r, &istanbul);
+        assert_eq!(
+            clocks[0],
+            (Watch::RefundWarning, at("2026-12-15T09:00:00Z"))
+        );
+        // Due by 19 December: overdue at its midnight in Istanbul.
+        assert_eq!(
+            clocks[1],
+            (Watch::RefundOverdue, at("2026-12-19T21:00:00Z"))
+        );
+        assert_eq!(
+            policy.late_refund_by(&r, &istanbul),
+            Date::constant(2026, 12, 23)
+        );
+        assert!(r.still_due(Watch::RefundWarning));
+        assert!(r.still_due(Watch::RefundOverdue));
+        r.apply(
+            &ReturnStep::Refunded(Refund {
+                amount: "1".into(),
+                currency: "TRY".into(),
+                method: None,
+            }),
+            at("2026-12-10T09:00:00Z"),
+        );
+        assert!(
+            !r.still_due(Watch::RefundOverdue),
+            "refunded: the clock stopped"
+        );
+        r.kind = ReturnKind::Exchange;
+        assert!(policy.return_clocks(&r, &istanbul).is_empty());
+    }
+
+    #[test]
+    fn names_read_back() {
+        for w in Watch::ALL {
+            assert_eq!(Watch::parse(w.as_str()), Some(w));
+        }
+        assert_eq!(Watch::parse("promise"), None);
+    }
+}
