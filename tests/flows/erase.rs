@@ -339,6 +339,33 @@ async fn a_customer_is_erased_everywhere_and_nobody_else_is_touched() {
         "{delivered:?}"
     );
 
+    // An order and a return each (their clocks held in the due index), the
+    // return with the customer's own words.
+    let journey = journey(&stack);
+    for (id, kind, customer, extra) in [
+        ("o-gone", "order.placed", GONE, json!({})),
+        (
+            "rt-gone",
+            "return.requested",
+            GONE,
+            json!({"return_id": "RMA-ERASE", "reason": GONE_WORDS[1]}),
+        ),
+        ("o-kept", "order.placed", KEPT, json!({})),
+    ] {
+        let mut data = json!({"customer_id": customer, "order_id": if customer == GONE { GONE_WORDS[3] } else { "ord-keep-1" }});
+        if let (Some(d), Some(e)) = (data.as_object_mut(), extra.as_object()) {
+            d.extend(e.clone());
+        }
+        stack
+            .send("orders", &event(id, kind, "2026-11-23T12:00:00Z", data))
+            .await;
+    }
+    let delivered = deliver_orders(&stack, &journey).await;
+    assert!(
+        delivered.iter().all(|d| d.failed.is_empty()),
+        "{delivered:?}"
+    );
+
     // The monitor, back at 03:00 on Tuesday, finds the warnings; the
     // escalator holds the team's mail until 09:00.
     assert!(sweep(&monitor, "2026-11-24T00:00:00Z").await.warnings >= 2);
@@ -362,8 +389,20 @@ async fn a_customer_is_erased_everywhere_and_nobody_else_is_touched() {
         .collect();
     let gone_held: Vec<&String> = held
         .iter()
-        .filter(|pk| gone_tickets.iter().any(|t| pk.contains(t.as_str())))
+        .filter(|pk| {
+            gone_tickets.iter().any(|t| pk.contains(t.as_str()))
+                || pk.ends_with(GONE_WORDS[3])
+                || pk.ends_with("RMA-ERASE")
+        })
         .collect();
+    assert_eq!(
+        gone_held
+            .iter()
+            .filter(|pk| pk.contains("journey.due"))
+            .count(),
+        4,
+        "the order's two clocks and the return's two: {gone_held:?}"
+    );
     assert!(
         !gone_held.is_empty(),
         "a held message for the customer: {held:?}"
@@ -459,6 +498,23 @@ async fn a_customer_is_erased_everywhere_and_nobody_else_is_touched() {
         }
     }
     assert!(stack.customer_items(GONE).await.is_empty());
+    assert!(out.contains("1 order, 1 return"), "{out}");
+    for (pk, sk) in [
+        (format!("ORDER#{}", GONE_WORDS[3]), "ORDER"),
+        ("RETURN#RMA-ERASE".to_string(), "RETURN"),
+    ] {
+        assert!(item(&stack, &pk, sk).await.is_none(), "{pk} remains");
+    }
+    assert!(
+        !after
+            .keys()
+            .any(|k| k.contains(GONE_WORDS[3]) || k.contains("RMA-ERASE")),
+        "a clock held for their order or return"
+    );
+    assert!(
+        item(&stack, "ORDER#ord-keep-1", "ORDER").await.is_some(),
+        "the other customer's order stays"
+    );
     assert_eq!(
         tickets_and_codes(&stack, GONE).await,
         (BTreeSet::new(), BTreeSet::new())

@@ -28,6 +28,8 @@ pub type Monitor<P = SqsPublisher> = sla_monitor::Handler<DynamoStore, P>;
 pub type Escalator = sla_escalator::Handler<DynamoStore, SesMailer, SqsPublisher>;
 /// weekly-digest.
 pub type Digest = weekly_digest::Handler<DynamoStore, SesMailer>;
+/// order-journey on the emulator.
+pub type Journey = order_journey::Handler<DynamoStore, SesMailer, SqsPublisher>;
 
 /// The stack's tables, as every function reaches them.
 pub fn store(stack: &Stack) -> DynamoStore {
@@ -75,6 +77,19 @@ pub fn responder(stack: &Stack) -> Responder {
         review_responder::Config::from_env(&env(stack, "review-responder")).expect("config");
     let mailer = mailer(stack, &config.shop);
     review_responder::Handler::new(config, store(stack), mailer, publisher(stack))
+}
+
+/// order-journey as the template configures it.
+pub fn journey(stack: &Stack) -> Journey {
+    let config = order_journey::Config::from_env(&env(stack, "order-journey")).expect("config");
+    let mailer = mailer(stack, &config.shop);
+    order_journey::Handler::new(config, store(stack), mailer, publisher(stack))
+}
+
+/// Delivers the orders queue to order-journey until it is empty.
+pub async fn deliver_orders(stack: &Stack, h: &Journey) -> Vec<Delivery> {
+    let q = stack.queue("orders");
+    deliver::until_empty(&stack.sqs, &q.url, &q.arn, 10, |e| h.handle(e, deadline())).await
 }
 
 /// sla-monitor as the template configures it, sending through `publisher`.

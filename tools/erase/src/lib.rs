@@ -97,6 +97,10 @@ pub struct Report {
     pub coupons: usize,
     /// Held messages deleted.
     pub held_messages: usize,
+    /// Orders deleted (with their links).
+    pub orders: usize,
+    /// Returns deleted (with their links).
+    pub returns: usize,
 }
 
 impl Report {
@@ -112,6 +116,8 @@ impl Report {
             + self.ticket_links
             + self.other_items
             + self.held_messages
+            + self.orders
+            + self.returns
     }
 }
 
@@ -131,9 +137,11 @@ impl fmt::Display for Report {
         };
         writeln!(
             f,
-            "{delete}: {} (contact details, birthday, consent), {}, {}, {}, {}, {}",
+            "{delete}: {} (contact details, birthday, consent), {}, {}, {}, {}, {}, {}, {}",
             counted(self.profiles, "customer", "customers"),
             counted(self.reviews, "review", "reviews"),
+            counted(self.orders, "order", "orders"),
+            counted(self.returns, "return", "returns"),
             counted(self.coupon_records, "coupon record", "coupon records"),
             counted(self.ticket_links, "ticket link", "ticket links"),
             counted(self.held_messages, "held message", "held messages"),
@@ -161,6 +169,10 @@ struct Found {
     tickets: BTreeSet<String>,
     /// The codes of their coupons.
     codes: BTreeSet<String>,
+    /// Their orders' ids.
+    orders: BTreeSet<String>,
+    /// Their returns' ids.
+    returns: BTreeSet<String>,
 }
 
 impl Found {
@@ -256,6 +268,12 @@ impl Eraser {
                 Kind::TicketLink => found
                     .tickets
                     .extend(text(item, "number").map(str::to_owned)),
+                Kind::OrderLink => found
+                    .orders
+                    .extend(text(item, "order_id").map(str::to_owned)),
+                Kind::ReturnLink => found
+                    .returns
+                    .extend(text(item, "return_id").map(str::to_owned)),
                 _ => {}
             }
         }
@@ -315,6 +333,28 @@ impl Eraser {
                 }
             }
         }
+        // An order or a return, then the clocks held for it (a clock that
+        // fires in between finds nothing and does nothing).
+        for (ids, is_order, count) in [
+            (&found.orders, true, &mut report.orders),
+            (&found.returns, false, &mut report.returns),
+        ] {
+            for id in ids {
+                let (pk, sk) = if is_order {
+                    (format!("ORDER#{id}"), "ORDER")
+                } else {
+                    (format!("RETURN#{id}"), "RETURN")
+                };
+                if self.delete(key(pk, sk)).await? {
+                    *count += 1;
+                }
+                for pk in plan::journey_clock_keys(id, is_order) {
+                    if self.delete(key(pk, HELD_SK)).await? {
+                        report.held_messages += 1;
+                    }
+                }
+            }
+        }
         for code in &found.codes {
             let pk = format!("COUPON#{code}");
             if self
@@ -339,7 +379,9 @@ impl Eraser {
                     Kind::Review => &mut report.reviews,
                     Kind::Coupon => &mut report.coupon_records,
                     Kind::TicketLink => &mut report.ticket_links,
-                    Kind::Other | Kind::Profile => &mut report.other_items,
+                    Kind::OrderLink | Kind::ReturnLink | Kind::Other | Kind::Profile => {
+                        &mut report.other_items
+                    }
                 } += 1;
             }
         }
@@ -494,6 +536,8 @@ mod tests {
             tickets: 2,
             coupons: 2,
             held_messages: 1,
+            orders: 1,
+            returns: 0,
         };
         let shown = report.to_string();
         assert!(
@@ -501,7 +545,7 @@ mod tests {
             "{shown}"
         );
         assert!(
-            shown.contains("2 reviews") && shown.contains("1 held message,"),
+            shown.contains("2 reviews, 1 order, 0 returns") && shown.contains("1 held message,"),
             "{shown}"
         );
         assert!(shown.contains("anonymised: 2 tickets"), "{shown}");

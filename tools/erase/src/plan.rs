@@ -8,6 +8,7 @@
 //! | ticket (`TICKET#<number>` / `TICKET`) | the `by_customer` index, and the ticket links in the partition | kept as an anonymous shell (below) |
 //! | coupon by code (`COUPON#<code>` / `COUPON`) | the code on each coupon by cause | kept without its customer (below) |
 //! | message held until a civil hour (`SCHEDULED#<alarm id>` / `MESSAGE`) | its id, derived from each ticket number | deleted |
+//! | order (`ORDER#<id>` / `ORDER`), return (`RETURN#<id>` / `RETURN`) | the links in the customer's partition | deleted, with the journey's clocks held for them (`SCHEDULED#journey.due:<watch>:<id>`): memnun's view of the journey is about the customer alone, and a later event about it is treated as new, or as not known |
 //! | a week's counters (`STATS#<week>`) | — | kept: counts, nothing about a person |
 //! | idempotency records | — | kept: their keys hold the opaque customer id, no contact detail, and they expire by TTL |
 //! | suppression entries (`SUPPRESSED#<hash>`) | — | kept: a hash of an address that asked for no mail, which is what keeps it from getting any |
@@ -35,9 +36,10 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
-use memnun_shared::contract::internal::{Part, SLA_BREACHED, SLA_WARNING, alarm_id};
+use memnun_shared::contract::internal::{JOURNEY_DUE, Part, SLA_BREACHED, SLA_WARNING, alarm_id};
 use memnun_shared::domain::sla::Goal;
 use memnun_shared::domain::ticket::TicketNumber;
+use memnun_shared::domain::watch::Watch;
 use memnun_shared::time::to_key;
 
 /// An item as DynamoDB returns it.
@@ -91,6 +93,10 @@ pub enum Kind {
     Coupon,
     /// `TICKET#…`: the link to a ticket opened for a cause.
     TicketLink,
+    /// `ORDER#…`: the link to an order.
+    OrderLink,
+    /// `RETURN#…`: the link to a return.
+    ReturnLink,
     /// Anything else: still theirs, since it is in their partition.
     Other,
 }
@@ -106,6 +112,10 @@ impl Kind {
             Kind::Coupon
         } else if sk.starts_with("TICKET#") {
             Kind::TicketLink
+        } else if sk.starts_with("ORDER#") {
+            Kind::OrderLink
+        } else if sk.starts_with("RETURN#") {
+            Kind::ReturnLink
         } else {
             Kind::Other
         }
@@ -147,6 +157,16 @@ pub fn held_message_keys(ticket: &TicketNumber) -> Vec<String> {
     keys
 }
 
+/// The partition keys of the journey's clocks held for an order (`order`)
+/// or a return: `journey.due:<watch>:<id>`.
+pub fn journey_clock_keys(id: &str, order: bool) -> Vec<String> {
+    Watch::ALL
+        .into_iter()
+        .filter(|w| w.of_return() != order)
+        .map(|w| format!("{HELD_PREFIX}{JOURNEY_DUE}:{}:{id}", w.as_str()))
+        .collect()
+}
+
 /// The partition key prefix of held messages (`adapters/due.rs`).
 pub const HELD_PREFIX: &str = "SCHEDULED#";
 /// Their sort key.
@@ -169,6 +189,16 @@ mod tests {
         );
         assert_eq!(Kind::of("COUPON#review#shop/web#e-1"), Kind::Coupon);
         assert_eq!(Kind::of("TICKET#complaint#shop/web#e-2"), Kind::TicketLink);
+        assert_eq!(Kind::of("ORDER#1001"), Kind::OrderLink);
+        assert_eq!(Kind::of("RETURN#RMA-1"), Kind::ReturnLink);
+        assert_eq!(
+            journey_clock_keys("1001", true),
+            [
+                "SCHEDULED#journey.due:unshipped:1001",
+                "SCHEDULED#journey.due:undelivered:1001"
+            ]
+        );
+        assert_eq!(journey_clock_keys("RMA-1", false).len(), 2);
         assert_eq!(Kind::of("SOMETHING#new"), Kind::Other);
     }
 

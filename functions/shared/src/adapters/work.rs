@@ -121,14 +121,30 @@ fn transaction(
                     Some(Conflict::CouponCause),
                 ));
             }
-            Write::Order(order) => items.push((
-                crate::adapters::dynamodb::order_put(table, order)?,
-                Some(Conflict::Order),
-            )),
-            Write::Return(r) => items.push((
-                crate::adapters::dynamodb::return_put(table, r)?,
-                Some(Conflict::Return),
-            )),
+            Write::Order(order) => {
+                items.push((
+                    crate::adapters::dynamodb::order_put(table, order)?,
+                    Some(Conflict::Order),
+                ));
+                if order.version == 0 {
+                    // The link from the customer's partition, so erasure
+                    // finds the order (tools/erase).
+                    let mut link = key(keys::customer(&order.customer_id), keys::order(&order.id));
+                    link.insert("order_id".into(), s(order.id.as_str()));
+                    items.push((put_over(table, link)?, None));
+                }
+            }
+            Write::Return(r) => {
+                items.push((
+                    crate::adapters::dynamodb::return_put(table, r)?,
+                    Some(Conflict::Return),
+                ));
+                if r.version == 0 {
+                    let mut link = key(keys::customer(&r.customer_id), keys::return_request(&r.id));
+                    link.insert("return_id".into(), s(r.id.as_str()));
+                    items.push((put_over(table, link)?, None));
+                }
+            }
             Write::Ticket(ticket) => {
                 let mut by_cause = key(
                     keys::customer(&ticket.customer_id),
