@@ -46,6 +46,8 @@ const SHIPPED_BUDGET: usize = 5;
 const RETURN_BUDGET: usize = 7;
 /// A later step of a return, or a refund, with its email.
 const RETURN_STEP_BUDGET: usize = 5;
+/// A late order apologised to, with a coupon published first.
+const LATE_BUDGET: usize = 7;
 /// A journey clock come due, with its alert.
 const CLOCK_BUDGET: usize = 5;
 /// A clock come due with nothing left to say (the order moved on in time).
@@ -404,6 +406,17 @@ async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
         );
         assert_eq!(calls.iter().filter(|c| c.starts_with("ses:")).count(), 1);
     }
+    let late = event(
+        "o-budget-7",
+        "order.delayed",
+        "2026-12-06T08:00:00Z",
+        json!({"customer_id": "c-orders", "order_id": "o-77", "new_date": "2026-12-12"}),
+    );
+    let (response, calls) = c.count(journey.handle(batch(&late), deadline())).await;
+    no_failures(&response);
+    report("order.delayed, apology and coupon", &calls, LATE_BUDGET);
+    assert_eq!(calls.iter().filter(|c| c.starts_with("sqs:")).count(), 1);
+    assert_eq!(calls.iter().filter(|c| c.starts_with("ses:")).count(), 1);
     // The order's clocks, as the sweep sends them back: shipped, so the
     // first has nothing to say; undelivered, so the second alerts the lead.
     for (watch, budget, emails) in [
@@ -414,6 +427,7 @@ async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
             watch,
             customer_id: CustomerId::parse("c-orders").unwrap(),
             about: Watched::Order(OrderId::parse("o-77").unwrap()),
+            promise: None,
             due: ts("2026-12-31T10:00:00Z"),
         }
         .to_scheduled("memnun/order-journey");

@@ -438,43 +438,6 @@ async fn a_low_rating_gets_the_apology_policy_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_late_order_is_apologised_for_once_with_a_coupon_when_long() {
-    let stack = Stack::start().await;
-    let h = handler(&stack);
-    let delayed = |id: &str, new_date: &str| {
-        event(
-            id,
-            "order.delayed",
-            "2026-11-22T07:00:00Z",
-            json!({"customer_id": "c-late", "order_id": "ord-9", "promised_date": "2026-11-21", "new_date": new_date,
-                   "tracking_url": "https://kargo.example.com/t/9",
-                   "customer": {"email": "late@example.com", "name": "Mehmet", "locale": "tr"}}),
-        )
-    };
-    stack.send("tickets", &delayed("d-1", "2026-11-26")).await;
-    stack.send("tickets", &delayed("d-1", "2026-11-26")).await;
-    deliver_all(&stack, &h).await;
-    // A second notice about the same order, under another id.
-    stack.send("tickets", &delayed("d-2", "2026-11-28")).await;
-    deliver_all(&stack, &h).await;
-
-    let emails = stack.emulator.sent_emails();
-    assert_eq!(emails.len(), 1);
-    let email = &emails[0];
-    assert!(email.subject.contains("ord-9"), "{}", email.subject);
-    assert!(email.body.contains("26 Kasım 2026"), "{}", email.body);
-    assert!(email.body.contains("https://kargo.example.com/t/9"));
-    let coupons = stack.items_with_prefix("COUPON#").await;
-    assert_eq!(coupons.len(), 1);
-    assert!(attr(&coupons[0], "code").starts_with("LATE-"));
-    assert!(email.body.contains(attr(&coupons[0], "code")));
-    assert!(
-        tickets(&stack).await.is_empty(),
-        "a late order opens no ticket"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn duplicates_and_unknown_tickets_never_crash_the_batch() {
     let stack = Stack::start().await;
     let h = handler(&stack);

@@ -146,11 +146,12 @@ async fn the_digest_reports_the_events_replayed_once_per_week() {
             ),
         )
         .await;
-    stack.send("tickets", &event("late-1", "order.delayed", "2026-11-21T07:00:00Z",
+    stack.send("orders", &event("late-1", "order.delayed", "2026-11-21T07:00:00Z",
         json!({"customer_id": "d-1", "order_id": "ord-9", "promised_date": "2026-11-19", "new_date": "2026-11-25",
                "customer": {"email": "d1@example.com", "locale": "tr"}}))).await;
     deliver_tickets(&stack, &intake).await;
     deliver_reviews(&stack, &responder).await;
+    deliver_orders(&stack, &journey(&stack)).await;
 
     let (na, nb, nc) = (
         number_of(&stack, "a").await,

@@ -302,7 +302,7 @@ async fn a_customer_is_erased_everywhere_and_nobody_else_is_touched() {
     // on Tuesday at 09:40).
     stack
         .send(
-            "tickets",
+            "orders",
             &event(
                 "d-gone",
                 "order.delayed",

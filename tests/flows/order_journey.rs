@@ -458,10 +458,11 @@ async fn the_journeys_clocks_are_swept_back_and_alert_once() {
     let early = functions::sweep(&monitor, "2026-12-02T09:00:00Z").await;
     assert_eq!(early.waiting, 0, "{early:?}");
 
-    // A sweep after every clock ran out: eight clocks go back to the orders
-    // queue; the journey alerts for 4001 and RMA-9 only.
+    // A sweep after every clock ran out: nine clocks go back to the orders
+    // queue (4002's parcel gave it a promise too); the journey alerts for
+    // 4001 and RMA-9 only.
     let late = functions::sweep(&monitor, "2027-01-05T09:00:00Z").await;
-    assert_eq!(late.waiting, 8, "{late:?}");
+    assert_eq!(late.waiting, 9, "{late:?}");
     send_and_deliver(&stack, &h, &[]).await;
     let sent = stack.emulator.sent_emails();
     let new: Vec<(String, String)> = sent[before..]
@@ -502,4 +503,118 @@ async fn the_journeys_clocks_are_swept_back_and_alert_once() {
     // The clocks were forgotten once sent: a second sweep finds nothing.
     let again = functions::sweep(&monitor, "2027-01-05T09:05:00Z").await;
     assert_eq!(again.waiting, 0, "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_late_order_is_apologised_for_once_with_a_coupon_when_long() {
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    let delayed = |id: &str, new_date: &str| {
+        event(
+            id,
+            "order.delayed",
+            "2026-11-22T07:00:00Z",
+            json!({"customer_id": "c-late", "order_id": "ord-9", "promised_date": "2026-11-21", "new_date": new_date,
+                   "tracking_url": "https://kargo.example.com/t/9",
+                   "customer": {"email": "late@example.com", "name": "Mehmet", "locale": "tr"}}),
+        )
+    };
+    let first = delayed("d-1", "2026-11-26");
+    send_and_deliver(&stack, &h, &[&first, &first]).await;
+    // A second notice about the same order, under another id.
+    send_and_deliver(&stack, &h, &[&delayed("d-2", "2026-11-28")]).await;
+
+    let emails = stack.emulator.sent_emails();
+    assert_eq!(emails.len(), 1);
+    let email = &emails[0];
+    assert!(email.subject.contains("ord-9"), "{}", email.subject);
+    assert!(email.body.contains("26 Kasım 2026"), "{}", email.body);
+    assert!(email.body.contains("https://kargo.example.com/t/9"));
+    let coupons = stack.items_with_prefix("COUPON#").await;
+    assert_eq!(coupons.len(), 1);
+    assert!(attr(&coupons[0], "code").starts_with("LATE-"));
+    assert!(email.body.contains(attr(&coupons[0], "code")));
+    let outbound = stack.drain(&stack.queue("outbound").url).await;
+    assert_eq!(outbound.len(), 1, "{outbound:?}");
+    assert_eq!(outbound[0]["type"], "coupon.issued");
+    let order = order_item(&stack, "ord-9").await;
+    assert_eq!(attr(&order, "lateness"), "told");
+    assert_eq!(
+        attr(&order, "delayed_to"),
+        "2026-11-28",
+        "the promise moved to the latest date"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_promise_is_found_by_the_sweep_and_apologised_for_once() {
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    let monitor = functions::monitor(&stack);
+    // Promised for 5 December; the customer is in New York, so the day ends
+    // at 05:00 UTC on the 6th. Order 5002 is delivered in time.
+    let placed = |id: &str, order: &str| {
+        event(
+            id,
+            "order.placed",
+            "2026-12-01T10:00:00Z",
+            json!({"customer_id": "c-ny", "order_id": order, "promised_date": "2026-12-05",
+                   "customer": {"email": "ny@example.com", "locale": "en", "time_zone": "America/New_York"}}),
+        )
+    };
+    let delivered = event(
+        "d-5002",
+        "order.delivered",
+        "2026-12-06T04:59:00Z",
+        json!({"customer_id": "c-ny", "order_id": "5002"}),
+    );
+    send_and_deliver(
+        &stack,
+        &h,
+        &[&placed("p-5001", "5001"), &placed("p-5002", "5002")],
+    )
+    .await;
+    send_and_deliver(&stack, &h, &[&delivered]).await;
+
+    // At 04:59 UTC the promised day has not ended in New York (what is due
+    // is the team's: neither order shipped in two working days).
+    let to_customer = |stack: &Stack| -> Vec<memnun_tests::emulator::SentEmail> {
+        stack
+            .emulator
+            .sent_emails()
+            .into_iter()
+            .filter(|m| m.to == ["ny@example.com"])
+            .collect()
+    };
+    let early = functions::sweep(&monitor, "2026-12-06T04:59:00Z").await;
+    assert_eq!(early.waiting, 2, "the two unshipped clocks: {early:?}");
+    send_and_deliver(&stack, &h, &[]).await;
+    assert!(to_customer(&stack).is_empty());
+    let at_midnight = functions::sweep(&monitor, "2026-12-06T05:00:00Z").await;
+    assert_eq!(at_midnight.waiting, 2, "the two promises: {at_midnight:?}");
+    send_and_deliver(&stack, &h, &[]).await;
+    let sent = to_customer(&stack);
+    assert_eq!(
+        sent.len(),
+        1,
+        "5002 was delivered a minute before: {sent:?}"
+    );
+    assert_eq!(sent[0].to, ["ny@example.com"]);
+    assert!(
+        sent[0].subject.contains("Your order 5001 is running late"),
+        "{}",
+        sent[0].subject
+    );
+    assert!(sent[0].body.contains("5 December 2026"), "{}", sent[0].body);
+    assert_eq!(attr(&order_item(&stack, "5001").await, "lateness"), "found");
+
+    // The shop's own delay notice afterwards apologises no second time.
+    let told = event(
+        "late-5001",
+        "order.delayed",
+        "2026-12-06T09:00:00Z",
+        json!({"customer_id": "c-ny", "order_id": "5001", "new_date": "2026-12-09"}),
+    );
+    send_and_deliver(&stack, &h, &[&told]).await;
+    assert_eq!(to_customer(&stack).len(), 1);
 }

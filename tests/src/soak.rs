@@ -282,7 +282,7 @@ fn first_phase(rng: &mut Rng, seed: u64, count: usize) -> (Vec<Outgoing>, HashSe
             )
         } else {
             (
-                "tickets",
+                "orders",
                 envelope(
                     &id,
                     "order.delayed",

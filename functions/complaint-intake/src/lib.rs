@@ -14,8 +14,6 @@
 //! - `survey.answered` records the rating (the first answer stands); a 1 or
 //!   2 gets the apology policy of a negative review: an apology, a coupon
 //!   under the same cap, and a follow-up ticket.
-//! - `order.delayed` gets a proactive apology with the new date and the
-//!   tracking link, and a coupon when the delay is long; once per order.
 //!
 //! A reply or resolution for a ticket not stored yet (events out of order)
 //! fails and is retried; if the ticket never comes it rests in the
@@ -23,8 +21,8 @@
 //! ([`memnun_shared::work`]): a redelivery costs one call and does nothing.
 //! A complaint's ticket, contact details and counters land in one
 //! transaction, its `ticket.opened` and acknowledgement follow as steps.
-//! Effects several events can reach (the survey of a ticket, the apology of
-//! an order) keep their own records.
+//! Effects several events can reach (the survey of a ticket) keep their own
+//! records. A late order is the order journey's (`order-journey`).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::{Span, Timestamp, ToSpan};
@@ -33,10 +31,10 @@ use memnun_shared::app::{self, Apology};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{
     Env, ResourceConfig, ShopConfig, apology_policy_from_env, calendar_from_env,
-    delay_policy_from_env, links_base_url_from_env, sla_policy_from_env,
+    links_base_url_from_env, sla_policy_from_env,
 };
 use memnun_shared::contract::payload::{
-    ComplaintCreated, OrderDelayed, SurveyAnswered, TicketReplied, TicketResolved,
+    ComplaintCreated, SurveyAnswered, TicketReplied, TicketResolved,
 };
 use memnun_shared::contract::{EventData, EventMeta, outbound};
 use memnun_shared::domain::apology::{ApologyPolicy, Decision, follow_up_priority};
@@ -44,11 +42,10 @@ use memnun_shared::domain::calendar::BusinessCalendar;
 use memnun_shared::domain::classification::classify;
 use memnun_shared::domain::coupon::CouponReason;
 use memnun_shared::domain::customer::CustomerId;
-use memnun_shared::domain::delay::DelayPolicy;
 use memnun_shared::domain::digest::Week;
 use memnun_shared::domain::lifecycle::{self, Change};
 use memnun_shared::domain::mail::tickets::{
-    self as mails, Acknowledgement, DelayApology, SatisfactionApology, SurveyRequest,
+    self as mails, Acknowledgement, SatisfactionApology, SurveyRequest,
 };
 use memnun_shared::domain::mail::{OutgoingEmail, display_text};
 use memnun_shared::domain::priority::{PriorityInput, priority, signals_urgency};
@@ -63,7 +60,6 @@ use memnun_shared::ports::{
 use memnun_shared::work::Unit;
 
 mod complaint;
-mod delayed;
 mod replied;
 mod resolved;
 mod survey;
@@ -85,8 +81,6 @@ pub struct Config {
     pub calendar: BusinessCalendar,
     /// SLA targets.
     pub sla: SlaPolicy,
-    /// Late-order coupons.
-    pub delay: DelayPolicy,
     /// Where the survey links point (`LINKS_BASE_URL`).
     pub links_base_url: String,
     /// The SSM parameter with the link-signing key(s) (`LINK_SECRET_PARAMETER`).
@@ -102,7 +96,6 @@ impl Config {
             policy: apology_policy_from_env(env)?,
             calendar: calendar_from_env(env)?,
             sla: sla_policy_from_env(env)?,
-            delay: delay_policy_from_env(env)?,
             links_base_url: links_base_url_from_env(env)?,
             link_secret_parameter: env.required("LINK_SECRET_PARAMETER")?,
         })
@@ -189,7 +182,6 @@ where
             EventData::TicketReplied(r) => self.replied(meta, r, idempotency).await,
             EventData::TicketResolved(r) => self.resolved(meta, r, idempotency).await,
             EventData::SurveyAnswered(s) => self.survey(meta, s, idempotency).await,
-            EventData::OrderDelayed(d) => self.delayed(meta, d, idempotency).await,
             other => Err(Error::contract(
                 "type",
                 format!("{} does not belong on the tickets queue", other.kind()),

@@ -13,6 +13,14 @@
 //! delivered or cancelled), the shipping notice goes out as the unit's next
 //! step: once per parcel, whatever the deliveries.
 //!
+//! A late order is apologised to once, whoever noticed: the shop
+//! (`order.delayed`, with its new date) or memnun itself, when the promised
+//! day ended on the customer's clock without `order.delivered` (the
+//! `promise` clock, below). The apology is the late-order one, with a coupon
+//! when the delay policy gives one (`coupon.issued` published first), and
+//! the order notes it, so neither a second delay notice nor the clock says
+//! it again. A delay notice also moves the promise to its new date.
+//!
 //! An event naming an order of another customer is refused: it would mix
 //! two customers' orders, and a retry cannot fix it, so it dead-letters
 //! with its reason.
@@ -37,11 +45,13 @@
 //! itself (a cancelled order paid back): told once per amount.
 //!
 //! memnun also keeps the journey's own clocks ([`memnun_shared::domain::watch`]):
-//! when an order is first known as placed, and when a return (not an
-//! exchange) is requested, their clocks are committed with it as messages
+//! when an order is first known as placed, when its promise is set or moved
+//! later, and when a return (not an exchange) is requested, their clocks are
+//! committed with it as messages
 //! held in the due index (`journey.due`); the SLA sweep sends each back to
-//! this function at its time. Then the record is read as it stands: an
-//! order not shipped in time alerts the team, one undelivered after 30
+//! this function at its time. Then the record is read as it stands: a
+//! promise broken (not delivered, not apologised to, not moved since)
+//! brings the apology; an order not shipped in time alerts the team, one undelivered after 30
 //! days the lead; a refund still open on day `REFUND_WARNING_DAYS` warns
 //! the team, and one past its legal date alerts the lead and tells the
 //! customer, with the day it will be made by. Each alert once per record,
@@ -57,28 +67,36 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
+use jiff::civil::Date;
 use memnun_shared::app::unit::{self, Kept as Published, known_contact};
 use memnun_shared::batch::{self, Outcome};
-use memnun_shared::config::{Env, ResourceConfig, ShopConfig, calendar_from_env};
+use memnun_shared::config::{
+    Env, ResourceConfig, ShopConfig, calendar_from_env, delay_policy_from_env,
+};
 use memnun_shared::contract::internal::{JourneyDue, Watched};
 use memnun_shared::contract::journey::{
     OrderEnded, OrderPlaced, OrderShipped, RefundIssued, ReturnRequested, ReturnUpdate,
 };
 use memnun_shared::contract::outbound;
+use memnun_shared::contract::payload::OrderDelayed;
 use memnun_shared::contract::{EventData, EventMeta};
 use memnun_shared::domain::calendar::BusinessCalendar;
+use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
 use memnun_shared::domain::customer::{ContactDetails, Customer, CustomerId};
+use memnun_shared::domain::delay::DelayPolicy;
+use memnun_shared::domain::digest::Week;
 use memnun_shared::domain::mail::tickets::{
-    JourneyAlert, ReturnNews, ReturnProgress, ReturnReceived, ShippedNotice, journey_alert,
-    return_progress, return_received, shipped_notice,
+    DelayApology, JourneyAlert, ReturnNews, ReturnProgress, ReturnReceived, ShippedNotice,
+    delay_apology, journey_alert, return_progress, return_received, shipped_notice,
 };
 use memnun_shared::domain::mail::{EmailAddress, OutgoingEmail};
-use memnun_shared::domain::order::{Applied, Order, OrderId, Stage, Step};
+use memnun_shared::domain::order::{Applied, Lateness, Order, OrderId, Stage, Step};
 use memnun_shared::domain::returns::{Return, ReturnKind, ReturnStage, ReturnStep};
 use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
 use memnun_shared::domain::watch::{JourneyPolicy, Watch};
 use memnun_shared::ports::{
-    Conflict, Mailer, OrderStore, ProfileWrite, Publisher, TicketStore, WorkStore, Write,
+    Conflict, CouponStore, Mailer, OrderStore, ProfileWrite, Publisher, TicketStore, WorkStore,
+    Write,
 };
 use memnun_shared::work::Unit;
 use memnun_shared::{Error, Result};
@@ -92,6 +110,7 @@ const TEMPLATE: &str = "shipped";
 const RETURN_TEMPLATE: &str = "return_received";
 const PROGRESS_TEMPLATE: &str = "return_update";
 const ALERT_TEMPLATE: &str = "journey_alert";
+const DELAY_TEMPLATE: &str = "delay_apology";
 
 /// How often a commit is tried again after the order or the customer
 /// changed in between.
@@ -120,6 +139,8 @@ pub struct Config {
     /// The journey's clocks (`SHIP_WITHIN_DAYS`, `REFUND_WARNING_DAYS`,
     /// `REFUND_LATE_DAYS`).
     pub policy: JourneyPolicy,
+    /// Late-order coupons (`DELAY_COUPON_*`).
+    pub delay: DelayPolicy,
     /// Where an order not shipped in time, or a refund nearing its legal
     /// date, is reported (`SUPPORT_TEAM_EMAIL`).
     pub team: EmailAddress,
@@ -145,6 +166,7 @@ impl Config {
                 )?,
                 refund_late_days: env.int_or("REFUND_LATE_DAYS", d.refund_late_days, 1..=30)?,
             },
+            delay: delay_policy_from_env(env)?,
             team: env.parsed("SUPPORT_TEAM_EMAIL", EmailAddress::parse)?,
             lead: env.parsed("SUPPORT_LEAD_EMAIL", EmailAddress::parse)?,
         })
@@ -237,7 +259,7 @@ struct Kept {
 
 impl<S, M, P> Handler<S, M, P>
 where
-    S: OrderStore + TicketStore + WorkStore,
+    S: OrderStore + TicketStore + CouponStore + WorkStore,
     M: Mailer,
     P: Publisher,
 {
@@ -290,6 +312,13 @@ where
                 let step = ReturnStep::ExchangeShipped(x.shipment.clone());
                 self.progress(meta, &x.about, None, step, &unit).await
             }
+            EventData::OrderDelayed(d) => match OrderId::parse(&d.order_id) {
+                Ok(order_id) => {
+                    self.late(meta, &d.customer_id, &order_id, Late::Told(d), &unit)
+                        .await
+                }
+                Err(reason) => Err(Error::contract("data.order_id", reason)),
+            },
             EventData::RefundIssued(RefundIssued {
                 customer_id,
                 order_id,
@@ -392,7 +421,9 @@ where
                     "order refunded; customer told",
                 )
             }
-            Step::Placed { .. } | Step::Delivered | Step::Cancelled => return Ok("recorded"),
+            Step::Placed { .. } | Step::Delivered | Step::Cancelled | Step::Delayed { .. } => {
+                return Ok("recorded");
+            }
         };
         let email = OutgoingEmail::new(to, rendered, template);
         unit.effect(TOLD, || self.mailer.send(&email)).await?;
@@ -432,6 +463,11 @@ where
         id: &OrderId,
         unit: &Unit<'_, S>,
     ) -> Result<Outcome> {
+        if let (Watch::Promise, Some(promise)) = (due.watch, due.promise) {
+            return self
+                .late(meta, &due.customer_id, id, Late::Found(promise), unit)
+                .await;
+        }
         let (mut order, _) = self.store.order_with_customer(id, &due.customer_id).await?;
         let kept = match unit.saved::<Kept>()? {
             Some(kept) if unit.committed() => kept,
@@ -483,7 +519,7 @@ where
             },
         )?;
         let to = match due.watch {
-            Watch::Unshipped | Watch::RefundWarning => &self.config.team,
+            Watch::Unshipped | Watch::RefundWarning | Watch::Promise => &self.config.team,
             Watch::Undelivered | Watch::RefundOverdue => &self.config.lead,
         };
         let email = OutgoingEmail::new(to.clone(), rendered, ALERT_TEMPLATE);
@@ -595,6 +631,266 @@ where
         unit.effect(CUSTOMER_TOLD, || self.mailer.send(&email))
             .await?;
         Ok("refund overdue; lead alerted and customer told")
+    }
+
+    /// The clock of `order`'s promise, on the customer's clock (their time
+    /// zone, else the shop's), while an apology is still due.
+    fn promise_clock(&self, order: &Order, customer_tz: Option<&str>) -> Option<Write> {
+        let tz = customer_tz
+            .and_then(|z| jiff::tz::TimeZone::get(z).ok())
+            .unwrap_or_else(|| self.config.shop.time_zone.clone());
+        let (promise, due) = JourneyPolicy::promise_clock(order, &tz)?;
+        let clock = JourneyDue {
+            watch: Watch::Promise,
+            customer_id: order.customer_id.clone(),
+            about: Watched::Order(order.id.clone()),
+            promise: Some(promise),
+            due,
+        };
+        Some(Write::Schedule(clock.to_scheduled(SOURCE)))
+    }
+
+    /// A late order: told by the shop, or found by memnun when the promised
+    /// day ended. The apology once per order (with a coupon by the delay
+    /// policy, published before the email), the order noting it; a delay
+    /// also moves the promise.
+    async fn late(
+        &self,
+        meta: &EventMeta,
+        customer_id: &CustomerId,
+        order_id: &OrderId,
+        late: Late<'_>,
+        unit: &Unit<'_, S>,
+    ) -> Result<Outcome> {
+        let (mut stored, mut customer) = self
+            .store
+            .order_with_customer(order_id, customer_id)
+            .await?;
+        let kept = match unit.saved::<Published>()? {
+            Some(kept) if unit.committed() => kept,
+            _ => {
+                let mut prior_coupon = None;
+                let mut attempts = 0;
+                loop {
+                    attempts += 1;
+                    let Some((kept, writes)) = self.late_commit(
+                        meta,
+                        customer_id,
+                        order_id,
+                        &late,
+                        stored.as_ref(),
+                        customer.as_ref(),
+                        &prior_coupon,
+                    )?
+                    else {
+                        return Ok("late: nothing to say (delivered, apologised or moved)");
+                    };
+                    let conflicts = unit.commit(&writes, &kept).await?;
+                    if conflicts.is_empty() {
+                        break kept;
+                    }
+                    if attempts >= ATTEMPTS {
+                        return Err(Error::Exhausted("late order commit (too many conflicts)"));
+                    }
+                    if conflicts.contains(&Conflict::CouponCause) {
+                        prior_coupon = self
+                            .store
+                            .issued_for(customer_id, CouponReason::OrderDelay, &late_key(order_id))
+                            .await?;
+                    }
+                    (stored, customer) = self
+                        .store
+                        .order_with_customer(order_id, customer_id)
+                        .await?;
+                }
+            }
+        };
+        if kept.sends.is_empty() {
+            return Ok("late order recorded; nothing to tell");
+        }
+        unit::publish_kept(
+            unit,
+            PUBLISHED,
+            &self.publisher,
+            &self.config.resources.outbound_queue_url,
+            &kept,
+            None,
+            SOURCE,
+        )
+        .await?;
+        let coupon = kept.coupon()?;
+        let order = stored.unwrap_or_else(|| Order::new(order_id.clone(), customer_id.clone()));
+        let none = ContactDetails::default();
+        let (incoming, promised, new_date, tracking) = match &late {
+            Late::Told(d) => (
+                &d.customer,
+                d.promised_date.or(order.promised_date),
+                d.new_date,
+                d.tracking_url.clone(),
+            ),
+            Late::Found(promise) => (&none, Some(*promise), None, None),
+        };
+        let tracking = tracking.or_else(|| {
+            order
+                .shipment
+                .as_ref()
+                .and_then(|sh| sh.tracking_url.clone())
+        });
+        let contact = known_contact(customer.as_ref(), incoming);
+        let Some(to) = contact.email.clone() else {
+            return Ok("late order; no address to apologise");
+        };
+        let shop = &self.config.shop;
+        let locale = contact.locale(shop.default_locale);
+        let rendered = delay_apology(
+            locale,
+            &DelayApology {
+                shop: &shop.name,
+                name: contact.name.as_deref(),
+                order_id: order_id.as_str(),
+                promised,
+                new_date,
+                tracking_url: tracking.as_deref(),
+                coupon: coupon.as_ref(),
+                shop_tz: &shop.time_zone,
+            },
+        )?;
+        let email = OutgoingEmail::new(to, rendered, DELAY_TEMPLATE);
+        // After the coupon's publish when there is one, else the first step.
+        let step = if coupon.is_some() { CONFIRMED } else { TOLD };
+        unit.effect(step, || self.mailer.send(&email)).await?;
+        let found = matches!(late, Late::Found(_));
+        tracing::info!(
+            found,
+            coupon = coupon.is_some(),
+            locale = locale.tag(),
+            "late order apologised"
+        );
+        Ok(match (found, coupon.is_some()) {
+            (true, true) => "promise broken: apologised with a coupon",
+            (true, false) => "promise broken: apologised",
+            (false, true) => "late order: apologised with a coupon",
+            (false, false) => "late order: apologised",
+        })
+    }
+
+    /// What a late order commits: `None` when there is nothing to do (a
+    /// clock whose order is gone, delivered or apologised to).
+    #[allow(clippy::too_many_arguments)]
+    fn late_commit(
+        &self,
+        meta: &EventMeta,
+        customer_id: &CustomerId,
+        order_id: &OrderId,
+        late: &Late<'_>,
+        stored: Option<&Order>,
+        customer: Option<&Customer>,
+        prior_coupon: &Option<Coupon>,
+    ) -> Result<Option<(Published, Vec<Write>)>> {
+        let none = ContactDetails::default();
+        let incoming = match late {
+            Late::Told(d) => &d.customer,
+            Late::Found(_) => &none,
+        };
+        let contact = known_contact(customer, incoming);
+        let mut writes = Vec::new();
+        let (mut order, promised, new_date, lateness) = match late {
+            Late::Told(d) => {
+                let mut order = stored
+                    .cloned()
+                    .unwrap_or_else(|| Order::new(order_id.clone(), customer_id.clone()));
+                if order.customer_id != *customer_id {
+                    return Err(Error::contract(
+                        "data.customer_id",
+                        "names another customer than the order's",
+                    ));
+                }
+                let promised = d.promised_date.or(order.promised_date);
+                let before = order.promise();
+                let step = Step::Delayed {
+                    promised_date: d.promised_date,
+                    new_date: d.new_date,
+                };
+                order.apply(&step, meta.time);
+                if order.promise() != before && contact.email.is_none() {
+                    // No apology can go: the moved promise is still watched.
+                    writes.extend(self.promise_clock(&order, contact.time_zone.as_deref()));
+                }
+                if let Some(c) = unit::contact_write(customer, incoming, meta.time) {
+                    writes.push(Write::Profile(ProfileWrite {
+                        id: customer_id.clone(),
+                        contact: Some(c),
+                        apology_coupon: None,
+                        greeted: None,
+                    }));
+                }
+                (order, promised, d.new_date, Lateness::Told)
+            }
+            Late::Found(promise) => {
+                let Some(order) = stored.cloned() else {
+                    return Ok(None);
+                };
+                if !order.apology_due() {
+                    return Ok(None);
+                }
+                if order.promise() != Some(*promise) {
+                    // Moved later since this clock was set: the clock of
+                    // the new promise is set again, in case the sweep that
+                    // sent this one forgot it with it.
+                    writes.extend(self.promise_clock(&order, contact.time_zone.as_deref()));
+                    return Ok(Some((Published::default(), writes)));
+                }
+                // The day the clock speaks: the first day after the promise.
+                let today = meta
+                    .time
+                    .to_zoned(self.config.shop.time_zone.clone())
+                    .date();
+                (order, Some(*promise), Some(today), Lateness::Found)
+            }
+        };
+        let mut kept = Published::default();
+        if order.apology_due() && contact.email.is_some() {
+            order.apologized = Some((meta.time, lateness));
+            let tz = &self.config.shop.time_zone;
+            let coupon = match (
+                prior_coupon,
+                self.config.delay.coupon(promised, new_date, meta.time, tz),
+            ) {
+                (Some(c), _) => Some(c.clone()),
+                (None, Some(offer)) => {
+                    let c = Coupon {
+                        code: CouponCode::generate(CouponReason::OrderDelay)?,
+                        customer_id: customer_id.clone(),
+                        reason: CouponReason::OrderDelay,
+                        value: CouponValue::Percent(offer.percent),
+                        issued_at: meta.time,
+                        expires_at: offer.expires_at,
+                        source_event: late_key(order_id),
+                    };
+                    writes.push(Write::Coupon(c.clone()));
+                    writes.push(Write::Count(
+                        Week::of(meta.time, tz),
+                        memnun_shared::app::count::coupon_amounts(&c),
+                    ));
+                    Some(c)
+                }
+                (None, None) => None,
+            };
+            let messages = coupon
+                .iter()
+                .map(|c| outbound::coupon_issued(c, SOURCE))
+                .collect();
+            kept = Published {
+                sends: vec!["customer".to_owned()],
+                ..Published::default()
+            }
+            .with_coupon(coupon.as_ref())
+            .with_messages(messages);
+        }
+        if stored != Some(&order) {
+            writes.push(Write::Order(Box::new(order)));
+        }
+        Ok(Some((kept, writes)))
     }
 
     /// A later step of a return: merged into the kept return over the
@@ -829,6 +1125,7 @@ where
                 watch,
                 customer_id: request.customer_id.clone(),
                 about: Watched::Return(request.return_id.clone()),
+                promise: None,
                 due,
             };
             writes.push(Write::Schedule(clock.to_scheduled(SOURCE)));
@@ -894,8 +1191,16 @@ where
             ));
         }
         let was_placed = order.placed_at.is_some();
+        let promised = order.promise();
         let applied = order.apply(&e.step, meta.time);
         let mut writes = Vec::new();
+        if order.promise() != promised {
+            // A promise set or moved later: its clock, on the customer's
+            // clock.
+            let none = ContactDetails::default();
+            let contact = known_contact(customer.as_ref(), e.contact.unwrap_or(&none));
+            writes.extend(self.promise_clock(&order, contact.time_zone.as_deref()));
+        }
         if !was_placed && order.placed_at.is_some() {
             // Placed now: its clocks start (held in the due index).
             let clocks = self
@@ -908,6 +1213,7 @@ where
                         watch,
                         customer_id: order.customer_id.clone(),
                         about: Watched::Order(order.id.clone()),
+                        promise: None,
                         due,
                     };
                     writes.push(Write::Schedule(clock.to_scheduled(SOURCE)));
@@ -936,12 +1242,27 @@ where
     }
 }
 
+/// The cause of a late order's apology and coupon, whoever noticed: one
+/// per order (the same as before order-journey took over `order.delayed`).
+fn late_key(order: &OrderId) -> String {
+    format!("order:{order}")
+}
+
 /// Who a clock's alert goes to.
 fn alerted_one(watch: Watch) -> &'static str {
     match watch {
+        Watch::Promise => "customer",
         Watch::Unshipped | Watch::RefundWarning => "team",
         Watch::Undelivered | Watch::RefundOverdue => "lead",
     }
+}
+
+/// Who noticed an order is late, and what they said.
+enum Late<'a> {
+    /// The shop: `order.delayed`.
+    Told(&'a OrderDelayed),
+    /// memnun: the promised day ended without a delivery.
+    Found(Date),
 }
 
 /// The kept return an event names: it must be known (its request may still

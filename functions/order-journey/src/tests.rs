@@ -709,3 +709,141 @@ async fn a_clock_naming_nothing_memnun_keeps_is_done_and_a_bad_one_dead_letters(
     bad.records[0].body = Some(body.replace("\"undelivered\"", "\"late\""));
     assert_eq!(h.handle(bad, deadline()).await.batch_item_failures.len(), 1);
 }
+
+fn delayed(id: &str, new_date: &str) -> SqsEvent {
+    event(
+        id,
+        "order.delayed",
+        "2026-12-04T09:00:00Z",
+        serde_json::json!({"new_date": new_date, "tracking_url": "https://kargo.example/t/YK1"}),
+    )
+}
+
+/// The held promise clock, fired as the sweep would send it.
+fn promise_fired(h: &TestHandler) -> SqsEvent {
+    fired(h, "promise", "1001")
+}
+
+#[tokio::test]
+async fn a_promise_kept_in_time_says_nothing_and_a_broken_one_apologises_once() {
+    // Promised for 6 December; the customer is in Istanbul (the shop's
+    // zone): the day ends at 21:00 UTC.
+    let h = handler();
+    handle(&h, placed()).await;
+    let clock = h.store.world().held["journey.due:promise:1001"].clone();
+    assert_eq!(clock.due, "2026-12-06T21:00:00Z".parse().unwrap());
+    // Delivered at 20:59 UTC, a minute before the day ends.
+    handle(
+        &h,
+        event(
+            "o-3",
+            "order.delivered",
+            "2026-12-06T20:59:00Z",
+            serde_json::json!({}),
+        ),
+    )
+    .await;
+    handle(&h, promise_fired(&h)).await;
+    assert!(h.mailer.sent().is_empty(), "delivered in time");
+
+    let h = handler();
+    handle(&h, placed()).await;
+    let broken = promise_fired(&h);
+    handle(&h, broken.clone()).await;
+    handle(&h, broken).await;
+    let sent = h.mailer.sent();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0]
+            .subject
+            .contains("1001 numaralı siparişiniz gecikiyor")
+    );
+    assert!(sent[0].text.contains("6 Aralık 2026"), "{}", sent[0].text);
+    drop(sent);
+    // The shop's delay notice afterwards: no second apology.
+    handle(&h, delayed("dl-1", "2026-12-09")).await;
+    assert_eq!(h.mailer.sent().len(), 1);
+    let order = h.store.world().orders["1001"].clone();
+    assert_eq!(order.apologized.map(|(_, l)| l), Some(Lateness::Found));
+}
+
+#[tokio::test]
+async fn a_delay_told_first_apologises_once_and_the_old_promise_says_nothing() {
+    let h = handler();
+    handle(&h, placed()).await;
+    let old_promise = promise_fired(&h);
+    h.store.world().calls.clear();
+    // Two days late: under the policy's three, no coupon.
+    handle(&h, delayed("dl-1", "2026-12-08")).await;
+    assert_eq!(
+        h.store.world().calls,
+        ["begin", "order_with_customer", "commit", "finish"],
+        "five AWS calls with the apology and no coupon"
+    );
+    handle(&h, delayed("dl-2", "2026-12-12")).await;
+    handle(&h, old_promise).await;
+    let sent = h.mailer.sent();
+    assert_eq!(
+        sent.len(),
+        1,
+        "{:?}",
+        sent.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert!(sent[0].text.contains("8 Aralık 2026"), "{}", sent[0].text);
+    assert!(sent[0].text.contains("https://kargo.example/t/YK1"));
+    drop(sent);
+    assert_eq!(
+        h.store.world().orders["1001"].promise(),
+        Some(jiff::civil::Date::constant(2026, 12, 12))
+    );
+}
+
+#[tokio::test]
+async fn a_long_delay_brings_a_coupon_published_before_the_email() {
+    let h = handler();
+    handle(&h, placed()).await;
+    handle(&h, delayed("dl-1", "2026-12-15")).await;
+    let published: Vec<&str> = h.publisher.published().iter().map(|m| m.kind).collect();
+    assert_eq!(published, ["coupon.issued"]);
+    let sent = h.mailer.sent();
+    assert_eq!(sent.len(), 1);
+    let world = h.store.world();
+    let coupon = world.coupons.values().next().expect("a coupon");
+    assert!(sent[0].text.contains(coupon.code.as_str()));
+    assert_eq!(coupon.source_event, "order:1001");
+}
+
+#[tokio::test]
+async fn a_moved_promise_sets_its_clock_again_on_the_customers_clock() {
+    let h = handler();
+    let mut new_york = placed();
+    let body = new_york.records[0].body.take().unwrap();
+    new_york.records[0].body = Some(body.replace(
+        "\"locale\":\"tr\"",
+        "\"locale\":\"en\",\"time_zone\":\"America/New_York\"",
+    ));
+    handle(&h, new_york).await;
+    let first = h.store.world().held["journey.due:promise:1001"].clone();
+    assert_eq!(first.due, "2026-12-07T05:00:00Z".parse().unwrap());
+    // The carrier expects the 8th: the promise moves, and its clock.
+    let mut later = shipped("o-2", "YK1");
+    let body = later.records[0].body.take().unwrap();
+    later.records[0].body = Some(body.replace("2026-12-05", "2026-12-08"));
+    handle(&h, later).await;
+    let moved = h.store.world().held["journey.due:promise:1001"].clone();
+    assert_eq!(moved.due, "2026-12-09T05:00:00Z".parse().unwrap());
+    // The old clock, had the sweep already sent it: nothing, and the new
+    // one is kept.
+    let mut stale = SqsEvent::default();
+    let mut message = SqsMessage::default();
+    message.body = Some(first.body);
+    stale.records = vec![message];
+    handle(&h, stale).await;
+    assert_eq!(h.mailer.sent().len(), 1, "only the shipping notice");
+    assert!(
+        h.store
+            .world()
+            .held
+            .contains_key("journey.due:promise:1001")
+    );
+}

@@ -194,6 +194,7 @@ mod tests {
         assert_eq!(
             journey_clock_keys("1001", true),
             [
+                "SCHEDULED#journey.due:promise:1001",
                 "SCHEDULED#journey.due:unshipped:1001",
                 "SCHEDULED#journey.due:undelivered:1001"
             ]

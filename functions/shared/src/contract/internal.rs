@@ -11,7 +11,7 @@
 //! | `sla.warning` | sla-monitor → sla-escalator | ticket_id, goal (`first_reply`, `resolution`), due, priority, category, customer_id |
 //! | `sla.breached` | sla-monitor → sla-escalator | the same |
 //! | `birthday.due` | birthday-scheduler → birthday-greeter | customer_id, year (of the birthday, on the customer's clock), due |
-//! | `journey.due` | order-journey → (held in the due index) → sla-monitor → order-journey | watch (`unshipped`, `undelivered`, `refund_warning`, `refund_overdue`), customer_id, order_id or return_id, due |
+//! | `journey.due` | order-journey → (held in the due index) → sla-monitor → order-journey | watch (`promise`, `unshipped`, `undelivered`, `refund_warning`, `refund_overdue`), customer_id, order_id or return_id, promise (the promised day, for `promise`), due |
 //!
 //! `due` is the deadline itself (for a warning too: the time left is `due`
 //! minus now). When the escalator holds part of an alarm back until a civil
@@ -21,7 +21,8 @@
 //! Ids are derived from the cause, `sla.breached:<ticket>:<goal>` (a held
 //! back part adds `:<part>`), so one alarm always has one id however often it
 //! is sent; a greeting's is `birthday.due:<customer>:<year>`; a journey
-//! clock's `journey.due:<watch>:<order or return id>`.
+//! clock's `journey.due:<watch>:<order or return id>` (a promise's adds the
+//! promised day: a promise moved later is another clock).
 //!
 //! Scheduled functions receive `{"time": "<scheduled time>"}` (the input of
 //! their EventBridge Scheduler schedule); [`scheduled_time`] reads it.
@@ -306,6 +307,8 @@ pub struct JourneyDue {
     pub customer_id: CustomerId,
     /// Which order or return.
     pub about: Watched,
+    /// For [`Watch::Promise`]: the promised day that ended.
+    pub promise: Option<jiff::civil::Date>,
     /// When it fell due.
     pub due: Timestamp,
 }
@@ -316,18 +319,29 @@ struct RawJourneyDue {
     customer_id: String,
     order_id: Option<String>,
     return_id: Option<String>,
+    promise: Option<String>,
     due: String,
 }
 
 impl JourneyDue {
-    /// The event's id, `journey.due:<watch>:<order or return id>`: one per
-    /// clock, however often the sweep sends it.
-    pub fn event_id(&self) -> String {
+    /// Where the clock is held, `journey.due:<watch>:<order or return id>`:
+    /// one per clock, so setting it again moves it.
+    pub fn held_id(&self) -> String {
         let id = match &self.about {
             Watched::Order(o) => o.as_str(),
             Watched::Return(r) => r.as_str(),
         };
         format!("{JOURNEY_DUE}:{}:{id}", self.watch.as_str())
+    }
+
+    /// The event's id: [`JourneyDue::held_id`], and for a promise the
+    /// promised day, so a promise moved later is judged on its own however
+    /// often the sweep sends either.
+    pub fn event_id(&self) -> String {
+        match self.promise {
+            Some(day) => format!("{}:{day}", self.held_id()),
+            None => self.held_id(),
+        }
     }
 
     /// Whether `body` is a `journey.due` event, by its `type` alone (the
@@ -359,7 +373,7 @@ impl JourneyDue {
         let watch = Watch::parse(&raw.watch).ok_or_else(|| {
             bad(
                 "watch",
-                "must be unshipped, undelivered, refund_warning or refund_overdue",
+                "must be promise, unshipped, undelivered, refund_warning or refund_overdue",
             )
         })?;
         let about = if watch.of_return() {
@@ -373,11 +387,22 @@ impl JourneyDue {
                 .ok_or_else(|| bad("order_id", "is required for an order's clock"))?;
             Watched::Order(OrderId::parse(&id).map_err(|r| bad("order_id", &r))?)
         };
+        let promise = match raw.promise {
+            Some(day) => Some(
+                day.parse::<jiff::civil::Date>()
+                    .map_err(|_| bad("promise", "must be a date (YYYY-MM-DD)"))?,
+            ),
+            None if watch == Watch::Promise => {
+                return Err(bad("promise", "is required for a promise's clock"));
+            }
+            None => None,
+        };
         let due = JourneyDue {
             watch,
             customer_id: CustomerId::parse(&raw.customer_id)
                 .map_err(|r| Error::contract("data.customer_id", r))?,
             about,
+            promise,
             due: raw
                 .due
                 .parse()
@@ -401,6 +426,9 @@ impl JourneyDue {
             "due": to_key(self.due),
         });
         data[key] = value.into();
+        if let Some(day) = self.promise {
+            data["promise"] = day.to_string().into();
+        }
         let body = json!({
             "specversion": "1.0",
             "id": id,
@@ -412,7 +440,7 @@ impl JourneyDue {
         })
         .to_string();
         crate::ports::ScheduledMessage {
-            id,
+            id: self.held_id(),
             kind: JOURNEY_DUE.to_owned(),
             body,
             due: self.due,
@@ -632,6 +660,7 @@ mod tests {
             watch: Watch::RefundOverdue,
             customer_id: CustomerId::parse("c-1").unwrap(),
             about: Watched::Return(ReturnId::parse("RMA-1").unwrap()),
+            promise: None,
             due: "2026-12-19T21:00:00Z".parse().unwrap(),
         };
         let held = due.to_scheduled("memnun/order-journey");
@@ -651,5 +680,23 @@ mod tests {
         assert_eq!(field("return_id", "order_id"), "data.return_id");
         assert_eq!(field("\"c-1\"", "\"a b\""), "data.customer_id");
         assert!(!JourneyDue::is_one(r#"{"type":"order.placed"}"#));
+
+        let promise = JourneyDue {
+            watch: Watch::Promise,
+            customer_id: CustomerId::parse("c-1").unwrap(),
+            about: Watched::Order(OrderId::parse("1001").unwrap()),
+            promise: Some(jiff::civil::Date::constant(2026, 12, 5)),
+            due: "2026-12-05T21:00:00Z".parse().unwrap(),
+        };
+        let held = promise.to_scheduled("memnun/order-journey");
+        assert_eq!(held.id, "journey.due:promise:1001", "held once per order");
+        let (meta, back) = JourneyDue::parse(&held.body).unwrap();
+        assert_eq!(meta.id, "journey.due:promise:1001:2026-12-05");
+        assert_eq!(back, promise);
+        let without = held.body.replace("\"promise\":\"2026-12-05\",", "");
+        assert!(matches!(
+            JourneyDue::parse(&without),
+            Err(Error::Contract { field, .. }) if field == "data.promise"
+        ));
     }
 }

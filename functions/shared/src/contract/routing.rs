@@ -10,7 +10,7 @@
 pub enum Route {
     /// `review.posted` → review-responder.
     Reviews,
-    /// Complaints and everything that happens to tickets and orders → complaint-intake.
+    /// Complaints and everything that happens to tickets → complaint-intake.
     Tickets,
     /// `customer.upserted` → the customer directory.
     Customers,
@@ -32,12 +32,13 @@ impl Route {
     pub fn for_type(kind: &str) -> Option<Route> {
         match kind {
             "review.posted" => Some(Route::Reviews),
-            "complaint.created" | "ticket.replied" | "ticket.resolved" | "survey.answered"
-            | "order.delayed" => Some(Route::Tickets),
+            "complaint.created" | "ticket.replied" | "ticket.resolved" | "survey.answered" => {
+                Some(Route::Tickets)
+            }
             "customer.upserted" => Some(Route::Customers),
             "order.placed" | "order.shipped" | "order.delivered" | "order.cancelled"
-            | "return.requested" | "return.approved" | "return.rejected" | "return.received"
-            | "refund.issued" | "exchange.shipped" => Some(Route::Orders),
+            | "order.delayed" | "return.requested" | "return.approved" | "return.rejected"
+            | "return.received" | "refund.issued" | "exchange.shipped" => Some(Route::Orders),
             _ => None,
         }
     }

@@ -8,6 +8,13 @@
 //! when the order has not already passed it (no "your order is on its way"
 //! after it was delivered or cancelled). Times come from the events, so a
 //! replay builds the same record.
+//!
+//! **The promise.** An order is promised for the latest of the day the shop
+//! promised at checkout, the carrier's estimate and the new date of an
+//! `order.delayed` ([`Order::promise`]): a later date moves it, an earlier
+//! one never does. A late order is apologised to once ([`Order::apologized`]),
+//! whether the shop said so (`order.delayed`) or memnun found the promise
+//! broken itself ([`Lateness`]).
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -116,6 +123,10 @@ pub struct Order {
     pub delivered_at: Option<Timestamp>,
     /// When it was cancelled.
     pub cancelled_at: Option<Timestamp>,
+    /// The latest new date an `order.delayed` gave.
+    pub delayed_to: Option<Date>,
+    /// When the customer was apologised to for lateness, and who noticed.
+    pub apologized: Option<(Timestamp, Lateness)>,
     /// Refunds of the order itself (not of a return), each with when it was
     /// first reported: a cancelled order paid back, a partial refund.
     pub refunds: Vec<(Timestamp, Refund)>,
@@ -124,6 +135,34 @@ pub struct Order {
     pub alerted: Vec<(Watch, Timestamp)>,
     /// The stored version, for optimistic concurrency (0: not stored yet).
     pub version: u64,
+}
+
+/// Who noticed an order was late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lateness {
+    /// The shop, with `order.delayed`.
+    Told,
+    /// memnun, when the promised day ended without a delivery.
+    Found,
+}
+
+impl Lateness {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lateness::Told => "told",
+            Lateness::Found => "found",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<Lateness> {
+        match s {
+            "told" => Some(Lateness::Told),
+            "found" => Some(Lateness::Found),
+            _ => None,
+        }
+    }
 }
 
 /// What an event says happened to an order.
@@ -142,6 +181,13 @@ pub enum Step {
     Cancelled,
     /// `refund.issued` naming no return.
     Refunded(Refund),
+    /// `order.delayed`: later than promised.
+    Delayed {
+        /// The day first promised, as the shop says.
+        promised_date: Option<Date>,
+        /// The new expected day.
+        new_date: Option<Date>,
+    },
 }
 
 /// What applying a step changed, and what the customer is to be told.
@@ -169,6 +215,8 @@ impl Order {
             shipped_at: None,
             delivered_at: None,
             cancelled_at: None,
+            delayed_to: None,
+            apologized: None,
             refunds: Vec::new(),
             alerted: Vec::new(),
             version: 0,
@@ -214,6 +262,17 @@ impl Order {
                     self.stage = Stage::Cancelled;
                 }
             }
+            Step::Delayed {
+                promised_date,
+                new_date,
+            } => {
+                if self.promised_date.is_none() {
+                    self.promised_date = *promised_date;
+                }
+                if new_date.is_some() && *new_date > self.delayed_to {
+                    self.delayed_to = *new_date;
+                }
+            }
             Step::Refunded(refund) => {
                 // A refund is known by its amount and currency: the same
                 // report again (a platform's retry) is not news, a second
@@ -235,6 +294,27 @@ impl Order {
         } else {
             Applied::Recorded
         }
+    }
+}
+
+impl Order {
+    /// The day the order is promised for: the latest of the checkout's
+    /// promise, the carrier's estimate and a delay's new date.
+    pub fn promise(&self) -> Option<Date> {
+        [
+            self.promised_date,
+            self.shipment.as_ref().and_then(|s| s.estimated_delivery),
+            self.delayed_to,
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    }
+
+    /// Whether a late order is still to be apologised to: not yet, and not
+    /// delivered or cancelled (the customer has passed that step).
+    pub fn apology_due(&self) -> bool {
+        self.apologized.is_none() && matches!(self.stage, Stage::Placed | Stage::Shipped)
     }
 }
 
@@ -369,6 +449,38 @@ mod tests {
             .collect();
         assert!(records.windows(2).all(|w| w[0] == w[1]), "{records:#?}");
         assert_eq!(records[0].stage, Stage::Delivered);
+    }
+
+    #[test]
+    fn the_promise_is_the_latest_date_heard_and_never_moves_earlier() {
+        let mut o = order();
+        assert_eq!(o.promise(), None);
+        o.apply(
+            &Step::Placed {
+                promised_date: Some(Date::constant(2026, 12, 6)),
+            },
+            at("2026-12-01T10:00:00Z"),
+        );
+        assert_eq!(o.promise(), Some(Date::constant(2026, 12, 6)));
+        // The carrier expects the 5th: the shop's promise still stands.
+        o.apply(&Step::Shipped(parcel("YK1")), at("2026-12-02T10:00:00Z"));
+        assert_eq!(o.promise(), Some(Date::constant(2026, 12, 6)));
+        let delay = |d| Step::Delayed {
+            promised_date: None,
+            new_date: Some(d),
+        };
+        o.apply(
+            &delay(Date::constant(2026, 12, 10)),
+            at("2026-12-05T10:00:00Z"),
+        );
+        o.apply(
+            &delay(Date::constant(2026, 12, 8)),
+            at("2026-12-05T11:00:00Z"),
+        );
+        assert_eq!(o.promise(), Some(Date::constant(2026, 12, 10)));
+        assert!(o.apology_due());
+        o.apply(&Step::Delivered, at("2026-12-09T10:00:00Z"));
+        assert!(!o.apology_due(), "delivered: nothing to apologise for now");
     }
 
     #[test]

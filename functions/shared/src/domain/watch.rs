@@ -12,6 +12,7 @@
 //!
 //! | watch | set when | due | tells |
 //! | --- | --- | --- | --- |
+//! | `promise` | an order gets a promise, or a later one | the end of the promised day on the customer's clock | the customer: the late-order apology, once per order |
 //! | `unshipped` | an order is placed | the end of the `ShipWithinDays`-th working day after the day it was placed (the shop's calendar) | the team |
 //! | `undelivered` | an order is placed | 30 days after it was placed (Art. 16(1): delivery within 30 days at most) | the lead |
 //! | `refund_warning` | a return (not an exchange) is requested | `RefundWarningDays` after the request | the team |
@@ -33,6 +34,9 @@ use crate::domain::returns::{Return, ReturnKind};
 /// A clock of the journey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Watch {
+    /// An order's promised day ended without a delivery: the customer is
+    /// apologised to.
+    Promise,
     /// An order not shipped in time: the team is alerted.
     Unshipped,
     /// An order not delivered 30 days after it was placed: the lead is
@@ -47,7 +51,8 @@ pub enum Watch {
 
 impl Watch {
     /// Every watch.
-    pub const ALL: [Watch; 4] = [
+    pub const ALL: [Watch; 5] = [
+        Watch::Promise,
         Watch::Unshipped,
         Watch::Undelivered,
         Watch::RefundWarning,
@@ -57,6 +62,7 @@ impl Watch {
     /// The stored and sent name.
     pub fn as_str(self) -> &'static str {
         match self {
+            Watch::Promise => "promise",
             Watch::Unshipped => "unshipped",
             Watch::Undelivered => "undelivered",
             Watch::RefundWarning => "refund_warning",
@@ -112,6 +118,15 @@ pub fn end_of_day(day: Date, tz: &TimeZone) -> Timestamp {
 }
 
 impl JourneyPolicy {
+    /// When `order`'s promise is broken: the end of its promised day on the
+    /// customer's clock (`tz`), while an apology is still due.
+    pub fn promise_clock(order: &Order, tz: &TimeZone) -> Option<(Date, Timestamp)> {
+        let promise = order.promise()?;
+        order
+            .apology_due()
+            .then(|| (promise, end_of_day(promise, tz)))
+    }
+
     /// When `order`'s clocks are due, for those it has: `unshipped` and
     /// `undelivered` from its placing. None before the order is placed.
     pub fn order_clocks(
@@ -195,6 +210,7 @@ impl Order {
             return false;
         }
         match watch {
+            Watch::Promise => self.apology_due(),
             Watch::Unshipped => self.stage == Stage::Placed && self.shipped_at.is_none(),
             Watch::Undelivered => matches!(self.stage, Stage::Placed | Stage::Shipped),
             Watch::RefundWarning | Watch::RefundOverdue => false,
@@ -343,10 +359,36 @@ mod tests {
     }
 
     #[test]
+    fn the_promise_ends_at_midnight_on_the_customers_clock() {
+        let mut o = placed("2026-12-01T10:00:00Z");
+        assert_eq!(JourneyPolicy::promise_clock(&o, &TimeZone::UTC), None);
+        o.promised_date = Some(Date::constant(2026, 12, 5));
+        let istanbul = TimeZone::get("Europe/Istanbul").unwrap();
+        let new_york = TimeZone::get("America/New_York").unwrap();
+        assert_eq!(
+            JourneyPolicy::promise_clock(&o, &istanbul),
+            Some((Date::constant(2026, 12, 5), at("2026-12-05T21:00:00Z")))
+        );
+        assert_eq!(
+            JourneyPolicy::promise_clock(&o, &new_york).map(|c| c.1),
+            Some(at("2026-12-06T05:00:00Z"))
+        );
+        o.apologized = Some((
+            at("2026-12-04T10:00:00Z"),
+            crate::domain::order::Lateness::Told,
+        ));
+        assert_eq!(
+            JourneyPolicy::promise_clock(&o, &istanbul),
+            None,
+            "apologised once"
+        );
+    }
+
+    #[test]
     fn names_read_back() {
         for w in Watch::ALL {
             assert_eq!(Watch::parse(w.as_str()), Some(w));
         }
-        assert_eq!(Watch::parse("promise"), None);
+        assert_eq!(Watch::parse("late"), None);
     }
 }

@@ -12,7 +12,7 @@ use super::item::*;
 use super::{DynamoStore, keys};
 use crate::adapters::build_error;
 use crate::domain::customer::{Customer, CustomerId};
-use crate::domain::order::{Order, OrderId, Shipment, Stage};
+use crate::domain::order::{Lateness, Order, OrderId, Shipment, Stage};
 use crate::domain::returns::{Approval, Refund, Return, ReturnId, ReturnKind};
 use crate::domain::ticket::TicketNumber;
 use crate::domain::watch::Watch;
@@ -44,6 +44,15 @@ pub(crate) fn order_item(o: &Order) -> Item {
     );
     if let Some(sh) = &o.shipment {
         put_shipment(&mut item, "", sh);
+    }
+    put_opt(
+        &mut item,
+        "delayed_to",
+        o.delayed_to.map(|d| d.to_string()).as_deref(),
+    );
+    if let Some((at, who)) = o.apologized {
+        item.insert("apologized_at".into(), s(to_key(at)));
+        item.insert("lateness".into(), s(who.as_str()));
     }
     if !o.refunds.is_empty() {
         let refunds = o
@@ -174,6 +183,11 @@ pub(crate) fn order_from(item: &Item) -> Result<Order> {
         shipped_at: r.opt_time("shipped_at")?,
         delivered_at: r.opt_time("delivered_at")?,
         cancelled_at: r.opt_time("cancelled_at")?,
+        delayed_to: opt_date(&r, "delayed_to")?,
+        apologized: r
+            .opt_time("apologized_at")?
+            .map(|at| -> Result<_> { Ok((at, r.parsed("lateness", Lateness::parse)?)) })
+            .transpose()?,
         refunds,
         alerted: alerted_from(item, "order")?,
         version: u64::try_from(r.num("version")?).unwrap_or(0),
