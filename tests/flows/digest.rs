@@ -218,6 +218,8 @@ async fn the_digest_reports_the_events_replayed_once_per_week() {
             ("coupons.negative_review.percent", 15),
             ("coupons.order_delay.count", 1),
             ("coupons.order_delay.percent", 10),
+            // The late order, apologised to as the shop said.
+            ("orders.late.told", 1),
             // Week 46's missed resolution, apologised for this week.
             ("coupons.sla_breach.count", 1),
             ("coupons.sla_breach.percent", 10),

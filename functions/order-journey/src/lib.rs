@@ -81,10 +81,11 @@ use memnun_shared::contract::outbound;
 use memnun_shared::contract::payload::OrderDelayed;
 use memnun_shared::contract::{EventData, EventMeta};
 use memnun_shared::domain::calendar::BusinessCalendar;
+use memnun_shared::domain::classification::classify;
 use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
 use memnun_shared::domain::customer::{ContactDetails, Customer, CustomerId};
 use memnun_shared::domain::delay::DelayPolicy;
-use memnun_shared::domain::digest::Week;
+use memnun_shared::domain::digest::{Week, names};
 use memnun_shared::domain::mail::tickets::{
     DelayApology, JourneyAlert, ReturnNews, ReturnProgress, ReturnReceived, ShippedNotice,
     delay_apology, journey_alert, return_progress, return_received, shipped_notice,
@@ -93,7 +94,7 @@ use memnun_shared::domain::mail::{EmailAddress, OutgoingEmail};
 use memnun_shared::domain::order::{Applied, Lateness, Order, OrderId, Stage, Step};
 use memnun_shared::domain::returns::{Return, ReturnKind, ReturnStage, ReturnStep};
 use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
-use memnun_shared::domain::watch::{JourneyPolicy, Watch};
+use memnun_shared::domain::watch::{JourneyPolicy, Watch, end_of_day};
 use memnun_shared::ports::{
     Conflict, CouponStore, Mailer, OrderStore, ProfileWrite, Publisher, TicketStore, WorkStore,
     Write,
@@ -852,6 +853,14 @@ where
         if order.apology_due() && contact.email.is_some() {
             order.apologized = Some((meta.time, lateness));
             let tz = &self.config.shop.time_zone;
+            let noticed = match lateness {
+                Lateness::Told => names::LATE_TOLD,
+                Lateness::Found => names::LATE_FOUND,
+            };
+            writes.push(Write::Count(
+                Week::of(meta.time, tz),
+                vec![(noticed.to_owned(), 1)],
+            ));
             let coupon = match (
                 prior_coupon,
                 self.config.delay.coupon(promised, new_date, meta.time, tz),
@@ -915,10 +924,26 @@ where
                     attempts += 1;
                     let mut r = known_return(stored.as_ref(), about, order_id)?.clone();
                     let applied = r.apply(&step, meta.time);
-                    let writes = match applied {
-                        Applied::Unchanged => Vec::new(),
-                        _ => vec![Write::Return(Box::new(r))],
-                    };
+                    let mut writes = Vec::new();
+                    if let (ReturnStep::Refunded(_), Applied::Tell, ReturnKind::Return) =
+                        (&step, applied, r.kind)
+                    {
+                        // For the digest: within the legal 14 days or not.
+                        let tz = &self.config.shop.time_zone;
+                        let on_time = meta.time < end_of_day(r.refund_due(tz), tz);
+                        let name = if on_time {
+                            names::REFUNDS_ON_TIME
+                        } else {
+                            names::REFUNDS_LATE
+                        };
+                        writes.push(Write::Count(
+                            Week::of(meta.time, tz),
+                            vec![(name.to_owned(), 1)],
+                        ));
+                    }
+                    if applied != Applied::Unchanged {
+                        writes.push(Write::Return(Box::new(r)));
+                    }
                     let kept = Kept {
                         tell: applied == Applied::Tell,
                     };
@@ -1115,6 +1140,15 @@ where
             meta.time,
             ticket.number.clone(),
         );
+        // For the digest: the request, and its reason read like a complaint.
+        let reason = classify(None, request.reason.as_deref().unwrap_or_default()).category;
+        writes.push(Write::Count(
+            Week::of(meta.time, &self.config.shop.time_zone),
+            vec![
+                (names::RETURNS.to_owned(), 1),
+                (names::returns_in(reason), 1),
+            ],
+        ));
         // The refund's clocks start with the request.
         for (watch, due) in self
             .config
@@ -1191,9 +1225,26 @@ where
             ));
         }
         let was_placed = order.placed_at.is_some();
+        let was_delivered = order.stage == Stage::Delivered;
         let promised = order.promise();
         let applied = order.apply(&e.step, meta.time);
         let mut writes = Vec::new();
+        if !was_delivered && order.stage == Stage::Delivered {
+            // For the digest: delivered, and late when after the promised
+            // day (the shop's calendar).
+            let tz = &self.config.shop.time_zone;
+            let day = order
+                .delivered_at
+                .unwrap_or(meta.time)
+                .to_zoned(tz.clone())
+                .date();
+            let late = order.promise().is_some_and(|p| day > p);
+            let mut counts = vec![(names::DELIVERED.to_owned(), 1)];
+            if late {
+                counts.push((names::DELIVERED_LATE.to_owned(), 1));
+            }
+            writes.push(Write::Count(Week::of(meta.time, tz), counts));
+        }
         if order.promise() != promised {
             // A promise set or moved later: its clock, on the customer's
             // clock.

@@ -847,3 +847,41 @@ async fn a_moved_promise_sets_its_clock_again_on_the_customers_clock() {
             .contains_key("journey.due:promise:1001")
     );
 }
+
+#[tokio::test]
+async fn the_digest_counts_deliveries_lateness_returns_and_refunds_once() {
+    use memnun_shared::domain::digest::{Week, names};
+    let h = handler();
+    handle(&h, placed()).await;
+    // Promised for the 6th, delivered on the 8th: late.
+    let late = event(
+        "o-3",
+        "order.delivered",
+        "2026-12-08T10:00:00Z",
+        serde_json::json!({}),
+    );
+    handle(&h, late.clone()).await;
+    handle(&h, late).await;
+    handle(&h, promise_fired(&h)).await;
+    handle(&h, return_requested("rt-1", "RMA-1", "return")).await;
+    handle(&h, refunded("rf-1")).await;
+    handle(&h, refunded("rf-1b")).await;
+    let world = h.store.world();
+    let tz = jiff::tz::TimeZone::get("Europe/Istanbul").unwrap();
+    let get = |at: &str, name: &str| {
+        world
+            .counters
+            .get(&Week::of(at.parse().unwrap(), &tz))
+            .and_then(|c| c.get(name).copied())
+            .unwrap_or(0)
+    };
+    assert_eq!(get("2026-12-08T10:00:00Z", names::DELIVERED), 1);
+    assert_eq!(get("2026-12-08T10:00:00Z", names::DELIVERED_LATE), 1);
+    assert_eq!(
+        get("2026-12-08T10:00:00Z", names::LATE_FOUND),
+        0,
+        "delivered before the clock was read: no apology"
+    );
+    assert_eq!(get("2026-12-05T09:00:00Z", names::RETURNS), 1);
+    assert_eq!(get("2026-12-09T12:00:00Z", names::REFUNDS_ON_TIME), 1);
+}

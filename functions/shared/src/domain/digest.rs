@@ -130,6 +130,26 @@ pub mod names {
     pub fn coupon_percent(reason: CouponReason) -> String {
         format!("coupons.{}.percent", reason.as_str())
     }
+
+    /// Orders delivered.
+    pub const DELIVERED: &str = "orders.delivered";
+    /// Of those, delivered after the day they were promised for.
+    pub const DELIVERED_LATE: &str = "orders.delivered_late";
+    /// Late orders apologised to because the shop said so (`order.delayed`).
+    pub const LATE_TOLD: &str = "orders.late.told";
+    /// Late orders apologised to because memnun found the promise broken.
+    pub const LATE_FOUND: &str = "orders.late.found";
+    /// Return and exchange requests.
+    pub const RETURNS: &str = "returns.requested";
+    /// Refunds of returns made within the legal 14 days.
+    pub const REFUNDS_ON_TIME: &str = "refunds.on_time";
+    /// Refunds of returns made after them.
+    pub const REFUNDS_LATE: &str = "refunds.late";
+
+    /// Return requests whose reason reads as `category`.
+    pub fn returns_in(category: Category) -> String {
+        format!("returns.category.{}", category.as_str())
+    }
 }
 
 /// Every coupon reason, in the order the digest lists them.
@@ -253,6 +273,26 @@ pub struct Figures {
     /// The average score, in tenths (42 is 4.2), this week and last; `None`
     /// without answers.
     pub average_score: (Option<u16>, Option<u16>),
+    /// The order journey's figures; `None` when the journey counted nothing
+    /// in either week (a shop that sends no order events).
+    pub journey: Option<Journey>,
+}
+
+/// The order journey's week.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Journey {
+    /// Orders delivered by their promised day (met) or after it (missed).
+    pub delivered: (Kept, Kept),
+    /// Late orders the shop told of.
+    pub late_told: Pair,
+    /// Late orders memnun found itself.
+    pub late_found: Pair,
+    /// Return and exchange requests.
+    pub returns: Pair,
+    /// By the reason given, read like a complaint.
+    pub returns_by_reason: Vec<Bar<Category>>,
+    /// Refunds within the legal 14 days (met) or after (missed).
+    pub refunds: (Kept, Kept),
 }
 
 /// Rows of a chart from (key, figures) pairs: rows that are zero in both
@@ -292,6 +332,45 @@ fn average_tenths(sum: i64, count: i64) -> Option<u16> {
         let tenths = (sum.max(0) * 20 + count) / (2 * count);
         u16::try_from(tenths).unwrap_or(u16::MAX)
     })
+}
+
+impl Journey {
+    /// The journey's figures, or `None` when both weeks counted nothing.
+    fn compute(this: &Counters, last: &Counters) -> Option<Journey> {
+        let pair = |name: &str| Pair::of(this, last, name);
+        let kept = |c: &Counters, all: &str, missed: &str| Kept {
+            met: c.get(all) - c.get(missed),
+            missed: c.get(missed),
+        };
+        let on_time = |c: &Counters| Kept {
+            met: c.get(names::REFUNDS_ON_TIME),
+            missed: c.get(names::REFUNDS_LATE),
+        };
+        let journey = Journey {
+            delivered: (
+                kept(this, names::DELIVERED, names::DELIVERED_LATE),
+                kept(last, names::DELIVERED, names::DELIVERED_LATE),
+            ),
+            late_told: pair(names::LATE_TOLD),
+            late_found: pair(names::LATE_FOUND),
+            returns: pair(names::RETURNS),
+            returns_by_reason: bars(
+                Category::ALL
+                    .iter()
+                    .map(|c| (*c, pair(&names::returns_in(*c)))),
+            ),
+            refunds: (on_time(this), on_time(last)),
+        };
+        let counted = |k: Kept| k.met + k.missed != 0;
+        let any = counted(journey.delivered.0)
+            || counted(journey.delivered.1)
+            || counted(journey.refunds.0)
+            || counted(journey.refunds.1)
+            || [journey.late_told, journey.late_found, journey.returns]
+                .iter()
+                .any(|p| *p != Pair::default());
+        any.then_some(journey)
+    }
 }
 
 impl Figures {
@@ -350,6 +429,7 @@ impl Figures {
                 average_tenths(scores.this, surveys.this),
                 average_tenths(scores.last, surveys.last),
             ),
+            journey: Journey::compute(this, last),
         }
     }
 

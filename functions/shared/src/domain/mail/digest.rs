@@ -283,6 +283,12 @@ struct Words {
     by_channel: &'static str,
     by_reason: &'static str,
     average: &'static str,
+    delivered: &'static str,
+    late_told: &'static str,
+    late_found: &'static str,
+    returns: &'static str,
+    refunds: &'static str,
+    returns_by_reason: &'static str,
 }
 
 fn words(locale: Locale) -> Words {
@@ -305,6 +311,12 @@ fn words(locale: Locale) -> Words {
             by_channel: "Kanala göre şikâyetler",
             by_reason: "Nedene göre kuponlar",
             average: "ort.",
+            delivered: "Zamanında teslim edilen siparişler",
+            late_told: "Mağazanın bildirdiği geciken siparişler",
+            late_found: "memnun'un fark ettiği geciken siparişler",
+            returns: "İade ve değişim talepleri",
+            refunds: "14 gün içinde yapılan ücret iadeleri",
+            returns_by_reason: "Nedene göre iade talepleri",
         },
         Locale::En => Words {
             subject: "weekly support digest",
@@ -324,6 +336,12 @@ fn words(locale: Locale) -> Words {
             by_channel: "Complaints by channel",
             by_reason: "Coupons by reason",
             average: "avg.",
+            delivered: "Orders delivered on time",
+            late_told: "Late orders the shop told of",
+            late_found: "Late orders memnun found",
+            returns: "Return and exchange requests",
+            refunds: "Refunds within 14 days",
+            returns_by_reason: "Return requests by reason",
         },
     }
 }
@@ -335,7 +353,7 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
     let shop = display_text(d.shop, 100);
     let range_text = range(locale, f.week);
     let subject = header_text(&format!("{shop}: {} — {range_text}", w.subject));
-    let summary = vec![
+    let mut summary = vec![
         count_row(w.complaints, f.complaints),
         kept_row(locale, w.first_reply, f.first_reply),
         kept_row(locale, w.resolution, f.resolution),
@@ -346,6 +364,15 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
         score_row(locale, w.score, f.average_score),
         count_row(w.surveys, f.surveys),
     ];
+    if let Some(j) = &f.journey {
+        summary.extend([
+            kept_row(locale, w.delivered, j.delivered),
+            count_row(w.late_told, j.late_told),
+            count_row(w.late_found, j.late_found),
+            count_row(w.returns, j.returns),
+            kept_row(locale, w.refunds, j.refunds),
+        ]);
+    }
     let average = |count: i64, sum: i64| {
         (count > 0).then(|| {
             let avg = u8::try_from(((sum * 2 + count) / (2 * count)).clamp(0, 100)).unwrap_or(100);
@@ -353,6 +380,11 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
         })
     };
     let coupon_bars: Vec<Bar<CouponReason>> = f.coupons.iter().map(|c| c.count).collect();
+    let no_returns = Vec::new();
+    let returns_by_reason = f
+        .journey
+        .as_ref()
+        .map_or(&no_returns, |j| &j.returns_by_reason);
     let charts = vec![
         chart(
             w.by_category,
@@ -377,6 +409,12 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
                     .and_then(|c| average(c.count.value.this, c.percent.this))
             },
         ),
+        chart(
+            w.returns_by_reason,
+            returns_by_reason,
+            |c| category_label(locale, c).to_owned(),
+            |_| None,
+        ),
     ]
     .into_iter()
     .filter(|c| !c.rows.is_empty())
@@ -384,7 +422,8 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
     let quiet = charts.is_empty()
         && f.breaches() == Pair::default()
         && f.negative_reviews == Pair::default()
-        && f.surveys == Pair::default();
+        && f.surveys == Pair::default()
+        && f.journey.is_none();
     let v = DigestView {
         lang: locale.tag(),
         subject,
@@ -509,6 +548,68 @@ mod tests {
         .unwrap();
         assert!(en.subject.contains("16–22 November 2026"), "{}", en.subject);
         assert!(en.html.contains("lang=\"en\""));
+    }
+
+    #[test]
+    fn the_journey_shows_only_when_it_counted_something() {
+        let f = figures();
+        assert!(f.journey.is_none());
+        let render = |f: &Figures, locale| {
+            weekly_digest(
+                locale,
+                &DigestMail {
+                    shop: "Dükkan",
+                    figures: f,
+                },
+            )
+            .unwrap()
+        };
+        assert!(!render(&f, Locale::En).text.contains("delivered on time"));
+        let this = Counters(
+            [
+                ("orders.delivered", 4),
+                ("orders.delivered_late", 1),
+                ("orders.late.told", 1),
+                ("orders.late.found", 2),
+                ("returns.requested", 3),
+                ("returns.category.damaged", 2),
+                ("returns.category.other", 1),
+                ("refunds.on_time", 1),
+                ("refunds.late", 1),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+        );
+        let f = Figures::compute(
+            Week::parse("2026-W47").unwrap(),
+            &this,
+            &Counters::default(),
+        );
+        let j = f.journey.as_ref().expect("the journey counted");
+        assert_eq!(j.delivered.0.percent(), Some(75));
+        assert_eq!(j.refunds.0.percent(), Some(50));
+        let en = render(&f, Locale::En);
+        for needle in [
+            "Orders delivered on time: 75% / — / —",
+            "Late orders memnun found: 2 / 0 / +2",
+            "Return and exchange requests: 3 / 0 / +3",
+            "Refunds within 14 days: 50% / — / —",
+            "Return requests by reason",
+        ] {
+            assert!(en.text.contains(needle), "lacks {needle}: {}", en.text);
+        }
+        let tr = render(&f, Locale::Tr);
+        assert!(
+            tr.html.contains("Zamanında teslim edilen siparişler"),
+            "{}",
+            tr.html
+        );
+        assert!(
+            tr.text.contains("Nedene göre iade talepleri"),
+            "{}",
+            tr.text
+        );
     }
 
     #[test]
