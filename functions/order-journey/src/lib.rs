@@ -519,11 +519,7 @@ where
                 ship_within_days: self.config.policy.ship_within_days,
             },
         )?;
-        let to = match due.watch {
-            Watch::Unshipped | Watch::RefundWarning | Watch::Promise => &self.config.team,
-            Watch::Undelivered | Watch::RefundOverdue => &self.config.lead,
-        };
-        let email = OutgoingEmail::new(to.clone(), rendered, ALERT_TEMPLATE);
+        let email = OutgoingEmail::new(self.recipient(due.watch).clone(), rendered, ALERT_TEMPLATE);
         unit.effect(TOLD, || self.mailer.send(&email)).await?;
         tracing::info!(
             watch = due.watch.as_str(),
@@ -596,12 +592,7 @@ where
             },
         )?;
         let overdue = due.watch == Watch::RefundOverdue;
-        let to = if overdue {
-            &self.config.lead
-        } else {
-            &self.config.team
-        };
-        let alert = OutgoingEmail::new(to.clone(), rendered, ALERT_TEMPLATE);
+        let alert = OutgoingEmail::new(self.recipient(due.watch).clone(), rendered, ALERT_TEMPLATE);
         let step = if overdue { LEAD_TOLD } else { TOLD };
         unit.effect(step, || self.mailer.send(&alert)).await?;
         tracing::info!(watch = due.watch.as_str(), to = alerted_one(due.watch), ticket = %r.ticket, "refund clock alerted");
@@ -632,6 +623,15 @@ where
         unit.effect(CUSTOMER_TOLD, || self.mailer.send(&email))
             .await?;
         Ok("refund overdue; lead alerted and customer told")
+    }
+
+    /// Who a clock's alert goes to: the team while there is time, the lead
+    /// once a limit is passed.
+    fn recipient(&self, watch: Watch) -> &EmailAddress {
+        match watch {
+            Watch::Unshipped | Watch::RefundWarning | Watch::Promise => &self.config.team,
+            Watch::Undelivered | Watch::RefundOverdue => &self.config.lead,
+        }
     }
 
     /// The clock of `order`'s promise, on the customer's clock (their time
