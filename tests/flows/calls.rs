@@ -56,6 +56,9 @@ const DUPLICATE_BUDGET: usize = 1;
 /// Per due ticket, the sweep's marking and sending (its index queries are
 /// a fixed cost per shard and page, reported beside).
 const SWEEP_BUDGET_PER_TICKET: f64 = 1.1;
+/// Per due journey clock, the sweep's sending and forgetting (a held
+/// message needs no marking: it is deleted, 25 to a batch).
+const SWEEP_BUDGET_PER_CLOCK: f64 = 0.2;
 
 struct Counted {
     stack: Stack,
@@ -490,4 +493,77 @@ async fn the_sweep_marks_a_due_ticket_with_one_call() {
         per_ticket <= SWEEP_BUDGET_PER_TICKET,
         "{per_ticket:.2} calls per due ticket: {by_operation:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thousand_broken_promises_among_ten_thousand_orders_cost_the_sweep_a_fifth_of_a_call_each()
+ {
+    use futures_util::{StreamExt as _, stream};
+    use memnun_shared::ports::DueIndex as _;
+    let c = Counted::start().await;
+    let now = ts("2026-12-06T21:00:00Z");
+    // 10,000 orders' promise clocks: 1,000 ran out by `now` (promised for
+    // the 6th, Istanbul), 9,000 run out over the next nine days. Held as
+    // order-journey holds them, written through the emulator directly.
+    let seeding = functions::store(&c.stack);
+    let clocks = (0..10_000u32).map(|i| {
+        let day = jiff::civil::Date::constant(2026, 12, 6 + (i / 1_000) as i8);
+        JourneyDue {
+            watch: Watch::Promise,
+            customer_id: CustomerId::parse(&format!("c-{i}")).unwrap(),
+            about: Watched::Order(OrderId::parse(&format!("o-{i}")).unwrap()),
+            promise: Some(day),
+            due: ts(&format!("{day}T21:00:00Z")),
+        }
+        .to_scheduled("memnun/order-journey")
+    });
+    let seeded: Vec<_> = stream::iter(clocks)
+        .map(|clock| {
+            let store = &seeding;
+            async move { store.schedule(&clock).await }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    assert!(seeded.iter().all(Result::is_ok));
+
+    let config = sla_monitor::Config::from_env(&c.env("sla-monitor")).expect("config");
+    let monitor = sla_monitor::Handler::new(config, c.store(), c.publisher());
+    let (sweep, calls) = c.count(monitor.sweep(now, deadline())).await;
+    let sweep = sweep.expect("sweep");
+    assert_eq!((sweep.waiting, sweep.sent, sweep.failed), (1_000, 1_000, 0));
+    let queries = calls.iter().filter(|c| *c == "dynamodb:Query").count();
+    let per_clock = (calls.len() - queries) as f64 / 1_000.0;
+    let mut by_operation = std::collections::BTreeMap::<&str, usize>::new();
+    for call in &calls {
+        *by_operation.entry(call.as_str()).or_default() += 1;
+    }
+    println!(
+        "journey sweep, 1,000 due of 10,000: {} calls, {queries} of them index queries; {per_clock:.2} per due clock (budget {SWEEP_BUDGET_PER_CLOCK}); {by_operation:?}",
+        calls.len()
+    );
+    assert!(
+        per_clock <= SWEEP_BUDGET_PER_CLOCK,
+        "{per_clock:.2} calls per due clock: {by_operation:?}"
+    );
+    // Each went to the orders queue, where it is one unit of work of
+    // order-journey (`journey.due`: 3 to 7 calls, budgeted above).
+    let orders = c.stack.queue("orders");
+    let waiting = c
+        .stack
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&orders.url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .expect("attributes");
+    let count = waiting
+        .attributes
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+                .cloned()
+        })
+        .unwrap_or_default();
+    assert_eq!(count, "1000");
 }
