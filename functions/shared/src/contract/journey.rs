@@ -338,9 +338,14 @@ pub(super) struct RawReturnUpdate {
 
 impl ReturnUpdate {
     pub(super) fn from_raw(r: RawReturnUpdate) -> Result<Self> {
+        ReturnUpdate::of(&r.customer_id, &r.return_id)
+    }
+
+    /// The customer and return every later step names, validated.
+    fn of(customer: &str, id: &str) -> Result<Self> {
         Ok(ReturnUpdate {
-            customer_id: customer_id("data.customer_id", &r.customer_id)?,
-            return_id: return_id(&r.return_id)?,
+            customer_id: customer_id("data.customer_id", customer)?,
+            return_id: return_id(id)?,
         })
     }
 }
@@ -366,10 +371,7 @@ pub(super) struct RawReturnApproved {
 impl ReturnApproved {
     pub(super) fn from_raw(r: RawReturnApproved) -> Result<Self> {
         Ok(ReturnApproved {
-            about: ReturnUpdate::from_raw(RawReturnUpdate {
-                customer_id: r.customer_id,
-                return_id: r.return_id,
-            })?,
+            about: ReturnUpdate::of(&r.customer_id, &r.return_id)?,
             approval: Approval {
                 label_url: https_url("data.label_url", r.label_url)?,
                 instructions: text("data.instructions", r.instructions, MAX_MESSAGE_CHARS)?,
@@ -398,10 +400,7 @@ pub(super) struct RawReturnRejected {
 impl ReturnRejected {
     pub(super) fn from_raw(r: RawReturnRejected) -> Result<Self> {
         Ok(ReturnRejected {
-            about: ReturnUpdate::from_raw(RawReturnUpdate {
-                customer_id: r.customer_id,
-                return_id: r.return_id,
-            })?,
+            about: ReturnUpdate::of(&r.customer_id, &r.return_id)?,
             reason: required_text("data.reason", r.reason, MAX_SHORT_TEXT_CHARS)?,
         })
     }
@@ -467,10 +466,7 @@ pub(super) struct RawExchangeShipped {
 impl ExchangeShipped {
     pub(super) fn from_raw(r: RawExchangeShipped) -> Result<Self> {
         Ok(ExchangeShipped {
-            about: ReturnUpdate::from_raw(RawReturnUpdate {
-                customer_id: r.customer_id,
-                return_id: r.return_id,
-            })?,
+            about: ReturnUpdate::of(&r.customer_id, &r.return_id)?,
             shipment: shipment(
                 r.carrier,
                 r.tracking_number,

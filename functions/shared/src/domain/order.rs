@@ -23,6 +23,18 @@ use crate::domain::customer::CustomerId;
 use crate::domain::returns::Refund;
 use crate::domain::watch::Watch;
 
+/// A shop's id for one of its records (an order, a return): 1 to 128 bytes,
+/// without control characters.
+pub(crate) fn shop_id(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.len() > 128 {
+        return Err("must be 1 to 128 bytes".into());
+    }
+    if s.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(s.to_owned())
+}
+
 /// The shop's id for an order: printable, without control characters, at
 /// most 128 bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,13 +43,7 @@ pub struct OrderId(String);
 impl OrderId {
     /// Validates a producer-supplied id.
     pub fn parse(s: &str) -> Result<Self, String> {
-        if s.is_empty() || s.len() > 128 {
-            return Err("must be 1 to 128 bytes".into());
-        }
-        if s.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
-        Ok(OrderId(s.to_owned()))
+        shop_id(s).map(OrderId)
     }
 
     /// The id as the shop wrote it.

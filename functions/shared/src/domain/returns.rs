@@ -50,13 +50,7 @@ pub struct ReturnId(String);
 impl ReturnId {
     /// Validates a producer-supplied id.
     pub fn parse(s: &str) -> Result<Self, String> {
-        if s.is_empty() || s.len() > 128 {
-            return Err("must be 1 to 128 bytes".into());
-        }
-        if s.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
-        Ok(ReturnId(s.to_owned()))
+        crate::domain::order::shop_id(s).map(ReturnId)
     }
 
     /// The id as the shop wrote it.
