@@ -337,7 +337,11 @@ async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
     let c = Counted::start().await;
     let config = order_journey::Config::from_env(&c.env("order-journey")).expect("config");
     let mailer = c.mailer(&config.shop);
-    let journey = order_journey::Handler::new(config, c.store(), mailer, c.publisher());
+    let signer = config
+        .review
+        .as_ref()
+        .map(|_| Signer::from_secret(LINK_SECRET).expect("signer"));
+    let journey = order_journey::Handler::new(config, signer, c.store(), mailer, c.publisher());
     let customer = json!({"email": "siparis@example.com", "name": "Elif", "locale": "tr"});
     let placed = event(
         "o-budget-1",

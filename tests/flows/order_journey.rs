@@ -14,9 +14,10 @@ use memnun_shared::adapters::dynamodb::DynamoStore;
 use memnun_shared::adapters::ses::SesMailer;
 use memnun_shared::adapters::sqs::SqsPublisher;
 use memnun_shared::config::Env;
+use memnun_shared::domain::token::Signer;
 use memnun_tests::deliver::{self, Delivery};
 use memnun_tests::events::event;
-use memnun_tests::stack::{Stack, attr};
+use memnun_tests::stack::{LINK_SECRET, Stack, attr};
 use order_journey::{Config, Handler};
 use serde_json::{Value, json};
 
@@ -36,8 +37,13 @@ fn handler(stack: &Stack) -> Journey {
         &config.shop.sender,
         config.shop.configuration_set.clone(),
     );
+    let signer = config
+        .review
+        .as_ref()
+        .map(|_| Signer::from_secret(LINK_SECRET).expect("signer"));
     Handler::new(
         config,
+        signer,
         store,
         mailer,
         SqsPublisher::new(aws_sdk_sqs::Client::new(&stack.aws)),

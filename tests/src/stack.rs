@@ -26,6 +26,10 @@ pub const TEST_SHOP: &[(&str, &str)] = &[
     ("DefaultLocale", "tr"),
     ("ShopTimeZone", "Europe/Istanbul"),
     ("LinksBaseUrl", "https://destek.dukkan.example"),
+    (
+        "ReviewUrl",
+        "https://dukkan.example/urun/{product_id}#yorumlar",
+    ),
     ("SupportTeamEmail", TEAM),
     ("SupportLeadEmail", LEAD),
     ("MarketingEmail", MARKETING),

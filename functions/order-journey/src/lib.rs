@@ -57,13 +57,25 @@
 //! customer, with the day it will be made by. Each alert once per record,
 //! noted on it; nothing when the step came in time.
 //!
+//! A week after delivery (`REVIEW_REQUEST_DAYS`, at `REVIEW_REQUEST_HOUR`
+//! on the customer's clock) the `review_request` clock asks the customer
+//! for a review of what was delivered, once per order: a marketing email
+//! under the greeter's checks, all taken again at the commit (consent as it
+//! stands, an address SES has not reported, the order still delivered and
+//! kept) and one-click unsubscribe; skipped for an order cancelled,
+//! refunded or with a return requested, never for what the customer
+//! thought of it ([`memnun_shared::domain::review_request`]). Off until the
+//! shop names its review page (`REVIEW_URL`).
+//!
 //! Calls: a duplicate 1; placed, delivered, cancelled 4 (begin, read,
 //! commit, done); shipped 5 (and the notice); a return requested 7 (begin,
 //! read, commit, publish, the step, email, done); a later step of a return,
 //! or a refund, 5 (begin, read, commit, email, done), 4 when not told; a
 //! clock come due 5 with its alert (begin, read, commit, email, done), 7
 //! for an overdue refund (the lead's alert, a step, the customer's email),
-//! 3 when nothing is due any more (begin, read, done).
+//! 3 when nothing is due any more (begin, read, done); a review request 6
+//! (begin, read, the order's returns, commit, email, done), 3 when skipped
+//! before the returns are read (no consent, no address, not delivered).
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
@@ -72,6 +84,7 @@ use memnun_shared::app::unit::{self, Kept as Published, known_contact};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{
     Env, ResourceConfig, ShopConfig, calendar_from_env, delay_policy_from_env,
+    links_base_url_from_env,
 };
 use memnun_shared::contract::internal::{JourneyDue, Watched};
 use memnun_shared::contract::journey::{
@@ -86,6 +99,7 @@ use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValu
 use memnun_shared::domain::customer::{ContactDetails, Customer, CustomerId};
 use memnun_shared::domain::delay::DelayPolicy;
 use memnun_shared::domain::digest::{Week, names};
+use memnun_shared::domain::mail::review_request::{ReviewRequest, review_request};
 use memnun_shared::domain::mail::tickets::{
     DelayApology, JourneyAlert, ReturnNews, ReturnProgress, ReturnReceived, ShippedNotice,
     delay_apology, journey_alert, return_progress, return_received, shipped_notice,
@@ -93,7 +107,9 @@ use memnun_shared::domain::mail::tickets::{
 use memnun_shared::domain::mail::{EmailAddress, OutgoingEmail};
 use memnun_shared::domain::order::{Applied, Lateness, Order, OrderId, Stage, Step};
 use memnun_shared::domain::returns::{Return, ReturnKind, ReturnStage, ReturnStep};
+use memnun_shared::domain::review_request::{ReviewLink, Skip, may_ask};
 use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
+use memnun_shared::domain::token::{Purpose, Signer};
 use memnun_shared::domain::watch::{JourneyPolicy, Watch, end_of_day};
 use memnun_shared::ports::{
     Conflict, CouponStore, Mailer, OrderStore, ProfileWrite, Publisher, TicketStore, WorkStore,
@@ -112,6 +128,7 @@ const RETURN_TEMPLATE: &str = "return_received";
 const PROGRESS_TEMPLATE: &str = "return_update";
 const ALERT_TEMPLATE: &str = "journey_alert";
 const DELAY_TEMPLATE: &str = "delay_apology";
+const REVIEW_TEMPLATE: &str = "review_request";
 
 /// How often a commit is tried again after the order or the customer
 /// changed in between.
@@ -148,12 +165,43 @@ pub struct Config {
     /// Where an order undelivered after 30 days, or a refund past its legal
     /// date, is reported (`SUPPORT_LEAD_EMAIL`).
     pub lead: EmailAddress,
+    /// Review requests after delivery; `None` (off) unless `REVIEW_URL` is
+    /// set and `REVIEW_REQUEST_DAYS` is above 0.
+    pub review: Option<ReviewRequests>,
+}
+
+/// Where review requests send the customer, and how they unsubscribe.
+#[derive(Debug, Clone)]
+pub struct ReviewRequests {
+    /// The shop's review page (`REVIEW_URL`).
+    pub link: ReviewLink,
+    /// Where the unsubscribe link points (`LINKS_BASE_URL`).
+    pub links_base_url: String,
+    /// The SSM parameter with the link-signing key(s)
+    /// (`LINK_SECRET_PARAMETER`).
+    pub link_secret_parameter: String,
 }
 
 impl Config {
     /// Reads and validates the configuration; the error names the variable.
     pub fn from_env(env: &Env) -> Result<Self> {
         let d = JourneyPolicy::default();
+        let review_request_days =
+            env.int_or("REVIEW_REQUEST_DAYS", d.review_request_days, 0..=60)?;
+        let review_request_hour =
+            env.int_or("REVIEW_REQUEST_HOUR", d.review_request_hour, 8..=20)?;
+        let review = match env.optional("REVIEW_URL") {
+            Some(_) if review_request_days > 0 => Some(ReviewRequests {
+                link: env.parsed("REVIEW_URL", ReviewLink::parse)?,
+                links_base_url: links_base_url_from_env(env)?,
+                link_secret_parameter: env.required("LINK_SECRET_PARAMETER")?,
+            }),
+            Some(_) => {
+                env.parsed("REVIEW_URL", ReviewLink::parse)?;
+                None
+            }
+            None => None,
+        };
         Ok(Config {
             resources: ResourceConfig::from_env(env)?,
             shop: ShopConfig::from_env(env)?,
@@ -166,10 +214,13 @@ impl Config {
                     0..=13,
                 )?,
                 refund_late_days: env.int_or("REFUND_LATE_DAYS", d.refund_late_days, 1..=30)?,
+                review_request_days,
+                review_request_hour,
             },
             delay: delay_policy_from_env(env)?,
             team: env.parsed("SUPPORT_TEAM_EMAIL", EmailAddress::parse)?,
             lead: env.parsed("SUPPORT_LEAD_EMAIL", EmailAddress::parse)?,
+            review,
         })
     }
 }
@@ -177,6 +228,9 @@ impl Config {
 /// The handler, generic over its ports.
 pub struct Handler<S, M, P> {
     config: Config,
+    /// Signs the review request's unsubscribe link (with review requests
+    /// on).
+    signer: Option<Signer>,
     store: S,
     mailer: M,
     publisher: P,
@@ -204,6 +258,7 @@ impl<'a> Event<'a> {
                 customer_id,
                 order_id,
                 promised_date,
+                items,
                 customer,
                 ..
             }) => Event {
@@ -211,6 +266,7 @@ impl<'a> Event<'a> {
                 order_id,
                 step: Step::Placed {
                     promised_date: *promised_date,
+                    items: items.clone(),
                 },
                 contact: Some(customer),
             },
@@ -264,10 +320,12 @@ where
     M: Mailer,
     P: Publisher,
 {
-    /// Builds the handler once, at init.
-    pub fn new(config: Config, store: S, mailer: M, publisher: P) -> Self {
+    /// Builds the handler once, at init; `signer` signs the review
+    /// request's unsubscribe link (none with review requests off).
+    pub fn new(config: Config, signer: Option<Signer>, store: S, mailer: M, publisher: P) -> Self {
         Handler {
             config,
+            signer,
             store,
             mailer,
             publisher,
@@ -469,6 +527,9 @@ where
                 .late(meta, &due.customer_id, id, Late::Found(promise), unit)
                 .await;
         }
+        if due.watch == Watch::ReviewRequest {
+            return self.review_request(meta, due, id, unit).await;
+        }
         let (mut order, _) = self.store.order_with_customer(id, &due.customer_id).await?;
         let kept = match unit.saved::<Kept>()? {
             Some(kept) if unit.committed() => kept,
@@ -629,17 +690,132 @@ where
     /// once a limit is passed.
     fn recipient(&self, watch: Watch) -> &EmailAddress {
         match watch {
-            Watch::Unshipped | Watch::RefundWarning | Watch::Promise => &self.config.team,
+            Watch::Unshipped | Watch::RefundWarning | Watch::Promise | Watch::ReviewRequest => {
+                &self.config.team
+            }
             Watch::Undelivered | Watch::RefundOverdue => &self.config.lead,
         }
+    }
+
+    /// The customer's time zone, else the shop's.
+    fn customer_tz(&self, customer_tz: Option<&str>) -> jiff::tz::TimeZone {
+        customer_tz
+            .and_then(|z| jiff::tz::TimeZone::get(z).ok())
+            .unwrap_or_else(|| self.config.shop.time_zone.clone())
+    }
+
+    /// The review request come due: asked once, when the order is
+    /// delivered and kept and the customer may receive marketing email.
+    /// Each check is taken as the clock speaks, consent and suppression
+    /// again as conditions of the commit, and consent once more on a retry
+    /// before the email leaves.
+    async fn review_request(
+        &self,
+        meta: &EventMeta,
+        due: &JourneyDue,
+        id: &OrderId,
+        unit: &Unit<'_, S>,
+    ) -> Result<Outcome> {
+        let (Some(review), Some(signer)) = (&self.config.review, &self.signer) else {
+            return Ok("review request: review requests are off");
+        };
+        let customer_id = &due.customer_id;
+        let (mut order, mut customer) = self.store.order_with_customer(id, customer_id).await?;
+        let skipped = |skip: Skip| {
+            tracing::info!(reason = skip.outcome(), "review request not sent");
+            Ok(skip.outcome())
+        };
+        if unit.saved::<Kept>()?.is_some() && unit.committed() {
+            // The last look before it leaves: an unsubscribe in between
+            // stops it.
+            if !customer.as_ref().is_some_and(|c| c.marketing_consent) {
+                return skipped(Skip::NoConsent);
+            }
+        } else {
+            let mut returned = None;
+            let mut attempts = 0;
+            loop {
+                attempts += 1;
+                let Some(known) = order.as_ref() else {
+                    return Ok("clock of an order no longer kept");
+                };
+                let address = customer.as_ref().and_then(|c| c.contact.email.clone());
+                let consent = customer.as_ref().is_some_and(|c| c.marketing_consent);
+                if let Err(skip) = may_ask(known, &review.link, false, address.is_some(), consent) {
+                    return skipped(skip);
+                }
+                // Read only when everything else allows: one query.
+                let was_returned = match returned {
+                    Some(r) => r,
+                    None => *returned.insert(self.store.returned(customer_id, id).await?),
+                };
+                if was_returned {
+                    return skipped(Skip::Returned);
+                }
+                let Some(address) = address else {
+                    return skipped(Skip::NoAddress);
+                };
+                let mut marked = known.clone();
+                marked.alerted.push((Watch::ReviewRequest, meta.time));
+                marked.alerted.sort();
+                let tz = &self.config.shop.time_zone;
+                let writes = [
+                    Write::Order(Box::new(marked)),
+                    Write::Consented(customer_id.clone()),
+                    Write::NotSuppressed(address),
+                    Write::Count(
+                        Week::of(meta.time, tz),
+                        vec![(names::REVIEW_REQUESTS.to_owned(), 1)],
+                    ),
+                ];
+                let conflicts = unit.commit(&writes, &Kept { tell: true }).await?;
+                if conflicts.is_empty() {
+                    break;
+                }
+                if conflicts.contains(&Conflict::Suppressed) {
+                    return skipped(Skip::Suppressed);
+                }
+                if attempts >= ATTEMPTS {
+                    return Err(Error::Exhausted("review request (too many conflicts)"));
+                }
+                // The order moved on, or consent was withdrawn: read again.
+                (order, customer) = self.store.order_with_customer(id, customer_id).await?;
+            }
+        }
+        let order = order.ok_or_else(|| Error::NotFound(format!("order {id}")))?;
+        let contact = known_contact(customer.as_ref(), &ContactDetails::default());
+        let Some(to) = contact.email.clone() else {
+            return skipped(Skip::NoAddress);
+        };
+        let shop = &self.config.shop;
+        let locale = contact.locale(shop.default_locale);
+        let tz = self.customer_tz(contact.time_zone.as_deref());
+        let delivered = order.delivered_at.unwrap_or(due.due).to_zoned(tz).date();
+        let token = signer.sign(Purpose::Unsubscribe, customer_id.as_str());
+        let unsubscribe = format!("{}/unsubscribe?t={token}", review.links_base_url);
+        let links = review.link.links(&order);
+        let rendered = review_request(
+            locale,
+            &ReviewRequest {
+                shop: &shop.name,
+                name: contact.name.as_deref(),
+                order: &order.id,
+                delivered,
+                links: &links,
+                more: review.link.unlisted(&order),
+                unsubscribe_url: &unsubscribe,
+            },
+        )?;
+        let email = OutgoingEmail::new(to, rendered, REVIEW_TEMPLATE).with_unsubscribe(unsubscribe);
+        unit.effect(TOLD, || self.mailer.send(&email)).await?;
+        tracing::info!(locale = locale.tag(), "review requested");
+        Ok("review requested")
     }
 
     /// The clock of `order`'s promise, on the customer's clock (their time
     /// zone, else the shop's), while an apology is still due.
     fn promise_clock(&self, order: &Order, customer_tz: Option<&str>) -> Option<Write> {
-        let tz = customer_tz
-            .and_then(|z| jiff::tz::TimeZone::get(z).ok())
-            .unwrap_or_else(|| self.config.shop.time_zone.clone());
+        let tz = self.customer_tz(customer_tz);
         let (promise, due) = JourneyPolicy::promise_clock(order, &tz)?;
         let clock = JourneyDue {
             watch: Watch::Promise,
@@ -1244,6 +1420,22 @@ where
                 counts.push((names::DELIVERED_LATE.to_owned(), 1));
             }
             writes.push(Write::Count(Week::of(meta.time, tz), counts));
+            if self.config.review.is_some() {
+                // A week on, on the customer's clock: the review request.
+                let none = ContactDetails::default();
+                let contact = known_contact(customer.as_ref(), e.contact.unwrap_or(&none));
+                let tz = self.customer_tz(contact.time_zone.as_deref());
+                if let Some(due) = self.config.policy.review_clock(&order, &tz) {
+                    let clock = JourneyDue {
+                        watch: Watch::ReviewRequest,
+                        customer_id: order.customer_id.clone(),
+                        about: Watched::Order(order.id.clone()),
+                        promise: None,
+                        due,
+                    };
+                    writes.push(Write::Schedule(clock.to_scheduled(SOURCE)));
+                }
+            }
         }
         if order.promise() != promised {
             // A promise set or moved later: its clock, on the customer's
@@ -1302,7 +1494,7 @@ fn late_key(order: &OrderId) -> String {
 /// Who a clock's alert goes to.
 fn alerted_one(watch: Watch) -> &'static str {
     match watch {
-        Watch::Promise => "customer",
+        Watch::Promise | Watch::ReviewRequest => "customer",
         Watch::Unshipped | Watch::RefundWarning => "team",
         Watch::Undelivered | Watch::RefundOverdue => "lead",
     }

@@ -7,6 +7,7 @@ use memnun_shared::memory::{MemoryMailer, MemoryPublisher, MemoryStore};
 
 use super::*;
 use memnun_shared::domain::ticket::{Category, Origin};
+use memnun_shared::domain::token::Signer;
 
 type TestHandler = Handler<MemoryStore, MemoryMailer, MemoryPublisher>;
 
@@ -26,6 +27,7 @@ fn handler() -> TestHandler {
     );
     Handler::new(
         Config::from_env(&env).unwrap(),
+        None,
         MemoryStore::default(),
         MemoryMailer::default(),
         MemoryPublisher::default(),
@@ -884,4 +886,242 @@ async fn the_digest_counts_deliveries_lateness_returns_and_refunds_once() {
     );
     assert_eq!(get("2026-12-05T09:00:00Z", names::RETURNS), 1);
     assert_eq!(get("2026-12-09T12:00:00Z", names::REFUNDS_ON_TIME), 1);
+}
+
+// The review request after delivery.
+
+fn reviewing_handler() -> TestHandler {
+    let env = Env::from_pairs(
+        [
+            ("TABLE_NAME", "t"),
+            ("IDEMPOTENCY_TABLE_NAME", "i"),
+            ("OUTBOUND_QUEUE_URL", "http://localhost/outbound"),
+            ("SHOP_NAME", "Dükkan"),
+            ("SENDER_EMAIL", "destek@dukkan.example"),
+            ("SUPPORT_TEAM_EMAIL", "ekip@dukkan.example"),
+            ("SUPPORT_LEAD_EMAIL", "lider@dukkan.example"),
+            ("SHOP_TIME_ZONE", "Europe/Istanbul"),
+            (
+                "REVIEW_URL",
+                "https://dukkan.example/urun/{product_id}#yorumlar",
+            ),
+            ("LINKS_BASE_URL", "https://destek.dukkan.example"),
+            ("LINK_SECRET_PARAMETER", "/memnun/link-secret"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    Handler::new(
+        Config::from_env(&env).unwrap(),
+        Some(Signer::from_secret("test-link-signing-key-0123456789abcdef").unwrap()),
+        MemoryStore::default(),
+        MemoryMailer::default(),
+        MemoryPublisher::default(),
+    )
+}
+
+fn placed_with_items() -> SqsEvent {
+    event(
+        "o-1",
+        "order.placed",
+        "2026-12-01T10:00:00Z",
+        serde_json::json!({
+            "promised_date": "2026-12-06",
+            "items": [
+                {"product_id": "kupa-1", "name": "Kupa", "quantity": 2},
+                {"product_id": "ortu-7", "name": "Masa örtüsü"}
+            ]
+        }),
+    )
+}
+
+fn consent(h: &TestHandler, granted: bool) {
+    let mut world = h.store.world();
+    world
+        .profiles
+        .get_mut("c-1")
+        .expect("the customer is kept")
+        .consent
+        .granted = granted;
+}
+
+async fn delivered_with_consent(h: &TestHandler) {
+    handle(h, placed_with_items()).await;
+    handle(h, delivered()).await;
+    consent(h, true);
+    h.store.world().calls.clear();
+}
+
+#[tokio::test]
+async fn a_week_after_delivery_the_customer_is_asked_for_a_review_once() {
+    let h = reviewing_handler();
+    delivered_with_consent(&h).await;
+    // Delivered Friday 4 December at 18:00 in Istanbul: asked Friday the
+    // 11th at 10:00 there.
+    let due = h.store.world().held["journey.due:review_request:1001"].due;
+    assert_eq!(due, "2026-12-11T07:00:00Z".parse().unwrap());
+    handle(&h, fired(&h, "review_request", "1001")).await;
+    let sent = h.mailer.sent();
+    assert_eq!(sent.len(), 1);
+    let mail = &sent[0];
+    assert_eq!(mail.subject, "Siparişiniz nasıldı? #1001");
+    assert!(
+        mail.text
+            .contains("Kupa - Değerlendir: https://dukkan.example/urun/kupa-1#yorumlar"),
+        "{}",
+        mail.text
+    );
+    assert!(
+        mail.text
+            .contains("https://dukkan.example/urun/ortu-7#yorumlar")
+    );
+    assert!(mail.text.contains("4 Aralık 2026"), "{}", mail.text);
+    let unsubscribe = mail.unsubscribe.as_deref().expect("a marketing email");
+    assert!(unsubscribe.starts_with("https://destek.dukkan.example/unsubscribe?t="));
+    assert!(mail.text.contains(unsubscribe));
+    assert_eq!(
+        h.store.world().calls,
+        [
+            "begin",
+            "order_with_customer",
+            "returned",
+            "commit",
+            "finish"
+        ],
+        "six AWS calls with the email"
+    );
+    let week = Week::of(due, &jiff::tz::TimeZone::get("Europe/Istanbul").unwrap());
+    assert_eq!(h.store.world().counters[&week]["reviews.requested"], 1);
+    // The sweep's message again, and the clock set again by a redelivered
+    // delivery: asked once.
+    handle(&h, fired(&h, "review_request", "1001")).await;
+    let mut again = fired(&h, "review_request", "1001");
+    again.records[0].message_id = Some("another".into());
+    handle(&h, delivered()).await;
+    handle(&h, again).await;
+    assert_eq!(h.mailer.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn an_english_customer_is_asked_in_english_on_their_own_clock() {
+    let h = reviewing_handler();
+    handle(&h, placed_with_items()).await;
+    let mut e = delivered();
+    let mut body: serde_json::Value =
+        serde_json::from_str(e.records[0].body.as_deref().unwrap()).unwrap();
+    body["data"]["customer"] = serde_json::json!({
+        "email": "ayse@example.com", "locale": "en", "time_zone": "America/New_York"
+    });
+    e.records[0].body = Some(body.to_string());
+    handle(&h, e).await;
+    consent(&h, true);
+    // Delivered at 10:00 on the 4th in New York: asked at 10:00 there on
+    // the 11th.
+    let due = h.store.world().held["journey.due:review_request:1001"].due;
+    assert_eq!(due, "2026-12-11T15:00:00Z".parse().unwrap());
+    handle(&h, fired(&h, "review_request", "1001")).await;
+    let sent = h.mailer.sent();
+    assert_eq!(sent[0].subject, "How was your order #1001?");
+    assert!(sent[0].text.contains("4 December 2026"), "{}", sent[0].text);
+}
+
+#[tokio::test]
+async fn without_consent_nobody_is_asked_and_it_costs_three_calls() {
+    let h = reviewing_handler();
+    handle(&h, placed_with_items()).await;
+    handle(&h, delivered()).await;
+    h.store.world().calls.clear();
+    handle(&h, fired(&h, "review_request", "1001")).await;
+    assert!(h.mailer.sent().is_empty());
+    assert_eq!(
+        h.store.world().calls,
+        ["begin", "order_with_customer", "finish"]
+    );
+    assert!(
+        h.store
+            .world()
+            .counters
+            .values()
+            .all(|c| !c.contains_key("reviews.requested"))
+    );
+}
+
+#[tokio::test]
+async fn an_unsubscribe_between_the_commit_and_the_email_stops_it() {
+    let h = reviewing_handler();
+    delivered_with_consent(&h).await;
+    // Committed, then SES unreachable: the message is retried.
+    h.mailer.fail_next(1);
+    let response = h
+        .handle(fired(&h, "review_request", "1001"), deadline())
+        .await;
+    assert_eq!(response.batch_item_failures.len(), 1);
+    // The customer unsubscribes before the retry.
+    consent(&h, false);
+    handle(&h, fired(&h, "review_request", "1001")).await;
+    assert!(h.mailer.sent().is_empty(), "the last look found no consent");
+}
+
+#[tokio::test]
+async fn a_returned_cancelled_refunded_or_suppressed_order_is_not_asked() {
+    // A return requested for the order.
+    let h = reviewing_handler();
+    delivered_with_consent(&h).await;
+    handle(
+        &h,
+        event(
+            "r-1",
+            "return.requested",
+            "2026-12-06T10:00:00Z",
+            serde_json::json!({"return_id": "RMA-1", "reason": "kırık geldi"}),
+        ),
+    )
+    .await;
+    let before = h.mailer.sent().len();
+    handle(&h, fired(&h, "review_request", "1001")).await;
+    assert_eq!(h.mailer.sent().len(), before, "returned: not asked");
+
+    // The order refunded.
+    let h = reviewing_handler();
+    delivered_with_consent(&h).await;
+    handle(
+        &h,
+        event(
+            "rf-1",
+            "refund.issued",
+            "2026-12-06T10:00:00Z",
+            serde_json::json!({"amount": "149.90", "currency": "TRY"}),
+        ),
+    )
+    .await;
+    let before = h.mailer.sent().len();
+    handle(&h, fired(&h, "review_request", "1001")).await;
+    assert_eq!(h.mailer.sent().len(), before, "refunded: not asked");
+
+    // The address suppressed since (a bounce): the commit's check.
+    let h = reviewing_handler();
+    delivered_with_consent(&h).await;
+    h.store
+        .world()
+        .suppressed
+        .insert("ayse@example.com".to_owned());
+    handle(&h, fired(&h, "review_request", "1001")).await;
+    assert!(h.mailer.sent().is_empty(), "suppressed: not asked");
+    assert!(
+        h.store.world().orders["1001"].alerted.is_empty(),
+        "nothing written"
+    );
+}
+
+#[tokio::test]
+async fn with_review_requests_off_no_clock_is_set() {
+    let h = handler();
+    handle(&h, placed_with_items()).await;
+    handle(&h, delivered()).await;
+    assert!(
+        !h.store
+            .world()
+            .held
+            .keys()
+            .any(|k| k.starts_with("journey.due:review_request")),
+    );
 }

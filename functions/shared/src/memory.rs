@@ -169,6 +169,14 @@ impl World {
                 {
                     found.push(Conflict::OtherCoupon);
                 }
+                Write::Consented(id)
+                    if !self
+                        .profiles
+                        .get(id.as_str())
+                        .is_some_and(|p| p.consent.granted) =>
+                {
+                    found.push(Conflict::Profile)
+                }
                 Write::NotSuppressed(address) if self.suppressed.contains(address.as_str()) => {
                     found.push(Conflict::Suppressed);
                 }
@@ -224,6 +232,7 @@ impl World {
                         contact: ContactDetails::default(),
                         contact_updated_at: None,
                         last_apology_coupon_at: None,
+                        marketing_consent: false,
                     });
                     if let Some((contact, as_of)) = &p.contact {
                         let stored = &mut customer.contact;
@@ -286,7 +295,7 @@ impl World {
                     stored.version += 1;
                     self.returns.insert(r.id.as_str().to_owned(), stored);
                 }
-                Write::NoCoupon { .. } | Write::NotSuppressed(_) => {}
+                Write::NoCoupon { .. } | Write::NotSuppressed(_) | Write::Consented(_) => {}
             }
         }
     }
@@ -473,10 +482,12 @@ impl OrderStore for MemoryStore {
         let world = self.call("order_with_customer");
         Ok((
             world.orders.get(order.as_str()).cloned(),
-            world
-                .profiles
-                .get(customer.as_str())
-                .and_then(|p| p.customer.clone()),
+            world.profiles.get(customer.as_str()).and_then(|p| {
+                p.customer.clone().map(|c| Customer {
+                    marketing_consent: p.consent.granted,
+                    ..c
+                })
+            }),
         ))
     }
 
@@ -493,6 +504,14 @@ impl OrderStore for MemoryStore {
                 .get(customer.as_str())
                 .and_then(|p| p.customer.clone()),
         ))
+    }
+
+    async fn returned(&self, customer: &CustomerId, order: &OrderId) -> Result<bool> {
+        let world = self.call("returned");
+        Ok(world
+            .returns
+            .values()
+            .any(|r| r.customer_id == *customer && r.order_id == *order))
     }
 }
 
@@ -634,6 +653,7 @@ impl StatsStore for MemoryStore {
 #[derive(Debug, Default)]
 pub struct MemoryMailer {
     sent: Mutex<Vec<OutgoingEmail>>,
+    failing: std::sync::atomic::AtomicUsize,
 }
 
 impl MemoryMailer {
@@ -644,10 +664,28 @@ impl MemoryMailer {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+
+    /// Fails the next `n` sends, as SES unreachable would.
+    pub fn fail_next(&self, n: usize) {
+        self.failing.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Mailer for MemoryMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<String> {
+        use std::sync::atomic::Ordering;
+        if self
+            .failing
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(crate::Error::Aws {
+                service: "ses",
+                operation: "SendEmail",
+                message: "unreachable (memory mailer)".into(),
+                permanent: false,
+            });
+        }
         let mut sent = self.sent.lock().unwrap_or_else(PoisonError::into_inner);
         sent.push(email.clone());
         Ok(format!("memory-{}", sent.len()))

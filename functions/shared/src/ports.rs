@@ -192,6 +192,14 @@ pub trait OrderStore: Send + Sync {
         id: &ReturnId,
         customer: &CustomerId,
     ) -> impl Future<Output = Result<(Option<Return>, Option<Customer>)>> + Send;
+
+    /// Whether a return was requested for `order` (one query of the
+    /// customer's returns).
+    fn returned(
+        &self,
+        customer: &CustomerId,
+        order: &OrderId,
+    ) -> impl Future<Output = Result<bool>> + Send;
 }
 
 /// Sending email.
@@ -550,6 +558,9 @@ pub enum Write {
     },
     /// A check that marketing email may still go to this address.
     NotSuppressed(crate::domain::mail::EmailAddress),
+    /// A check that the customer's marketing consent still stands (a
+    /// [`Conflict::Profile`] when withdrawn since the read).
+    Consented(CustomerId),
     /// Amounts added to the counters of a week.
     Count(crate::domain::digest::Week, Vec<(String, i64)>),
     /// A message kept until its time.

@@ -59,6 +59,7 @@ fn handler() -> InMemory {
                 },
                 contact_updated_at: None,
                 last_apology_coupon_at: None,
+                marketing_consent: false,
             }),
             ..Profile::default()
         },

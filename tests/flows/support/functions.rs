@@ -83,7 +83,11 @@ pub fn responder(stack: &Stack) -> Responder {
 pub fn journey(stack: &Stack) -> Journey {
     let config = order_journey::Config::from_env(&env(stack, "order-journey")).expect("config");
     let mailer = mailer(stack, &config.shop);
-    order_journey::Handler::new(config, store(stack), mailer, publisher(stack))
+    let signer = config
+        .review
+        .as_ref()
+        .map(|_| Signer::from_secret(LINK_SECRET).expect("signer"));
+    order_journey::Handler::new(config, signer, store(stack), mailer, publisher(stack))
 }
 
 /// Delivers the orders queue to order-journey until it is empty.

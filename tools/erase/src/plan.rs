@@ -196,7 +196,8 @@ mod tests {
             [
                 "SCHEDULED#journey.due:promise:1001",
                 "SCHEDULED#journey.due:unshipped:1001",
-                "SCHEDULED#journey.due:undelivered:1001"
+                "SCHEDULED#journey.due:undelivered:1001",
+                "SCHEDULED#journey.due:review_request:1001"
             ]
         );
         assert_eq!(journey_clock_keys("RMA-1", false).len(), 2);

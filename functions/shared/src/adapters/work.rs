@@ -142,6 +142,8 @@ fn transaction(
                 if r.version == 0 {
                     let mut link = key(keys::customer(&r.customer_id), keys::return_request(&r.id));
                     link.insert("return_id".into(), s(r.id.as_str()));
+                    // Which order: a review request is not sent for it.
+                    link.insert("order_id".into(), s(r.order_id.as_str()));
                     items.push((put_over(table, link)?, None));
                 }
             }
@@ -170,6 +172,19 @@ fn transaction(
                     keys::coupon_by_cause(*reason, source_event),
                 );
                 items.push((absent(table, check)?, Some(Conflict::OtherCoupon)));
+            }
+            Write::Consented(id) => {
+                let check = ConditionCheck::builder()
+                    .table_name(table)
+                    .set_key(Some(key(keys::customer(id), keys::PROFILE)))
+                    .condition_expression("marketing_consent = :yes")
+                    .expression_attribute_values(":yes", AttributeValue::Bool(true))
+                    .build()
+                    .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
+                items.push((
+                    TransactWriteItem::builder().condition_check(check).build(),
+                    Some(Conflict::Profile),
+                ));
             }
             Write::NotSuppressed(address) => {
                 let check = crate::adapters::suppression::suppression_key(address);

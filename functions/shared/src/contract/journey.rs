@@ -43,16 +43,7 @@ fn shipment(
     })
 }
 
-/// A line of an order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderItem {
-    /// The product's id.
-    pub product_id: Option<String>,
-    /// The product's name as the shop shows it.
-    pub name: Option<String>,
-    /// How many.
-    pub quantity: u32,
-}
+pub use crate::domain::order::OrderItem;
 
 /// `order.placed`: a customer ordered.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -74,6 +74,9 @@ pub struct Customer {
     pub contact_updated_at: Option<Timestamp>,
     /// When the customer last received an apology coupon (the farming cap).
     pub last_apology_coupon_at: Option<Timestamp>,
+    /// Whether marketing messages may be sent, as stored now (the consent
+    /// state's `granted`, [`crate::domain::consent`]).
+    pub marketing_consent: bool,
 }
 
 /// The contact fields to write, if an event brings anything new: a field the
@@ -105,6 +108,7 @@ mod tests {
             contact,
             contact_updated_at: None,
             last_apology_coupon_at: None,
+            marketing_consent: false,
         }
     }
 

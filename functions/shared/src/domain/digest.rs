@@ -145,6 +145,8 @@ pub mod names {
     pub const REFUNDS_ON_TIME: &str = "refunds.on_time";
     /// Refunds of returns made after them.
     pub const REFUNDS_LATE: &str = "refunds.late";
+    /// Review requests sent after delivery.
+    pub const REVIEW_REQUESTS: &str = "reviews.requested";
 
     /// Return requests whose reason reads as `category`.
     pub fn returns_in(category: Category) -> String {
@@ -293,6 +295,8 @@ pub struct Journey {
     pub returns_by_reason: Vec<Bar<Category>>,
     /// Refunds within the legal 14 days (met) or after (missed).
     pub refunds: (Kept, Kept),
+    /// Review requests sent after delivery.
+    pub review_requests: Pair,
 }
 
 /// Rows of a chart from (key, figures) pairs: rows that are zero in both
@@ -360,15 +364,21 @@ impl Journey {
                     .map(|c| (*c, pair(&names::returns_in(*c)))),
             ),
             refunds: (on_time(this), on_time(last)),
+            review_requests: pair(names::REVIEW_REQUESTS),
         };
         let counted = |k: Kept| k.met + k.missed != 0;
         let any = counted(journey.delivered.0)
             || counted(journey.delivered.1)
             || counted(journey.refunds.0)
             || counted(journey.refunds.1)
-            || [journey.late_told, journey.late_found, journey.returns]
-                .iter()
-                .any(|p| *p != Pair::default());
+            || [
+                journey.late_told,
+                journey.late_found,
+                journey.returns,
+                journey.review_requests,
+            ]
+            .iter()
+            .any(|p| *p != Pair::default());
         any.then_some(journey)
     }
 }

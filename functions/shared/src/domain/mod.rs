@@ -22,6 +22,7 @@ pub mod priority;
 pub mod random;
 pub mod rating;
 pub mod returns;
+pub mod review_request;
 pub mod sla;
 pub mod suppression;
 pub mod text;

@@ -108,6 +108,21 @@ pub struct Shipment {
     pub estimated_delivery: Option<Date>,
 }
 
+/// A line of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderItem {
+    /// The product's id.
+    pub product_id: Option<String>,
+    /// The product's name as the shop shows it.
+    pub name: Option<String>,
+    /// How many.
+    pub quantity: u32,
+}
+
+/// Most lines an order keeps: what a review request lists, never the whole
+/// of a wholesale order.
+pub const MAX_KEPT_ITEMS: usize = 20;
+
 /// An order as memnun keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
@@ -121,6 +136,8 @@ pub struct Order {
     pub placed_at: Option<Timestamp>,
     /// The day delivery was promised by, at checkout.
     pub promised_date: Option<Date>,
+    /// What was ordered (the first [`MAX_KEPT_ITEMS`] lines), as placed.
+    pub items: Vec<OrderItem>,
     /// The latest shipment.
     pub shipment: Option<Shipment>,
     /// When it was shipped.
@@ -178,6 +195,8 @@ pub enum Step {
     Placed {
         /// The day delivery was promised by.
         promised_date: Option<Date>,
+        /// What was ordered.
+        items: Vec<OrderItem>,
     },
     /// `order.shipped`.
     Shipped(Shipment),
@@ -217,6 +236,7 @@ impl Order {
             stage: Stage::Placed,
             placed_at: None,
             promised_date: None,
+            items: Vec::new(),
             shipment: None,
             shipped_at: None,
             delivered_at: None,
@@ -236,10 +256,16 @@ impl Order {
         let before = self.clone();
         let mut tell = false;
         match step {
-            Step::Placed { promised_date } => {
+            Step::Placed {
+                promised_date,
+                items,
+            } => {
                 self.placed_at.get_or_insert(at);
                 if self.promised_date.is_none() {
                     self.promised_date = *promised_date;
+                }
+                if self.items.is_empty() {
+                    self.items = items.iter().take(MAX_KEPT_ITEMS).cloned().collect();
                 }
             }
             Step::Shipped(shipment) => {
@@ -353,6 +379,7 @@ mod tests {
         let mut o = order();
         let placed = Step::Placed {
             promised_date: Some(Date::constant(2026, 12, 6)),
+            items: Vec::new(),
         };
         assert_eq!(
             o.apply(&placed, at("2026-12-01T10:00:00Z")),
@@ -414,6 +441,7 @@ mod tests {
         o.apply(&Step::Shipped(parcel("YK1")), at("2026-12-02T10:00:00Z"));
         let placed = Step::Placed {
             promised_date: Some(Date::constant(2026, 12, 6)),
+            items: Vec::new(),
         };
         assert_eq!(
             o.apply(&placed, at("2026-12-01T10:00:00Z")),
@@ -429,6 +457,7 @@ mod tests {
             (
                 Step::Placed {
                     promised_date: Some(Date::constant(2026, 12, 6)),
+                    items: Vec::new(),
                 },
                 at("2026-12-01T10:00:00Z"),
             ),
@@ -464,6 +493,7 @@ mod tests {
         o.apply(
             &Step::Placed {
                 promised_date: Some(Date::constant(2026, 12, 6)),
+                items: Vec::new(),
             },
             at("2026-12-01T10:00:00Z"),
         );

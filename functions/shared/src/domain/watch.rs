@@ -17,6 +17,7 @@
 //! | `undelivered` | an order is placed | 30 days after it was placed (Art. 16(1): delivery within 30 days at most) | the lead |
 //! | `refund_warning` | a return (not an exchange) is requested | `RefundWarningDays` after the request | the team |
 //! | `refund_overdue` | the same | the end of the refund's last legal day (the shop's clock) | the lead, and the customer once, with a new date |
+//! | `review_request` | an order is first delivered (review requests on) | `ReviewRequestDays` after the day of delivery, at `ReviewRequestHour` on the customer's clock | the customer: a review request, once per order, under [`crate::domain::review_request`]'s checks |
 //!
 //! Times are taken from the events (the placing, the request), never the
 //! wall clock, so a replay sets the same clocks; a clock speaks as of the
@@ -47,16 +48,19 @@ pub enum Watch {
     /// A refund whose legal period ended: the lead is alerted and the
     /// customer told.
     RefundOverdue,
+    /// Days after delivery: the customer is asked for a review.
+    ReviewRequest,
 }
 
 impl Watch {
     /// Every watch.
-    pub const ALL: [Watch; 5] = [
+    pub const ALL: [Watch; 6] = [
         Watch::Promise,
         Watch::Unshipped,
         Watch::Undelivered,
         Watch::RefundWarning,
         Watch::RefundOverdue,
+        Watch::ReviewRequest,
     ];
 
     /// The stored and sent name.
@@ -67,6 +71,7 @@ impl Watch {
             Watch::Undelivered => "undelivered",
             Watch::RefundWarning => "refund_warning",
             Watch::RefundOverdue => "refund_overdue",
+            Watch::ReviewRequest => "review_request",
         }
     }
 
@@ -97,6 +102,12 @@ pub struct JourneyPolicy {
     /// Days after an overdue refund's legal date the customer is promised
     /// it by (`REFUND_LATE_DAYS`).
     pub refund_late_days: i64,
+    /// Days after the day of delivery a review is asked for
+    /// (`REVIEW_REQUEST_DAYS`; 0: never).
+    pub review_request_days: i64,
+    /// The hour of that day, on the customer's clock, the request is due
+    /// (`REVIEW_REQUEST_HOUR`): a marketing message at a civil hour.
+    pub review_request_hour: i8,
 }
 
 impl Default for JourneyPolicy {
@@ -105,6 +116,8 @@ impl Default for JourneyPolicy {
             ship_within_days: 2,
             refund_warning_days: 10,
             refund_late_days: 3,
+            review_request_days: 7,
+            review_request_hour: 10,
         }
     }
 }
@@ -193,6 +206,23 @@ impl JourneyPolicy {
         clocks
     }
 
+    /// When `order`'s review is asked for: `review_request_days` after the
+    /// day it was delivered, at `review_request_hour` on the customer's
+    /// clock (`tz`). None when review requests are off or the order is not
+    /// delivered. An hour a daylight-saving change skips is taken as the
+    /// hour after it.
+    pub fn review_clock(&self, order: &Order, tz: &TimeZone) -> Option<Timestamp> {
+        if self.review_request_days <= 0 || order.stage != Stage::Delivered {
+            return None;
+        }
+        let delivered = order.delivered_at?.to_zoned(tz.clone()).date();
+        let day = delivered
+            .checked_add(self.review_request_days.days())
+            .ok()?;
+        let at = day.at(self.review_request_hour, 0, 0, 0);
+        at.to_zoned(tz.clone()).ok().map(|z| z.timestamp())
+    }
+
     /// The day an overdue refund is promised by: `refund_late_days` after
     /// the day it became overdue.
     pub fn late_refund_by(&self, r: &Return, shop_tz: &TimeZone) -> Date {
@@ -213,6 +243,12 @@ impl Order {
             Watch::Promise => self.apology_due(),
             Watch::Unshipped => self.stage == Stage::Placed && self.shipped_at.is_none(),
             Watch::Undelivered => matches!(self.stage, Stage::Placed | Stage::Shipped),
+            // Delivered and kept: not cancelled at any point, not refunded.
+            Watch::ReviewRequest => {
+                self.stage == Stage::Delivered
+                    && self.cancelled_at.is_none()
+                    && self.refunds.is_empty()
+            }
             Watch::RefundWarning | Watch::RefundOverdue => false,
         }
     }
@@ -251,6 +287,7 @@ mod tests {
         o.apply(
             &Step::Placed {
                 promised_date: None,
+                items: Vec::new(),
             },
             at(time),
         );
@@ -382,6 +419,53 @@ mod tests {
             None,
             "apologised once"
         );
+    }
+
+    #[test]
+    fn a_review_is_asked_for_at_ten_on_the_customers_clock_a_week_after_delivery() {
+        let policy = JourneyPolicy::default();
+        let mut o = placed("2026-12-01T10:00:00Z");
+        let istanbul = TimeZone::get("Europe/Istanbul").unwrap();
+        let new_york = TimeZone::get("America/New_York").unwrap();
+        assert_eq!(policy.review_clock(&o, &istanbul), None, "not delivered");
+        // Delivered on 4 December at 23:30 in Istanbul (20:30 UTC), which is
+        // still 15:30 on the 4th in New York.
+        o.apply(&Step::Delivered, at("2026-12-04T20:30:00Z"));
+        assert!(o.still_due(Watch::ReviewRequest));
+        assert_eq!(
+            policy.review_clock(&o, &istanbul),
+            Some(at("2026-12-11T07:00:00Z"))
+        );
+        assert_eq!(
+            policy.review_clock(&o, &new_york),
+            Some(at("2026-12-11T15:00:00Z"))
+        );
+        // Delivered at 00:30 on the 5th in Istanbul: a day later there.
+        let mut late = placed("2026-12-01T10:00:00Z");
+        late.apply(&Step::Delivered, at("2026-12-04T21:30:00Z"));
+        assert_eq!(
+            policy.review_clock(&late, &istanbul),
+            Some(at("2026-12-12T07:00:00Z"))
+        );
+        let off = JourneyPolicy {
+            review_request_days: 0,
+            ..JourneyPolicy::default()
+        };
+        assert_eq!(off.review_clock(&o, &istanbul), None);
+        // Refunded, or cancelled at some point: not asked.
+        let mut refunded = o.clone();
+        refunded.apply(
+            &Step::Refunded(Refund {
+                amount: "1".into(),
+                currency: "TRY".into(),
+                method: None,
+            }),
+            at("2026-12-06T10:00:00Z"),
+        );
+        assert!(!refunded.still_due(Watch::ReviewRequest));
+        o.alerted
+            .push((Watch::ReviewRequest, at("2026-12-11T07:00:00Z")));
+        assert!(!o.still_due(Watch::ReviewRequest), "asked once");
     }
 
     #[test]

@@ -42,6 +42,11 @@ pub(crate) fn customer_from(item: &Item) -> Result<Customer> {
         },
         contact_updated_at: r.opt_time("contact_updated_at")?,
         last_apology_coupon_at: r.opt_time("last_apology_coupon_at")?,
+        marketing_consent: item
+            .get("marketing_consent")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
     })
 }
 

@@ -10,9 +10,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use super::codec::customer_from;
 use super::item::*;
 use super::{DynamoStore, keys};
-use crate::adapters::build_error;
+use crate::adapters::{aws_error, build_error};
 use crate::domain::customer::{Customer, CustomerId};
-use crate::domain::order::{Lateness, Order, OrderId, Shipment, Stage};
+use crate::domain::order::{Lateness, Order, OrderId, OrderItem, Shipment, Stage};
 use crate::domain::returns::{Approval, Refund, Return, ReturnId, ReturnKind};
 use crate::domain::ticket::TicketNumber;
 use crate::domain::watch::Watch;
@@ -42,6 +42,19 @@ pub(crate) fn order_item(o: &Order) -> Item {
         "promised_date",
         o.promised_date.map(|d| d.to_string()).as_deref(),
     );
+    if !o.items.is_empty() {
+        let lines = o
+            .items
+            .iter()
+            .map(|line| {
+                let mut m = HashMap::from([("quantity".to_string(), n(i64::from(line.quantity)))]);
+                put_opt(&mut m, "product_id", line.product_id.as_deref());
+                put_opt(&mut m, "name", line.name.as_deref());
+                AttributeValue::M(m)
+            })
+            .collect();
+        item.insert("items".into(), AttributeValue::L(lines));
+    }
     if let Some(sh) = &o.shipment {
         put_shipment(&mut item, "", sh);
     }
@@ -173,12 +186,33 @@ pub(crate) fn order_from(item: &Item) -> Result<Order> {
             refunds.push((refund.time("at")?, refund_from(&refund, "")?));
         }
     }
+    let mut items = Vec::new();
+    if let Some(list) = item.get("items") {
+        let list = list
+            .as_l()
+            .map_err(|_| Error::corrupt("order", "attribute items is not a list"))?;
+        for entry in list {
+            let m = entry
+                .as_m()
+                .map_err(|_| Error::corrupt("order", "an item is not a map"))?;
+            let line = Reader {
+                item: m,
+                what: "order item",
+            };
+            items.push(OrderItem {
+                product_id: line.opt("product_id").map(str::to_owned),
+                name: line.opt("name").map(str::to_owned),
+                quantity: u32::try_from(line.num("quantity")?).unwrap_or(1),
+            });
+        }
+    }
     Ok(Order {
         id: r.parsed("order_id", |s| OrderId::parse(s).ok())?,
         customer_id: r.parsed("customer_id", |s| CustomerId::parse(s).ok())?,
         stage: r.parsed("stage", Stage::parse)?,
         placed_at: r.opt_time("placed_at")?,
         promised_date: opt_date(&r, "promised_date")?,
+        items,
         shipment: shipment_from(&r, "")?,
         shipped_at: r.opt_time("shipped_at")?,
         delivered_at: r.opt_time("delivered_at")?,
@@ -357,5 +391,35 @@ impl OrderStore for DynamoStore {
             }
         }
         Ok((found_return, found_customer))
+    }
+
+    async fn returned(&self, customer: &CustomerId, order: &OrderId) -> Result<bool> {
+        // The customer's return links (`RETURN#<id>`, written with each
+        // return), filtered to this order: a customer has few returns.
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :returns)")
+                .filter_expression("order_id = :order")
+                .expression_attribute_values(":pk", s(keys::customer(customer)))
+                .expression_attribute_values(":returns", s("RETURN#"))
+                .expression_attribute_values(":order", s(order.as_str()))
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| aws_error("dynamodb", "Query", e))?;
+            if out.count > 0 {
+                return Ok(true);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(false),
+            }
+        }
     }
 }

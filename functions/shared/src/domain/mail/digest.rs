@@ -288,6 +288,7 @@ struct Words {
     late_found: &'static str,
     returns: &'static str,
     refunds: &'static str,
+    review_requests: &'static str,
     returns_by_reason: &'static str,
 }
 
@@ -316,6 +317,7 @@ fn words(locale: Locale) -> Words {
             late_found: "memnun'un fark ettiği geciken siparişler",
             returns: "İade ve değişim talepleri",
             refunds: "14 gün içinde yapılan ücret iadeleri",
+            review_requests: "Teslimattan sonra gönderilen değerlendirme istekleri",
             returns_by_reason: "Nedene göre iade talepleri",
         },
         Locale::En => Words {
@@ -341,6 +343,7 @@ fn words(locale: Locale) -> Words {
             late_found: "Late orders memnun found",
             returns: "Return and exchange requests",
             refunds: "Refunds within 14 days",
+            review_requests: "Review requests sent after delivery",
             returns_by_reason: "Return requests by reason",
         },
     }
@@ -371,6 +374,7 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
             count_row(w.late_found, j.late_found),
             count_row(w.returns, j.returns),
             kept_row(locale, w.refunds, j.refunds),
+            count_row(w.review_requests, j.review_requests),
         ]);
     }
     let average = |count: i64, sum: i64| {
@@ -576,6 +580,7 @@ mod tests {
                 ("returns.category.other", 1),
                 ("refunds.on_time", 1),
                 ("refunds.late", 1),
+                ("reviews.requested", 3),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
@@ -595,6 +600,7 @@ mod tests {
             "Late orders memnun found: 2 / 0 / +2",
             "Return and exchange requests: 3 / 0 / +3",
             "Refunds within 14 days: 50% / — / —",
+            "Review requests sent after delivery: 3 / 0 / +3",
             "Return requests by reason",
         ] {
             assert!(en.text.contains(needle), "lacks {needle}: {}", en.text);

@@ -11,6 +11,7 @@ pub mod digest;
 pub mod format;
 pub mod mime;
 pub mod render;
+pub mod review_request;
 pub mod tickets;
 
 use std::fmt;
