@@ -52,6 +52,9 @@ const LATE_BUDGET: usize = 7;
 const CLOCK_BUDGET: usize = 5;
 /// A clock come due with nothing left to say (the order moved on in time).
 const CLOCK_IDLE_BUDGET: usize = 3;
+/// A review request: begin, the order and customer, the order's returns,
+/// the commit (with its consent and suppression checks), the email, done.
+const REVIEW_REQUEST_BUDGET: usize = 6;
 const DUPLICATE_BUDGET: usize = 1;
 /// Per due ticket, the sweep's marking and sending (its index queries are
 /// a fixed cost per shard and page, reported beside).
@@ -448,6 +451,94 @@ async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
             emails
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_review_request_stays_within_budget() {
+    let c = Counted::start().await;
+    let config = order_journey::Config::from_env(&c.env("order-journey")).expect("config");
+    let mailer = c.mailer(&config.shop);
+    let signer = config
+        .review
+        .as_ref()
+        .map(|_| Signer::from_secret(LINK_SECRET).expect("signer"));
+    let journey = order_journey::Handler::new(config, signer, c.store(), mailer, c.publisher());
+    let customer = json!({"email": "yorum@example.com", "name": "Elif", "locale": "tr"});
+    for (id, kind, time, data) in [
+        (
+            "o-review-1",
+            "order.placed",
+            "2026-12-01T10:00:00Z",
+            json!({"items": [{"product_id": "sku-1", "name": "Kupa"}]}),
+        ),
+        (
+            "o-review-2",
+            "order.delivered",
+            "2026-12-03T10:00:00Z",
+            json!({}),
+        ),
+    ] {
+        let mut data = data;
+        data["customer_id"] = "c-review".into();
+        data["order_id"] = "o-88".into();
+        data["customer"] = customer.clone();
+        let e = event(id, kind, time, data);
+        no_failures(&journey.handle(batch(&e), deadline()).await);
+    }
+    let clock = JourneyDue {
+        watch: Watch::ReviewRequest,
+        customer_id: CustomerId::parse("c-review").unwrap(),
+        about: Watched::Order(OrderId::parse("o-88").unwrap()),
+        promise: None,
+        due: ts("2026-12-10T07:00:00Z"),
+    }
+    .to_scheduled("memnun/order-journey");
+    // Without consent: skipped before the returns are read.
+    let (response, calls) = c
+        .count(journey.handle(batch(&clock.body), deadline()))
+        .await;
+    no_failures(&response);
+    report(
+        "journey.due review_request, no consent",
+        &calls,
+        CLOCK_IDLE_BUDGET,
+    );
+    // With consent (another delivery of the clock, as after a redrive).
+    aws_sdk_dynamodb::Client::new(&c.aws)
+        .update_item()
+        .table_name(&c.stack.table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("CUSTOMER#c-review".into()),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("PROFILE".into()),
+        )
+        .update_expression("SET marketing_consent = :yes")
+        .expression_attribute_values(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+        .send()
+        .await
+        .expect("consent");
+    let mut again = batch(&clock.body);
+    again.records[0].message_id = Some("m-2".into());
+    let body = clock.body.replace(
+        "journey.due:review_request:o-88",
+        "journey.due:review_request:o-88:again",
+    );
+    again.records[0].body = Some(body);
+    let (response, calls) = c.count(journey.handle(again, deadline())).await;
+    no_failures(&response);
+    report(
+        "journey.due review_request, asked",
+        &calls,
+        REVIEW_REQUEST_BUDGET,
+    );
+    assert_eq!(
+        calls.iter().filter(|c| c.starts_with("ses:")).count(),
+        1,
+        "one request"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

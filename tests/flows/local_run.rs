@@ -48,7 +48,7 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
     )
     .unwrap();
-    assert_eq!(summary["events_in"], 18, "{summary}");
+    assert_eq!(summary["events_in"], 21, "{summary}");
     assert_eq!(summary["customers"], 3, "{summary}");
     assert_eq!(
         summary["tickets"], 3,
@@ -103,6 +103,10 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         "ücret iadeniz gecikti, özür dileriz (RMA-5512)",
         "ücret iadeniz yapıldı (RMA-5512)",
         "Doğum gününüz kutlu olsun, Ayşe",
+        // A week after delivery, Mehmet is asked to review the order he
+        // kept (ord-80420), not the one he sent back (ord-80211). Marketing
+        // email, like the birthday's, is sent raw (its unsubscribe headers).
+        "Siparişiniz nasıldı? #ord-80420",
     ];
     assert_eq!(subjects.len(), story.len(), "{subjects:#?}");
     for (subject, expected) in subjects.iter().zip(story) {

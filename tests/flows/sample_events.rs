@@ -36,6 +36,23 @@ fn every_sample_is_valid_and_named_for_its_type() {
 }
 
 #[test]
+fn every_story_event_is_valid_and_named_for_its_type() {
+    // More events of a type than its one sample, for the local run's
+    // story: `<type>.<what>.json`.
+    let dir = memnun_tests::workspace_root().join("events/story");
+    for file in json_files(&dir) {
+        let body = std::fs::read_to_string(&file).unwrap();
+        let event = Event::parse(&body).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let stem = file.file_stem().unwrap().to_str().unwrap();
+        assert!(
+            stem.starts_with(&format!("{}.", event.data.kind())),
+            "{}",
+            file.display()
+        );
+    }
+}
+
+#[test]
 fn every_malformed_sample_is_refused_with_its_field() {
     let dir = memnun_tests::workspace_root().join("events/malformed");
     for file in json_files(&dir) {
