@@ -68,12 +68,6 @@ const NOT_IN_THE_SCENARIO: &[(&str, &str, &str, &str)] = &[
         "sqs:SendMessage",
         "coupon.issued for a missed resolution's coupon",
     ),
-    (
-        "SlaMonitorRole",
-        "ForgetHeldMessages",
-        "dynamodb:BatchWriteItem",
-        "forgetting held emails once sent back to the escalator",
-    ),
 ];
 
 fn not_in_the_scenario(grant: &Grant) -> bool {

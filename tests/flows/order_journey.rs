@@ -625,3 +625,45 @@ async fn a_broken_promise_is_found_by_the_sweep_and_apologised_for_once() {
     send_and_deliver(&stack, &h, &[&told]).await;
     assert_eq!(to_customer(&stack).len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_promise_moved_while_the_sweep_sends_its_old_clock_keeps_its_new_one() {
+    use memnun_shared::ports::DueIndex as _;
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    let store = functions::store(&stack);
+    let id = "journey.due:promise:6001";
+    // Promised for 5 December: its clock runs out at midnight in Istanbul.
+    let placed = order_event(
+        "p-6001",
+        "order.placed",
+        "2026-12-01T10:00:00Z",
+        "6001",
+        json!({"promised_date": "2026-12-05"}),
+    );
+    send_and_deliver(&stack, &h, &[&placed]).await;
+    let old = store.scheduled(id).await.expect("read").expect("held");
+    assert_eq!(old.due, functions::ts("2026-12-05T21:00:00Z"));
+    // The sweep has read and sent that clock when the carrier's estimate
+    // moves the promise to the 7th: the new clock is held under the same id.
+    let shipped = shipped("s-6001", "6001", "YK61").replace("2026-12-05", "2026-12-07");
+    send_and_deliver(&stack, &h, &[&shipped]).await;
+    let new = store.scheduled(id).await.expect("read").expect("held");
+    assert_eq!(new.due, functions::ts("2026-12-07T21:00:00Z"));
+    // The sweep then forgets what it sent: the old clock. The new one stays.
+    store
+        .unschedule(&[(id.to_owned(), old.due)])
+        .await
+        .expect("forget");
+    let kept = store.scheduled(id).await.expect("read");
+    assert_eq!(
+        kept.map(|m| m.due),
+        Some(new.due),
+        "the moved promise is still watched"
+    );
+    store
+        .unschedule(&[(id.to_owned(), new.due)])
+        .await
+        .expect("forget");
+    assert!(store.scheduled(id).await.expect("read").is_none());
+}

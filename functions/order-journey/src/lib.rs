@@ -1011,9 +1011,10 @@ where
                     return Ok(None);
                 }
                 if order.promise() != Some(*promise) {
-                    // Moved later since this clock was set: the clock of
-                    // the new promise is set again, in case the sweep that
-                    // sent this one forgot it with it.
+                    // Moved later since this clock was set: the new
+                    // promise has its own clock (the sweep forgets a clock
+                    // only for the time it sent it). Writing it again costs
+                    // nothing and keeps the watch should it have been lost.
                     writes.extend(self.promise_clock(&order, contact.time_zone.as_deref()));
                     return Ok(Some((Published::default(), writes)));
                 }

@@ -350,8 +350,10 @@ pub trait DueIndex: Send + Sync {
     /// The kept message with this id, if it is still kept.
     fn scheduled(&self, id: &str) -> impl Future<Output = Result<Option<ScheduledMessage>>> + Send;
 
-    /// Forgets kept messages (they were sent).
-    fn unschedule(&self, ids: &[String]) -> impl Future<Output = Result<()>> + Send;
+    /// Forgets kept messages (they were sent), each by its id and the time
+    /// it was kept for: a message kept again since for another time (a
+    /// promise moved while the sweep sent the old one) stays kept.
+    fn unschedule(&self, sent: &[(String, Timestamp)]) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// Counters per week for the digest: added to as things happen, read two

@@ -139,8 +139,8 @@ enum Found {
     Nothing,
     /// A ticket's due alarms and their events.
     Alarms(Box<Marking>, Vec<OutboundMessage>),
-    /// A held message now due.
-    Waiting(OutboundMessage),
+    /// A held message now due, and the time it was kept for.
+    Waiting(OutboundMessage, Timestamp),
 }
 
 /// What is on its way out: messages not yet sent, tickets not yet marked.
@@ -148,8 +148,9 @@ enum Found {
 struct Outgoing {
     messages: Vec<OutboundMessage>,
     markings: Vec<Marking>,
-    /// Held messages (by id) among `messages`: forgotten once sent.
-    held: Vec<String>,
+    /// Held messages (by id, with the time each was kept for) among
+    /// `messages`: forgotten once sent, unless kept again since.
+    held: Vec<(String, Timestamp)>,
 }
 
 /// The handler, generic over its ports.
@@ -304,9 +305,9 @@ where
                             outgoing.messages.extend(messages);
                             outgoing.markings.push(*marking);
                         }
-                        Ok(Found::Waiting(message)) => {
+                        Ok(Found::Waiting(message, due)) => {
                             sweep.waiting += 1;
-                            outgoing.held.push(message.id.clone());
+                            outgoing.held.push((message.id.clone(), due));
                             outgoing.messages.push(message);
                         }
                         Err(_) => sweep.failed += 1,
@@ -427,11 +428,14 @@ where
         }
         let kind = known_kind(&kept.kind)
             .ok_or_else(|| Error::corrupt(id.to_owned(), "a held message of an unknown type"))?;
-        Ok(Found::Waiting(OutboundMessage {
-            id: kept.id,
-            kind,
-            body: kept.body,
-        }))
+        Ok(Found::Waiting(
+            OutboundMessage {
+                id: kept.id,
+                kind,
+                body: kept.body,
+            },
+            kept.due,
+        ))
     }
 
     /// Sends full batches of ten (all that is left when `all`), marks the
@@ -521,14 +525,14 @@ where
             }
         }
 
-        let held: Vec<String> = out
+        let held: Vec<(String, Timestamp)> = out
             .held
             .iter()
-            .filter(|id| sent.contains(*id))
+            .filter(|(id, _)| sent.contains(id))
             .cloned()
             .collect();
         out.held
-            .retain(|id| !sent.contains(id) && !unsent.contains(id));
+            .retain(|(id, _)| !sent.contains(id) && !unsent.contains(id));
         if let Err(e) = self.store.unschedule(&held).await {
             // They went out; the next sweep sends them again, and the
             // escalator does each effect once.

@@ -373,8 +373,8 @@ impl memnun_shared::ports::DueIndex for NoMarks {
         self.0.scheduled(id).await
     }
 
-    async fn unschedule(&self, ids: &[String]) -> Result<()> {
-        self.0.unschedule(ids).await
+    async fn unschedule(&self, sent: &[(String, jiff::Timestamp)]) -> Result<()> {
+        self.0.unschedule(sent).await
     }
 }
 

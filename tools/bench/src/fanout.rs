@@ -1,6 +1,7 @@
 //! Fan-out against the emulator: the SLA sweep over 100,000 open tickets
-//! with 10,000 due, and the birthday scheduler over 100,000 customers with
-//! 10,000 birthdays today.
+//! with 10,000 due, the same sweep over 100,000 orders' promise clocks with
+//! 10,000 run out (the order journey's), and the birthday scheduler over
+//! 100,000 customers with 10,000 birthdays today.
 //!
 //! Each case gets an emulator of its own (moto, from the template like the
 //! tests), seeded fast with concurrent `BatchWriteItem`s (not measured).
@@ -87,6 +88,21 @@ pub fn sla_sweep(runtime: &tokio::runtime::Runtime, scale: Scale) -> Result<FanO
     runtime.block_on(seed_tickets(&stack, scale))?;
     let seed_s = seeded.elapsed().as_secs_f64();
     run_child(&stack, "sla-monitor", SLA_NOW, scale, seed_s)
+}
+
+/// The journey sweep's time: the end of 6 December in Istanbul.
+pub const JOURNEY_NOW: &str = "2026-12-06T21:00:00Z";
+
+/// Runs the journey clocks' case: the SLA sweep over held `journey.due`
+/// messages, as order-journey holds them.
+pub fn journey_sweep(runtime: &tokio::runtime::Runtime, scale: Scale) -> Result<FanOut, Error> {
+    let stack = runtime.block_on(Stack::start());
+    let seeded = Instant::now();
+    runtime.block_on(seed_clocks(&stack, scale))?;
+    let seed_s = seeded.elapsed().as_secs_f64();
+    let mut run = run_child(&stack, "sla-monitor", JOURNEY_NOW, scale, seed_s)?;
+    run.function = "sla-monitor (journey clocks)".into();
+    Ok(run)
 }
 
 /// Runs the birthday case.
@@ -253,6 +269,40 @@ async fn seed_tickets(stack: &Stack, scale: Scale) -> Result<(), Error> {
         .collect()
         .await;
     results.into_iter().collect()
+}
+
+async fn seed_clocks(stack: &Stack, scale: Scale) -> Result<(), Error> {
+    use memnun_shared::contract::internal::{JourneyDue, Watched};
+    use memnun_shared::domain::order::OrderId;
+    use memnun_shared::domain::watch::Watch;
+    // Promise clocks: the due ones promised for 6 December, the others for
+    // the days after (nothing due for a day at least).
+    let items: Vec<HashMap<String, AttributeValue>> = (0..scale.total)
+        .map(|i| {
+            let offset = if i < scale.due { 0 } else { 1 + (i % 9) as i8 };
+            let day = jiff::civil::Date::new(2026, 12, 6 + offset)
+                .map_err(|e| Error::Setup(format!("a promised day: {e}")))?;
+            let due = day
+                .to_zoned(
+                    jiff::tz::TimeZone::get("Europe/Istanbul")
+                        .map_err(|e| Error::Setup(e.to_string()))?,
+                )
+                .map_err(|e| Error::Setup(e.to_string()))?
+                .timestamp()
+                + SignedDuration::from_hours(24);
+            let clock = JourneyDue {
+                watch: Watch::Promise,
+                customer_id: CustomerId::parse(&format!("c-{i}")).map_err(Error::Setup)?,
+                about: Watched::Order(OrderId::parse(&format!("o-{i}")).map_err(Error::Setup)?),
+                promise: Some(day),
+                due,
+            };
+            Ok(memnun_shared::adapters::due::scheduled_item(
+                &clock.to_scheduled("memnun/order-journey"),
+            ))
+        })
+        .collect::<Result<_, Error>>()?;
+    write_all(stack, items).await
 }
 
 async fn seed_customers(stack: &Stack, scale: Scale) -> Result<(), Error> {

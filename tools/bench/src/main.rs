@@ -679,6 +679,7 @@ fn run(o: &Options) -> Result<(), Error> {
             .collect();
         for (function, case) in [
             ("sla-monitor", fanout::sla_sweep as fn(&_, _) -> _),
+            ("sla-monitor", fanout::journey_sweep),
             ("birthday-scheduler", fanout::birthdays),
         ] {
             if o.only

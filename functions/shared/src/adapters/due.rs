@@ -27,16 +27,23 @@
 //! Shards spread the writes (a burst of tickets opened in one minute, all due
 //! in the same hour) over [`DUE_SHARDS`] keys, each good for DynamoDB's
 //! per-key rate of about 1,000 writes a second.
+//!
+//! A held message sent is forgotten by a delete conditional on the time it
+//! was sent for ([`DueIndex::unschedule`]): a message kept again under the
+//! same id for another time while the sweep was sending the old one (an
+//! order's promise moved at that moment) stays kept.
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, PutRequest, TransactWriteItem, WriteRequest,
+};
 use jiff::Timestamp;
 
 pub use crate::adapters::dynamodb::keys::{DUE_SHARDS, shard_of};
 use crate::adapters::dynamodb::keys::{partition, ticket_index_keys};
 use crate::adapters::dynamodb::{
-    DynamoStore, Item, Reader, key, keys, n, s, ticket_from, ticket_item,
+    DynamoStore, Item, Reader, cancelled_items, key, keys, n, s, ticket_from, ticket_item,
 };
 use crate::adapters::{aws_error, build_error};
 use crate::domain::ticket::{Ticket, TicketNumber};
@@ -64,8 +71,9 @@ fn message_item(m: &ScheduledMessage, gsi2pk: String, gsi2sk: String) -> Item {
     item
 }
 
-/// A held message's item, in the due index at its time.
-pub(crate) fn scheduled_item(m: &ScheduledMessage) -> Item {
+/// A held message's item, in the due index at its time (public for the
+/// benchmark's seeding, which writes many at once).
+pub fn scheduled_item(m: &ScheduledMessage) -> Item {
     message_item(
         m,
         partition(shard_of(&m.id)),
@@ -135,6 +143,8 @@ fn entry(item: &Item) -> Option<DueEntry> {
 
 /// Writes per `BatchWriteItem` (the service's limit).
 const WRITES_PER_BATCH: usize = 25;
+/// The most items one `TransactWriteItems` takes.
+const FORGOTTEN_PER_TRANSACTION: usize = 100;
 /// Rounds of re-sending what DynamoDB left unprocessed.
 const UNPROCESSED_ROUNDS: u32 = 4;
 
@@ -278,20 +288,71 @@ impl DueIndex for DynamoStore {
         .transpose()
     }
 
-    async fn unschedule(&self, ids: &[String]) -> Result<()> {
-        let requests = ids
-            .iter()
-            .map(|id| {
-                DeleteRequest::builder()
-                    .set_key(Some(key(format!("{MESSAGE_PREFIX}{id}"), MESSAGE_SK)))
-                    .build()
-                    .map(|d| WriteRequest::builder().delete_request(d).build())
-                    .map_err(|e| build_error("dynamodb", "BatchWriteItem", e))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        // Not deleted means sent again by the next sweep, which the
-        // escalator's once-per-effect keys make harmless.
-        self.batch_write(requests).await
+    async fn unschedule(&self, sent: &[(String, Timestamp)]) -> Result<()> {
+        // A transaction of conditional deletes, a hundred to a call: each
+        // only while the message is still kept for the time it was sent at.
+        // A message kept again meanwhile for another time (a moved promise
+        // writes its clock under the same id) fails its condition and stays;
+        // the rest are tried again without it.
+        for chunk in sent.chunks(FORGOTTEN_PER_TRANSACTION) {
+            let mut pending: Vec<&(String, Timestamp)> = chunk.iter().collect();
+            for round in 0..UNPROCESSED_ROUNDS {
+                if pending.is_empty() {
+                    break;
+                }
+                if round > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << round)).await;
+                }
+                let items = pending
+                    .iter()
+                    .map(|(id, due)| {
+                        Delete::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key(format!("{MESSAGE_PREFIX}{id}"), MESSAGE_SK)))
+                            .condition_expression("#due = :due")
+                            .expression_attribute_names("#due", "due")
+                            .expression_attribute_values(":due", s(to_key(*due)))
+                            .build()
+                            .map(|d| TransactWriteItem::builder().delete(d).build())
+                            .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                match self
+                    .client
+                    .transact_write_items()
+                    .set_transact_items(Some(items))
+                    .send()
+                    .await
+                {
+                    Ok(_) => pending.clear(),
+                    Err(e) => match e.as_service_error().and_then(cancelled_items) {
+                        // Kept again, or already forgotten: leave those.
+                        Some(failed) if failed.iter().any(|f| *f) => {
+                            pending = pending
+                                .into_iter()
+                                .zip(failed)
+                                .filter(|(_, f)| !f)
+                                .map(|(m, _)| m)
+                                .collect();
+                        }
+                        // A conflict with another write: again, later.
+                        Some(_) => {}
+                        None => return Err(aws_error("dynamodb", "TransactWriteItems", e)),
+                    },
+                }
+            }
+            if !pending.is_empty() {
+                return Err(Error::Aws {
+                    service: "dynamodb",
+                    operation: "TransactWriteItems",
+                    message: format!("{} held messages not forgotten", pending.len()),
+                    permanent: false,
+                });
+            }
+        }
+        // Not forgotten means sent again by the next sweep, which each
+        // receiver's once-per-event units make harmless.
+        Ok(())
     }
 }
 
