@@ -102,6 +102,17 @@ impl Counted {
         SqsPublisher::new(aws_sdk_sqs::Client::new(&self.aws))
     }
 
+    /// order-journey as the template configures it, through the proxy.
+    fn journey(&self) -> order_journey::Handler<DynamoStore, SesMailer, SqsPublisher> {
+        let config = order_journey::Config::from_env(&self.env("order-journey")).expect("config");
+        let mailer = self.mailer(&config.shop);
+        let signer = config
+            .review
+            .as_ref()
+            .map(|_| Signer::from_secret(LINK_SECRET).expect("signer"));
+        order_journey::Handler::new(config, signer, self.store(), mailer, self.publisher())
+    }
+
     /// The calls `work` makes, by `service:Operation`, in order.
     async fn count<F: std::future::Future>(&self, work: F) -> (F::Output, Vec<String>) {
         self.proxy.take_recorded();
@@ -338,13 +349,7 @@ async fn a_breach_with_an_apology_and_a_coupon_and_a_birthday_stay_within_budget
 #[tokio::test(flavor = "multi_thread")]
 async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
     let c = Counted::start().await;
-    let config = order_journey::Config::from_env(&c.env("order-journey")).expect("config");
-    let mailer = c.mailer(&config.shop);
-    let signer = config
-        .review
-        .as_ref()
-        .map(|_| Signer::from_secret(LINK_SECRET).expect("signer"));
-    let journey = order_journey::Handler::new(config, signer, c.store(), mailer, c.publisher());
+    let journey = c.journey();
     let customer = json!({"email": "siparis@example.com", "name": "Elif", "locale": "tr"});
     let placed = event(
         "o-budget-1",
@@ -456,13 +461,7 @@ async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_review_request_stays_within_budget() {
     let c = Counted::start().await;
-    let config = order_journey::Config::from_env(&c.env("order-journey")).expect("config");
-    let mailer = c.mailer(&config.shop);
-    let signer = config
-        .review
-        .as_ref()
-        .map(|_| Signer::from_secret(LINK_SECRET).expect("signer"));
-    let journey = order_journey::Handler::new(config, signer, c.store(), mailer, c.publisher());
+    let journey = c.journey();
     let customer = json!({"email": "yorum@example.com", "name": "Elif", "locale": "tr"});
     for (id, kind, time, data) in [
         (

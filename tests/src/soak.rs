@@ -216,11 +216,22 @@ fn envelope(id: &str, kind: &str, time: &str, data: Value) -> String {
     crate::events::event(id, kind, time, data)
 }
 
-/// The first phase: customers, reviews, complaints, late orders, and a few
+/// What the first phase sends, and what waits for the second.
+struct FirstPhase {
+    events: Vec<Outgoing>,
+    /// Events that violate the contract on purpose, by id.
+    invalid: HashSet<String>,
+    /// Later steps of returns the first phase requested.
+    later: Vec<Outgoing>,
+}
+
+/// The first phase: customers, reviews, complaints, late orders, orders'
+/// journeys (placed to delivered, some returned and refunded), and a few
 /// events that violate the contract.
-fn first_phase(rng: &mut Rng, seed: u64, count: usize) -> (Vec<Outgoing>, HashSet<String>) {
+fn first_phase(rng: &mut Rng, seed: u64, count: usize) -> FirstPhase {
     let customers = (count / 8).max(10);
     let mut out = Vec::with_capacity(count);
+    let mut later = Vec::new();
     let mut invalid = HashSet::new();
     for i in 0..count {
         let c = rng.below(customers);
@@ -280,7 +291,7 @@ fn first_phase(rng: &mut Rng, seed: u64, count: usize) -> (Vec<Outgoing>, HashSe
                            "order_id": format!("ord-{i}"), "customer": contact}),
                 ),
             )
-        } else {
+        } else if roll < 858 {
             (
                 "orders",
                 envelope(
@@ -292,10 +303,81 @@ fn first_phase(rng: &mut Rng, seed: u64, count: usize) -> (Vec<Outgoing>, HashSe
                            "tracking_url": format!("https://kargo.example.com/track/{i}"), "customer": contact}),
                 ),
             )
+        } else {
+            // An order's journey, each step its own event (the shuffle
+            // below delivers some twice and some out of order): placed,
+            // shipped, delivered, and for some a return to its refund.
+            let order = format!("ord-{i}");
+            let rma = format!("RMA-{seed}-{i}");
+            let mut steps = vec![
+                (
+                    "p",
+                    "order.placed",
+                    json!({"order_id": order, "promised_date": "2026-11-28",
+                    "items": [{"product_id": format!("sku-{}", rng.below(50)), "name": "Seramik Kupa 350 ml"}],
+                    "customer": contact}),
+                ),
+                (
+                    "s",
+                    "order.shipped",
+                    json!({"order_id": order, "carrier": "Yurtiçi Kargo",
+                    "tracking_number": format!("YK{seed}{i}"),
+                    "tracking_url": format!("https://kargo.example.com/track/{i}"), "customer": contact}),
+                ),
+                (
+                    "d",
+                    "order.delivered",
+                    json!({"order_id": order, "customer": contact}),
+                ),
+            ];
+            if rng.chance(0.3) {
+                steps.push((
+                    "r",
+                    "return.requested",
+                    json!({"order_id": order, "return_id": rma,
+                           "kind": "return", "reason": "Paketten kırık çıktı.", "customer": contact}),
+                ));
+                // Its later steps go in the second phase: a step of a return
+                // not heard of yet is retried and then dead-lettered, which a
+                // shuffle here could make of a request moved far enough.
+                for (suffix, kind, mut data) in [
+                    ("v", "return.received", json!({"return_id": rma})),
+                    (
+                        "f",
+                        "refund.issued",
+                        json!({"order_id": order, "return_id": rma,
+                               "amount": "149.90", "currency": "TRY", "method": "card"}),
+                    ),
+                ] {
+                    data["customer_id"] = json!(customer_id);
+                    let step_id = format!("{id}-{suffix}");
+                    let body = envelope(&step_id, kind, &time, data);
+                    later.push(Outgoing {
+                        id: step_id,
+                        queue: "orders",
+                        body,
+                    });
+                }
+            }
+            for (suffix, kind, mut data) in steps {
+                data["customer_id"] = json!(customer_id);
+                let step_id = format!("{id}-{suffix}");
+                let body = envelope(&step_id, kind, &time, data);
+                out.push(Outgoing {
+                    id: step_id,
+                    queue: "orders",
+                    body,
+                });
+            }
+            continue;
         };
         out.push(Outgoing { id, queue, body });
     }
-    (out, invalid)
+    FirstPhase {
+        events: out,
+        invalid,
+        later,
+    }
 }
 
 /// The second phase: an agent's reply and then the resolution for tickets
@@ -504,7 +586,11 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
     let started = Instant::now();
     let mut rng = Rng(options.seed);
     let first_count = options.events * 4 / 5;
-    let (first, invalid) = first_phase(&mut rng, options.seed, first_count);
+    let FirstPhase {
+        events: first,
+        invalid,
+        later,
+    } = first_phase(&mut rng, options.seed, first_count);
     let mut report = SoakReport {
         invalid_on_purpose: invalid.len(),
         ..SoakReport::default()
@@ -540,12 +626,13 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
         .filter(|i| str_attr(i, "sk") == Some("TICKET"))
         .filter_map(|i| str_attr(i, "number").map(str::to_string))
         .collect();
-    let second = second_phase(
+    let mut second = second_phase(
         &mut rng,
         options.seed,
         &tickets,
         options.events.saturating_sub(first_count),
     );
+    second.extend(later);
     phases
         .run(
             "phase 2",

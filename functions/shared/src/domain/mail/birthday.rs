@@ -8,11 +8,11 @@
 use askama::Template;
 use jiff::tz::TimeZone;
 
+use crate::Result;
 use crate::domain::coupon::Coupon;
 use crate::domain::locale::Locale;
-use crate::domain::mail::render::{CouponView, Rendered};
+use crate::domain::mail::render::{CouponView, Rendered, finish};
 use crate::domain::mail::{display_text, header_text};
-use crate::{Error, Result};
 
 /// What the greeting says.
 #[derive(Debug, Clone)]
@@ -79,19 +79,20 @@ pub fn greeting(locale: Locale, g: &Greeting<'_>) -> Result<Rendered> {
         unsubscribe: display_text(g.unsubscribe_url, 2048),
     };
     let v = &v;
-    let (html, text) = match locale {
-        Locale::Tr => (BirthdayTrHtml { v }.render(), BirthdayTrText { v }.render()),
-        Locale::En => (BirthdayEnHtml { v }.render(), BirthdayEnText { v }.render()),
-    };
-    let err = |e: askama::Error| Error::Render {
-        template: "birthday",
-        reason: e.to_string(),
-    };
-    Ok(Rendered {
-        subject: v.subject.clone(),
-        html: html.map_err(err)?,
-        text: text.map_err(err)?,
-    })
+    match locale {
+        Locale::Tr => finish(
+            "birthday",
+            &v.subject,
+            &BirthdayTrHtml { v },
+            &BirthdayTrText { v },
+        ),
+        Locale::En => finish(
+            "birthday",
+            &v.subject,
+            &BirthdayEnHtml { v },
+            &BirthdayEnText { v },
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -147,6 +147,24 @@ pub fn local_date_time(locale: Locale, t: Timestamp, tz: &TimeZone) -> String {
     format::date_time(locale, t.to_zoned(tz.clone()).datetime())
 }
 
+/// Renders both parts and names the template in any error.
+pub(crate) fn finish(
+    template: &'static str,
+    subject: &str,
+    html: &impl Template,
+    text: &impl Template,
+) -> Result<Rendered> {
+    let err = |e: askama::Error| Error::Render {
+        template,
+        reason: e.to_string(),
+    };
+    Ok(Rendered {
+        subject: subject.to_owned(),
+        html: html.render().map_err(err)?,
+        text: text.render().map_err(err)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,13 +7,13 @@
 use askama::Template;
 use jiff::civil::Date;
 
+use crate::Result;
 use crate::domain::locale::Locale;
 use crate::domain::mail::format;
-use crate::domain::mail::render::Rendered;
+use crate::domain::mail::render::{Rendered, finish};
 use crate::domain::mail::{display_text, header_text};
 use crate::domain::order::OrderId;
 use crate::domain::review_request::Link;
-use crate::{Error, Result};
 
 /// What the request says.
 #[derive(Debug, Clone)]
@@ -103,19 +103,11 @@ pub fn review_request(locale: Locale, r: &ReviewRequest<'_>) -> Result<Rendered>
         unsubscribe: display_text(r.unsubscribe_url, 2048),
     };
     let v = &v;
-    let (html, text) = match locale {
-        Locale::Tr => (ReviewTrHtml { v }.render(), ReviewTrText { v }.render()),
-        Locale::En => (ReviewEnHtml { v }.render(), ReviewEnText { v }.render()),
-    };
-    let err = |e: askama::Error| Error::Render {
-        template: "review_request",
-        reason: e.to_string(),
-    };
-    Ok(Rendered {
-        subject: v.subject.clone(),
-        html: html.map_err(err)?,
-        text: text.map_err(err)?,
-    })
+    let name = "review_request";
+    match locale {
+        Locale::Tr => finish(name, &v.subject, &ReviewTrHtml { v }, &ReviewTrText { v }),
+        Locale::En => finish(name, &v.subject, &ReviewEnHtml { v }, &ReviewEnText { v }),
+    }
 }
 
 #[cfg(test)]

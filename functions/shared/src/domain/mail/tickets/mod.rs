@@ -22,7 +22,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::domain::coupon::Coupon;
 use crate::domain::locale::Locale;
-use crate::domain::mail::render::{CouponView, Rendered, local_date_time};
+use crate::domain::mail::render::{CouponView, Rendered, finish, local_date_time};
 use crate::domain::mail::{display_text, format, header_text};
 use crate::domain::ticket::{Category, Priority, TicketNumber};
 use crate::{Error, Result};
@@ -99,24 +99,6 @@ macro_rules! templates {
             }
         )+
     };
-}
-
-/// Renders both parts and names the template in any error.
-fn finish(
-    template: &'static str,
-    subject: &str,
-    html: &impl Template,
-    text: &impl Template,
-) -> Result<Rendered> {
-    let err = |e: askama::Error| Error::Render {
-        template,
-        reason: e.to_string(),
-    };
-    Ok(Rendered {
-        subject: subject.to_owned(),
-        html: html.render().map_err(err)?,
-        text: text.render().map_err(err)?,
-    })
 }
 
 fn shop_name(shop: &str) -> String {
