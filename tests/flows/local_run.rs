@@ -48,7 +48,7 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
     )
     .unwrap();
-    assert_eq!(summary["events_in"], 21, "{summary}");
+    assert_eq!(summary["events_in"], 23, "{summary}");
     assert_eq!(summary["customers"], 3, "{summary}");
     assert_eq!(
         summary["tickets"], 3,
@@ -82,6 +82,8 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         // Shipped, delivered twice: one notice; then delivered and cancelled
         // orders, which tell nothing.
         "numaralı siparişiniz kargoda",
+        // John's order ships too, and in English.
+        "your order ord-80533 is on its way",
         // The return from request to refund, one email a step; the
         // receipt delivered twice tells once.
         "iade talebinizi aldık (RMA-5512)",
@@ -95,6 +97,9 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         "haftalık destek özeti — 16–22 Kasım 2026",
         "haftalık destek özeti — 16–22 Kasım 2026",
         "Hizmetimizi nasıl buldunuz?",
+        // John's promised day (8 December, London) ended without a
+        // delivery: memnun found it at the next sweep and apologised.
+        "Your order ord-80533 is running late",
         // The refund's own clock: the team warned on day 10, then, its
         // legal date passed, the lead alerted and Mehmet told; the refund
         // comes after.

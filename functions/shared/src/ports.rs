@@ -561,7 +561,9 @@ pub enum Write {
     /// A check that marketing email may still go to this address.
     NotSuppressed(crate::domain::mail::EmailAddress),
     /// A check that the customer's marketing consent still stands (a
-    /// [`Conflict::Profile`] when withdrawn since the read).
+    /// [`Conflict::Profile`] when withdrawn since the read). Not beside a
+    /// [`Write::Profile`] of the same customer: a transaction names an
+    /// item once (that write carries its own consent condition).
     Consented(CustomerId),
     /// Amounts added to the counters of a week.
     Count(crate::domain::digest::Week, Vec<(String, i64)>),
