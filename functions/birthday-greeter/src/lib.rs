@@ -39,7 +39,7 @@ use memnun_shared::domain::digest::Week;
 use memnun_shared::domain::locale::Locale;
 use memnun_shared::domain::mail::OutgoingEmail;
 use memnun_shared::domain::mail::birthday::{Greeting, greeting};
-use memnun_shared::domain::token::{Purpose, Signer};
+use memnun_shared::domain::token::Signer;
 use memnun_shared::keys::WorkKey;
 use memnun_shared::ports::{
     BirthdayStore, Conflict, CouponStore, Greetee, Mailer, ProfileWrite, Publisher, WorkStore,
@@ -196,8 +196,9 @@ where
         let shop = &self.config.shop;
         let coupon = kept.coupon()?;
         let locale = Locale::choose(greetee.contact.locale.as_deref(), shop.default_locale);
-        let token = self.signer.sign(Purpose::Unsubscribe, customer.as_str());
-        let unsubscribe = format!("{}/unsubscribe?t={token}", self.config.links_base_url);
+        let unsubscribe = self
+            .signer
+            .unsubscribe_url(&self.config.links_base_url, customer.as_str());
         let rendered = greeting(
             locale,
             &Greeting {

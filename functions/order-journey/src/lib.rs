@@ -109,7 +109,7 @@ use memnun_shared::domain::order::{Applied, Lateness, Order, OrderId, Stage, Ste
 use memnun_shared::domain::returns::{Return, ReturnKind, ReturnStage, ReturnStep};
 use memnun_shared::domain::review_request::{ReviewLink, Skip, may_ask};
 use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
-use memnun_shared::domain::token::{Purpose, Signer};
+use memnun_shared::domain::token::Signer;
 use memnun_shared::domain::watch::{JourneyPolicy, Watch, end_of_day};
 use memnun_shared::ports::{
     Conflict, CouponStore, Mailer, OrderStore, ProfileWrite, Publisher, TicketStore, WorkStore,
@@ -791,8 +791,7 @@ where
         let locale = contact.locale(shop.default_locale);
         let tz = self.customer_tz(contact.time_zone.as_deref());
         let delivered = order.delivered_at.unwrap_or(due.due).to_zoned(tz).date();
-        let token = signer.sign(Purpose::Unsubscribe, customer_id.as_str());
-        let unsubscribe = format!("{}/unsubscribe?t={token}", review.links_base_url);
+        let unsubscribe = signer.unsubscribe_url(&review.links_base_url, customer_id.as_str());
         let links = review.link.links(&order);
         let rendered = review_request(
             locale,

@@ -12,22 +12,29 @@ use memnun_shared::domain::token::Signer;
 type TestHandler = Handler<MemoryStore, MemoryMailer, MemoryPublisher>;
 
 fn handler() -> TestHandler {
+    handler_with(&[], None)
+}
+
+/// The handler over the shop's base settings and `extra` ones.
+fn handler_with(extra: &[(&str, &str)], signer: Option<Signer>) -> TestHandler {
+    let base = [
+        ("TABLE_NAME", "t"),
+        ("IDEMPOTENCY_TABLE_NAME", "i"),
+        ("OUTBOUND_QUEUE_URL", "http://localhost/outbound"),
+        ("SHOP_NAME", "Dükkan"),
+        ("SENDER_EMAIL", "destek@dukkan.example"),
+        ("SUPPORT_TEAM_EMAIL", "ekip@dukkan.example"),
+        ("SUPPORT_LEAD_EMAIL", "lider@dukkan.example"),
+        ("BUSINESS_DAYS", "mon-fri"),
+    ];
     let env = Env::from_pairs(
-        [
-            ("TABLE_NAME", "t"),
-            ("IDEMPOTENCY_TABLE_NAME", "i"),
-            ("OUTBOUND_QUEUE_URL", "http://localhost/outbound"),
-            ("SHOP_NAME", "Dükkan"),
-            ("SENDER_EMAIL", "destek@dukkan.example"),
-            ("SUPPORT_TEAM_EMAIL", "ekip@dukkan.example"),
-            ("SUPPORT_LEAD_EMAIL", "lider@dukkan.example"),
-            ("BUSINESS_DAYS", "mon-fri"),
-        ]
-        .map(|(k, v)| (k.to_string(), v.to_string())),
+        base.iter()
+            .chain(extra)
+            .map(|(k, v)| (k.to_string(), v.to_string())),
     );
     Handler::new(
         Config::from_env(&env).unwrap(),
-        None,
+        signer,
         MemoryStore::default(),
         MemoryMailer::default(),
         MemoryPublisher::default(),
@@ -891,15 +898,8 @@ async fn the_digest_counts_deliveries_lateness_returns_and_refunds_once() {
 // The review request after delivery.
 
 fn reviewing_handler() -> TestHandler {
-    let env = Env::from_pairs(
-        [
-            ("TABLE_NAME", "t"),
-            ("IDEMPOTENCY_TABLE_NAME", "i"),
-            ("OUTBOUND_QUEUE_URL", "http://localhost/outbound"),
-            ("SHOP_NAME", "Dükkan"),
-            ("SENDER_EMAIL", "destek@dukkan.example"),
-            ("SUPPORT_TEAM_EMAIL", "ekip@dukkan.example"),
-            ("SUPPORT_LEAD_EMAIL", "lider@dukkan.example"),
+    handler_with(
+        &[
             ("SHOP_TIME_ZONE", "Europe/Istanbul"),
             (
                 "REVIEW_URL",
@@ -907,15 +907,8 @@ fn reviewing_handler() -> TestHandler {
             ),
             ("LINKS_BASE_URL", "https://destek.dukkan.example"),
             ("LINK_SECRET_PARAMETER", "/memnun/link-secret"),
-        ]
-        .map(|(k, v)| (k.to_string(), v.to_string())),
-    );
-    Handler::new(
-        Config::from_env(&env).unwrap(),
+        ],
         Some(Signer::from_secret("test-link-signing-key-0123456789abcdef").unwrap()),
-        MemoryStore::default(),
-        MemoryMailer::default(),
-        MemoryPublisher::default(),
     )
 }
 

@@ -102,6 +102,13 @@ impl Signer {
         format!("{message}.{tag}")
     }
 
+    /// The unsubscribe page of the links edge at `base` for `customer`:
+    /// what a marketing email links and names in `List-Unsubscribe`.
+    pub fn unsubscribe_url(&self, base: &str, customer: &str) -> String {
+        let token = self.sign(Purpose::Unsubscribe, customer);
+        format!("{base}/unsubscribe?t={token}")
+    }
+
     /// The subject of a valid token for `purpose`.
     pub fn verify(&self, purpose: Purpose, token: &str) -> Result<String, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
