@@ -184,16 +184,16 @@ impl<P: Publisher> Handler<P> {
                     format!("is larger than {MAX_BODY_BYTES} bytes"),
                 ))
             } else {
-                Event::from_value(value)
+                Event::check(value)
             };
             match checked.and_then(|e| {
-                let route = Route::for_type(e.data.kind())
+                let route = Route::for_type(e.kind)
                     .ok_or_else(|| Error::contract("type", "has no queue"))?;
                 Ok((e, route))
             }) {
                 Ok((event, route)) => by_queue.entry(route).or_default().push(OutboundMessage {
-                    id: event.meta.id,
-                    kind: event.data.kind(),
+                    id: event.id,
+                    kind: event.kind,
                     body,
                 }),
                 Err(Error::Contract { field, reason }) => {

@@ -88,7 +88,8 @@ use memnun_shared::config::{
 };
 use memnun_shared::contract::internal::{JourneyDue, Watched};
 use memnun_shared::contract::journey::{
-    OrderEnded, OrderPlaced, OrderShipped, RefundIssued, ReturnRequested, ReturnUpdate,
+    OrderEnded, OrderPlaced, OrderShipped, Owner, RefundIssued, ReturnRequested, ReturnUpdate,
+    Unnamed,
 };
 use memnun_shared::contract::outbound;
 use memnun_shared::contract::payload::OrderDelayed;
@@ -345,6 +346,7 @@ where
         if message.body.as_deref().is_some_and(JourneyDue::is_one) {
             return self.clock_message(message, deadline).await;
         }
+        let message = self.with_customer(message).await?;
         let Some((event, unit)) =
             unit::begin_event(FUNCTION, message, &self.store, deadline, ttl).await?
         else {
@@ -398,6 +400,23 @@ where
             },
         };
         unit.end(result).await
+    }
+
+    /// A later step that names only its order or return gets the customer
+    /// memnun kept with it; a step whose order is not known yet waits, as a
+    /// retried message, for the order to arrive.
+    async fn with_customer(&self, mut message: SqsMessage) -> Result<SqsMessage> {
+        let Some(unnamed) = message.body.as_deref().map(Unnamed::of).transpose()?.flatten() else {
+            return Ok(message);
+        };
+        let Some(customer) = self.store.owner(&unnamed.owner).await? else {
+            return Err(Error::NotFound(match unnamed.owner {
+                Owner::Order(_) => "the order this step names".into(),
+                Owner::Return(_) => "the return this step names".into(),
+            }));
+        };
+        message.body = Some(unnamed.name(&customer));
+        Ok(message)
     }
 
     async fn follow(&self, meta: &EventMeta, e: &Event<'_>, unit: &Unit<'_, S>) -> Result<Outcome> {

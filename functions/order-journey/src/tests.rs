@@ -1118,3 +1118,49 @@ async fn with_review_requests_off_no_clock_is_set() {
             .any(|k| k.starts_with("journey.due:review_request")),
     );
 }
+
+/// `event` without `customer_id`, as a platform that knows only the order
+/// sends a later step.
+fn unnamed(e: SqsEvent) -> SqsEvent {
+    let mut e = e;
+    let message = &mut e.records[0];
+    let mut body: serde_json::Value =
+        serde_json::from_str(message.body.as_deref().unwrap()).unwrap();
+    let data = body["data"].as_object_mut().unwrap();
+    data.remove("customer_id");
+    data.remove("customer");
+    message.body = Some(body.to_string());
+    e
+}
+
+#[tokio::test]
+async fn a_step_that_names_only_its_order_reaches_the_orders_customer() {
+    let h = handler();
+    // Before its order is known the step waits: a batch item failure,
+    // retried by the queue, with nothing claimed.
+    let early = h.handle(unnamed(shipped("o-2", "YK1")), deadline()).await;
+    assert_eq!(early.batch_item_failures.len(), 1);
+    assert_eq!(h.store.world().calls, ["owner"], "nothing claimed");
+    handle(&h, placed()).await;
+    h.store.world().calls.clear();
+    handle(&h, unnamed(shipped("o-2", "YK1"))).await;
+    let sent = h.mailer.sent();
+    assert_eq!(sent.len(), 1, "the customer of order 1001 is told");
+    assert_eq!(sent[0].to.as_str(), "ayse@example.com");
+    assert!(sent[0].text.contains("YK1"));
+    drop(sent);
+    assert_eq!(
+        h.store.world().calls,
+        ["owner", "begin", "order_with_customer", "commit", "finish"],
+        "one read finds the customer"
+    );
+    // The duplicate costs that read and the claim.
+    h.store.world().calls.clear();
+    handle(&h, unnamed(shipped("o-2", "YK1"))).await;
+    assert_eq!(h.store.world().calls, ["owner", "begin"]);
+    handle(&h, unnamed(delivered())).await;
+    assert_eq!(
+        h.store.world().orders["1001"].stage,
+        memnun_shared::domain::order::Stage::Delivered
+    );
+}

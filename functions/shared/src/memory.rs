@@ -17,6 +17,7 @@ use jiff::Timestamp;
 
 use crate::Result;
 use crate::contract::outbound::OutboundMessage;
+use crate::contract::journey::Owner;
 use crate::domain::consent::ConsentState;
 use crate::domain::coupon::{Coupon, CouponReason};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
@@ -504,6 +505,14 @@ impl OrderStore for MemoryStore {
                 .get(customer.as_str())
                 .and_then(|p| p.customer.clone()),
         ))
+    }
+
+    async fn owner(&self, owner: &Owner) -> Result<Option<CustomerId>> {
+        let world = self.call("owner");
+        Ok(match owner {
+            Owner::Order(id) => world.orders.get(id.as_str()).map(|o| o.customer_id.clone()),
+            Owner::Return(id) => world.returns.get(id.as_str()).map(|r| r.customer_id.clone()),
+        })
     }
 
     async fn returned(&self, customer: &CustomerId, order: &OrderId) -> Result<bool> {

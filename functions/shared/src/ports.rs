@@ -9,6 +9,7 @@ use jiff::Timestamp;
 
 use crate::Result;
 use crate::contract::outbound::OutboundMessage;
+use crate::contract::journey::Owner;
 use crate::domain::coupon::{Coupon, CouponReason};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::mail::OutgoingEmail;
@@ -192,6 +193,10 @@ pub trait OrderStore: Send + Sync {
         id: &ReturnId,
         customer: &CustomerId,
     ) -> impl Future<Output = Result<(Option<Return>, Option<Customer>)>> + Send;
+
+    /// The customer who placed the order, or asked for the return, `owner`
+    /// names (one consistent read); `None` before memnun has heard of it.
+    fn owner(&self, owner: &Owner) -> impl Future<Output = Result<Option<CustomerId>>> + Send;
 
     /// Whether a return was requested for `order` (one query of the
     /// customer's returns).

@@ -3,9 +3,19 @@
 //! received; a refund issued; an exchange's replacement shipped. Checked
 //! field by field like every payload ([`super::payload`]); the journey's
 //! rules live in [`crate::domain::order`] and [`crate::domain::returns`].
+//!
+//! Only `order.placed` must say whose order it is. Every later step may
+//! leave `customer_id` out and name just its order (or its return): the
+//! platforms that send these steps (a Shopify fulfillment, a refund, a
+//! carrier's scan) know the order and not its customer, and memnun kept the
+//! customer with the order when it was placed. [`unnamed_customer`] says
+//! which order or return such a step is to be matched by; order-journey
+//! fills the customer in from its table before handling the step, and
+//! retries a step whose order it has not heard of yet.
 
 use jiff::civil::Date;
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::payload::{
     MAX_MESSAGE_CHARS, MAX_SHORT_TEXT_CHARS, RawContact, contact, customer_id, date, https_url,
@@ -20,6 +30,88 @@ use crate::{Error, Result};
 pub const MAX_DISCOUNT_CODES: usize = 20;
 /// Most lines one order carries.
 pub const MAX_ORDER_ITEMS: usize = 200;
+
+/// What a later step that leaves out `customer_id` names instead: the
+/// order or the return memnun finds the customer by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// The customer who placed this order.
+    Order(OrderId),
+    /// The customer who asked for this return.
+    Return(ReturnId),
+}
+
+/// For an event of type `kind` whose `data` leaves out `customer_id`: the
+/// order or return its customer is to be found by. `None` when the event
+/// names its customer, or is of a type that must (`order.placed` and every
+/// type outside the order journey). An id that is missing or invalid is a
+/// contract error naming it.
+pub fn unnamed_customer(kind: &str, data: &Value) -> Result<Option<Owner>> {
+    let by_order = matches!(
+        kind,
+        "order.shipped"
+            | "order.delivered"
+            | "order.cancelled"
+            | "order.delayed"
+            | "refund.issued"
+            | "return.requested"
+    );
+    let by_return = matches!(
+        kind,
+        "return.approved" | "return.rejected" | "return.received" | "exchange.shipped"
+    );
+    if !(by_order || by_return) || !data.is_object() || data.get("customer_id").is_some() {
+        return Ok(None);
+    }
+    let field = if by_order { "order_id" } else { "return_id" };
+    let Some(id) = data.get(field).and_then(Value::as_str) else {
+        return Err(Error::contract(
+            format!("data.{field}"),
+            "is required (and names the customer when customer_id is left out)",
+        ));
+    };
+    Ok(Some(if by_order {
+        Owner::Order(order_id(id)?)
+    } else {
+        Owner::Return(return_id(id)?)
+    }))
+}
+
+/// A message whose later step leaves its customer out, decoded: what to
+/// find the customer by, and the event to complete with [`Unnamed::name`].
+#[derive(Debug, Clone)]
+pub struct Unnamed {
+    /// The order or return the customer is found by.
+    pub owner: Owner,
+    event: Value,
+}
+
+impl Unnamed {
+    /// `Some` when `body` is an event of the journey that leaves out
+    /// `data.customer_id`. A body that is not a JSON object answers `None`:
+    /// the contract's parser names what is wrong with it.
+    pub fn of(body: &str) -> Result<Option<Unnamed>> {
+        let Ok(event) = serde_json::from_str::<Value>(body) else {
+            return Ok(None);
+        };
+        let kind = event.get("type").and_then(Value::as_str).unwrap_or("");
+        let Some(data) = event.get("data") else {
+            return Ok(None);
+        };
+        Ok(unnamed_customer(kind, data)?.map(|owner| Unnamed { owner, event }))
+    }
+
+    /// The event's body with `customer` filled in.
+    pub fn name(mut self, customer: &CustomerId) -> String {
+        if let Some(data) = self.event.get_mut("data").and_then(Value::as_object_mut) {
+            data.insert(
+                "customer_id".into(),
+                Value::String(customer.as_str().into()),
+            );
+        }
+        self.event.to_string()
+    }
+}
 
 fn order_id(v: &str) -> Result<OrderId> {
     OrderId::parse(v).map_err(|r| Error::contract("data.order_id", r))
@@ -564,6 +656,37 @@ mod tests {
         assert_eq!(o.items.len(), 2);
         assert_eq!(o.items[1].quantity, 1, "a line without a quantity is one");
         assert_eq!(o.promised_date, Some(Date::constant(2026, 12, 6)));
+    }
+
+    #[test]
+    fn only_later_steps_may_leave_the_customer_out() {
+        let owner = |kind, data| unnamed_customer(kind, &data);
+        assert_eq!(
+            owner("order.shipped", json!({"order_id": "o-1"})).unwrap(),
+            Some(Owner::Order(OrderId::parse("o-1").unwrap()))
+        );
+        assert_eq!(
+            owner("refund.issued", json!({"order_id": "o-1", "return_id": "R-1"})).unwrap(),
+            Some(Owner::Order(OrderId::parse("o-1").unwrap())),
+            "a refund is matched by its order, with or without a return"
+        );
+        assert_eq!(
+            owner("return.approved", json!({"return_id": "R-1"})).unwrap(),
+            Some(Owner::Return(ReturnId::parse("R-1").unwrap()))
+        );
+        // Naming the customer, or being a type that must: nothing to find.
+        assert_eq!(owner("order.shipped", base(json!({}))).unwrap(), None);
+        assert_eq!(owner("order.placed", json!({"order_id": "o-1"})).unwrap(), None);
+        assert_eq!(owner("review.posted", json!({})).unwrap(), None);
+        // Leaving out both the customer and the order names the order.
+        match owner("order.delivered", json!({})) {
+            Err(Error::Contract { field, .. }) => assert_eq!(field, "data.order_id"),
+            other => panic!("{other:?}"),
+        }
+        match owner("return.received", json!({"return_id": ""})) {
+            Err(Error::Contract { field, .. }) => assert_eq!(field, "data.return_id"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::codec::customer_from;
 use super::item::*;
 use super::{DynamoStore, keys};
 use crate::adapters::{aws_error, build_error};
+use crate::contract::journey::Owner;
 use crate::domain::customer::{Customer, CustomerId};
 use crate::domain::order::{Lateness, Order, OrderId, OrderItem, Shipment, Stage};
 use crate::domain::returns::{Approval, Refund, Return, ReturnId, ReturnKind};
@@ -367,6 +368,22 @@ impl OrderStore for DynamoStore {
             }
         }
         Ok((found_order, found_customer))
+    }
+
+    async fn owner(&self, owner: &Owner) -> Result<Option<CustomerId>> {
+        let (pk, sk) = match owner {
+            Owner::Order(id) => (keys::order(id), ORDER),
+            Owner::Return(id) => (keys::return_request(id), RETURN),
+        };
+        let Some(item) = self.get(&self.table, key(pk, sk)).await? else {
+            return Ok(None);
+        };
+        let r = Reader {
+            item: &item,
+            what: if sk == ORDER { "order" } else { "return" },
+        };
+        r.parsed("customer_id", |v| CustomerId::parse(v).ok())
+            .map(Some)
     }
 
     async fn return_with_customer(
