@@ -217,6 +217,11 @@ impl Config {
                 refund_late_days: env.int_or("REFUND_LATE_DAYS", d.refund_late_days, 1..=30)?,
                 review_request_days,
                 review_request_hour,
+                default_delivery_days: env.int_or(
+                    "DEFAULT_DELIVERY_DAYS",
+                    d.default_delivery_days,
+                    0..=30,
+                )?,
             },
             delay: delay_policy_from_env(env)?,
             team: env.parsed("SUPPORT_TEAM_EMAIL", EmailAddress::parse)?,
@@ -395,7 +400,17 @@ where
                     .await
             }
             data => match Event::of(data) {
-                Ok(journey) => self.follow(&event.meta, &journey, &unit).await,
+                Ok(mut journey) => {
+                    if let Step::Placed { promised_date, .. } = &mut journey.step
+                        && promised_date.is_none()
+                    {
+                        *promised_date = self
+                            .config
+                            .policy
+                            .default_promise(meta.time, &self.config.calendar);
+                    }
+                    self.follow(&event.meta, &journey, &unit).await
+                }
                 Err(e) => Err(e),
             },
         };

@@ -1164,3 +1164,25 @@ async fn a_step_that_names_only_its_order_reaches_the_orders_customer() {
         memnun_shared::domain::order::Stage::Delivered
     );
 }
+
+#[tokio::test]
+async fn an_order_without_a_promise_gets_the_shops_default_one() {
+    let h = handler_with(&[("DEFAULT_DELIVERY_DAYS", "3")], None);
+    // Tuesday 1 December, 13:00 in Istanbul: Wednesday, Thursday, Friday.
+    handle(
+        &h,
+        event("o-1", "order.placed", "2026-12-01T10:00:00Z", serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(
+        h.store.world().orders["1001"].promised_date,
+        Some(jiff::civil::Date::constant(2026, 12, 4))
+    );
+    // A promise the order comes with is kept as it is.
+    let h = handler_with(&[("DEFAULT_DELIVERY_DAYS", "3")], None);
+    handle(&h, placed()).await;
+    assert_eq!(
+        h.store.world().orders["1001"].promised_date,
+        Some(jiff::civil::Date::constant(2026, 12, 6))
+    );
+}

@@ -108,6 +108,10 @@ pub struct JourneyPolicy {
     /// The hour of that day, on the customer's clock, the request is due
     /// (`REVIEW_REQUEST_HOUR`): a marketing message at a civil hour.
     pub review_request_hour: i8,
+    /// Working days within which an order that comes with no promised
+    /// date is taken as promised (`DEFAULT_DELIVERY_DAYS`; 0: such an
+    /// order has no promise to keep).
+    pub default_delivery_days: i64,
 }
 
 impl Default for JourneyPolicy {
@@ -118,8 +122,30 @@ impl Default for JourneyPolicy {
             refund_late_days: 3,
             review_request_days: 7,
             review_request_hour: 10,
+            default_delivery_days: 0,
         }
     }
+}
+
+/// The `days`-th working day after the day of `at` on `calendar` (its days
+/// and holidays; hours do not matter to a parcel).
+fn working_days_after(at: Timestamp, days: i64, calendar: &BusinessCalendar) -> Date {
+    let mut day = at.to_zoned(calendar.time_zone().clone()).date();
+    let mut left = days;
+    // A year of days is enough for any calendar with a working day.
+    for _ in 0..366 {
+        if left <= 0 {
+            break;
+        }
+        day = match day.checked_add(1.day()) {
+            Ok(d) => d,
+            Err(_) => break,
+        };
+        if calendar.is_working_day(day) {
+            left -= 1;
+        }
+    }
+    day
 }
 
 /// The start of the day after `day` in `tz`: the end of `day` on that clock.
@@ -165,23 +191,16 @@ impl JourneyPolicy {
     /// `placed`, on the shop's calendar (its days and holidays; hours do not
     /// matter to a parcel).
     pub fn ship_by(&self, placed: Timestamp, calendar: &BusinessCalendar) -> Timestamp {
-        let tz = calendar.time_zone();
-        let mut day = placed.to_zoned(tz.clone()).date();
-        let mut left = self.ship_within_days;
-        // A year of days is enough for any calendar with a working day.
-        for _ in 0..366 {
-            if left == 0 {
-                break;
-            }
-            day = match day.checked_add(1.day()) {
-                Ok(d) => d,
-                Err(_) => break,
-            };
-            if calendar.is_working_day(day) {
-                left -= 1;
-            }
-        }
-        end_of_day(day, tz)
+        let day = working_days_after(placed, self.ship_within_days, calendar);
+        end_of_day(day, calendar.time_zone())
+    }
+
+    /// The promise of an order placed at `placed` that came with none: the
+    /// `default_delivery_days`-th working day after its day, on the shop's
+    /// calendar. None when the shop sets no default.
+    pub fn default_promise(&self, placed: Timestamp, calendar: &BusinessCalendar) -> Option<Date> {
+        (self.default_delivery_days > 0)
+            .then(|| working_days_after(placed, self.default_delivery_days, calendar))
     }
 
     /// When a return's clocks are due: a return (not an exchange) is
@@ -323,6 +342,29 @@ mod tests {
         // Every day working (the default calendar): two days after.
         let every_day = policy.ship_by(at("2026-12-05T09:00:00Z"), &BusinessCalendar::default());
         assert_eq!(every_day, at("2026-12-07T21:00:00Z"));
+    }
+
+    #[test]
+    fn an_order_without_a_promise_is_promised_in_working_days_when_the_shop_says() {
+        let calendar = weekdays();
+        let off = JourneyPolicy::default();
+        assert_eq!(off.default_promise(at("2026-12-03T12:00:00Z"), &calendar), None);
+        let three = JourneyPolicy {
+            default_delivery_days: 3,
+            ..JourneyPolicy::default()
+        };
+        // Thursday the 3rd, 23:30 in Istanbul (20:30 UTC): the shop's day
+        // decides. Friday, Monday, Tuesday.
+        assert_eq!(
+            three.default_promise(at("2026-12-03T20:30:00Z"), &calendar),
+            Some(Date::constant(2026, 12, 8))
+        );
+        // 00:30 on Friday in Istanbul is Thursday in UTC: Monday, Tuesday
+        // and, past the holiday on the 9th, Thursday.
+        assert_eq!(
+            three.default_promise(at("2026-12-03T21:30:00Z"), &calendar),
+            Some(Date::constant(2026, 12, 10))
+        );
     }
 
     #[test]
