@@ -24,6 +24,7 @@ fn handler(stack: &Stack) -> Handler<SqsPublisher> {
     let config = Config {
         queues,
         secret_parameter: "/memnun/webhook-secret".into(),
+        platforms: Vec::new(),
     };
     Handler::new(
         config,

@@ -16,7 +16,20 @@
 //!
 //! Nothing is claimed that was not enqueued. Duplicates are harmless: every
 //! function downstream is idempotent on the event's `source` and `id`.
+//!
+//! `POST /webhooks/<platform>` takes a platform's own signed webhook as it
+//! is ([`platforms`]); a platform without a configured secret answers 404.
+//!
+//! | status | when | body |
+//! |---|---|---|
+//! | 202 | the delivery's events enqueued | `accepted`: the ids |
+//! | 200 | a topic memnun does not use, or WooCommerce's save-time ping | `ignored`: why |
+//! | 400 | signed, but it cannot be mapped: nothing enqueued | `error`, `field` |
+//! | 401 | the platform's signature is missing or wrong | `error` |
+//! | 404 | no such platform, or not enabled | `error` |
+//! | 503 | the queue did not take the event: the platform retries | `error` |
 
+pub mod platforms;
 pub mod signature;
 
 use std::collections::HashMap;
@@ -29,6 +42,7 @@ use memnun_shared::contract::routing::Route;
 use memnun_shared::contract::{Event, MAX_BODY_BYTES};
 use memnun_shared::ports::Publisher;
 use memnun_shared::{Error, Result};
+use platforms::Platform;
 use serde_json::{Value, json};
 
 /// The largest request accepted.
@@ -43,6 +57,9 @@ pub struct Config {
     pub queues: HashMap<Route, String>,
     /// The SSM parameter holding the webhook secret(s) (`WEBHOOK_SECRET_PARAMETER`).
     pub secret_parameter: String,
+    /// The platforms enabled, each with the SSM parameter holding its
+    /// signing secret(s) (`SHOPIFY_SECRET_PARAMETER`, …).
+    pub platforms: Vec<(Platform, String)>,
 }
 
 impl Config {
@@ -52,26 +69,45 @@ impl Config {
         for route in Route::ALL {
             queues.insert(*route, env.required(route.url_variable())?);
         }
+        let platforms = Platform::ALL
+            .iter()
+            .filter_map(|p| env.optional(p.secret_variable()).map(|name| (*p, name)))
+            .collect();
         Ok(Config {
             queues,
             secret_parameter: env.required("WEBHOOK_SECRET_PARAMETER")?,
+            platforms,
         })
     }
 }
 
 /// Splits the secret parameter's value into secrets (one per line or comma).
 pub fn secrets(value: &str) -> Result<Vec<Vec<u8>>> {
+    split_secrets("WEBHOOK_SECRET_PARAMETER", value, 24)
+}
+
+/// The shortest platform secret accepted: the platforms generate their own,
+/// all longer than this; anything shorter is a paste gone wrong.
+pub const MIN_PLATFORM_SECRET_BYTES: usize = 16;
+
+/// Splits a platform's secret parameter's value into secrets.
+pub fn platform_secrets(platform: Platform, value: &str) -> Result<Vec<Vec<u8>>> {
+    split_secrets(platform.secret_variable(), value, MIN_PLATFORM_SECRET_BYTES)
+}
+
+fn split_secrets(var: &'static str, value: &str, min: usize) -> Result<Vec<Vec<u8>>> {
     let secrets: Vec<Vec<u8>> = value
         .split([',', '\n'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| s.as_bytes().to_vec())
         .collect();
-    if secrets.is_empty() || secrets.iter().any(|s| s.len() < 24) {
+    if secrets.is_empty() || secrets.iter().any(|s| s.len() < min) {
         return Err(Error::Config {
-            var: "WEBHOOK_SECRET_PARAMETER",
-            reason: "names a parameter that must hold one or more secrets of at least 24 bytes"
-                .into(),
+            var,
+            reason: format!(
+                "names a parameter that must hold one or more secrets of at least {min} bytes"
+            ),
         });
     }
     Ok(secrets)
@@ -81,6 +117,7 @@ pub fn secrets(value: &str) -> Result<Vec<Vec<u8>>> {
 pub struct Handler<P> {
     config: Config,
     secrets: Vec<Vec<u8>>,
+    platforms: HashMap<Platform, Vec<Vec<u8>>>,
     publisher: P,
 }
 
@@ -98,21 +135,53 @@ fn error(status: u16, message: &str) -> Response<Body> {
     respond(status, json!({ "error": message }))
 }
 
+/// A signed delivery that cannot be mapped: 400 naming the field, never its
+/// value.
+fn unmappable(platform: &'static str, e: &Error) -> Response<Body> {
+    let (field, reason) = match e {
+        Error::Contract { field, reason } => (field.as_str(), reason.as_str()),
+        _ => ("body", "cannot be mapped"),
+    };
+    tracing::warn!(
+        platform,
+        field,
+        reason,
+        "delivery refused: cannot be mapped"
+    );
+    respond(
+        400,
+        json!({ "error": format!("{field} {reason}"), "field": field }),
+    )
+}
+
 impl<P: Publisher> Handler<P> {
     /// Builds the handler once, at init.
     pub fn new(config: Config, secrets: Vec<Vec<u8>>, publisher: P) -> Self {
         Handler {
             config,
             secrets,
+            platforms: HashMap::new(),
             publisher,
         }
+    }
+
+    /// Enables `platform`'s webhook with its signing secrets.
+    pub fn with_platform(mut self, platform: Platform, secrets: Vec<Vec<u8>>) -> Self {
+        self.platforms.insert(platform, secrets);
+        self
     }
 
     /// Answers one request; `now` judges the signature's age.
     pub async fn handle(&self, request: Request, now: Timestamp) -> Response<Body> {
         let path = request.uri().path();
+        if let Some(slug) = path.strip_prefix("/webhooks/") {
+            return self.platform(slug, &request, now).await;
+        }
         if path != "/events" {
-            return error(404, "not found: events are posted to /events");
+            return error(
+                404,
+                "not found: events are posted to /events, platforms' webhooks to /webhooks/<platform>",
+            );
         }
         if request.method() != lambda_http::http::Method::POST {
             let mut r = error(405, "use POST");
@@ -170,6 +239,101 @@ impl<P: Publisher> Handler<P> {
             _ => return error(400, "send one CloudEvent object or an array of them"),
         };
         self.accept(events).await
+    }
+
+    /// A platform's own webhook: its signature, its mapping, the queues.
+    async fn platform(&self, slug: &str, request: &Request, now: Timestamp) -> Response<Body> {
+        let Some(platform) = Platform::from_slug(slug) else {
+            let known: Vec<&str> = Platform::ALL.iter().map(|p| p.slug()).collect();
+            return error(
+                404,
+                &format!("not found: memnun takes webhooks from {}", known.join(", ")),
+            );
+        };
+        let Some(secrets) = self.platforms.get(&platform) else {
+            return error(
+                404,
+                &format!(
+                    "the {} webhook is not enabled: set {} to the SSM parameter with its signing secret",
+                    platform.slug(),
+                    platform.template_parameter()
+                ),
+            );
+        };
+        if request.method() != lambda_http::http::Method::POST {
+            let mut r = error(405, "use POST");
+            r.headers_mut()
+                .insert("allow", lambda_http::http::HeaderValue::from_static("POST"));
+            return r;
+        }
+        let body: &[u8] = request.body().as_ref();
+        if body.len() > MAX_REQUEST_BYTES {
+            return error(413, "the body is larger than 1 MiB");
+        }
+        let delivery = platforms::Delivery {
+            headers: request.headers(),
+            body,
+            received: now,
+        };
+        let platform_name = platform.slug();
+        if let Err(refusal) = platform.verify(&delivery, secrets) {
+            let message = refusal.message();
+            tracing::warn!(platform = platform_name, reason = %message, "delivery refused: signature");
+            return error(401, &message);
+        }
+        let events = match platform.map(&delivery) {
+            Ok(platforms::Mapped::Ignored(reason)) => {
+                tracing::info!(platform = platform_name, outcome = "ignored", reason = %reason, "delivery ignored");
+                return respond(200, json!({ "ignored": reason }));
+            }
+            Ok(platforms::Mapped::Events(events)) => events,
+            Err(e) => return unmappable(platform_name, &e),
+        };
+        let mut messages: Vec<(Route, OutboundMessage)> = Vec::with_capacity(events.len());
+        for value in events {
+            let body = value.to_string();
+            let checked = Event::check(value).and_then(|e| {
+                let route = Route::for_type(e.kind)
+                    .ok_or_else(|| Error::contract("type", "has no queue"))?;
+                Ok((e, route))
+            });
+            match checked {
+                Ok((event, route)) => messages.push((
+                    route,
+                    OutboundMessage {
+                        id: event.id,
+                        kind: event.kind,
+                        body,
+                    },
+                )),
+                Err(e) => return unmappable(platform_name, &e),
+            }
+        }
+        let mut accepted = Vec::with_capacity(messages.len());
+        for (route, message) in messages {
+            let Some(url) = self.config.queues.get(&route) else {
+                return error(503, "no queue for the event's type");
+            };
+            let sent = self
+                .publisher
+                .publish_each(url, std::slice::from_ref(&message))
+                .await;
+            if sent.first() != Some(&true) {
+                tracing::warn!(platform = platform_name, "a mapped event was not enqueued");
+                return error(
+                    503,
+                    "the event could not be enqueued; the platform's retry will bring it again",
+                );
+            }
+            tracing::info!(
+                platform = platform_name,
+                outcome = "accepted",
+                kind = message.kind,
+                "delivery accepted"
+            );
+            accepted.push(message.id);
+        }
+        respond(202, json!({ "accepted": accepted }))
     }
 
     async fn accept(&self, events: Vec<Value>) -> Response<Body> {
@@ -252,39 +416,22 @@ impl<P: Publisher> Handler<P> {
 }
 
 #[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod webhook_tests;
+
+#[cfg(test)]
 mod hostile {
     //! Hostile requests at the edge: any body, any header, the nasty inputs
     //! of `tests/corpus/`. Every answer is a 2xx or 4xx with a JSON body;
     //! nothing panics, nothing over a limit is read, and a rejection names
     //! the field without repeating the value.
 
-    use std::sync::Mutex;
-
     use super::*;
+    use crate::testing::Queues;
     use proptest::prelude::*;
 
     const SECRET: &[u8] = b"whsec_hostile_0123456789abcdef012345";
-
-    /// A queue that takes everything and remembers it.
-    #[derive(Default)]
-    struct Queues {
-        sent: Mutex<Vec<OutboundMessage>>,
-    }
-
-    impl Publisher for Queues {
-        async fn publish(&self, _: &str, messages: &[OutboundMessage]) -> Result<()> {
-            self.sent
-                .lock()
-                .map_err(|_| Error::NotFound("lock".into()))?
-                .extend_from_slice(messages);
-            Ok(())
-        }
-
-        async fn publish_each(&self, url: &str, messages: &[OutboundMessage]) -> Vec<bool> {
-            let ok = self.publish(url, messages).await.is_ok();
-            vec![ok; messages.len()]
-        }
-    }
 
     fn handler() -> Handler<Queues> {
         let queues = Route::ALL
@@ -295,6 +442,7 @@ mod hostile {
             Config {
                 queues,
                 secret_parameter: "/memnun/webhook".into(),
+                platforms: Vec::new(),
             },
             vec![SECRET.to_vec()],
             Queues::default(),

@@ -421,7 +421,13 @@ where
     /// memnun kept with it; a step whose order is not known yet waits, as a
     /// retried message, for the order to arrive.
     async fn with_customer(&self, mut message: SqsMessage) -> Result<SqsMessage> {
-        let Some(unnamed) = message.body.as_deref().map(Unnamed::of).transpose()?.flatten() else {
+        let Some(unnamed) = message
+            .body
+            .as_deref()
+            .map(Unnamed::of)
+            .transpose()?
+            .flatten()
+        else {
             return Ok(message);
         };
         let Some(customer) = self.store.owner(&unnamed.owner).await? else {

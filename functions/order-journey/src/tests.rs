@@ -1171,7 +1171,12 @@ async fn an_order_without_a_promise_gets_the_shops_default_one() {
     // Tuesday 1 December, 13:00 in Istanbul: Wednesday, Thursday, Friday.
     handle(
         &h,
-        event("o-1", "order.placed", "2026-12-01T10:00:00Z", serde_json::json!({})),
+        event(
+            "o-1",
+            "order.placed",
+            "2026-12-01T10:00:00Z",
+            serde_json::json!({}),
+        ),
     )
     .await;
     assert_eq!(

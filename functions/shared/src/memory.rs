@@ -16,8 +16,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use jiff::Timestamp;
 
 use crate::Result;
-use crate::contract::outbound::OutboundMessage;
 use crate::contract::journey::Owner;
+use crate::contract::outbound::OutboundMessage;
 use crate::domain::consent::ConsentState;
 use crate::domain::coupon::{Coupon, CouponReason};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
@@ -511,7 +511,10 @@ impl OrderStore for MemoryStore {
         let world = self.call("owner");
         Ok(match owner {
             Owner::Order(id) => world.orders.get(id.as_str()).map(|o| o.customer_id.clone()),
-            Owner::Return(id) => world.returns.get(id.as_str()).map(|r| r.customer_id.clone()),
+            Owner::Return(id) => world
+                .returns
+                .get(id.as_str())
+                .map(|r| r.customer_id.clone()),
         })
     }
 

@@ -8,8 +8,8 @@ use std::future::Future;
 use jiff::Timestamp;
 
 use crate::Result;
-use crate::contract::outbound::OutboundMessage;
 use crate::contract::journey::Owner;
+use crate::contract::outbound::OutboundMessage;
 use crate::domain::coupon::{Coupon, CouponReason};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::mail::OutgoingEmail;

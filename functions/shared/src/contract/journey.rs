@@ -666,7 +666,11 @@ mod tests {
             Some(Owner::Order(OrderId::parse("o-1").unwrap()))
         );
         assert_eq!(
-            owner("refund.issued", json!({"order_id": "o-1", "return_id": "R-1"})).unwrap(),
+            owner(
+                "refund.issued",
+                json!({"order_id": "o-1", "return_id": "R-1"})
+            )
+            .unwrap(),
             Some(Owner::Order(OrderId::parse("o-1").unwrap())),
             "a refund is matched by its order, with or without a return"
         );
@@ -676,7 +680,10 @@ mod tests {
         );
         // Naming the customer, or being a type that must: nothing to find.
         assert_eq!(owner("order.shipped", base(json!({}))).unwrap(), None);
-        assert_eq!(owner("order.placed", json!({"order_id": "o-1"})).unwrap(), None);
+        assert_eq!(
+            owner("order.placed", json!({"order_id": "o-1"})).unwrap(),
+            None
+        );
         assert_eq!(owner("review.posted", json!({})).unwrap(), None);
         // Leaving out both the customer and the order names the order.
         match owner("order.delivered", json!({})) {

@@ -348,7 +348,10 @@ mod tests {
     fn an_order_without_a_promise_is_promised_in_working_days_when_the_shop_says() {
         let calendar = weekdays();
         let off = JourneyPolicy::default();
-        assert_eq!(off.default_promise(at("2026-12-03T12:00:00Z"), &calendar), None);
+        assert_eq!(
+            off.default_promise(at("2026-12-03T12:00:00Z"), &calendar),
+            None
+        );
         let three = JourneyPolicy {
             default_delivery_days: 3,
             ..JourneyPolicy::default()

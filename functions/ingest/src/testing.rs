@@ -1,0 +1,35 @@
+//! What the handler's tests share: queues in memory.
+
+use std::sync::Mutex;
+
+use memnun_shared::contract::outbound::OutboundMessage;
+use memnun_shared::ports::Publisher;
+use memnun_shared::{Error, Result};
+
+/// A queue that takes everything and remembers it, by URL.
+#[derive(Default)]
+pub struct Queues {
+    /// What was sent, in order.
+    pub sent: Mutex<Vec<OutboundMessage>>,
+    /// The URL each message was sent to.
+    pub urls: Mutex<Vec<String>>,
+}
+
+impl Publisher for Queues {
+    async fn publish(&self, url: &str, messages: &[OutboundMessage]) -> Result<()> {
+        self.sent
+            .lock()
+            .map_err(|_| Error::NotFound("lock".into()))?
+            .extend_from_slice(messages);
+        self.urls
+            .lock()
+            .map_err(|_| Error::NotFound("lock".into()))?
+            .extend(messages.iter().map(|_| url.to_string()));
+        Ok(())
+    }
+
+    async fn publish_each(&self, url: &str, messages: &[OutboundMessage]) -> Vec<bool> {
+        let ok = self.publish(url, messages).await.is_ok();
+        vec![ok; messages.len()]
+    }
+}

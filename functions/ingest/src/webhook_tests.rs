@@ -1,0 +1,547 @@
+//! The platforms' webhooks through the handler, in memory: every sample in
+//! `events/<platform>/` signed the platform's way lands as the right memnun
+//! event on the right queue; signatures valid, tampered, rotated, of
+//! another shop or missing; retries one event; unused topics and unmappable
+//! bodies answered without enqueuing anything; hostile bodies never panic.
+//! The emulator test (`tests/flows/platforms.rs`) follows a Shopify order
+//! through the real functions.
+
+use jiff::Timestamp;
+use lambda_http::{Body, Request};
+use memnun_shared::contract::routing::Route;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use crate::platforms::{Platform, mac, shopify, to_base64, to_hex};
+use crate::testing::Queues;
+use crate::{Config, Handler};
+
+const SHOPIFY: &[u8] = b"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";
+const SHOPIFY_OLD: &[u8] = b"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";
+const JUDGEME: &[u8] = b"jm_private_token_5d1c9e7a3b";
+
+fn handler() -> Handler<Queues> {
+    let queues = Route::ALL
+        .iter()
+        .map(|r| (*r, format!("https://sqs.local/{}", r.queue_name())))
+        .collect();
+    Handler::new(
+        Config {
+            queues,
+            secret_parameter: "/memnun/webhook".into(),
+            platforms: Vec::new(),
+        },
+        vec![b"whsec_0123456789abcdef0123456789".to_vec()],
+        Queues::default(),
+    )
+    .with_platform(
+        Platform::Shopify,
+        vec![SHOPIFY.to_vec(), SHOPIFY_OLD.to_vec()],
+    )
+    .with_platform(Platform::JudgeMe, vec![JUDGEME.to_vec()])
+}
+
+fn now() -> Timestamp {
+    "2026-12-03T09:00:00Z".parse().unwrap()
+}
+
+fn sample(platform: &str, file: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../events")
+        .join(platform)
+        .join(file);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A Shopify delivery of `topic`, signed with `secret`.
+fn shopify_post(topic: &str, event_id: &str, body: &[u8], secret: &[u8]) -> Request {
+    lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("/webhooks/shopify")
+        .header("content-type", "application/json")
+        .header("X-Shopify-Topic", topic)
+        .header("X-Shopify-Hmac-Sha256", to_base64(&mac(secret, &[body])))
+        .header("X-Shopify-Shop-Domain", "dukkan.myshopify.com")
+        .header("X-Shopify-Event-Id", event_id)
+        .header("X-Shopify-Triggered-At", "2026-11-23T08:42:19.123Z")
+        .header(
+            "X-Shopify-Webhook-Id",
+            "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+        )
+        .header("X-Shopify-API-Version", "2025-10")
+        .body(Body::Binary(body.to_vec()))
+        .unwrap()
+}
+
+fn call(h: &Handler<Queues>, r: Request) -> (u16, Value) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let response = runtime.block_on(h.handle(r, now()));
+    let status = response.status().as_u16();
+    let body: &[u8] = response.body().as_ref();
+    (
+        status,
+        serde_json::from_slice(body).expect("every answer is JSON"),
+    )
+}
+
+/// What was enqueued: (queue name, event).
+fn enqueued(h: &Handler<Queues>) -> Vec<(String, Value)> {
+    let sent = h.publisher.sent.lock().unwrap();
+    let urls = h.publisher.urls.lock().unwrap();
+    sent.iter()
+        .zip(urls.iter())
+        .map(|(m, url)| {
+            let queue = url.rsplit('/').next().unwrap().to_string();
+            (queue, serde_json::from_str(&m.body).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn every_shopify_sample_lands_as_its_event_on_its_queue() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("orders-create.json", "orders/create", "order.placed"),
+        (
+            "orders-cancelled.json",
+            "orders/cancelled",
+            "order.cancelled",
+        ),
+        (
+            "fulfillments-create.json",
+            "fulfillments/create",
+            "order.shipped",
+        ),
+        (
+            "fulfillment_events-create.json",
+            "fulfillment_events/create",
+            "order.delivered",
+        ),
+        (
+            "fulfillment_events-create.delayed.json",
+            "fulfillment_events/create",
+            "order.delayed",
+        ),
+        ("refunds-create.json", "refunds/create", "refund.issued"),
+        (
+            "returns-request.json",
+            "returns/request",
+            "return.requested",
+        ),
+        ("returns-approve.json", "returns/approve", "return.approved"),
+        ("returns-decline.json", "returns/decline", "return.rejected"),
+        (
+            "customers-create.json",
+            "customers/create",
+            "customer.upserted",
+        ),
+        (
+            "customers_email_marketing_consent-update.json",
+            "customers_email_marketing_consent/update",
+            "customer.upserted",
+        ),
+    ];
+    for (file, topic, kind) in cases {
+        let h = handler();
+        let (status, answer) = call(
+            &h,
+            shopify_post(topic, "e-1", &sample("shopify", file), SHOPIFY),
+        );
+        assert_eq!(status, 202, "{file}: {answer}");
+        let events = enqueued(&h);
+        assert_eq!(events.len(), 1, "{file}");
+        let (queue, event) = &events[0];
+        assert_eq!(event["type"], *kind, "{file}");
+        assert_eq!(queue, Route::for_type(kind).unwrap().queue_name(), "{file}");
+        assert_eq!(event["id"], format!("{topic}:e-1"), "{file}");
+        assert_eq!(event["source"], "shopify/dukkan.myshopify.com", "{file}");
+        assert_eq!(answer["accepted"], json!([format!("{topic}:e-1")]));
+    }
+}
+
+/// The one event a Shopify sample maps to.
+fn shopify_event(file: &str, topic: &str) -> Value {
+    let h = handler();
+    let (status, answer) = call(
+        &h,
+        shopify_post(topic, "e-1", &sample("shopify", file), SHOPIFY),
+    );
+    assert_eq!(status, 202, "{answer}");
+    enqueued(&h).remove(0).1
+}
+
+#[test]
+fn shopify_fields_map_as_the_table_says() {
+    let order = shopify_event("orders-create.json", "orders/create");
+    assert_eq!(
+        order["time"], "2026-11-23T08:42:17Z",
+        "the order's own time"
+    );
+    assert_eq!(
+        order["data"],
+        json!({
+            "customer_id": "7390324674618",
+            "order_id": "5839201374521",
+            "total": "1249.80",
+            "currency": "TRY",
+            "discount_codes": ["KIS10"],
+            "items": [
+                {"product_id": "8123456789012", "name": "Seramik Kupa", "quantity": 2},
+                {"product_id": "8123456789077", "name": "Keten Masa Örtüsü", "quantity": 1},
+            ],
+            "customer": {"email": "zeynep.kaya@example.com", "name": "Zeynep Kaya", "locale": "tr-TR"},
+        })
+    );
+    let shipped = shopify_event("fulfillments-create.json", "fulfillments/create");
+    assert_eq!(
+        shipped["data"],
+        json!({
+            "order_id": "5839201374521",
+            "carrier": "Yurtiçi Kargo",
+            "tracking_number": "YK30418822",
+            "tracking_url": "https://www.yurticikargo.com/tr/online-servisler/gonderi-sorgula?code=YK30418822",
+        }),
+        "no customer: order-journey finds the order's"
+    );
+    let delivered = shopify_event(
+        "fulfillment_events-create.json",
+        "fulfillment_events/create",
+    );
+    assert_eq!(
+        delivered["time"], "2026-11-26T13:20:00Z",
+        "when it happened"
+    );
+    let delayed = shopify_event(
+        "fulfillment_events-create.delayed.json",
+        "fulfillment_events/create",
+    );
+    assert_eq!(delayed["data"]["new_date"], "2026-11-28");
+    let refund = shopify_event("refunds-create.json", "refunds/create");
+    assert_eq!(
+        refund["data"],
+        json!({"order_id": "5839201374521", "amount": "688.87", "currency": "TRY",
+               "method": "shopify payments", "return_id": "21123456789"})
+    );
+    let request = shopify_event("returns-request.json", "returns/request");
+    assert_eq!(
+        request["data"],
+        json!({"order_id": "5839201374521", "return_id": "21123456789", "kind": "return",
+               "reason": "not as described"})
+    );
+    assert_eq!(
+        request["time"], "2026-11-23T08:42:19.123Z",
+        "Shopify's trigger time"
+    );
+    let declined = shopify_event("returns-decline.json", "returns/decline");
+    assert!(
+        declined["data"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("İade süresi")
+    );
+    let customer = shopify_event("customers-create.json", "customers/create");
+    assert_eq!(
+        customer["data"],
+        json!({"customer_id": "7390324674618", "email": "zeynep.kaya@example.com",
+               "name": "Zeynep Kaya", "birthday": "1994-12-09"})
+    );
+    let consent = shopify_event(
+        "customers_email_marketing_consent-update.json",
+        "customers_email_marketing_consent/update",
+    );
+    assert_eq!(consent["data"]["marketing_consent"], true);
+    assert_eq!(consent["data"]["consent_at"], "2026-03-02T06:16:02Z");
+    assert_eq!(consent["data"]["consent_source"], "shopify");
+    let cancelled = shopify_event("orders-cancelled.json", "orders/cancelled");
+    assert_eq!(
+        cancelled["data"],
+        json!({"order_id": "5839201374521", "customer_id": "7390324674618", "reason": "customer"})
+    );
+}
+
+#[test]
+fn shopify_signatures_valid_rotated_tampered_foreign_or_missing() {
+    let body = sample("shopify", "orders-create.json");
+    let h = handler();
+    assert_eq!(
+        call(&h, shopify_post("orders/create", "e-1", &body, SHOPIFY)).0,
+        202
+    );
+    assert_eq!(
+        call(&h, shopify_post("orders/create", "e-2", &body, SHOPIFY_OLD)).0,
+        202,
+        "the secret being rotated out still passes"
+    );
+    let foreign = call(
+        &h,
+        shopify_post(
+            "orders/create",
+            "e-3",
+            &body,
+            b"shpss_another_shops_secret_0000",
+        ),
+    );
+    assert_eq!(foreign.0, 401, "{}", foreign.1);
+    // The body changed after signing.
+    let mut tampered = shopify_post("orders/create", "e-4", &body, SHOPIFY);
+    let mut changed = body.clone();
+    let at = changed.iter().position(|b| *b == b'2').unwrap();
+    changed[at] = b'3';
+    *tampered.body_mut() = Body::Binary(changed);
+    assert_eq!(call(&h, tampered).0, 401);
+    // Missing, malformed, or in lower case (HTTP/2): the header's name is
+    // matched without regard to case.
+    let mut missing = shopify_post("orders/create", "e-5", &body, SHOPIFY);
+    missing.headers_mut().remove("x-shopify-hmac-sha256");
+    let (status, answer) = call(&h, missing);
+    assert_eq!(status, 401);
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("X-Shopify-Hmac-Sha256")
+    );
+    let mut malformed = shopify_post("orders/create", "e-6", &body, SHOPIFY);
+    malformed
+        .headers_mut()
+        .insert("x-shopify-hmac-sha256", "not base64!".parse().unwrap());
+    assert_eq!(call(&h, malformed).0, 401);
+    assert_eq!(enqueued(&h).len(), 2, "only the two signed ones");
+}
+
+#[test]
+fn a_shopify_retry_is_the_same_event() {
+    let body = sample("shopify", "fulfillments-create.json");
+    let h = handler();
+    let first = call(
+        &h,
+        shopify_post("fulfillments/create", "7c6e1a", &body, SHOPIFY),
+    );
+    let retry = call(
+        &h,
+        shopify_post("fulfillments/create", "7c6e1a", &body, SHOPIFY),
+    );
+    assert_eq!(first, retry);
+    let events = enqueued(&h);
+    assert_eq!(events[0].1, events[1].1, "byte for byte the same event");
+    // The same action's delivery of another topic is another event.
+    let update = call(
+        &h,
+        shopify_post("fulfillments/update", "7c6e1a", &body, SHOPIFY),
+    );
+    assert_ne!(update.1["accepted"], first.1["accepted"]);
+}
+
+#[test]
+fn unused_topics_and_what_memnun_cannot_write_to_are_ignored_with_200() {
+    let h = handler();
+    let (status, answer) = call(
+        &h,
+        shopify_post(
+            "products/update",
+            "e-1",
+            &sample("shopify", "products-update.json"),
+            SHOPIFY,
+        ),
+    );
+    assert_eq!(status, 200);
+    assert!(
+        answer["ignored"]
+            .as_str()
+            .unwrap()
+            .contains("products/update")
+    );
+    // An order without a customer; a carrier's in-transit scan.
+    let guest = json!({"id": 1, "created_at": "2026-11-23T11:42:17+03:00", "customer": null});
+    let (status, _) = call(
+        &h,
+        shopify_post(
+            "orders/create",
+            "e-2",
+            guest.to_string().as_bytes(),
+            SHOPIFY,
+        ),
+    );
+    assert_eq!(status, 200);
+    let scan = json!({"id": 2, "order_id": 1, "status": "in_transit"});
+    let (status, answer) = call(
+        &h,
+        shopify_post(
+            "fulfillment_events/create",
+            "e-3",
+            scan.to_string().as_bytes(),
+            SHOPIFY,
+        ),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert!(enqueued(&h).is_empty());
+}
+
+#[test]
+fn a_signed_body_that_cannot_be_mapped_is_400_naming_the_field() {
+    let h = handler();
+    let cases: &[(&str, Value, &str)] = &[
+        ("orders/create", json!({"customer": {"id": 5}}), "id"),
+        (
+            "fulfillments/create",
+            json!({"id": 5, "tracking_number": "YK1"}),
+            "order_id",
+        ),
+        (
+            "orders/create",
+            json!({"id": 1, "customer": {"id": 5, "email": "not an address"}}),
+            "data.customer.email",
+        ),
+        (
+            "refunds/create",
+            json!({"order_id": 1, "transactions": [
+                {"kind": "refund", "status": "success", "amount": "1,5", "currency": "TRY"}]}),
+            "transactions[].amount",
+        ),
+        ("returns/request", json!({"id": 9}), "order"),
+        (
+            "orders/create",
+            json!({"id": 1, "created_at": "yesterday", "customer": {"id": 5}}),
+            "created_at",
+        ),
+    ];
+    for (topic, body, field) in cases {
+        let (status, answer) = call(
+            &h,
+            shopify_post(topic, "e-1", body.to_string().as_bytes(), SHOPIFY),
+        );
+        assert_eq!(status, 400, "{topic} {body}: {answer}");
+        assert_eq!(answer["field"], *field, "{topic} {body}");
+    }
+    let (status, answer) = call(&h, shopify_post("orders/create", "e-1", b"[1,2]", SHOPIFY));
+    assert_eq!((status, answer["field"].as_str()), (400, Some("body")));
+    assert!(enqueued(&h).is_empty(), "nothing enqueued");
+}
+
+#[test]
+fn platforms_unknown_or_not_enabled_answer_404_saying_so() {
+    let h = Handler::new(
+        Config {
+            queues: Default::default(),
+            secret_parameter: "/memnun/webhook".into(),
+            platforms: Vec::new(),
+        },
+        vec![b"whsec_0123456789abcdef0123456789".to_vec()],
+        Queues::default(),
+    );
+    let (status, answer) = call(&h, shopify_post("orders/create", "e", b"{}", SHOPIFY));
+    assert_eq!(status, 404);
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("ShopifySecretParameterName")
+    );
+    let mut other = shopify_post("orders/create", "e", b"{}", SHOPIFY);
+    *other.uri_mut() = "/webhooks/magento".parse().unwrap();
+    let (status, answer) = call(&handler(), other);
+    assert_eq!(status, 404);
+    assert!(answer["error"].as_str().unwrap().contains("shopify"));
+}
+
+/// A Judge.me delivery, its MAC spelled by `spell`.
+fn judgeme_post(body: &[u8], secret: &[u8], spell: fn(&[u8]) -> String) -> Request {
+    lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("/webhooks/judgeme")
+        .header("content-type", "application/json")
+        .header("JUDGEME-HMAC-SHA256", spell(&mac(secret, &[body])))
+        .body(Body::Binary(body.to_vec()))
+        .unwrap()
+}
+
+#[test]
+fn a_judgeme_review_lands_on_the_reviews_queue_once() {
+    let body = sample("judgeme", "review-created.json");
+    let h = handler();
+    let (status, answer) = call(&h, judgeme_post(&body, JUDGEME, to_hex));
+    assert_eq!(status, 202, "{answer}");
+    let (status, _) = call(&h, judgeme_post(&body, JUDGEME, to_base64));
+    assert_eq!(status, 202, "base64 proves the same MAC");
+    let events = enqueued(&h);
+    assert_eq!(events[0], events[1], "a retry is the same event");
+    let (queue, review) = &events[0];
+    assert_eq!(queue, "reviews");
+    assert_eq!(review["type"], "review.posted");
+    assert_eq!(review["id"], "review:301234567");
+    assert_eq!(
+        review["data"],
+        json!({
+            "customer_id": "7390324674618",
+            "rating": 2,
+            "text": "Örtünün rengi fotoğraftakinden çok farklı, dikişleri de özensiz.",
+            "product_id": "8123456789077",
+            "product_name": "Keten Masa Örtüsü",
+            "customer": {"email": "zeynep.kaya@example.com", "name": "Zeynep Kaya"},
+        })
+    );
+    assert_eq!(
+        call(&h, judgeme_post(&body, b"jm_wrong_token_000000000", to_hex)).0,
+        401
+    );
+    let mut missing = judgeme_post(&body, JUDGEME, to_hex);
+    missing.headers_mut().remove("judgeme-hmac-sha256");
+    assert_eq!(call(&h, missing).0, 401);
+    let out_of_range =
+        br#"{"review": {"id": 1, "rating": 9, "reviewer": {"id": 2, "email": "a@example.com"}}}"#;
+    let (status, answer) = call(&h, judgeme_post(out_of_range, JUDGEME, to_hex));
+    assert_eq!(
+        (status, answer["field"].as_str()),
+        (400, Some("data.rating"))
+    );
+    assert_eq!(enqueued(&h).len(), 2);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_signed_shopify_body_is_answered_and_never_half_enqueued(
+        body in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..400),
+            ".{0,400}".prop_map(String::into_bytes),
+            (any::<u64>(), ".{0,40}", ".{0,40}").prop_map(|(id, email, code)| json!({
+                "id": id, "order_id": id, "customer": {"id": id, "email": email},
+                "discount_codes": [{"code": code}], "transactions": [{"kind": "refund",
+                "status": "success", "amount": code, "currency": "TRY"}],
+            }).to_string().into_bytes()),
+        ],
+        topic in prop::sample::select(vec![
+            "orders/create", "orders/cancelled", "fulfillments/create",
+            "fulfillment_events/create", "refunds/create", "returns/request",
+            "returns/approve", "returns/decline", "customers/update",
+            "customers_email_marketing_consent/update", "app/uninstalled",
+        ]),
+    ) {
+        let h = handler();
+        let (status, answer) = call(&h, shopify_post(topic, "e-1", &body, SHOPIFY));
+        prop_assert!(matches!(status, 200 | 202 | 400), "{status} {answer}");
+        let accepted = answer["accepted"].as_array().map_or(0, Vec::len);
+        prop_assert_eq!(enqueued(&h).len(), accepted);
+        if status == 400 {
+            prop_assert!(answer["field"].is_string());
+        }
+    }
+
+    #[test]
+    fn no_shopify_header_passes_unless_it_signs_the_body(
+        header in ".{0,100}",
+        body in prop::collection::vec(any::<u8>(), 0..200),
+    ) {
+        let Ok(value) = lambda_http::http::HeaderValue::from_str(&header) else {
+            return Ok(());
+        };
+        let h = handler();
+        let mut request = shopify_post("orders/create", "e-1", &body, SHOPIFY);
+        request.headers_mut().insert(shopify::SIGNATURE, value);
+        let (status, _) = call(&h, request);
+        prop_assert_eq!(status, 401);
+        prop_assert!(enqueued(&h).is_empty());
+    }
+}
