@@ -48,15 +48,18 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
     )
     .unwrap();
-    assert_eq!(summary["events_in"], 23, "{summary}");
-    assert_eq!(summary["customers"], 3, "{summary}");
+    assert_eq!(summary["events_in"], 30, "{summary}");
     assert_eq!(
-        summary["tickets"], 3,
-        "the complaint, the review's follow-up and the return request's: {summary}"
+        summary["customers"], 4,
+        "Zeynep came from Shopify: {summary}"
     );
     assert_eq!(
-        summary["coupons"], 3,
-        "the review's, the late order's and Ayşe's birthday gift: {summary}"
+        summary["tickets"], 4,
+        "the complaint, the two reviews' follow-ups and the return request's: {summary}"
+    );
+    assert_eq!(
+        summary["coupons"], 4,
+        "the two reviews', the late order's and Ayşe's birthday gift: {summary}"
     );
     let dead = summary["dead_letters"].as_array().unwrap();
     assert_eq!(dead.len(), 1, "{summary}");
@@ -107,6 +110,13 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         "İade RMA-5512: ücret iadesinin yasal süresi doldu",
         "ücret iadeniz gecikti, özür dileriz (RMA-5512)",
         "ücret iadeniz yapıldı (RMA-5512)",
+        // Zeynep's order, straight from Shopify's own webhooks: the
+        // fulfillment (delivered twice, as Shopify retries) tells once,
+        // with the tracking number; the carrier's delivery scan tells
+        // nothing. Her 2-star review, straight from Judge.me, is
+        // apologised for.
+        "5839201374521 numaralı siparişiniz kargoda",
+        "Özür dileriz",
         "Doğum gününüz kutlu olsun, Ayşe",
         // A week after delivery, Mehmet is asked to review the order he
         // kept (ord-80420), not the one he sent back (ord-80211). Marketing
@@ -138,6 +148,14 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         assert!(page.starts_with("<!DOCTYPE html>"));
     }
     assert!(out.join("logs/review-responder.log").exists());
+    let shopify_notice = (1..=story.len())
+        .filter_map(|i| std::fs::read_to_string(out.join(format!("emails/{i:03}.html"))).ok())
+        .find(|page| page.contains("5839201374521 numaralı siparişiniz kargoda"))
+        .expect("the notice of the Shopify order");
+    assert!(
+        shopify_notice.contains("YK30418822") && shopify_notice.contains("Yurtiçi Kargo"),
+        "the carrier and tracking number from Shopify's fulfillment"
+    );
 
     // The functions' logs carry ids and outcomes, never personal data,
     // coupon codes or message text.
@@ -161,6 +179,8 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         "kırık",
         "Kupa",
         "https://kargo",
+        "Zeynep",
+        "YK30418822",
     ] {
         assert!(!logs.contains(secret), "the logs show {secret}");
     }

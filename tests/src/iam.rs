@@ -470,6 +470,11 @@ impl Roles {
                     .cloned()
                     .unwrap_or_default();
                 for (i, s) in list.iter().enumerate() {
+                    // A statement the template grants only under a
+                    // condition (a platform's secret, when enabled).
+                    let Some(s) = local.chosen(s).map_err(|e| e.to_string())? else {
+                        continue;
+                    };
                     let sid = s
                         .get("Sid")
                         .and_then(Value::as_str)

@@ -30,6 +30,8 @@ pub const TEST_SHOP: &[(&str, &str)] = &[
         "ReviewUrl",
         "https://dukkan.example/urun/{product_id}#yorumlar",
     ),
+    ("ShopifySecretParameterName", "/memnun/shopify-secret"),
+    ("JudgeMeSecretParameterName", "/memnun/judgeme-token"),
     ("SupportTeamEmail", TEAM),
     ("SupportLeadEmail", LEAD),
     ("MarketingEmail", MARKETING),
@@ -47,12 +49,19 @@ pub const LINK_SECRET: &str = "local-link-signing-key-0123456789abcdef";
 /// The webhook secret, locally.
 pub const WEBHOOK_SECRET: &str = "local-webhook-secret-0123456789abcdef";
 
+/// Shopify's webhook signing secret, locally.
+pub const SHOPIFY_SECRET: &str = "local-shopify-signing-secret-0123456789";
+/// The Judge.me private API token, locally.
+pub const JUDGEME_SECRET: &str = "local-judgeme-private-token";
+
 /// The SecureStrings a shop creates in SSM before deploying (the template
 /// only names them, in its `*SecretParameterName` parameters), with the
 /// values that stand in for them locally.
 pub const LOCAL_SECRETS: &[(&str, &str)] = &[
     ("LinkSecretParameterName", LINK_SECRET),
     ("WebhookSecretParameterName", WEBHOOK_SECRET),
+    ("ShopifySecretParameterName", SHOPIFY_SECRET),
+    ("JudgeMeSecretParameterName", JUDGEME_SECRET),
 ];
 
 /// The template's logical id of the main table.
@@ -364,7 +373,8 @@ impl Stack {
 async fn put_secrets(aws: &SdkConfig, local: &Local) {
     let ssm = aws_sdk_ssm::Client::new(aws);
     for (parameter, name) in &local.parameters {
-        if !parameter.ends_with("SecretParameterName") {
+        // An empty name: that secret's feature is off.
+        if !parameter.ends_with("SecretParameterName") || name.is_empty() {
             continue;
         }
         let value = LOCAL_SECRETS

@@ -807,6 +807,32 @@ impl Local {
         scalar(value).ok_or_else(|| TemplateError(format!("cannot resolve {value:?}")))
     }
 
+    /// What a conditional item of a list comes to: the branch
+    /// `!If [condition, then, else]` chooses, `None` for `!Ref AWS::NoValue`
+    /// (CloudFormation drops the item); any other value is itself.
+    pub fn chosen<'v>(&self, value: &'v Value) -> Result<Option<&'v Value>> {
+        let Some((function, arg)) = intrinsic(value) else {
+            return Ok(Some(value));
+        };
+        if function != "Fn::If" {
+            return Ok(Some(value));
+        }
+        let items = arg
+            .as_sequence()
+            .filter(|items| items.len() == 3)
+            .ok_or_else(|| TemplateError("Fn::If needs [condition, then, else]".into()))?;
+        let condition = items[0]
+            .as_str()
+            .ok_or_else(|| TemplateError("Fn::If names a condition".into()))?;
+        let branch = if self.condition(condition)? {
+            &items[1]
+        } else {
+            &items[2]
+        };
+        let no_value = matches!(intrinsic(branch), Some((f, Value::String(v))) if f == "Ref" && v == "AWS::NoValue");
+        Ok((!no_value).then_some(branch))
+    }
+
     /// Whether the template's condition `name` holds.
     pub fn condition(&self, name: &str) -> Result<bool> {
         let value = self

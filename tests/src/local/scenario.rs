@@ -16,7 +16,10 @@
 //!   URL instead, signed with the webhook secret as a shop's platform signs
 //!   it; with `ticket_of`, its `data.ticket_id` becomes the number of the
 //!   ticket the event with that id opened (ticket numbers are drawn at
-//!   random, so a sample file cannot know it);
+//!   random, so a sample file cannot know it); with `"via": "shopify"` (and
+//!   its `topic`) or `"via": "judgeme"`, the file is a platform's own
+//!   payload, POSTed to `/webhooks/<platform>` signed as the platform signs
+//!   it, each delivery with the same delivery id (a platform's retry);
 //! - a **schedule** step fires that function's schedules as EventBridge
 //!   Scheduler would at `at`: the scenario keeps its own clock, so the story
 //!   is the same on any day it is run;
@@ -44,6 +47,9 @@ pub struct Send {
     pub ticket_of: Option<String>,
     /// Posted to the webhook rather than put on the queue.
     pub webhook: bool,
+    /// A platform's own payload: posted to `/webhooks/<platform>` (the
+    /// slug) with this topic, where the platform names one.
+    pub platform: Option<(String, Option<String>)>,
 }
 
 /// A link in an email that the scenario's customer opens.
@@ -112,12 +118,34 @@ pub fn load(events_dir: &Path) -> Result<Vec<Step>, String> {
                 .as_str()
                 .ok_or_else(|| at("with no file, schedule or open"))?;
             let deliveries = step["deliveries"].as_u64().unwrap_or(1).max(1) as usize;
+            if let Some(platform @ ("shopify" | "judgeme")) = step["via"].as_str() {
+                let path = events_dir.join(file);
+                let body = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let topic = step["topic"].as_str().map(str::to_string);
+                if platform == "shopify" && topic.is_none() {
+                    return Err(at("posted to Shopify without a topic"));
+                }
+                return Ok(Step::Send(Send {
+                    file: path,
+                    queue: String::new(),
+                    body,
+                    deliveries,
+                    ticket_of: None,
+                    webhook: false,
+                    platform: Some((platform.to_string(), topic)),
+                }));
+            }
             let mut send = one(&events_dir.join(file), step["queue"].as_str(), deliveries)?;
             send.ticket_of = step["ticket_of"].as_str().map(str::to_string);
             send.webhook = match step["via"].as_str() {
                 None | Some("queue") => false,
                 Some("webhook") => true,
-                Some(_) => return Err(at("whose \"via\" is neither \"queue\" nor \"webhook\"")),
+                Some(_) => {
+                    return Err(at(
+                        "whose \"via\" is none of \"queue\", \"webhook\", \"shopify\", \"judgeme\"",
+                    ));
+                }
             };
             Ok(Step::Send(send))
         })
@@ -161,5 +189,6 @@ pub fn one(file: &Path, queue: Option<&str>, deliveries: usize) -> Result<Send, 
         deliveries,
         ticket_of: None,
         webhook: false,
+        platform: None,
     })
 }
