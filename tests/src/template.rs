@@ -784,23 +784,7 @@ impl Local {
                         TemplateError(format!("Fn::Select: no item {index} in {list:?}"))
                     })
                 }
-                "Fn::If" => {
-                    let items = arg
-                        .as_sequence()
-                        .filter(|items| items.len() == 3)
-                        .ok_or_else(|| {
-                            TemplateError("Fn::If needs [condition, then, else]".into())
-                        })?;
-                    let condition = items[0]
-                        .as_str()
-                        .ok_or_else(|| TemplateError("Fn::If names a condition".into()))?;
-                    let chosen = if self.condition(condition)? {
-                        &items[1]
-                    } else {
-                        &items[2]
-                    };
-                    self.resolve(chosen)
-                }
+                "Fn::If" => self.resolve(self.branch(arg)?),
                 other => err(format!("{other} is not understood locally")),
             };
         }
@@ -817,6 +801,13 @@ impl Local {
         if function != "Fn::If" {
             return Ok(Some(value));
         }
+        let branch = self.branch(arg)?;
+        let no_value = matches!(intrinsic(branch), Some((f, Value::String(v))) if f == "Ref" && v == "AWS::NoValue");
+        Ok((!no_value).then_some(branch))
+    }
+
+    /// The branch `Fn::If`'s `[condition, then, else]` takes.
+    fn branch<'v>(&self, arg: &'v Value) -> Result<&'v Value> {
         let items = arg
             .as_sequence()
             .filter(|items| items.len() == 3)
@@ -824,13 +815,11 @@ impl Local {
         let condition = items[0]
             .as_str()
             .ok_or_else(|| TemplateError("Fn::If names a condition".into()))?;
-        let branch = if self.condition(condition)? {
+        Ok(if self.condition(condition)? {
             &items[1]
         } else {
             &items[2]
-        };
-        let no_value = matches!(intrinsic(branch), Some((f, Value::String(v))) if f == "Ref" && v == "AWS::NoValue");
-        Ok((!no_value).then_some(branch))
+        })
     }
 
     /// Whether the template's condition `name` holds.

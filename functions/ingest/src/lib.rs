@@ -135,6 +135,19 @@ fn error(status: u16, message: &str) -> Response<Body> {
     respond(status, json!({ "error": message }))
 }
 
+/// A request no route reads: not a POST (405), or a body over 1 MiB (413),
+/// answered before any signature is checked.
+fn unreadable(request: &Request) -> Option<Response<Body>> {
+    if request.method() != lambda_http::http::Method::POST {
+        let mut r = error(405, "use POST");
+        r.headers_mut()
+            .insert("allow", lambda_http::http::HeaderValue::from_static("POST"));
+        return Some(r);
+    }
+    let body: &[u8] = request.body().as_ref();
+    (body.len() > MAX_REQUEST_BYTES).then(|| error(413, "the body is larger than 1 MiB"))
+}
+
 /// A signed delivery that cannot be mapped: 400 naming the field, never its
 /// value.
 fn unmappable(platform: &'static str, e: &Error) -> Response<Body> {
@@ -183,16 +196,10 @@ impl<P: Publisher> Handler<P> {
                 "not found: events are posted to /events, platforms' webhooks to /webhooks/<platform>",
             );
         }
-        if request.method() != lambda_http::http::Method::POST {
-            let mut r = error(405, "use POST");
-            r.headers_mut()
-                .insert("allow", lambda_http::http::HeaderValue::from_static("POST"));
-            return r;
+        if let Some(refused) = unreadable(&request) {
+            return refused;
         }
         let body: &[u8] = request.body().as_ref();
-        if body.len() > MAX_REQUEST_BYTES {
-            return error(413, "the body is larger than 1 MiB");
-        }
         let header = request
             .headers()
             .get(signature::HEADER)
@@ -260,16 +267,10 @@ impl<P: Publisher> Handler<P> {
                 ),
             );
         };
-        if request.method() != lambda_http::http::Method::POST {
-            let mut r = error(405, "use POST");
-            r.headers_mut()
-                .insert("allow", lambda_http::http::HeaderValue::from_static("POST"));
-            return r;
+        if let Some(refused) = unreadable(request) {
+            return refused;
         }
         let body: &[u8] = request.body().as_ref();
-        if body.len() > MAX_REQUEST_BYTES {
-            return error(413, "the body is larger than 1 MiB");
-        }
         let delivery = platforms::Delivery {
             headers: request.headers(),
             body,
@@ -434,19 +435,7 @@ mod hostile {
     const SECRET: &[u8] = b"whsec_hostile_0123456789abcdef012345";
 
     fn handler() -> Handler<Queues> {
-        let queues = Route::ALL
-            .iter()
-            .map(|r| (*r, format!("https://sqs.local/{}", r.queue_name())))
-            .collect();
-        Handler::new(
-            Config {
-                queues,
-                secret_parameter: "/memnun/webhook".into(),
-                platforms: Vec::new(),
-            },
-            vec![SECRET.to_vec()],
-            Queues::default(),
-        )
+        crate::testing::handler(SECRET)
     }
 
     fn now() -> Timestamp {

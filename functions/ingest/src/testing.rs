@@ -3,6 +3,7 @@
 use std::sync::Mutex;
 
 use memnun_shared::contract::outbound::OutboundMessage;
+use memnun_shared::contract::routing::Route;
 use memnun_shared::ports::Publisher;
 use memnun_shared::{Error, Result};
 
@@ -32,4 +33,22 @@ impl Publisher for Queues {
         let ok = self.publish(url, messages).await.is_ok();
         vec![ok; messages.len()]
     }
+}
+
+/// A handler over queues in memory (`https://sqs.local/<queue>`), taking
+/// memnun's own events signed with `secret` and no platform yet.
+pub fn handler(secret: &[u8]) -> crate::Handler<Queues> {
+    let queues = Route::ALL
+        .iter()
+        .map(|r| (*r, format!("https://sqs.local/{}", r.queue_name())))
+        .collect();
+    crate::Handler::new(
+        crate::Config {
+            queues,
+            secret_parameter: "/memnun/webhook".into(),
+            platforms: Vec::new(),
+        },
+        vec![secret.to_vec()],
+        Queues::default(),
+    )
 }

@@ -12,33 +12,21 @@ use memnun_shared::contract::routing::Route;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
+use crate::Handler;
 use crate::platforms::{Platform, mac, shopify, to_base64, to_hex};
 use crate::testing::Queues;
-use crate::{Config, Handler};
 
 const SHOPIFY: &[u8] = b"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";
 const SHOPIFY_OLD: &[u8] = b"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";
 const JUDGEME: &[u8] = b"jm_private_token_5d1c9e7a3b";
 
 fn handler() -> Handler<Queues> {
-    let queues = Route::ALL
-        .iter()
-        .map(|r| (*r, format!("https://sqs.local/{}", r.queue_name())))
-        .collect();
-    Handler::new(
-        Config {
-            queues,
-            secret_parameter: "/memnun/webhook".into(),
-            platforms: Vec::new(),
-        },
-        vec![b"whsec_0123456789abcdef0123456789".to_vec()],
-        Queues::default(),
-    )
-    .with_platform(
-        Platform::Shopify,
-        vec![SHOPIFY.to_vec(), SHOPIFY_OLD.to_vec()],
-    )
-    .with_platform(Platform::JudgeMe, vec![JUDGEME.to_vec()])
+    crate::testing::handler(b"whsec_0123456789abcdef0123456789")
+        .with_platform(
+            Platform::Shopify,
+            vec![SHOPIFY.to_vec(), SHOPIFY_OLD.to_vec()],
+        )
+        .with_platform(Platform::JudgeMe, vec![JUDGEME.to_vec()])
 }
 
 fn now() -> Timestamp {
@@ -421,15 +409,7 @@ fn a_signed_body_that_cannot_be_mapped_is_400_naming_the_field() {
 
 #[test]
 fn platforms_unknown_or_not_enabled_answer_404_saying_so() {
-    let h = Handler::new(
-        Config {
-            queues: Default::default(),
-            secret_parameter: "/memnun/webhook".into(),
-            platforms: Vec::new(),
-        },
-        vec![b"whsec_0123456789abcdef0123456789".to_vec()],
-        Queues::default(),
-    );
+    let h = crate::testing::handler(b"whsec_0123456789abcdef0123456789");
     let (status, answer) = call(&h, shopify_post("orders/create", "e", b"{}", SHOPIFY));
     assert_eq!(status, 404);
     assert!(
