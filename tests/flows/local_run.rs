@@ -48,7 +48,7 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
     )
     .unwrap();
-    assert_eq!(summary["events_in"], 30, "{summary}");
+    assert_eq!(summary["events_in"], 33, "{summary}");
     assert_eq!(
         summary["customers"], 4,
         "Zeynep came from Shopify: {summary}"
@@ -114,7 +114,9 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         // fulfillment (delivered twice, as Shopify retries) tells once,
         // with the tracking number; the carrier's delivery scan tells
         // nothing. Her 2-star review, straight from Judge.me, is
-        // apologised for.
+        // apologised for; its follow-up ticket is answered and solved in
+        // Zendesk, whose ticket events come back (a follow-up asks for no
+        // survey).
         "5839201374521 numaralı siparişiniz kargoda",
         "Özür dileriz",
         "Doğum gününüz kutlu olsun, Ayşe",
@@ -166,6 +168,12 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
     assert!(
         logs.contains("\"event_id\":\"rev-553201\""),
         "a span per message with its event id"
+    );
+    // Zendesk's solve of the review's follow-up reached its memnun ticket.
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("01JF7R9B3C6D8F1G4H7J0K2M5N") && l.contains("resolution recorded")),
+        "the Zendesk solve"
     );
     for secret in [
         "@example.com",

@@ -1,15 +1,20 @@
 //! The platforms' own webhooks end to end, against the emulator: a Shopify
 //! order placed, shipped and delivered through ingest's `/webhooks/shopify`
 //! and the real order-journey (its fulfillment first, before the order, and
-//! again as Shopify retries it), and a Judge.me review through
-//! `/webhooks/judgeme` and the real review-responder. The platforms
+//! again as Shopify retries it); a WooCommerce guest's order completed with
+//! its tracking; a Judge.me review through `/webhooks/judgeme` and the real
+//! review-responder; and a Zendesk agent's reply and solve of a memnun
+//! ticket through the real complaint-intake. The platforms
 //! themselves cannot run here: the payloads are theirs (`events/shopify/`,
 //! `events/judgeme/`), signed as they sign them.
 
 #[path = "support/functions.rs"]
 mod functions;
 
-use functions::{deadline, deliver_orders, deliver_reviews, emails_to, journey, responder};
+use functions::{
+    complaint, deadline, deliver_orders, deliver_reviews, deliver_tickets, emails_to, intake,
+    journey, responder, ticket_numbers,
+};
 use ingest::platforms::{Platform, mac, to_base64, to_hex};
 use ingest::{Config, Handler, platform_secrets};
 use jiff::Timestamp;
@@ -17,26 +22,36 @@ use lambda_http::{Body, Request};
 use memnun_shared::adapters::sqs::SqsPublisher;
 use memnun_shared::config::Env;
 use memnun_tests::deliver;
-use memnun_tests::stack::{JUDGEME_SECRET, SHOPIFY_SECRET, Stack, WEBHOOK_SECRET, attr};
+use memnun_tests::stack::{
+    JUDGEME_SECRET, LOCAL_SECRETS, SHOPIFY_SECRET, Stack, WEBHOOK_SECRET, WOOCOMMERCE_SECRET,
+    ZENDESK_SECRET, attr,
+};
 
 type Ingest = Handler<SqsPublisher>;
 
-/// ingest as the template configures it, with the test shop's platforms on.
+/// ingest as the template configures it, with the test shop's platforms on
+/// and their secrets as the local stack stores them.
 fn ingest(stack: &Stack) -> Ingest {
     let config = Config::from_env(&Env::from_pairs(stack.function_env("ingest"))).expect("config");
-    assert_eq!(config.platforms.len(), 2, "Shopify and Judge.me are on");
-    Handler::new(
-        config,
-        ingest::secrets(WEBHOOK_SECRET).unwrap(),
-        SqsPublisher::new(aws_sdk_sqs::Client::new(&stack.aws)),
-    )
-    .with_platform(
-        Platform::Shopify,
-        platform_secrets(Platform::Shopify, SHOPIFY_SECRET).unwrap(),
-    )
-    .with_platform(
-        Platform::JudgeMe,
-        platform_secrets(Platform::JudgeMe, JUDGEME_SECRET).unwrap(),
+    assert_eq!(
+        config.platforms.len(),
+        Platform::ALL.len(),
+        "every platform is on"
+    );
+    let platforms = config.platforms.clone();
+    platforms.into_iter().fold(
+        Handler::new(
+            config,
+            ingest::secrets(WEBHOOK_SECRET).unwrap(),
+            SqsPublisher::new(aws_sdk_sqs::Client::new(&stack.aws)),
+        ),
+        |h, (platform, _)| {
+            let (_, secret) = LOCAL_SECRETS
+                .iter()
+                .find(|(p, _)| *p == platform.template_parameter())
+                .expect("a local secret");
+            h.with_platform(platform, platform_secrets(platform, secret).unwrap())
+        },
     )
 }
 
@@ -174,4 +189,143 @@ async fn a_low_judgeme_review_is_apologised_for_once() {
             .is_empty(),
         "nothing dead-lettered"
     );
+}
+
+fn woocommerce(topic: &str, file: &str) -> Request {
+    let body = sample(&format!("woocommerce/{file}"));
+    lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("/webhooks/woocommerce")
+        .header("content-type", "application/json")
+        .header("x-wc-webhook-source", "https://dukkan.example/")
+        .header("x-wc-webhook-topic", topic)
+        .header(
+            "x-wc-webhook-signature",
+            to_base64(&mac(WOOCOMMERCE_SECRET.as_bytes(), &[&body])),
+        )
+        .body(Body::Binary(body))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_woocommerce_guests_order_is_told_shipped_once_then_refunded() {
+    let stack = Stack::start().await;
+    let edge = ingest(&stack);
+    let h = journey(&stack);
+    for (topic, file) in [
+        ("order.created", "order.created.json"),
+        ("order.updated", "order.updated.completed.json"),
+        // WooCommerce sends every later change as order.updated too.
+        ("order.updated", "order.updated.completed.json"),
+        ("order.updated", "order.updated.refunded.json"),
+    ] {
+        assert_eq!(post(&edge, woocommerce(topic, file)).await, 202, "{file}");
+    }
+    deliver_orders(&stack, &h).await;
+    assert!(stack.drain(&stack.queue("orders").dlq_url).await.is_empty());
+    let told = emails_to(&stack, "elif.demir@example.com");
+    assert_eq!(told.len(), 2, "shipped once, refunded once: {told:?}");
+    // The two steps may be handled side by side: found by what they say.
+    let shipped = told
+        .iter()
+        .find(|e| e.subject.contains("kargoda"))
+        .expect("the shipping notice");
+    assert!(shipped.body.contains("AR7730215588"), "the tracking number");
+    assert!(shipped.body.contains("Aras Kargo"));
+    let refunded = told
+        .iter()
+        .find(|e| e.subject.contains("iade"))
+        .expect("the refund notice");
+    assert!(refunded.body.contains("575"), "the amount refunded");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_zendesk_agents_reply_and_solve_reach_the_memnun_ticket() {
+    let stack = Stack::start().await;
+    let edge = ingest(&stack);
+    let h = intake(&stack);
+    stack
+        .send(
+            "tickets",
+            &complaint(
+                "cmp-1",
+                "2026-11-28T12:00:00Z",
+                "7390324674618",
+                "web",
+                "Örtü fotoğraftaki gibi değil, değişim istiyorum",
+                "zeynep.kaya@example.com",
+                "tr",
+                "Europe/Istanbul",
+            ),
+        )
+        .await;
+    deliver_tickets(&stack, &h).await;
+    let number = ticket_numbers(&stack).await.remove(0);
+    // Zendesk's ticket carries memnun's number (as "Platforms out" writes
+    // it) and is signed now: its replay window is five minutes.
+    let zendesk = |file: &str| {
+        let body = sample(&format!("zendesk/{file}")).replace_number(&number);
+        let at = Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("/webhooks/zendesk")
+            .header("content-type", "application/json")
+            .header("x-zendesk-webhook-signature-timestamp", at.as_str())
+            .header(
+                "x-zendesk-webhook-signature",
+                to_base64(&mac(ZENDESK_SECRET.as_bytes(), &[at.as_bytes(), &body])),
+            )
+            .body(Body::Binary(body))
+            .unwrap()
+    };
+    assert_eq!(post(&edge, zendesk("ticket.comment_added.json")).await, 202);
+    assert_eq!(
+        post(&edge, zendesk("ticket.comment_added.private.json")).await,
+        200
+    );
+    deliver_tickets(&stack, &h).await;
+    // A day later the agent solves it.
+    assert_eq!(
+        post(&edge, zendesk("ticket.status_changed.json")).await,
+        202
+    );
+    deliver_tickets(&stack, &h).await;
+    assert!(
+        stack
+            .drain(&stack.queue("tickets").dlq_url)
+            .await
+            .is_empty()
+    );
+    let ticket = stack
+        .items_with_prefix(&format!("TICKET#{number}"))
+        .await
+        .into_iter()
+        .find(|i| attr(i, "sk") == "TICKET")
+        .expect("the ticket");
+    assert_eq!(
+        attr(&ticket, "last_agent_reply_at"),
+        "2026-11-28T13:40:22Z",
+        "the agent's reply, at Zendesk's time"
+    );
+    assert_eq!(attr(&ticket, "status"), "resolved");
+    let told = emails_to(&stack, "zeynep.kaya@example.com");
+    assert_eq!(
+        told.len(),
+        2,
+        "the acknowledgement, then the survey: {told:?}"
+    );
+}
+
+/// A sample with the samples' ticket number replaced by `number`.
+trait ReplaceNumber {
+    fn replace_number(self, number: &str) -> Vec<u8>;
+}
+
+impl ReplaceNumber for Vec<u8> {
+    fn replace_number(self, number: &str) -> Vec<u8> {
+        String::from_utf8(self)
+            .unwrap()
+            .replace("TK-4821-0937", number)
+            .into_bytes()
+    }
 }

@@ -32,6 +32,11 @@ pub const TEST_SHOP: &[(&str, &str)] = &[
     ),
     ("ShopifySecretParameterName", "/memnun/shopify-secret"),
     ("JudgeMeSecretParameterName", "/memnun/judgeme-token"),
+    (
+        "WooCommerceSecretParameterName",
+        "/memnun/woocommerce-secret",
+    ),
+    ("ZendeskSecretParameterName", "/memnun/zendesk-secret"),
     ("SupportTeamEmail", TEAM),
     ("SupportLeadEmail", LEAD),
     ("MarketingEmail", MARKETING),
@@ -53,6 +58,10 @@ pub const WEBHOOK_SECRET: &str = "local-webhook-secret-0123456789abcdef";
 pub const SHOPIFY_SECRET: &str = "local-shopify-signing-secret-0123456789";
 /// The Judge.me private API token, locally.
 pub const JUDGEME_SECRET: &str = "local-judgeme-private-token";
+/// The WooCommerce webhooks' secret, locally.
+pub const WOOCOMMERCE_SECRET: &str = "local-woocommerce-webhook-secret";
+/// The Zendesk webhook's signing secret, locally.
+pub const ZENDESK_SECRET: &str = "local-zendesk-signing-secret-0123";
 
 /// The SecureStrings a shop creates in SSM before deploying (the template
 /// only names them, in its `*SecretParameterName` parameters), with the
@@ -62,6 +71,8 @@ pub const LOCAL_SECRETS: &[(&str, &str)] = &[
     ("WebhookSecretParameterName", WEBHOOK_SECRET),
     ("ShopifySecretParameterName", SHOPIFY_SECRET),
     ("JudgeMeSecretParameterName", JUDGEME_SECRET),
+    ("WooCommerceSecretParameterName", WOOCOMMERCE_SECRET),
+    ("ZendeskSecretParameterName", ZENDESK_SECRET),
 ];
 
 /// The template's logical id of the main table.

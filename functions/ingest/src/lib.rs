@@ -277,6 +277,13 @@ impl<P: Publisher> Handler<P> {
             received: now,
         };
         let platform_name = platform.slug();
+        if platform.is_ping(&delivery) {
+            tracing::info!(platform = platform_name, outcome = "ping", "webhook saved");
+            return respond(
+                200,
+                json!({ "ignored": "the webhook's ping: the URL works" }),
+            );
+        }
         if let Err(refusal) = platform.verify(&delivery, secrets) {
             let message = refusal.message();
             tracing::warn!(platform = platform_name, reason = %message, "delivery refused: signature");

@@ -13,12 +13,14 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use crate::Handler;
-use crate::platforms::{Platform, mac, shopify, to_base64, to_hex};
+use crate::platforms::{Platform, mac, shopify, to_base64, to_hex, zendesk};
 use crate::testing::Queues;
 
 const SHOPIFY: &[u8] = b"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";
 const SHOPIFY_OLD: &[u8] = b"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";
 const JUDGEME: &[u8] = b"jm_private_token_5d1c9e7a3b";
+const WOO: &[u8] = b"wc_webhook_secret_4b8e1f0a9c";
+const ZENDESK: &[u8] = b"zd_signing_secret_dGhpcyBpcyBhIHRlc3Q";
 
 fn handler() -> Handler<Queues> {
     crate::testing::handler(b"whsec_0123456789abcdef0123456789")
@@ -27,6 +29,8 @@ fn handler() -> Handler<Queues> {
             vec![SHOPIFY.to_vec(), SHOPIFY_OLD.to_vec()],
         )
         .with_platform(Platform::JudgeMe, vec![JUDGEME.to_vec()])
+        .with_platform(Platform::WooCommerce, vec![WOO.to_vec()])
+        .with_platform(Platform::Zendesk, vec![ZENDESK.to_vec()])
 }
 
 fn now() -> Timestamp {
@@ -478,6 +482,254 @@ fn a_judgeme_review_lands_on_the_reviews_queue_once() {
     assert_eq!(enqueued(&h).len(), 2);
 }
 
+/// A WooCommerce delivery of `topic`, signed with `secret`.
+fn woo_post(topic: &str, body: &[u8], secret: &[u8]) -> Request {
+    lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("/webhooks/woocommerce")
+        .header("content-type", "application/json")
+        .header("User-Agent", "WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)")
+        .header("X-WC-Webhook-Source", "https://dukkan.example/")
+        .header("X-WC-Webhook-Topic", topic)
+        .header("X-WC-Webhook-Resource", topic.split('.').next().unwrap())
+        .header("X-WC-Webhook-Event", topic.split('.').nth(1).unwrap())
+        .header("X-WC-Webhook-Signature", to_base64(&mac(secret, &[body])))
+        .header("X-WC-Webhook-ID", "14")
+        .header(
+            "X-WC-Webhook-Delivery-ID",
+            "5f1c0a9e8b7d6c5e4f3a2b1c0d9e8f7a",
+        )
+        .body(Body::Binary(body.to_vec()))
+        .unwrap()
+}
+
+#[test]
+fn woocommerce_orders_map_step_by_step_and_repeats_are_one_event() {
+    let h = handler();
+    let created = call(
+        &h,
+        woo_post(
+            "order.created",
+            &sample("woocommerce", "order.created.json"),
+            WOO,
+        ),
+    );
+    assert_eq!(created.0, 202, "{}", created.1);
+    let completed = sample("woocommerce", "order.updated.completed.json");
+    assert_eq!(call(&h, woo_post("order.updated", &completed, WOO)).0, 202);
+    // WooCommerce sends order.updated on every change: the same step again
+    // is the same event.
+    assert_eq!(call(&h, woo_post("order.updated", &completed, WOO)).0, 202);
+    let refunded = sample("woocommerce", "order.updated.refunded.json");
+    assert_eq!(call(&h, woo_post("order.updated", &refunded, WOO)).0, 202);
+    let (status, answer) = call(
+        &h,
+        woo_post(
+            "order.updated",
+            &sample("woocommerce", "order.updated.on-hold.json"),
+            WOO,
+        ),
+    );
+    assert_eq!((status, answer["ignored"].is_string()), (200, true));
+    let events = enqueued(&h);
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|(_, e)| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "order.placed",
+            "order.shipped",
+            "order.shipped",
+            "refund.issued"
+        ]
+    );
+    assert!(events.iter().all(|(q, _)| q == "orders"));
+    assert_eq!(
+        events[1].1, events[2].1,
+        "a repeated step is byte for byte one event"
+    );
+    let placed = &events[0].1;
+    assert_eq!(placed["source"], "woocommerce/dukkan.example");
+    assert_eq!(
+        placed["time"], "2026-11-23T11:05:12Z",
+        "the GMT time, as UTC"
+    );
+    let guest = placed["data"]["customer_id"].as_str().unwrap();
+    assert!(guest.starts_with("woo-guest-"), "{guest}");
+    assert!(!guest.contains("elif"), "never the address in an id");
+    assert_eq!(placed["data"]["discount_codes"], json!(["hosgeldin50"]));
+    assert_eq!(placed["data"]["total"], "575.00");
+    assert_eq!(
+        placed["data"]["customer"],
+        json!({"email": "elif.demir@example.com", "name": "Elif Demir"})
+    );
+    assert_eq!(
+        events[1].1["data"],
+        json!({"order_id": "7311", "carrier": "Aras Kargo", "tracking_number": "AR7730215588"})
+    );
+    assert_eq!(
+        events[3].1["data"],
+        json!({"order_id": "7311", "amount": "575.00", "currency": "TRY", "method": "kredi kartı"})
+    );
+    assert_eq!(events[3].1["id"], "refund:7402");
+}
+
+#[test]
+fn woocommerce_customers_the_ping_and_bad_signatures() {
+    let h = handler();
+    let (status, answer) = call(
+        &h,
+        woo_post(
+            "customer.updated",
+            &sample("woocommerce", "customer.updated.json"),
+            WOO,
+        ),
+    );
+    assert_eq!(status, 202, "{answer}");
+    let (_, customer) = &enqueued(&h)[0];
+    assert_eq!(customer["type"], "customer.upserted");
+    assert_eq!(
+        customer["data"],
+        json!({"customer_id": "218", "email": "elif.demir@example.com", "name": "Elif Demir"})
+    );
+    // The ping WooCommerce makes when the webhook is saved: unsigned, 200.
+    let ping = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("/webhooks/woocommerce")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::Binary(sample("woocommerce", "ping.txt")))
+        .unwrap();
+    assert_eq!(call(&h, ping).0, 200);
+    // Anything else unsigned is refused, the ping's body with a topic too.
+    let mut unsigned = woo_post("order.created", b"webhook_id=14", WOO);
+    unsigned.headers_mut().remove("x-wc-webhook-signature");
+    assert_eq!(call(&h, unsigned).0, 401);
+    let body = sample("woocommerce", "order.created.json");
+    assert_eq!(
+        call(
+            &h,
+            woo_post("order.created", &body, b"wc_other_shop_secret_0000")
+        )
+        .0,
+        401
+    );
+    assert_eq!(
+        call(&h, woo_post("product.updated", b"{\"id\": 4410}", WOO)).0,
+        200,
+        "a topic memnun does not use"
+    );
+    assert_eq!(enqueued(&h).len(), 1);
+}
+
+/// A Zendesk delivery signed at `at` (its timestamp header).
+fn zendesk_post(body: &[u8], secret: &[u8], at: &str) -> Request {
+    lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("/webhooks/zendesk")
+        .header("content-type", "application/json")
+        .header("User-Agent", "Zendesk Webhook")
+        .header("X-Zendesk-Webhook-Id", "01GK8E6BKWMJZD2T8Y5AXJQMG5")
+        .header("X-Zendesk-Webhook-Signature-Timestamp", at)
+        .header(
+            "X-Zendesk-Webhook-Signature",
+            to_base64(&mac(secret, &[at.as_bytes(), body])),
+        )
+        .body(Body::Binary(body.to_vec()))
+        .unwrap()
+}
+
+#[test]
+fn zendesk_agent_replies_and_solved_tickets_reach_their_memnun_ticket() {
+    let h = handler();
+    let at = "2026-12-03T08:58:30Z";
+    let reply = sample("zendesk", "ticket.comment_added.json");
+    assert_eq!(call(&h, zendesk_post(&reply, ZENDESK, at)).0, 202);
+    assert_eq!(
+        call(&h, zendesk_post(&reply, ZENDESK, at)).0,
+        202,
+        "Zendesk's retry"
+    );
+    let solved = sample("zendesk", "ticket.status_changed.json");
+    assert_eq!(call(&h, zendesk_post(&solved, ZENDESK, at)).0, 202);
+    let private = sample("zendesk", "ticket.comment_added.private.json");
+    assert_eq!(
+        call(&h, zendesk_post(&private, ZENDESK, at)).0,
+        200,
+        "a private note"
+    );
+    let events = enqueued(&h);
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0], events[1], "a retry is the same event");
+    let (queue, replied) = &events[0];
+    assert_eq!(queue, "tickets");
+    assert_eq!(replied["type"], "ticket.replied");
+    assert_eq!(
+        replied["data"],
+        json!({"author": "agent", "ticket_id": "TK-4821-0937"})
+    );
+    assert_eq!(replied["source"], "zendesk/21825834");
+    assert_eq!(replied["time"], "2026-11-28T13:40:22.512893104Z");
+    assert_eq!(events[2].1["type"], "ticket.resolved");
+    // A ticket memnun did not open: no external id, no number in its subject.
+    let mut foreign: Value = serde_json::from_slice(&reply).unwrap();
+    foreign["detail"]["external_id"] = Value::Null;
+    foreign["detail"]["subject"] = "Kargo sorusu".into();
+    let foreign = foreign.to_string();
+    assert_eq!(
+        call(&h, zendesk_post(foreign.as_bytes(), ZENDESK, at)).0,
+        200
+    );
+    // Only the subject names it: still found.
+    let mut subject_only: Value = serde_json::from_slice(&reply).unwrap();
+    subject_only["id"] = "01JF7QZZZZZZZZZZZZZZZZZZZZ".into();
+    subject_only["detail"]["external_id"] = Value::Null;
+    subject_only["detail"]["subject"] = "Re: [tk-4821-0937] Yorumunuz".into();
+    let subject_only = subject_only.to_string();
+    assert_eq!(
+        call(&h, zendesk_post(subject_only.as_bytes(), ZENDESK, at)).0,
+        202
+    );
+    assert_eq!(enqueued(&h)[3].1["data"]["ticket_id"], "TK-4821-0937");
+}
+
+#[test]
+fn zendesk_signatures_are_bound_to_their_time() {
+    let h = handler();
+    let body = sample("zendesk", "ticket.status_changed.json");
+    // now() is 09:00:00: five minutes either way pass, a second more not.
+    assert_eq!(
+        call(&h, zendesk_post(&body, ZENDESK, "2026-12-03T08:55:00Z")).0,
+        202
+    );
+    let (status, answer) = call(&h, zendesk_post(&body, ZENDESK, "2026-12-03T08:54:59Z"));
+    assert_eq!(status, 401);
+    assert!(answer["error"].as_str().unwrap().contains("5 minutes"));
+    assert_eq!(
+        call(&h, zendesk_post(&body, ZENDESK, "2026-12-03T09:05:01Z")).0,
+        401
+    );
+    // Another time in the header than the one signed.
+    let mut moved = zendesk_post(&body, ZENDESK, "2026-12-03T08:58:00Z");
+    moved
+        .headers_mut()
+        .insert(zendesk::TIMESTAMP, "2026-12-03T08:59:00Z".parse().unwrap());
+    assert_eq!(call(&h, moved).0, 401);
+    let mut missing = zendesk_post(&body, ZENDESK, "2026-12-03T08:58:00Z");
+    missing.headers_mut().remove(zendesk::TIMESTAMP);
+    assert_eq!(call(&h, missing).0, 401);
+    assert_eq!(
+        call(
+            &h,
+            zendesk_post(&body, b"zd_another_account_secret", "2026-12-03T08:58:00Z")
+        )
+        .0,
+        401
+    );
+    assert_eq!(enqueued(&h).len(), 1);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -507,6 +759,33 @@ proptest! {
         if status == 400 {
             prop_assert!(answer["field"].is_string());
         }
+    }
+
+    #[test]
+    fn any_signed_body_to_the_other_platforms_is_answered_and_never_half_enqueued(
+        body in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..300),
+            (any::<u64>(), ".{0,30}", 0u64..8, ".{0,20}").prop_map(|(id, text, rating, status)| json!({
+                "id": id, "status": status, "customer_id": id, "total": text,
+                "billing": {"email": text}, "refunds": [{"id": id, "total": text}],
+                "review": {"id": id, "rating": rating, "reviewer": {"id": id, "email": text}},
+                "type": "zen:event-type:ticket.status_changed", "event": {"current": status},
+                "detail": {"external_id": text, "subject": text},
+            }).to_string().into_bytes()),
+        ],
+        which in 0usize..4,
+    ) {
+        let h = handler();
+        let request = match which {
+            0 => woo_post("order.created", &body, WOO),
+            1 => woo_post("order.updated", &body, WOO),
+            2 => judgeme_post(&body, JUDGEME, to_hex),
+            _ => zendesk_post(&body, ZENDESK, "2026-12-03T09:00:00Z"),
+        };
+        let (status, answer) = call(&h, request);
+        prop_assert!(matches!(status, 200 | 202 | 400), "{status} {answer}");
+        let accepted = answer["accepted"].as_array().map_or(0, Vec::len);
+        prop_assert_eq!(enqueued(&h).len(), accepted);
     }
 
     #[test]

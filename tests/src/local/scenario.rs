@@ -16,10 +16,12 @@
 //!   URL instead, signed with the webhook secret as a shop's platform signs
 //!   it; with `ticket_of`, its `data.ticket_id` becomes the number of the
 //!   ticket the event with that id opened (ticket numbers are drawn at
-//!   random, so a sample file cannot know it); with `"via": "shopify"` (and
-//!   its `topic`) or `"via": "judgeme"`, the file is a platform's own
-//!   payload, POSTed to `/webhooks/<platform>` signed as the platform signs
-//!   it, each delivery with the same delivery id (a platform's retry);
+//!   random, so a sample file cannot know it); with `"via"` a platform
+//!   (`shopify` or `woocommerce` with their `topic`, `zendesk`, `judgeme`),
+//!   the file is that platform's own payload, POSTed to
+//!   `/webhooks/<platform>` signed as the platform signs it, each delivery
+//!   with the same delivery id (a platform's retry); for Zendesk,
+//!   `ticket_of` becomes the Zendesk ticket's `external_id`;
 //! - a **schedule** step fires that function's schedules as EventBridge
 //!   Scheduler would at `at`: the scenario keeps its own clock, so the story
 //!   is the same on any day it is run;
@@ -118,20 +120,22 @@ pub fn load(events_dir: &Path) -> Result<Vec<Step>, String> {
                 .as_str()
                 .ok_or_else(|| at("with no file, schedule or open"))?;
             let deliveries = step["deliveries"].as_u64().unwrap_or(1).max(1) as usize;
-            if let Some(platform @ ("shopify" | "judgeme")) = step["via"].as_str() {
+            if let Some(platform @ ("shopify" | "woocommerce" | "zendesk" | "judgeme")) =
+                step["via"].as_str()
+            {
                 let path = events_dir.join(file);
                 let body = std::fs::read_to_string(&path)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 let topic = step["topic"].as_str().map(str::to_string);
-                if platform == "shopify" && topic.is_none() {
-                    return Err(at("posted to Shopify without a topic"));
+                if matches!(platform, "shopify" | "woocommerce") && topic.is_none() {
+                    return Err(at("posted to Shopify or WooCommerce without a topic"));
                 }
                 return Ok(Step::Send(Send {
                     file: path,
                     queue: String::new(),
                     body,
                     deliveries,
-                    ticket_of: None,
+                    ticket_of: step["ticket_of"].as_str().map(str::to_string),
                     webhook: false,
                     platform: Some((platform.to_string(), topic)),
                 }));
@@ -143,7 +147,7 @@ pub fn load(events_dir: &Path) -> Result<Vec<Step>, String> {
                 Some("webhook") => true,
                 Some(_) => {
                     return Err(at(
-                        "whose \"via\" is none of \"queue\", \"webhook\", \"shopify\", \"judgeme\"",
+                        "whose \"via\" is not \"queue\", \"webhook\" or a platform",
                     ));
                 }
             };

@@ -18,6 +18,8 @@
 
 pub mod judgeme;
 pub mod shopify;
+pub mod woocommerce;
+pub mod zendesk;
 
 use hmac::{Hmac, KeyInit, Mac};
 use jiff::Timestamp;
@@ -31,13 +33,22 @@ use sha2::Sha256;
 pub enum Platform {
     /// Shopify: orders, fulfillments, refunds, returns, customers.
     Shopify,
+    /// WooCommerce: orders and their status, refunds, customers.
+    WooCommerce,
+    /// Zendesk: agents' replies and solved tickets.
+    Zendesk,
     /// Judge.me: product reviews.
     JudgeMe,
 }
 
 impl Platform {
     /// Every platform, in the order the docs list them.
-    pub const ALL: &'static [Platform] = &[Platform::Shopify, Platform::JudgeMe];
+    pub const ALL: &'static [Platform] = &[
+        Platform::Shopify,
+        Platform::WooCommerce,
+        Platform::Zendesk,
+        Platform::JudgeMe,
+    ];
 
     /// The platform named in the path (`/webhooks/<slug>`).
     pub fn from_slug(slug: &str) -> Option<Platform> {
@@ -48,6 +59,8 @@ impl Platform {
     pub fn slug(self) -> &'static str {
         match self {
             Platform::Shopify => "shopify",
+            Platform::WooCommerce => "woocommerce",
+            Platform::Zendesk => "zendesk",
             Platform::JudgeMe => "judgeme",
         }
     }
@@ -57,6 +70,8 @@ impl Platform {
     pub fn secret_variable(self) -> &'static str {
         match self {
             Platform::Shopify => "SHOPIFY_SECRET_PARAMETER",
+            Platform::WooCommerce => "WOOCOMMERCE_SECRET_PARAMETER",
+            Platform::Zendesk => "ZENDESK_SECRET_PARAMETER",
             Platform::JudgeMe => "JUDGEME_SECRET_PARAMETER",
         }
     }
@@ -65,6 +80,8 @@ impl Platform {
     pub fn template_parameter(self) -> &'static str {
         match self {
             Platform::Shopify => "ShopifySecretParameterName",
+            Platform::WooCommerce => "WooCommerceSecretParameterName",
+            Platform::Zendesk => "ZendeskSecretParameterName",
             Platform::JudgeMe => "JudgeMeSecretParameterName",
         }
     }
@@ -73,14 +90,25 @@ impl Platform {
     pub fn verify(self, delivery: &Delivery<'_>, secrets: &[Vec<u8>]) -> Result<(), Refusal> {
         match self {
             Platform::Shopify => shopify::verify(delivery, secrets),
+            Platform::WooCommerce => woocommerce::verify(delivery, secrets),
+            Platform::Zendesk => zendesk::verify(delivery, secrets),
             Platform::JudgeMe => judgeme::verify(delivery, secrets),
         }
+    }
+
+    /// Whether the delivery is an unsigned check of the URL the platform
+    /// makes when the webhook is saved (WooCommerce's ping): answered 200
+    /// before any signature is asked for, and nothing is enqueued.
+    pub fn is_ping(self, delivery: &Delivery<'_>) -> bool {
+        self == Platform::WooCommerce && woocommerce::is_ping(delivery)
     }
 
     /// Maps a signed delivery to memnun's events.
     pub fn map(self, delivery: &Delivery<'_>) -> Result<Mapped> {
         match self {
             Platform::Shopify => shopify::map(delivery),
+            Platform::WooCommerce => woocommerce::map(delivery),
+            Platform::Zendesk => zendesk::map(delivery),
             Platform::JudgeMe => judgeme::map(delivery),
         }
     }

@@ -45,6 +45,24 @@ impl TicketNumber {
             .then(|| TicketNumber(format!("TK-{}-{}", &digits[..4], &digits[4..])))
     }
 
+    /// The first ticket number written somewhere in `text` (a subject line:
+    /// `Re: [TK-4821-0937] Kargo`), forgiving case, spaces and dashes as
+    /// [`TicketNumber::parse`] does.
+    pub fn find_in(text: &str) -> Option<Self> {
+        let lower = text.to_ascii_lowercase();
+        lower.match_indices("tk").find_map(|(at, _)| {
+            let tail: String = text[at + 2..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '-' || *c == ' ')
+                .take(12)
+                .collect();
+            let digits = tail.chars().filter(char::is_ascii_digit).count();
+            (digits == 8)
+                .then(|| TicketNumber::parse(&format!("TK{tail}")))
+                .flatten()
+        })
+    }
+
     /// The number as printed.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -144,6 +162,28 @@ impl Ticket {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_is_found_in_a_subject_however_mail_clients_wrote_it() {
+        let n = TicketNumber::parse("TK-4821-0937");
+        for subject in [
+            "[TK-4821-0937] Kargo nerede?",
+            "Re: RE: [tk-4821-0937] Kargo",
+            "Fwd: TK 4821 0937",
+            "siparişim (TK48210937) hâlâ gelmedi",
+        ] {
+            assert_eq!(TicketNumber::find_in(subject), n, "{subject}");
+        }
+        for subject in [
+            "TK-4821-093",
+            "TK-4821-09377",
+            "Kargo gecikti",
+            "tkx 4821 0937",
+            "",
+        ] {
+            assert_eq!(TicketNumber::find_in(subject), None, "{subject}");
+        }
+    }
 
     #[test]
     fn numbers_are_short_and_read_back_forgivingly() {
