@@ -509,12 +509,13 @@ impl Running {
     }
 
     /// A new process after a kill. An init can fail under the soak's load
-    /// (its secret read timing out, say); Lambda then starts another
-    /// environment for the next invocation, and so does this, up to three
-    /// times.
+    /// and faults (its secret read meeting the proxy's errors several times
+    /// over, say); Lambda then starts another environment for the next
+    /// invocation, and so does this, up to six times, waiting a little
+    /// longer each time.
     async fn restart(&self) -> Result<FunctionProcess, String> {
         let mut last = String::new();
-        for _ in 0..3 {
+        for attempt in 1..=6 {
             // Waiting for an init blocks: other tasks move off this thread.
             match tokio::task::block_in_place(|| {
                 Self::spawn(
@@ -528,7 +529,7 @@ impl Running {
                 Ok(process) => return Ok(process),
                 Err(e) => last = e,
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::time::sleep(Duration::from_secs(attempt)).await;
         }
         Err(last)
     }
