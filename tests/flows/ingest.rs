@@ -25,6 +25,7 @@ fn handler(stack: &Stack) -> Handler<SqsPublisher> {
         queues,
         secret_parameter: "/memnun/webhook-secret".into(),
         platforms: Vec::new(),
+        shopify_event_source: None,
     };
     Handler::new(
         config,

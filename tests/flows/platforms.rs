@@ -26,6 +26,7 @@ use memnun_tests::stack::{
     JUDGEME_SECRET, LOCAL_SECRETS, SHOPIFY_SECRET, Stack, WEBHOOK_SECRET, WOOCOMMERCE_SECRET,
     ZENDESK_SECRET, attr,
 };
+use serde_json::{Value, json};
 
 type Ingest = Handler<SqsPublisher>;
 
@@ -328,4 +329,85 @@ impl ReplaceNumber for Vec<u8> {
             .replace("TK-4821-0937", number)
             .into_bytes()
     }
+}
+
+/// The real `ingest` binary, as Lambda runs it, invoked by the template's
+/// EventBridge rule with Shopify's events: its init reads every enabled
+/// secret, and its one entry point maps the events as `/webhooks/shopify`
+/// does; an event it cannot map fails the invocation (Lambda then retries
+/// it and keeps it in the on-failure queue).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_takes_shopify_events_from_eventbridge() {
+    use memnun_tests::local::lambda::FunctionProcess;
+    use memnun_tests::runtime_api::Answer;
+    let source = "aws.partner/shopify.com/1830279/memnun";
+    let stack = Stack::start_with(&[("ShopifyEventSourceName", source)], true).await;
+    let log = std::env::temp_dir().join(format!("memnun-ingest-eb-{}.log", std::process::id()));
+    let ingest = FunctionProcess::start(
+        "ingest",
+        &memnun_tests::function_binary("ingest"),
+        &stack.function_env("ingest"),
+        &stack.emulator.endpoint(),
+        std::fs::File::create(&log).unwrap(),
+    )
+    .unwrap_or_else(|e| panic!("{e}: {}", std::fs::read_to_string(&log).unwrap_or_default()));
+    let event = |topic: &str, file: &str| {
+        let payload: Value = serde_json::from_slice(&sample(&format!("shopify/{file}"))).unwrap();
+        json!({
+            "version": "0", "id": format!("eb-{file}"), "detail-type": "shopifyWebhook",
+            "source": source, "account": "123456789012", "time": "2026-11-24T11:05:32Z",
+            "region": "eu-central-1", "resources": [],
+            "detail": {"payload": payload, "metadata": {
+                "Content-Type": "application/json", "X-Shopify-Topic": topic,
+                "X-Shopify-Shop-Domain": "dukkan.myshopify.com",
+                "X-Shopify-Event-Id": format!("evt-{file}"),
+            }},
+        })
+        .to_string()
+    };
+    let Answer::Response(answer) = ingest
+        .invoke(event("orders/create", "orders-create.json"))
+        .await
+    else {
+        panic!("orders/create failed");
+    };
+    assert!(
+        answer.contains("orders/create:evt-orders-create.json"),
+        "{answer}"
+    );
+    let Answer::Response(_) = ingest
+        .invoke(event("fulfillments/create", "fulfillments-create.json"))
+        .await
+    else {
+        panic!("fulfillments/create failed");
+    };
+    let Answer::Error(_) = ingest
+        .invoke(event(
+            "orders/create",
+            "customers_email_marketing_consent-update.json",
+        ))
+        .await
+    else {
+        panic!("a payload that is no order must fail the invocation");
+    };
+    let h = journey(&stack);
+    deliver_orders(&stack, &h).await;
+    let told = emails_to(&stack, "zeynep.kaya@example.com");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].body.contains("YK30418822"));
+    // The Function URL is still answered by the same binary.
+    let url_request = json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": "/events", "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {"accountId": "anonymous", "apiId": "x", "domainName": "x", "domainPrefix": "x",
+            "http": {"method": "GET", "path": "/events", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9", "userAgent": "curl"},
+            "requestId": "r", "routeKey": "$default", "stage": "$default",
+            "time": "03/Dec/2026:09:00:00 +0000", "timeEpoch": 1796288400000_u64},
+        "isBase64Encoded": false
+    });
+    let Answer::Response(answer) = ingest.invoke(url_request.to_string()).await else {
+        panic!("the Function URL request failed");
+    };
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["statusCode"], 405, "{answer}");
 }

@@ -549,3 +549,67 @@ fn the_due_index_carries_what_the_sweep_reads_and_the_customer_index_keys_and_or
         .sum();
     assert!(total <= 100, "{total} projected attributes");
 }
+
+#[test]
+fn shopify_through_eventbridge_is_wired_only_when_its_source_is_named() {
+    let template = template();
+    let source = "aws.partner/shopify.com/1830279/memnun";
+    let off = template.plan(shop_with(&template, &[])).expect("plan");
+    assert!(!off.condition("TakesShopifyEvents").unwrap());
+    let on = template
+        .plan(shop_with(&template, &[("ShopifyEventSourceName", source)]))
+        .expect("plan");
+    assert!(on.condition("TakesShopifyEvents").unwrap());
+    let props = |kind: &str| {
+        let mut found = template.resources_of_type(kind);
+        assert_eq!(found.len(), 1, "{kind}");
+        found.remove(0).1
+    };
+    // The rule hands every event of the partner bus to ingest, which may be
+    // invoked by that rule alone.
+    let rule = props("AWS::Events::Rule");
+    let target = &rule["Targets"][0]["Arn"];
+    assert_eq!(
+        referenced_resource(Some(target)).as_deref(),
+        Some("IngestFunction")
+    );
+    assert_eq!(
+        referenced_resource(rule.get("EventBusName")).as_deref(),
+        Some("ShopifyEventBus")
+    );
+    let permission = props("AWS::Lambda::Permission");
+    assert_eq!(
+        permission["Principal"].as_str(),
+        Some("events.amazonaws.com")
+    );
+    assert_eq!(
+        referenced_resource(permission.get("SourceArn")).as_deref(),
+        Some("ShopifyEventsRule")
+    );
+    // A failed event: retried twice, then kept where an alarm watches.
+    let invoke = props("AWS::Lambda::EventInvokeConfig");
+    assert_eq!(invoke["MaximumRetryAttempts"].as_i64(), Some(2));
+    assert!(
+        template
+            .dead_letter_queues()
+            .unwrap()
+            .contains("ShopifyEventsDeadLetterQueue")
+    );
+    // Lambda sends it there with the function's role; ingest knows the
+    // source to take.
+    let roles = memnun_tests::iam::Roles::load(&template, &on).expect("roles");
+    assert!(
+        roles.by_function["ingest"]
+            .iter()
+            .any(|s| s.sid == "ShopifyEventFailures" && s.actions == ["sqs:SendMessage"])
+    );
+    let off_roles = memnun_tests::iam::Roles::load(&template, &off).expect("roles");
+    assert!(
+        !off_roles.by_function["ingest"]
+            .iter()
+            .any(|s| s.sid == "ShopifyEventFailures")
+    );
+    let function = template.function("ingest").expect("ingest");
+    let env: BTreeMap<String, String> = on.function_env(&function).unwrap().into_iter().collect();
+    assert_eq!(env["SHOPIFY_EVENT_SOURCE"], source);
+}

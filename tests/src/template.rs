@@ -584,8 +584,21 @@ impl Template {
     }
 
     /// The logical ids of the queues that are some queue's dead-letter
-    /// queue, or a schedule's (`DeadLetterConfig` of a `ScheduleV2` event).
+    /// queue, a schedule's (`DeadLetterConfig` of a `ScheduleV2` event), or
+    /// where Lambda keeps an asynchronous invocation that failed
+    /// (`OnFailure` of an `AWS::Lambda::EventInvokeConfig`).
     pub fn dead_letter_queues(&self) -> Result<BTreeSet<String>> {
+        let of_invocations: Vec<String> = self
+            .resources_of_type("AWS::Lambda::EventInvokeConfig")
+            .into_iter()
+            .filter_map(|(_, p)| {
+                referenced_resource(
+                    p.get("DestinationConfig")?
+                        .get("OnFailure")?
+                        .get("Destination"),
+                )
+            })
+            .collect();
         let of_schedules = self
             .resources_of_type("AWS::Serverless::Function")
             .into_iter()
@@ -606,6 +619,7 @@ impl Template {
             .into_iter()
             .filter_map(|q| q.redrive.map(|r| r.dead_letter_queue))
             .chain(of_schedules)
+            .chain(of_invocations)
             .collect())
     }
 

@@ -29,6 +29,7 @@
 //! | 404 | no such platform, or not enabled | `error` |
 //! | 503 | the queue did not take the event: the platform retries | `error` |
 
+pub mod invocation;
 pub mod platforms;
 pub mod signature;
 
@@ -60,6 +61,9 @@ pub struct Config {
     /// The platforms enabled, each with the SSM parameter holding its
     /// signing secret(s) (`SHOPIFY_SECRET_PARAMETER`, …).
     pub platforms: Vec<(Platform, String)>,
+    /// The Shopify partner event source whose EventBridge events are taken
+    /// (`SHOPIFY_EVENT_SOURCE`; none: no EventBridge event is).
+    pub shopify_event_source: Option<String>,
 }
 
 impl Config {
@@ -77,6 +81,7 @@ impl Config {
             queues,
             secret_parameter: env.required("WEBHOOK_SECRET_PARAMETER")?,
             platforms,
+            shopify_event_source: env.optional("SHOPIFY_EVENT_SOURCE"),
         })
     }
 }
@@ -115,7 +120,7 @@ fn split_secrets(var: &'static str, value: &str, min: usize) -> Result<Vec<Vec<u
 
 /// The handler.
 pub struct Handler<P> {
-    config: Config,
+    pub(crate) config: Config,
     secrets: Vec<Vec<u8>>,
     platforms: HashMap<Platform, Vec<Vec<u8>>>,
     publisher: P,
@@ -148,19 +153,37 @@ fn unreadable(request: &Request) -> Option<Response<Body>> {
     (body.len() > MAX_REQUEST_BYTES).then(|| error(413, "the body is larger than 1 MiB"))
 }
 
-/// A signed delivery that cannot be mapped: 400 naming the field, never its
+/// What became of a platform's delivery.
+#[derive(Debug)]
+pub enum Delivered {
+    /// Its events were enqueued: their ids.
+    Accepted(Vec<String>),
+    /// Nothing memnun uses, and why.
+    Ignored(String),
+    /// It cannot be mapped (a contract error naming the field): nothing
+    /// was enqueued.
+    Unmappable(Error),
+    /// A queue did not take an event: the platform's retry brings it again.
+    NotEnqueued,
+}
+
+/// Logs a delivery that cannot be mapped, naming the field, never its
 /// value.
-fn unmappable(platform: &'static str, e: &Error) -> Response<Body> {
+fn refused(platform: &'static str, e: Error) -> Delivered {
+    if let Error::Contract { field, reason } = &e {
+        tracing::warn!(platform, field = %field, reason = %reason, "delivery refused: cannot be mapped");
+    } else {
+        tracing::warn!(platform, "delivery refused: cannot be mapped");
+    }
+    Delivered::Unmappable(e)
+}
+
+/// A signed delivery that cannot be mapped: 400 naming the field.
+fn unmappable(e: &Error) -> Response<Body> {
     let (field, reason) = match e {
         Error::Contract { field, reason } => (field.as_str(), reason.as_str()),
         _ => ("body", "cannot be mapped"),
     };
-    tracing::warn!(
-        platform,
-        field,
-        reason,
-        "delivery refused: cannot be mapped"
-    );
     respond(
         400,
         json!({ "error": format!("{field} {reason}"), "field": field }),
@@ -289,13 +312,33 @@ impl<P: Publisher> Handler<P> {
             tracing::warn!(platform = platform_name, reason = %message, "delivery refused: signature");
             return error(401, &message);
         }
-        let events = match platform.map(&delivery) {
+        match self.deliver(platform, &delivery).await {
+            Delivered::Accepted(ids) => respond(202, json!({ "accepted": ids })),
+            Delivered::Ignored(reason) => respond(200, json!({ "ignored": reason })),
+            Delivered::Unmappable(e) => unmappable(&e),
+            Delivered::NotEnqueued => error(
+                503,
+                "the event could not be enqueued; the platform's retry will bring it again",
+            ),
+        }
+    }
+
+    /// Maps a delivery whose origin is proven, checks every event it makes
+    /// against the contract, and enqueues them: nothing is enqueued unless
+    /// all of them pass.
+    pub async fn deliver(
+        &self,
+        platform: Platform,
+        delivery: &platforms::Delivery<'_>,
+    ) -> Delivered {
+        let platform_name = platform.slug();
+        let events = match platform.map(delivery) {
             Ok(platforms::Mapped::Ignored(reason)) => {
                 tracing::info!(platform = platform_name, outcome = "ignored", reason = %reason, "delivery ignored");
-                return respond(200, json!({ "ignored": reason }));
+                return Delivered::Ignored(reason);
             }
             Ok(platforms::Mapped::Events(events)) => events,
-            Err(e) => return unmappable(platform_name, &e),
+            Err(e) => return refused(platform_name, e),
         };
         let mut messages: Vec<(Route, OutboundMessage)> = Vec::with_capacity(events.len());
         for value in events {
@@ -314,24 +357,22 @@ impl<P: Publisher> Handler<P> {
                         body,
                     },
                 )),
-                Err(e) => return unmappable(platform_name, &e),
+                Err(e) => return refused(platform_name, e),
             }
         }
         let mut accepted = Vec::with_capacity(messages.len());
         for (route, message) in messages {
-            let Some(url) = self.config.queues.get(&route) else {
-                return error(503, "no queue for the event's type");
+            let sent = match self.config.queues.get(&route) {
+                Some(url) => {
+                    self.publisher
+                        .publish_each(url, std::slice::from_ref(&message))
+                        .await
+                }
+                None => Vec::new(),
             };
-            let sent = self
-                .publisher
-                .publish_each(url, std::slice::from_ref(&message))
-                .await;
             if sent.first() != Some(&true) {
                 tracing::warn!(platform = platform_name, "a mapped event was not enqueued");
-                return error(
-                    503,
-                    "the event could not be enqueued; the platform's retry will bring it again",
-                );
+                return Delivered::NotEnqueued;
             }
             tracing::info!(
                 platform = platform_name,
@@ -341,7 +382,7 @@ impl<P: Publisher> Handler<P> {
             );
             accepted.push(message.id);
         }
-        respond(202, json!({ "accepted": accepted }))
+        Delivered::Accepted(accepted)
     }
 
     async fn accept(&self, events: Vec<Value>) -> Response<Body> {

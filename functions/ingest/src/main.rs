@@ -1,13 +1,15 @@
-//! The `ingest` Lambda (a Function URL): config, the webhook secret and the
+//! The `ingest` Lambda (a Function URL, and the target of Shopify's
+//! EventBridge rule when there is one): config, the webhook secret and the
 //! enabled platforms' secrets from SSM, clients and the handler, wired once
 //! at init.
 
 use futures_util::future::try_join_all;
-use lambda_http::{Request, service_fn};
+use lambda_http::{LambdaEvent, service_fn};
 use memnun_shared::adapters::Clients;
 use memnun_shared::lambda;
+use serde_json::Value;
 
-use ingest::{Config, Handler, platform_secrets, secrets};
+use ingest::{Config, Handler, invocation, platform_secrets, secrets};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -37,8 +39,12 @@ async fn main() -> Result<(), lambda_http::Error> {
         |handler, (platform, secrets)| handler.with_platform(platform, secrets),
     );
     let handler = &handler;
-    lambda_http::run(service_fn(move |request: Request| async move {
-        Ok::<_, std::convert::Infallible>(handler.handle(request, jiff::Timestamp::now()).await)
+    // Function URL requests and, with ShopifyEventSourceName, Shopify's
+    // EventBridge events: one entry point tells them apart.
+    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        invocation::invoke(handler, event.payload, jiff::Timestamp::now())
+            .await
+            .map_err(lambda_http::Error::from)
     }))
     .await
 }

@@ -47,6 +47,7 @@ pub fn handler(secret: &[u8]) -> crate::Handler<Queues> {
             queues,
             secret_parameter: "/memnun/webhook".into(),
             platforms: Vec::new(),
+            shopify_event_source: None,
         },
         vec![secret.to_vec()],
         Queues::default(),
