@@ -23,8 +23,8 @@ use memnun_shared::adapters::sqs::SqsPublisher;
 use memnun_shared::config::Env;
 use memnun_tests::deliver;
 use memnun_tests::stack::{
-    JUDGEME_SECRET, LOCAL_SECRETS, SHOPIFY_SECRET, Stack, WEBHOOK_SECRET, WOOCOMMERCE_SECRET,
-    ZENDESK_SECRET, attr,
+    IKAS_SECRET, JUDGEME_SECRET, LOCAL_SECRETS, SHOPIFY_SECRET, Stack, WEBHOOK_SECRET,
+    WOOCOMMERCE_SECRET, ZENDESK_SECRET, attr,
 };
 use serde_json::{Value, json};
 
@@ -410,4 +410,47 @@ async fn the_binary_takes_shopify_events_from_eventbridge() {
     };
     let answer: Value = serde_json::from_str(&answer).unwrap();
     assert_eq!(answer["statusCode"], 405, "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ikas_order_is_told_shipped_with_its_package_tracking() {
+    let stack = Stack::start().await;
+    let edge = ingest(&stack);
+    let h = journey(&stack);
+    let ikas = |file: &str| {
+        let mut envelope: Value = serde_json::from_slice(&sample(&format!("ikas/{file}"))).unwrap();
+        let data = envelope["data"].as_str().unwrap().to_string();
+        envelope["signature"] = to_hex(&mac(IKAS_SECRET.as_bytes(), &[data.as_bytes()])).into();
+        lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("/webhooks/ikas")
+            .header("content-type", "application/json")
+            .body(Body::Text(envelope.to_string()))
+            .unwrap()
+    };
+    // The package's update first: it waits for its order.
+    assert_eq!(
+        post(&edge, ikas("store-order-updated.fulfilled.json")).await,
+        202
+    );
+    assert_eq!(post(&edge, ikas("store-order-created.json")).await, 202);
+    assert_eq!(
+        post(&edge, ikas("store-order-updated.delivered.json")).await,
+        202
+    );
+    deliver_orders(&stack, &h).await;
+    assert!(stack.drain(&stack.queue("orders").dlq_url).await.is_empty());
+    let told = emails_to(&stack, "can.ozturk@example.com");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].body.contains("MNG5518273390"),
+        "the package's tracking number"
+    );
+    let order = stack
+        .items_with_prefix("ORDER#6a1f0c52-3b7d-4e19-9d8a-2c4e6f8a0b13")
+        .await
+        .into_iter()
+        .next()
+        .expect("the order");
+    assert_eq!(attr(&order, "stage"), "delivered");
 }

@@ -37,6 +37,7 @@ pub const TEST_SHOP: &[(&str, &str)] = &[
         "/memnun/woocommerce-secret",
     ),
     ("ZendeskSecretParameterName", "/memnun/zendesk-secret"),
+    ("IkasSecretParameterName", "/memnun/ikas-secret"),
     ("SupportTeamEmail", TEAM),
     ("SupportLeadEmail", LEAD),
     ("MarketingEmail", MARKETING),
@@ -60,6 +61,8 @@ pub const SHOPIFY_SECRET: &str = "local-shopify-signing-secret-0123456789";
 pub const JUDGEME_SECRET: &str = "local-judgeme-private-token";
 /// The WooCommerce webhooks' secret, locally.
 pub const WOOCOMMERCE_SECRET: &str = "local-woocommerce-webhook-secret";
+/// The ikas app's client secret, locally.
+pub const IKAS_SECRET: &str = "local-ikas-client-secret-0123";
 /// The Zendesk webhook's signing secret, locally.
 pub const ZENDESK_SECRET: &str = "local-zendesk-signing-secret-0123";
 
@@ -73,6 +76,7 @@ pub const LOCAL_SECRETS: &[(&str, &str)] = &[
     ("JudgeMeSecretParameterName", JUDGEME_SECRET),
     ("WooCommerceSecretParameterName", WOOCOMMERCE_SECRET),
     ("ZendeskSecretParameterName", ZENDESK_SECRET),
+    ("IkasSecretParameterName", IKAS_SECRET),
 ];
 
 /// The template's logical id of the main table.

@@ -21,6 +21,7 @@ const SHOPIFY_OLD: &[u8] = b"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";
 const JUDGEME: &[u8] = b"jm_private_token_5d1c9e7a3b";
 const WOO: &[u8] = b"wc_webhook_secret_4b8e1f0a9c";
 const ZENDESK: &[u8] = b"zd_signing_secret_dGhpcyBpcyBhIHRlc3Q";
+const IKAS: &[u8] = b"ikas_client_secret_6f0d2c9a";
 
 fn handler() -> Handler<Queues> {
     crate::testing::handler(b"whsec_0123456789abcdef0123456789")
@@ -31,6 +32,7 @@ fn handler() -> Handler<Queues> {
         .with_platform(Platform::JudgeMe, vec![JUDGEME.to_vec()])
         .with_platform(Platform::WooCommerce, vec![WOO.to_vec()])
         .with_platform(Platform::Zendesk, vec![ZENDESK.to_vec()])
+        .with_platform(Platform::Ikas, vec![IKAS.to_vec()])
 }
 
 fn now() -> Timestamp {
@@ -730,6 +732,116 @@ fn zendesk_signatures_are_bound_to_their_time() {
     assert_eq!(enqueued(&h).len(), 1);
 }
 
+/// An ikas delivery: the sample's envelope, its `signature` made over its
+/// `data` string with `secret`, as ikas signs it.
+fn ikas_post(file: &str, secret: &[u8]) -> Request {
+    let mut envelope: Value = serde_json::from_slice(&sample("ikas", file)).unwrap();
+    let data = envelope["data"].as_str().unwrap().to_string();
+    envelope["signature"] = to_hex(&mac(secret, &[data.as_bytes()])).into();
+    ikas_raw(envelope.to_string().into_bytes())
+}
+
+fn ikas_raw(body: Vec<u8>) -> Request {
+    lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("/webhooks/ikas")
+        .header("content-type", "application/json")
+        .body(Body::Binary(body))
+        .unwrap()
+}
+
+#[test]
+fn ikas_orders_and_customers_map_and_their_signature_covers_the_data() {
+    let h = handler();
+    for file in [
+        "store-order-created.json",
+        "store-order-updated.fulfilled.json",
+        "store-order-updated.fulfilled.json",
+        "store-order-updated.delivered.json",
+        "store-customer-updated.json",
+    ] {
+        let (status, answer) = call(&h, ikas_post(file, IKAS));
+        assert_eq!(status, 202, "{file}: {answer}");
+    }
+    let (status, _) = call(&h, ikas_post("store-product-updated.json", IKAS));
+    assert_eq!(status, 200, "a scope memnun does not use");
+    let events = enqueued(&h);
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|(_, e)| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "order.placed",
+            "order.shipped",
+            "order.shipped",
+            "order.delivered",
+            "customer.upserted"
+        ]
+    );
+    assert_eq!(
+        events[1].1, events[2].1,
+        "a step repeated by an update is one event"
+    );
+    let placed = &events[0].1;
+    assert_eq!(
+        placed["source"],
+        "ikas/5e8f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+    );
+    assert_eq!(
+        placed["time"], "2026-11-29T10:42:17Z",
+        "orderedAt, in milliseconds"
+    );
+    assert_eq!(
+        placed["data"],
+        json!({
+            "customer_id": "b7e2d4f0-91c3-4a6e-8f25-0d3c5a7e9b21",
+            "order_id": "6a1f0c52-3b7d-4e19-9d8a-2c4e6f8a0b13",
+            "total": "849.9",
+            "currency": "TRY",
+            "items": [{"product_id": "f0e1d2c3-b4a5-4968-8776-655443322110",
+                       "name": "Yün Battaniye - Antrasit", "quantity": 1}],
+            "customer": {"email": "can.ozturk@example.com", "name": "Can Öztürk"},
+        })
+    );
+    assert_eq!(
+        events[1].1["data"],
+        json!({"order_id": "6a1f0c52-3b7d-4e19-9d8a-2c4e6f8a0b13", "carrier": "MNG Kargo",
+               "tracking_number": "MNG5518273390",
+               "tracking_url": "https://kargotakip.mngkargo.com.tr/?takipNo=MNG5518273390"})
+    );
+    // The signature covers the data string: another secret, or data changed
+    // after signing, is refused; so is a body without its signature.
+    assert_eq!(
+        call(
+            &h,
+            ikas_post("store-order-created.json", b"ikas_other_app_secret_00")
+        )
+        .0,
+        401
+    );
+    let mut tampered: Value =
+        serde_json::from_slice(&sample("ikas", "store-order-created.json")).unwrap();
+    let data = tampered["data"].as_str().unwrap().to_string();
+    tampered["signature"] = to_hex(&mac(IKAS, &[data.as_bytes()])).into();
+    tampered["data"] = data.replace("849.9", "8.49").into();
+    assert_eq!(call(&h, ikas_raw(tampered.to_string().into_bytes())).0, 401);
+    let mut unsigned: Value =
+        serde_json::from_slice(&sample("ikas", "store-order-created.json")).unwrap();
+    unsigned.as_object_mut().unwrap().remove("signature");
+    let (status, answer) = call(&h, ikas_raw(unsigned.to_string().into_bytes()));
+    assert_eq!(status, 401);
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("signature field")
+    );
+    assert_eq!(call(&h, ikas_raw(b"not json".to_vec())).0, 401);
+    assert_eq!(enqueued(&h).len(), 5);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -773,13 +885,22 @@ proptest! {
                 "detail": {"external_id": text, "subject": text},
             }).to_string().into_bytes()),
         ],
-        which in 0usize..4,
+        which in 0usize..6,
     ) {
         let h = handler();
+        // ikas signs its `data` string: the body goes in as that string.
+        let ikas = |scope: &str| {
+            let data = String::from_utf8_lossy(&body).into_owned();
+            let signature = to_hex(&mac(IKAS, &[data.as_bytes()]));
+            ikas_raw(json!({"id": "wh-1", "scope": scope, "merchantId": "m-1",
+                            "data": data, "signature": signature}).to_string().into_bytes())
+        };
         let request = match which {
             0 => woo_post("order.created", &body, WOO),
             1 => woo_post("order.updated", &body, WOO),
             2 => judgeme_post(&body, JUDGEME, to_hex),
+            3 => ikas("store/order/created"),
+            4 => ikas("store/order/updated"),
             _ => zendesk_post(&body, ZENDESK, "2026-12-03T09:00:00Z"),
         };
         let (status, answer) = call(&h, request);

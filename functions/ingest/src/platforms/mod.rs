@@ -16,6 +16,7 @@
 //! story. Topics memnun does not use are answered 200 and counted as
 //! ignored: the platforms disable a hook that keeps failing.
 
+pub mod ikas;
 pub mod judgeme;
 pub mod shopify;
 pub mod woocommerce;
@@ -35,6 +36,8 @@ pub enum Platform {
     Shopify,
     /// WooCommerce: orders and their status, refunds, customers.
     WooCommerce,
+    /// ikas: orders and their packages, customers.
+    Ikas,
     /// Zendesk: agents' replies and solved tickets.
     Zendesk,
     /// Judge.me: product reviews.
@@ -46,6 +49,7 @@ impl Platform {
     pub const ALL: &'static [Platform] = &[
         Platform::Shopify,
         Platform::WooCommerce,
+        Platform::Ikas,
         Platform::Zendesk,
         Platform::JudgeMe,
     ];
@@ -60,6 +64,7 @@ impl Platform {
         match self {
             Platform::Shopify => "shopify",
             Platform::WooCommerce => "woocommerce",
+            Platform::Ikas => "ikas",
             Platform::Zendesk => "zendesk",
             Platform::JudgeMe => "judgeme",
         }
@@ -71,6 +76,7 @@ impl Platform {
         match self {
             Platform::Shopify => "SHOPIFY_SECRET_PARAMETER",
             Platform::WooCommerce => "WOOCOMMERCE_SECRET_PARAMETER",
+            Platform::Ikas => "IKAS_SECRET_PARAMETER",
             Platform::Zendesk => "ZENDESK_SECRET_PARAMETER",
             Platform::JudgeMe => "JUDGEME_SECRET_PARAMETER",
         }
@@ -81,6 +87,7 @@ impl Platform {
         match self {
             Platform::Shopify => "ShopifySecretParameterName",
             Platform::WooCommerce => "WooCommerceSecretParameterName",
+            Platform::Ikas => "IkasSecretParameterName",
             Platform::Zendesk => "ZendeskSecretParameterName",
             Platform::JudgeMe => "JudgeMeSecretParameterName",
         }
@@ -91,6 +98,7 @@ impl Platform {
         match self {
             Platform::Shopify => shopify::verify(delivery, secrets),
             Platform::WooCommerce => woocommerce::verify(delivery, secrets),
+            Platform::Ikas => ikas::verify(delivery, secrets),
             Platform::Zendesk => zendesk::verify(delivery, secrets),
             Platform::JudgeMe => judgeme::verify(delivery, secrets),
         }
@@ -108,6 +116,7 @@ impl Platform {
         match self {
             Platform::Shopify => shopify::map(delivery),
             Platform::WooCommerce => woocommerce::map(delivery),
+            Platform::Ikas => ikas::map(delivery),
             Platform::Zendesk => zendesk::map(delivery),
             Platform::JudgeMe => judgeme::map(delivery),
         }
@@ -172,15 +181,26 @@ impl Refusal {
     /// What the caller is told.
     pub fn message(&self) -> String {
         match self {
-            Refusal::Missing(h) => format!("the {h} header is missing"),
-            Refusal::Malformed(h) => {
-                format!("the {h} header is not a signature of the expected form")
-            }
+            Refusal::Missing(h) => format!("the {h} {} is missing", carrier(h)),
+            Refusal::Malformed(h) => format!(
+                "the {h} {} is not a signature of the expected form",
+                carrier(h)
+            ),
             Refusal::Expired => "the signature's timestamp is more than 5 minutes from now".into(),
             Refusal::Mismatch => {
                 "the signature does not match the body with any configured secret".into()
             }
         }
+    }
+}
+
+/// Where a signature is carried: a header (`X-Shopify-Hmac-Sha256`), or a
+/// field of the body (ikas's `signature`).
+fn carrier(name: &str) -> &'static str {
+    if name.contains('-') {
+        "header"
+    } else {
+        "field"
     }
 }
 
