@@ -220,8 +220,8 @@ fn order_updated(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
             let tracking = order
                 .list("orderPackages")
                 .into_iter()
-                .filter_map(|p| p.object("trackingInfo"))
-                .last();
+                .rev()
+                .find_map(|p| p.object("trackingInfo"));
             let number = tracking.as_ref().and_then(|t| t.text("trackingNumber"));
             let data = Data::default()
                 .set("order_id", order_id.clone())
