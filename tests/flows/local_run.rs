@@ -117,7 +117,7 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         // apologised for; its follow-up ticket is answered and solved in
         // Zendesk, whose ticket events come back (a follow-up asks for no
         // survey).
-        "5839201374521 numaralı siparişiniz kargoda",
+        "1042 numaralı siparişiniz kargoda",
         "Özür dileriz",
         "Doğum gününüz kutlu olsun, Ayşe",
         // A week after delivery, Mehmet is asked to review the order he
@@ -152,7 +152,7 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
     assert!(out.join("logs/review-responder.log").exists());
     let shopify_notice = (1..=story.len())
         .filter_map(|i| std::fs::read_to_string(out.join(format!("emails/{i:03}.html"))).ok())
-        .find(|page| page.contains("5839201374521 numaralı siparişiniz kargoda"))
+        .find(|page| page.contains("1042 numaralı siparişiniz kargoda"))
         .expect("the notice of the Shopify order");
     assert!(
         shopify_notice.contains("YK30418822") && shopify_notice.contains("Yurtiçi Kargo"),

@@ -177,6 +177,7 @@ fn shopify_fields_map_as_the_table_says() {
         json!({
             "customer_id": "7390324674618",
             "order_id": "5839201374521",
+            "number": "#1042",
             "total": "1249.80",
             "currency": "TRY",
             "discount_codes": ["KIS10"],
@@ -798,6 +799,7 @@ fn ikas_orders_and_customers_map_and_their_signature_covers_the_data() {
         json!({
             "customer_id": "b7e2d4f0-91c3-4a6e-8f25-0d3c5a7e9b21",
             "order_id": "6a1f0c52-3b7d-4e19-9d8a-2c4e6f8a0b13",
+            "number": "1058",
             "total": "849.9",
             "currency": "TRY",
             "items": [{"product_id": "f0e1d2c3-b4a5-4968-8776-655443322110",

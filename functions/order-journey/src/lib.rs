@@ -264,6 +264,7 @@ impl<'a> Event<'a> {
                 customer_id,
                 order_id,
                 promised_date,
+                number,
                 items,
                 customer,
                 ..
@@ -273,6 +274,7 @@ impl<'a> Event<'a> {
                 step: Step::Placed {
                     promised_date: *promised_date,
                     items: items.clone(),
+                    number: number.clone(),
                 },
                 contact: Some(customer),
             },
@@ -496,7 +498,7 @@ where
                 let notice = ShippedNotice {
                     shop: &shop.name,
                     name: contact.name.as_deref(),
-                    order: e.order_id,
+                    order: told.known_as(),
                     shipment,
                 };
                 (
@@ -509,7 +511,7 @@ where
                 let news = ReturnProgress {
                     shop: &shop.name,
                     name: contact.name.as_deref(),
-                    order: e.order_id,
+                    order: told.known_as(),
                     about: None,
                     kind: ReturnKind::Return,
                     news: ReturnNews::Refunded(refund),
@@ -610,7 +612,7 @@ where
             &JourneyAlert {
                 shop: &self.config.shop.name,
                 watch: due.watch,
-                order: &order.id,
+                order: order.known_as(),
                 about: None,
                 since: placed.to_zoned(tz.clone()).date(),
                 // The last day the clock allowed: the day before it ran out.
@@ -685,7 +687,7 @@ where
             &JourneyAlert {
                 shop: &shop.name,
                 watch: due.watch,
-                order: &r.order_id,
+                order: r.order_id.as_str(),
                 about: Some((&r.id, &r.ticket)),
                 since: r.requested_at.to_zoned(shop.time_zone.clone()).date(),
                 due: refund_due,
@@ -711,7 +713,7 @@ where
             &ReturnProgress {
                 shop: &shop.name,
                 name: contact.name.as_deref(),
-                order: &r.order_id,
+                order: r.order_id.as_str(),
                 about: Some((&r.id, &r.ticket)),
                 kind: r.kind,
                 news: ReturnNews::RefundLate {
@@ -838,7 +840,7 @@ where
             &ReviewRequest {
                 shop: &shop.name,
                 name: contact.name.as_deref(),
-                order: &order.id,
+                order: order.known_as(),
                 delivered,
                 links: &links,
                 more: review.link.unlisted(&order),
@@ -963,7 +965,7 @@ where
             &DelayApology {
                 shop: &shop.name,
                 name: contact.name.as_deref(),
-                order_id: order_id.as_str(),
+                order_id: order.known_as(),
                 promised,
                 new_date,
                 tracking_url: tracking.as_deref(),
@@ -1220,7 +1222,7 @@ where
             &ReturnProgress {
                 shop: &shop.name,
                 name: contact.name.as_deref(),
-                order: &told.order_id,
+                order: told.order_id.as_str(),
                 about: Some((&told.id, &told.ticket)),
                 kind: told.kind,
                 news,
@@ -1305,7 +1307,7 @@ where
             &ReturnReceived {
                 shop: &shop.name,
                 name: contact.name.as_deref(),
-                order: &request.order_id,
+                order: request.order_id.as_str(),
                 return_id: &request.return_id,
                 kind: request.kind,
                 ticket: &ticket,

@@ -1191,3 +1191,26 @@ async fn an_order_without_a_promise_gets_the_shops_default_one() {
         Some(jiff::civil::Date::constant(2026, 12, 6))
     );
 }
+
+#[tokio::test]
+async fn emails_call_the_order_by_the_number_its_customer_knows() {
+    let h = handler();
+    handle(
+        &h,
+        event(
+            "o-1",
+            "order.placed",
+            "2026-12-01T10:00:00Z",
+            serde_json::json!({"number": "#1042"}),
+        ),
+    )
+    .await;
+    handle(&h, shipped("o-2", "YK1")).await;
+    let sent = h.mailer.sent();
+    assert!(sent[0].subject.contains("1042"), "{}", sent[0].subject);
+    assert!(
+        !sent[0].subject.contains("#1042"),
+        "the email adds its own #, or none"
+    );
+    assert!(!sent[0].text.contains("1001"), "not the shop's internal id");
+}

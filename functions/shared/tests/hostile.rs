@@ -1079,7 +1079,7 @@ fn shipped(locale: Locale, slot: Slot, v: Option<&str>) -> Option<memnun_shared:
         &tickets::ShippedNotice {
             shop,
             name,
-            order: &order,
+            order: order.as_str(),
             shipment: &shipment,
         },
     ))

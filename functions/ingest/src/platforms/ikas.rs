@@ -9,7 +9,7 @@
 //!
 //! | scope | memnun event | fields |
 //! |---|---|---|
-//! | `store/order/created` | `order.placed` | `id` → order_id, `customerId` (else the customer's, else the guest's email hashed: `ikas-guest-<hash>`), `totalFinalPrice` → total, `currencyCode`, `orderLineItems[]` (`variant.productId`, `variant.name`, `quantity`), `customer` (`email`, `firstName` `lastName`), `orderedAt` → time |
+//! | `store/order/created` | `order.placed` | `id` → order_id, `orderNumber` → number, `customerId` (else the customer's, else the guest's email hashed: `ikas-guest-<hash>`), `totalFinalPrice` → total, `currencyCode`, `orderLineItems[]` (`variant.productId`, `variant.name`, `quantity`), `customer` (`email`, `firstName` `lastName`), `orderedAt` → time |
 //! | `store/order/updated`, `orderPackageStatus` `FULFILLED`, `PARTIALLY_FULFILLED` | `order.shipped` | `id`, the last package's `trackingInfo` (`cargoCompany`, `trackingNumber`, `trackingLink` when https) |
 //! | `store/order/updated`, `orderPackageStatus` `DELIVERED` | `order.delivered` | `id` |
 //! | `store/order/updated`, `status` `CANCELLED` | `order.cancelled` | `id`, `cancelReason` |
@@ -167,6 +167,7 @@ fn order_created(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
     let data = Data::default()
         .set("customer_id", customer_id)
         .set("order_id", order_id.clone())
+        .opt("number", order.text("orderNumber"))
         .opt("total", amount(order, "totalFinalPrice"))
         .opt("currency", order.text("currencyCode"))
         .set("items", items)

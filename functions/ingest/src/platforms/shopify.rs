@@ -11,7 +11,7 @@
 //!
 //! | topic | memnun event | fields |
 //! |---|---|---|
-//! | `orders/create` | `order.placed` | `id` → order_id, `customer.id` → customer_id, `total_price`, `currency`, `discount_codes[].code`, `line_items[]` (`product_id`, `title`, `quantity`), `customer` (`email`, `first_name` `last_name`) and `customer_locale` → customer, `created_at` → time |
+//! | `orders/create` | `order.placed` | `id` → order_id, `name` (`#1042`) → number, `customer.id` → customer_id, `total_price`, `currency`, `discount_codes[].code`, `line_items[]` (`product_id`, `title`, `quantity`), `customer` (`email`, `first_name` `last_name`) and `customer_locale` → customer, `created_at` → time |
 //! | `orders/cancelled` | `order.cancelled` | `id`, `customer.id`, `cancel_reason` → reason, `cancelled_at` → time |
 //! | `fulfillments/create`, `fulfillments/update` | `order.shipped`; `order.delivered` once `shipment_status` is `delivered` | `order_id`, `tracking_company` → carrier, `tracking_number` (or the first of `tracking_numbers`), `tracking_url` (https only) |
 //! | `fulfillment_events/create` | `order.delivered` (`delivered`, `picked_up`), `order.delayed` (`delayed`, with `estimated_delivery_at`'s day as new_date) | `order_id`, `status`, `happened_at` → time |
@@ -201,6 +201,7 @@ fn order_placed(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
     let data = Data::default()
         .set("customer_id", customer_id)
         .set("order_id", order_id)
+        .opt("number", order.text("name"))
         .opt("total", order.text("total_price"))
         .opt("currency", order.text("currency"))
         .set("discount_codes", codes)

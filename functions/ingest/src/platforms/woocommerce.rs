@@ -17,7 +17,7 @@
 //!
 //! | topic | memnun event | fields |
 //! |---|---|---|
-//! | `order.created` | `order.placed` | `id` → order_id, `customer_id` (else the guest's hash), `total`, `currency`, `coupon_lines[].code` → discount_codes, `line_items[]` (`product_id`, `name`, `quantity`), `billing` (`email`, `first_name` `last_name`) → customer, `date_created_gmt` → time |
+//! | `order.created` | `order.placed` | `id` → order_id, `number` (when it is not the id) → number, `customer_id` (else the guest's hash), `total`, `currency`, `coupon_lines[].code` → discount_codes, `line_items[]` (`product_id`, `name`, `quantity`), `billing` (`email`, `first_name` `last_name`) → customer, `date_created_gmt` → time |
 //! | `order.updated`, status `completed` or `shipped` | `order.shipped` | `id`, the Shipment Tracking extension's `_wc_shipment_tracking_items` (`tracking_provider` → carrier, `tracking_number`, `custom_tracking_link` when https) |
 //! | `order.updated`, status `delivered` | `order.delivered` | `id` |
 //! | `order.updated`, status `cancelled` | `order.cancelled` | `id` |
@@ -189,6 +189,7 @@ fn order_created(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
     let data = Data::default()
         .set("customer_id", customer_id)
         .set("order_id", order_id.clone())
+        .opt("number", order.text("number").filter(|n| *n != order_id))
         .opt("total", order.text("total"))
         .opt("currency", order.text("currency"))
         .set("discount_codes", codes)

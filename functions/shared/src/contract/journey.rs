@@ -30,6 +30,8 @@ use crate::{Error, Result};
 pub const MAX_DISCOUNT_CODES: usize = 20;
 /// Most lines one order carries.
 pub const MAX_ORDER_ITEMS: usize = 200;
+/// The longest order number, in characters.
+pub const MAX_ORDER_NUMBER_CHARS: usize = 64;
 
 /// What a later step that leaves out `customer_id` names instead: the
 /// order or the return memnun finds the customer by.
@@ -146,6 +148,9 @@ pub struct OrderPlaced {
     pub order_id: OrderId,
     /// The day delivery was promised by, at checkout.
     pub promised_date: Option<Date>,
+    /// The order's number as the customer knows it (`#1042`), when it is
+    /// not its id.
+    pub number: Option<String>,
     /// The order's total, as the shop wrote it (a decimal: `149.90`).
     pub total: Option<String>,
     /// Its currency (ISO 4217: `TRY`).
@@ -178,6 +183,7 @@ pub(super) struct RawOrderPlaced {
     customer_id: String,
     order_id: String,
     promised_date: Option<String>,
+    number: Option<String>,
     total: Option<RawAmount>,
     currency: Option<String>,
     #[serde(default)]
@@ -241,6 +247,7 @@ impl OrderPlaced {
             customer_id: customer_id("data.customer_id", &r.customer_id)?,
             order_id: order_id(&r.order_id)?,
             promised_date: date("data.promised_date", r.promised_date)?,
+            number: text("data.number", r.number, MAX_ORDER_NUMBER_CHARS)?,
             total: amount("data.total", r.total)?,
             currency: currency("data.currency", r.currency)?,
             discount_codes,
@@ -704,6 +711,11 @@ mod tests {
             ("order.placed", json!({"total": -3}), "data.total"),
             ("order.placed", json!({"total": "1.2345"}), "data.total"),
             ("order.placed", json!({"currency": "tl"}), "data.currency"),
+            (
+                "order.placed",
+                json!({"number": "#".repeat(65)}),
+                "data.number",
+            ),
             (
                 "order.placed",
                 json!({"promised_date": "06.12.2026"}),

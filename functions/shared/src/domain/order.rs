@@ -136,6 +136,9 @@ pub struct Order {
     pub placed_at: Option<Timestamp>,
     /// The day delivery was promised by, at checkout.
     pub promised_date: Option<Date>,
+    /// The order's number as the customer knows it (`#1042`), when the shop
+    /// gave one: what emails call the order ([`Order::known_as`]).
+    pub number: Option<String>,
     /// What was ordered (the first [`MAX_KEPT_ITEMS`] lines), as placed.
     pub items: Vec<OrderItem>,
     /// The latest shipment.
@@ -197,6 +200,8 @@ pub enum Step {
         promised_date: Option<Date>,
         /// What was ordered.
         items: Vec<OrderItem>,
+        /// The number the customer knows it by.
+        number: Option<String>,
     },
     /// `order.shipped`.
     Shipped(Shipment),
@@ -236,6 +241,7 @@ impl Order {
             stage: Stage::Placed,
             placed_at: None,
             promised_date: None,
+            number: None,
             items: Vec::new(),
             shipment: None,
             shipped_at: None,
@@ -249,6 +255,16 @@ impl Order {
         }
     }
 
+    /// The order as the customer knows it: its number (a leading `#`
+    /// left off, emails add their own), else the shop's id.
+    pub fn known_as(&self) -> &str {
+        self.number
+            .as_deref()
+            .map(|n| n.trim_start_matches('#'))
+            .filter(|n| !n.is_empty())
+            .unwrap_or(self.id.as_str())
+    }
+
     /// Merges what `step`, an event of time `at`, says. Facts fill gaps and
     /// the stage only moves on; a delivered order is never cancelled after
     /// the fact, and a cancelled one never shipped.
@@ -259,8 +275,12 @@ impl Order {
             Step::Placed {
                 promised_date,
                 items,
+                number,
             } => {
                 self.placed_at.get_or_insert(at);
+                if self.number.is_none() {
+                    self.number.clone_from(number);
+                }
                 if self.promised_date.is_none() {
                     self.promised_date = *promised_date;
                 }
@@ -379,6 +399,7 @@ mod tests {
         let mut o = order();
         let placed = Step::Placed {
             promised_date: Some(Date::constant(2026, 12, 6)),
+            number: None,
             items: Vec::new(),
         };
         assert_eq!(
@@ -441,6 +462,7 @@ mod tests {
         o.apply(&Step::Shipped(parcel("YK1")), at("2026-12-02T10:00:00Z"));
         let placed = Step::Placed {
             promised_date: Some(Date::constant(2026, 12, 6)),
+            number: None,
             items: Vec::new(),
         };
         assert_eq!(
@@ -457,6 +479,7 @@ mod tests {
             (
                 Step::Placed {
                     promised_date: Some(Date::constant(2026, 12, 6)),
+                    number: None,
                     items: Vec::new(),
                 },
                 at("2026-12-01T10:00:00Z"),
@@ -493,6 +516,7 @@ mod tests {
         o.apply(
             &Step::Placed {
                 promised_date: Some(Date::constant(2026, 12, 6)),
+                number: None,
                 items: Vec::new(),
             },
             at("2026-12-01T10:00:00Z"),

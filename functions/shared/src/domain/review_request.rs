@@ -195,6 +195,7 @@ mod tests {
             &Step::Placed {
                 promised_date: None,
                 items,
+                number: None,
             },
             at,
         );

@@ -306,6 +306,7 @@ mod tests {
         o.apply(
             &Step::Placed {
                 promised_date: None,
+                number: None,
                 items: Vec::new(),
             },
             at(time),

@@ -43,6 +43,7 @@ pub(crate) fn order_item(o: &Order) -> Item {
         "promised_date",
         o.promised_date.map(|d| d.to_string()).as_deref(),
     );
+    put_opt(&mut item, "number", o.number.as_deref());
     if !o.items.is_empty() {
         let lines = o
             .items
@@ -213,6 +214,7 @@ pub(crate) fn order_from(item: &Item) -> Result<Order> {
         stage: r.parsed("stage", Stage::parse)?,
         placed_at: r.opt_time("placed_at")?,
         promised_date: opt_date(&r, "promised_date")?,
+        number: r.opt("number").map(str::to_owned),
         items,
         shipment: shipment_from(&r, "")?,
         shipped_at: r.opt_time("shipped_at")?,

@@ -7,7 +7,6 @@
 use jiff::civil::Date;
 
 use super::*;
-use crate::domain::order::OrderId;
 use crate::domain::returns::ReturnId;
 use crate::domain::watch::{UNDELIVERED_DAYS, Watch};
 
@@ -18,8 +17,8 @@ pub struct JourneyAlert<'a> {
     pub shop: &'a str,
     /// Which clock ran out.
     pub watch: Watch,
-    /// The order.
-    pub order: &'a OrderId,
+    /// The order, as the customer knows it ([`crate::domain::order::Order::known_as`]).
+    pub order: &'a str,
     /// The return and its ticket, for a refund's clock.
     pub about: Option<(&'a ReturnId, &'a TicketNumber)>,
     /// The day the order was placed, or the return requested (the shop's
@@ -46,7 +45,7 @@ struct AlertView {
 /// Renders a journey alert for the team in `locale` (the shop's).
 pub fn journey_alert(locale: Locale, a: &JourneyAlert<'_>) -> Result<Rendered> {
     let shop = shop_name(a.shop);
-    let order = display_text(a.order.as_str(), 64);
+    let order = display_text(a.order, 64);
     let date = |d: Date| format::date(locale, d);
     let tr = locale == Locale::Tr;
     let (subject, headline, action) = match (a.watch, a.about) {
@@ -185,7 +184,7 @@ mod tests {
     use super::*;
 
     fn render(locale: Locale, watch: Watch, with_return: bool) -> Rendered {
-        let order = OrderId::parse("1001").unwrap();
+        let order = crate::domain::order::OrderId::parse("1001").unwrap();
         let id = ReturnId::parse("RMA-7").unwrap();
         let ticket = TicketNumber::parse("TK-1234-5678").unwrap();
         journey_alert(
@@ -193,7 +192,7 @@ mod tests {
             &JourneyAlert {
                 shop: "Dükkan",
                 watch,
-                order: &order,
+                order: order.as_str(),
                 about: with_return.then_some((&id, &ticket)),
                 since: Date::constant(2026, 12, 5),
                 due: Date::constant(2026, 12, 19),

@@ -8,7 +8,7 @@
 use jiff::civil::Date;
 
 use super::*;
-use crate::domain::order::{OrderId, Shipment};
+use crate::domain::order::Shipment;
 use crate::domain::returns::{Approval, Refund, ReturnId, ReturnKind};
 
 /// What the shipping notice says.
@@ -18,8 +18,8 @@ pub struct ShippedNotice<'a> {
     pub shop: &'a str,
     /// The customer's name, if known.
     pub name: Option<&'a str>,
-    /// The order.
-    pub order: &'a OrderId,
+    /// The order, as the customer knows it ([`crate::domain::order::Order::known_as`]).
+    pub order: &'a str,
     /// The parcel.
     pub shipment: &'a Shipment,
 }
@@ -41,7 +41,7 @@ struct ShippedView {
 /// and the number still let the customer follow the parcel.
 pub fn shipped_notice(locale: Locale, n: &ShippedNotice<'_>) -> Result<Rendered> {
     let shop = shop_name(n.shop);
-    let order = display_text(n.order.as_str(), 64);
+    let order = display_text(n.order, 64);
     let subject = match locale {
         Locale::Tr => format!("{shop}: {order} numaralı siparişiniz kargoda"),
         Locale::En => format!("{shop}: your order {order} is on its way"),
@@ -93,8 +93,8 @@ pub struct ReturnReceived<'a> {
     pub shop: &'a str,
     /// The customer's name, if known.
     pub name: Option<&'a str>,
-    /// The order.
-    pub order: &'a OrderId,
+    /// The order, as the customer knows it ([`crate::domain::order::Order::known_as`]).
+    pub order: &'a str,
     /// The request.
     pub return_id: &'a ReturnId,
     /// A return or an exchange.
@@ -141,7 +141,7 @@ pub fn return_received(locale: Locale, r: &ReturnReceived<'_>) -> Result<Rendere
         subject: header_text(&subject),
         shop,
         name: customer_name(r.name),
-        order: display_text(r.order.as_str(), 64),
+        order: display_text(r.order, 64),
         return_id,
         exchange,
         ticket: r.ticket.to_string(),
@@ -208,8 +208,8 @@ pub struct ReturnProgress<'a> {
     pub shop: &'a str,
     /// The customer's name, if known.
     pub name: Option<&'a str>,
-    /// The order.
-    pub order: &'a OrderId,
+    /// The order, as the customer knows it ([`crate::domain::order::Order::known_as`]).
+    pub order: &'a str,
     /// The return and its ticket; none for a refund of the order itself.
     pub about: Option<(&'a ReturnId, &'a TicketNumber)>,
     /// A return or an exchange.
@@ -268,7 +268,7 @@ fn progress_subject(locale: Locale, news: &ReturnNews<'_>, exchange: bool) -> &'
 /// Renders the news of a return (or of an order's refund) in `locale`.
 pub fn return_progress(locale: Locale, p: &ReturnProgress<'_>) -> Result<Rendered> {
     let shop = shop_name(p.shop);
-    let order = display_text(p.order.as_str(), 64);
+    let order = display_text(p.order, 64);
     let exchange = p.kind == ReturnKind::Exchange;
     let words = progress_subject(locale, &p.news, exchange);
     let subject = match p.about {
@@ -384,13 +384,13 @@ mod tests {
     }
 
     fn render(locale: Locale, s: &Shipment) -> Rendered {
-        let order = OrderId::parse("1001").unwrap();
+        let order = crate::domain::order::OrderId::parse("1001").unwrap();
         shipped_notice(
             locale,
             &ShippedNotice {
                 shop: "Örnek Mağaza",
                 name: Some("Ayşe"),
-                order: &order,
+                order: order.as_str(),
                 shipment: s,
             },
         )
@@ -432,7 +432,7 @@ mod tests {
 
     #[test]
     fn a_return_request_is_confirmed_with_its_number_in_both_languages() {
-        let order = OrderId::parse("1001").unwrap();
+        let order = crate::domain::order::OrderId::parse("1001").unwrap();
         let id = ReturnId::parse("RMA-77").unwrap();
         let ticket = TicketNumber::parse("TK-1234-5678").unwrap();
         let render = |locale, kind| {
@@ -441,7 +441,7 @@ mod tests {
                 &ReturnReceived {
                     shop: "Dükkan",
                     name: Some("Ayşe"),
-                    order: &order,
+                    order: order.as_str(),
                     return_id: &id,
                     kind,
                     ticket: &ticket,
@@ -480,7 +480,7 @@ mod tests {
         news: ReturnNews<'_>,
         with_return: bool,
     ) -> Rendered {
-        let order = OrderId::parse("1001").unwrap();
+        let order = crate::domain::order::OrderId::parse("1001").unwrap();
         let id = ReturnId::parse("RMA-77").unwrap();
         let ticket = TicketNumber::parse("TK-1234-5678").unwrap();
         return_progress(
@@ -488,7 +488,7 @@ mod tests {
             &ReturnProgress {
                 shop: "Dükkan",
                 name: Some("Ayşe"),
-                order: &order,
+                order: order.as_str(),
                 about: with_return.then_some((&id, &ticket)),
                 kind,
                 news,
