@@ -23,8 +23,8 @@ use memnun_shared::adapters::sqs::SqsPublisher;
 use memnun_shared::config::Env;
 use memnun_tests::deliver;
 use memnun_tests::stack::{
-    IKAS_SECRET, JUDGEME_SECRET, LOCAL_SECRETS, SHOPIFY_SECRET, Stack, WEBHOOK_SECRET,
-    WOOCOMMERCE_SECRET, ZENDESK_SECRET, attr,
+    IDEASOFT_SECRET, IKAS_SECRET, JUDGEME_SECRET, LOCAL_SECRETS, SHOPIFY_SECRET, Stack,
+    WEBHOOK_SECRET, WOOCOMMERCE_SECRET, ZENDESK_SECRET, attr,
 };
 use serde_json::{Value, json};
 
@@ -451,4 +451,38 @@ async fn an_ikas_order_is_told_shipped_with_its_package_tracking() {
         .next()
         .expect("the order");
     assert_eq!(attr(&order, "stage"), "delivered");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ideasoft_order_is_told_shipped_from_the_fields_that_changed() {
+    let stack = Stack::start().await;
+    let edge = ingest(&stack);
+    let h = journey(&stack);
+    let ideasoft = |topic: &str, file: &str| {
+        let body = sample(&format!("ideasoft/{file}"));
+        lambda_http::http::Request::builder()
+            .method("POST")
+            .uri(format!("/webhooks/ideasoft?topic={topic}"))
+            .header("content-type", "application/json")
+            .header(
+                "x-ideashop-hmac-sha256",
+                to_base64(&mac(IDEASOFT_SECRET.as_bytes(), &[&body])),
+            )
+            .body(Body::Binary(body))
+            .unwrap()
+    };
+    assert_eq!(
+        post(&edge, ideasoft("order/create", "order-create.json")).await,
+        202
+    );
+    let paid = ideasoft("order/update", "order-update.payment.json");
+    assert_eq!(post(&edge, paid).await, 200, "a change that is no step");
+    deliver_orders(&stack, &h).await;
+    let shipped = ideasoft("order/update", "order-update.fulfilled.json");
+    assert_eq!(post(&edge, shipped).await, 202);
+    deliver_orders(&stack, &h).await;
+    assert!(stack.drain(&stack.queue("orders").dlq_url).await.is_empty());
+    let told = emails_to(&stack, "ayse.yildiz@example.com");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].body.contains("YK88120033"), "the tracking code");
 }

@@ -38,6 +38,7 @@ pub const TEST_SHOP: &[(&str, &str)] = &[
     ),
     ("ZendeskSecretParameterName", "/memnun/zendesk-secret"),
     ("IkasSecretParameterName", "/memnun/ikas-secret"),
+    ("IdeaSoftSecretParameterName", "/memnun/ideasoft-secret"),
     ("SupportTeamEmail", TEAM),
     ("SupportLeadEmail", LEAD),
     ("MarketingEmail", MARKETING),
@@ -63,6 +64,8 @@ pub const JUDGEME_SECRET: &str = "local-judgeme-private-token";
 pub const WOOCOMMERCE_SECRET: &str = "local-woocommerce-webhook-secret";
 /// The ikas app's client secret, locally.
 pub const IKAS_SECRET: &str = "local-ikas-client-secret-0123";
+/// The IdeaSoft API client's secret, locally.
+pub const IDEASOFT_SECRET: &str = "local-ideasoft-client-secret";
 /// The Zendesk webhook's signing secret, locally.
 pub const ZENDESK_SECRET: &str = "local-zendesk-signing-secret-0123";
 
@@ -77,6 +80,7 @@ pub const LOCAL_SECRETS: &[(&str, &str)] = &[
     ("WooCommerceSecretParameterName", WOOCOMMERCE_SECRET),
     ("ZendeskSecretParameterName", ZENDESK_SECRET),
     ("IkasSecretParameterName", IKAS_SECRET),
+    ("IdeaSoftSecretParameterName", IDEASOFT_SECRET),
 ];
 
 /// The template's logical id of the main table.

@@ -111,6 +111,7 @@ async fn eventbridge<P: Publisher>(
         headers: &headers,
         body: &body,
         received: now,
+        topic: None,
     };
     match handler.deliver(Platform::Shopify, &delivery).await {
         Delivered::Accepted(ids) => Ok(json!({ "accepted": ids })),

@@ -153,6 +153,23 @@ fn unreadable(request: &Request) -> Option<Response<Body>> {
     (body.len() > MAX_REQUEST_BYTES).then(|| error(413, "the body is larger than 1 MiB"))
 }
 
+/// The `topic` of a webhook address's query (`topic=order/update`), as
+/// written or percent-encoded (`order%2Fupdate`).
+fn topic_of(query: &str) -> Option<&'static str> {
+    let value = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("topic="))?;
+    let decoded = value.replace("%2F", "/").replace("%2f", "/");
+    // Only the topics a platform has: the query never becomes free text.
+    Some(
+        platforms::ideasoft::TOPICS
+            .iter()
+            .copied()
+            .find(|t| *t == decoded)
+            .unwrap_or("another topic"),
+    )
+}
+
 /// What became of a platform's delivery.
 #[derive(Debug)]
 pub enum Delivered {
@@ -298,6 +315,7 @@ impl<P: Publisher> Handler<P> {
             headers: request.headers(),
             body,
             received: now,
+            topic: request.uri().query().and_then(topic_of),
         };
         let platform_name = platform.slug();
         if platform.is_ping(&delivery) {

@@ -22,6 +22,7 @@ const JUDGEME: &[u8] = b"jm_private_token_5d1c9e7a3b";
 const WOO: &[u8] = b"wc_webhook_secret_4b8e1f0a9c";
 const ZENDESK: &[u8] = b"zd_signing_secret_dGhpcyBpcyBhIHRlc3Q";
 const IKAS: &[u8] = b"ikas_client_secret_6f0d2c9a";
+const IDEASOFT: &[u8] = b"ideasoft_client_secret_9a7c";
 
 fn handler() -> Handler<Queues> {
     crate::testing::handler(b"whsec_0123456789abcdef0123456789")
@@ -33,6 +34,7 @@ fn handler() -> Handler<Queues> {
         .with_platform(Platform::WooCommerce, vec![WOO.to_vec()])
         .with_platform(Platform::Zendesk, vec![ZENDESK.to_vec()])
         .with_platform(Platform::Ikas, vec![IKAS.to_vec()])
+        .with_platform(Platform::IdeaSoft, vec![IDEASOFT.to_vec()])
 }
 
 fn now() -> Timestamp {
@@ -844,6 +846,102 @@ fn ikas_orders_and_customers_map_and_their_signature_covers_the_data() {
     assert_eq!(enqueued(&h).len(), 5);
 }
 
+/// An IdeaSoft delivery to the subscription whose address names `topic`.
+fn ideasoft_post(topic: &str, body: &[u8], secret: &[u8]) -> Request {
+    lambda_http::http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "/webhooks/ideasoft?topic={}",
+            topic.replace('/', "%2F")
+        ))
+        .header("content-type", "application/json")
+        .header("X-Ideashop-Hmac-Sha256", to_base64(&mac(secret, &[body])))
+        .body(Body::Binary(body.to_vec()))
+        .unwrap()
+}
+
+#[test]
+fn ideasoft_orders_and_members_map_from_the_fields_that_changed() {
+    let h = handler();
+    for (topic, file, status) in [
+        ("order/create", "order-create.json", 202),
+        ("order/update", "order-update.payment.json", 200),
+        ("order/update", "order-update.fulfilled.json", 202),
+        ("order/update", "order-update.fulfilled.json", 202),
+        ("order/update", "order-update.delivered.json", 202),
+        ("member/create", "member-create.json", 202),
+        ("member/update", "member-update.consent-only.json", 200),
+        ("product/update", "order-create.json", 200),
+    ] {
+        let (got, answer) = call(
+            &h,
+            ideasoft_post(topic, &sample("ideasoft", file), IDEASOFT),
+        );
+        assert_eq!(got, status, "{topic} {file}: {answer}");
+    }
+    let events = enqueued(&h);
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|(_, e)| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "order.placed",
+            "order.shipped",
+            "order.shipped",
+            "order.delivered",
+            "customer.upserted"
+        ]
+    );
+    assert_eq!(events[1].1, events[2].1, "IdeaSoft's retry is one event");
+    let placed = &events[0].1;
+    let customer = placed["data"]["customer_id"].as_str().unwrap();
+    assert!(customer.starts_with("ideasoft-") && !customer.contains("ayse"));
+    assert_eq!(
+        events[4].1["data"]["customer_id"], customer,
+        "the member and the order's customer are one person, by email"
+    );
+    assert_eq!(placed["time"], "2026-11-23T11:05:12Z");
+    assert_eq!(
+        placed["data"]["items"],
+        json!([{"product_id": "3301", "name": "Bakır Cezve", "quantity": 2}])
+    );
+    assert_eq!(placed["data"]["total"], "1499.9");
+    assert_eq!(
+        events[1].1["data"],
+        json!({"order_id": "48213", "carrier": "Yurtiçi Kargo", "tracking_number": "YK88120033"})
+    );
+    let member = &events[4].1["data"];
+    assert_eq!(member["birthday"], "1991-04-23");
+    assert_eq!(member["marketing_consent"], true);
+    assert_eq!(member["consent_source"], "ideasoft");
+    // The topic from a header or the body serves too; none at all is a 400.
+    let body = sample("ideasoft", "order-update.delivered.json");
+    let mut untitled = ideasoft_post("order/update", &body, IDEASOFT);
+    *untitled.uri_mut() = "/webhooks/ideasoft".parse().unwrap();
+    let (status, answer) = call(&h, untitled);
+    assert_eq!((status, answer["field"].as_str()), (400, Some("topic")));
+    let mut by_header = ideasoft_post("order/update", &body, IDEASOFT);
+    *by_header.uri_mut() = "/webhooks/ideasoft".parse().unwrap();
+    by_header
+        .headers_mut()
+        .insert("x-ideashop-topic", "order/update".parse().unwrap());
+    assert_eq!(call(&h, by_header).0, 202);
+    // The signature: another secret, or none.
+    assert_eq!(
+        call(
+            &h,
+            ideasoft_post("order/update", &body, b"ideasoft_other_secret_0")
+        )
+        .0,
+        401
+    );
+    let mut unsigned = ideasoft_post("order/update", &body, IDEASOFT);
+    unsigned.headers_mut().remove("x-ideashop-hmac-sha256");
+    assert_eq!(call(&h, unsigned).0, 401);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -887,7 +985,7 @@ proptest! {
                 "detail": {"external_id": text, "subject": text},
             }).to_string().into_bytes()),
         ],
-        which in 0usize..6,
+        which in 0usize..8,
     ) {
         let h = handler();
         // ikas signs its `data` string: the body goes in as that string.
@@ -903,6 +1001,8 @@ proptest! {
             2 => judgeme_post(&body, JUDGEME, to_hex),
             3 => ikas("store/order/created"),
             4 => ikas("store/order/updated"),
+            5 => ideasoft_post("order/create", &body, IDEASOFT),
+            6 => ideasoft_post("member/update", &body, IDEASOFT),
             _ => zendesk_post(&body, ZENDESK, "2026-12-03T09:00:00Z"),
         };
         let (status, answer) = call(&h, request);

@@ -16,6 +16,7 @@
 //! story. Topics memnun does not use are answered 200 and counted as
 //! ignored: the platforms disable a hook that keeps failing.
 
+pub mod ideasoft;
 pub mod ikas;
 pub mod judgeme;
 pub mod shopify;
@@ -38,6 +39,8 @@ pub enum Platform {
     WooCommerce,
     /// ikas: orders and their packages, customers.
     Ikas,
+    /// IdeaSoft: orders and their status, members.
+    IdeaSoft,
     /// Zendesk: agents' replies and solved tickets.
     Zendesk,
     /// Judge.me: product reviews.
@@ -50,6 +53,7 @@ impl Platform {
         Platform::Shopify,
         Platform::WooCommerce,
         Platform::Ikas,
+        Platform::IdeaSoft,
         Platform::Zendesk,
         Platform::JudgeMe,
     ];
@@ -65,6 +69,7 @@ impl Platform {
             Platform::Shopify => "shopify",
             Platform::WooCommerce => "woocommerce",
             Platform::Ikas => "ikas",
+            Platform::IdeaSoft => "ideasoft",
             Platform::Zendesk => "zendesk",
             Platform::JudgeMe => "judgeme",
         }
@@ -77,6 +82,7 @@ impl Platform {
             Platform::Shopify => "SHOPIFY_SECRET_PARAMETER",
             Platform::WooCommerce => "WOOCOMMERCE_SECRET_PARAMETER",
             Platform::Ikas => "IKAS_SECRET_PARAMETER",
+            Platform::IdeaSoft => "IDEASOFT_SECRET_PARAMETER",
             Platform::Zendesk => "ZENDESK_SECRET_PARAMETER",
             Platform::JudgeMe => "JUDGEME_SECRET_PARAMETER",
         }
@@ -88,6 +94,7 @@ impl Platform {
             Platform::Shopify => "ShopifySecretParameterName",
             Platform::WooCommerce => "WooCommerceSecretParameterName",
             Platform::Ikas => "IkasSecretParameterName",
+            Platform::IdeaSoft => "IdeaSoftSecretParameterName",
             Platform::Zendesk => "ZendeskSecretParameterName",
             Platform::JudgeMe => "JudgeMeSecretParameterName",
         }
@@ -99,6 +106,7 @@ impl Platform {
             Platform::Shopify => shopify::verify(delivery, secrets),
             Platform::WooCommerce => woocommerce::verify(delivery, secrets),
             Platform::Ikas => ikas::verify(delivery, secrets),
+            Platform::IdeaSoft => ideasoft::verify(delivery, secrets),
             Platform::Zendesk => zendesk::verify(delivery, secrets),
             Platform::JudgeMe => judgeme::verify(delivery, secrets),
         }
@@ -117,6 +125,7 @@ impl Platform {
             Platform::Shopify => shopify::map(delivery),
             Platform::WooCommerce => woocommerce::map(delivery),
             Platform::Ikas => ikas::map(delivery),
+            Platform::IdeaSoft => ideasoft::map(delivery, delivery.topic),
             Platform::Zendesk => zendesk::map(delivery),
             Platform::JudgeMe => judgeme::map(delivery),
         }
@@ -133,6 +142,9 @@ pub struct Delivery<'a> {
     /// When memnun received it: the event's time only when the platform
     /// says none.
     pub received: Timestamp,
+    /// The topic the webhook's address names (`?topic=`), for a platform
+    /// that does not say it in the delivery.
+    pub topic: Option<&'a str>,
 }
 
 impl Delivery<'_> {
