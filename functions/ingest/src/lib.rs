@@ -525,14 +525,7 @@ mod hostile {
     }
 
     fn call(h: &Handler<Queues>, r: Request) -> (u16, Value) {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        let response = runtime.block_on(h.handle(r, now()));
-        let status = response.status().as_u16();
-        let body: &[u8] = response.body().as_ref();
-        let json = serde_json::from_slice(body).expect("every answer is JSON");
-        (status, json)
+        crate::testing::call(h, r, now())
     }
 
     fn corpus(file: &str) -> Vec<Value> {

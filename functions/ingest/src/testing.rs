@@ -2,6 +2,10 @@
 
 use std::sync::Mutex;
 
+use jiff::Timestamp;
+use lambda_http::Request;
+use serde_json::Value;
+
 use memnun_shared::contract::outbound::OutboundMessage;
 use memnun_shared::contract::routing::Route;
 use memnun_shared::ports::Publisher;
@@ -52,4 +56,17 @@ pub fn handler(secret: &[u8]) -> crate::Handler<Queues> {
         vec![secret.to_vec()],
         Queues::default(),
     )
+}
+
+/// Answers `request` at `now`: the status and the JSON body (every answer
+/// is JSON).
+pub fn call(h: &crate::Handler<Queues>, request: Request, now: Timestamp) -> (u16, Value) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let response = runtime.block_on(h.handle(request, now));
+    let status = response.status().as_u16();
+    let body: &[u8] = response.body().as_ref();
+    let json = serde_json::from_slice(body).expect("every answer is JSON");
+    (status, json)
 }

@@ -70,16 +70,7 @@ fn shopify_post(topic: &str, event_id: &str, body: &[u8], secret: &[u8]) -> Requ
 }
 
 fn call(h: &Handler<Queues>, r: Request) -> (u16, Value) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let response = runtime.block_on(h.handle(r, now()));
-    let status = response.status().as_u16();
-    let body: &[u8] = response.body().as_ref();
-    (
-        status,
-        serde_json::from_slice(body).expect("every answer is JSON"),
-    )
+    crate::testing::call(h, r, now())
 }
 
 /// What was enqueued: (queue name, event).
@@ -92,6 +83,14 @@ fn enqueued(h: &Handler<Queues>) -> Vec<(String, Value)> {
             let queue = url.rsplit('/').next().unwrap().to_string();
             (queue, serde_json::from_str(&m.body).unwrap())
         })
+        .collect()
+}
+
+/// The types of what was enqueued, in order.
+fn kinds(events: &[(String, Value)]) -> Vec<&str> {
+    events
+        .iter()
+        .map(|(_, e)| e["type"].as_str().unwrap())
         .collect()
 }
 
@@ -537,12 +536,8 @@ fn woocommerce_orders_map_step_by_step_and_repeats_are_one_event() {
     );
     assert_eq!((status, answer["ignored"].is_string()), (200, true));
     let events = enqueued(&h);
-    let kinds: Vec<&str> = events
-        .iter()
-        .map(|(_, e)| e["type"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        kinds,
+        kinds(&events),
         [
             "order.placed",
             "order.shipped",
@@ -769,12 +764,8 @@ fn ikas_orders_and_customers_map_and_their_signature_covers_the_data() {
     let (status, _) = call(&h, ikas_post("store-product-updated.json", IKAS));
     assert_eq!(status, 200, "a scope memnun does not use");
     let events = enqueued(&h);
-    let kinds: Vec<&str> = events
-        .iter()
-        .map(|(_, e)| e["type"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        kinds,
+        kinds(&events),
         [
             "order.placed",
             "order.shipped",
@@ -880,12 +871,8 @@ fn ideasoft_orders_and_members_map_from_the_fields_that_changed() {
         assert_eq!(got, status, "{topic} {file}: {answer}");
     }
     let events = enqueued(&h);
-    let kinds: Vec<&str> = events
-        .iter()
-        .map(|(_, e)| e["type"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        kinds,
+        kinds(&events),
         [
             "order.placed",
             "order.shipped",

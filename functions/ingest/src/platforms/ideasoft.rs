@@ -28,10 +28,10 @@
 use jiff::Timestamp;
 use memnun_shared::{Error, Result};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::{
-    Data, Delivery, Fields, Mapped, Refusal, cloudevent, from_base64, full_name, signed_by_any,
+    Data, Delivery, Fields, Mapped, Refusal, cloudevent, email_customer, from_base64, full_name,
+    order_lines, verify_body_mac,
 };
 
 /// The signature header.
@@ -54,21 +54,18 @@ pub const TOPICS: &[&str] = &[
 
 /// Checks `X-Ideashop-Hmac-Sha256` over the raw body.
 pub fn verify(delivery: &Delivery<'_>, secrets: &[Vec<u8>]) -> Result<(), Refusal> {
-    const NAME: &str = "X-Ideashop-Hmac-Sha256";
-    let header = delivery.header(SIGNATURE).ok_or(Refusal::Missing(NAME))?;
-    let mac = from_base64(header).ok_or(Refusal::Malformed(NAME))?;
-    if signed_by_any(secrets, &[delivery.body], &mac) {
-        Ok(())
-    } else {
-        Err(Refusal::Mismatch)
-    }
+    verify_body_mac(
+        delivery,
+        secrets,
+        SIGNATURE,
+        "X-Ideashop-Hmac-Sha256",
+        from_base64,
+    )
 }
 
 /// The memnun customer of an IdeaSoft email address.
 fn customer_of(email: &str) -> String {
-    let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
-    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    format!("ideasoft-{hex}")
+    email_customer("ideasoft", email)
 }
 
 /// Maps one signed delivery; `topic` is the address's `?topic=`.
@@ -106,26 +103,14 @@ pub fn map(delivery: &Delivery<'_>, topic: Option<&str>) -> Result<Mapped> {
                     "an order without the customer's email: nobody to write to".into(),
                 ));
             };
-            let items: Vec<Value> = f
-                .list("orderItems")
-                .iter()
-                .take(memnun_shared::contract::journey::MAX_ORDER_ITEMS)
-                .map(|line| {
-                    let product = line
-                        .object("product")
-                        .and_then(|p| p.id("id"))
-                        .or_else(|| line.id("productId"));
-                    Data::default()
-                        .opt("product_id", product)
-                        .opt("name", line.text("productName"))
-                        .set(
-                            "quantity",
-                            line.number("productQuantity").unwrap_or(1).max(1),
-                        )
-                        .into_map()
-                        .into()
-                })
-                .collect();
+            let items = order_lines(f.list("orderItems"), |line| {
+                let product = line.object("product").and_then(|p| p.id("id"));
+                (
+                    product.or_else(|| line.id("productId")),
+                    line.text("productName"),
+                    line.number("productQuantity"),
+                )
+            });
             let contact = Data::default().set("email", email.clone()).opt(
                 "name",
                 full_name(f.text("customerFirstname"), f.text("customerSurname")),

@@ -22,11 +22,10 @@
 use jiff::Timestamp;
 use memnun_shared::{Error, Result};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::{
-    Data, Delivery, Fields, Mapped, Refusal, cloudevent, from_hex, full_name, https, signed_by_any,
-    words,
+    Data, Delivery, Fields, Mapped, Refusal, cloudevent, email_customer, from_hex, full_name,
+    https, order_lines, signed_by_any, words,
 };
 
 /// The body's signature field, named as a header would be in a refusal.
@@ -130,34 +129,20 @@ fn order_created(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
     let customer_id = order
         .id("customerId")
         .or_else(|| customer.as_ref().and_then(|c| c.id("id")))
-        .or_else(|| {
-            let email = email.as_deref()?.trim().to_lowercase();
-            let digest = Sha256::digest(email.as_bytes());
-            let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-            Some(format!("ikas-guest-{hex}"))
-        });
+        .or_else(|| Some(email_customer("ikas-guest", email.as_deref()?)));
     let Some(customer_id) = customer_id else {
         return Ok(Mapped::Ignored(
             "an order without a customer: nobody to write to".into(),
         ));
     };
-    let items: Vec<Value> = order
-        .list("orderLineItems")
-        .iter()
-        .take(memnun_shared::contract::journey::MAX_ORDER_ITEMS)
-        .map(|line| {
-            let variant = line.object("variant");
-            Data::default()
-                .opt(
-                    "product_id",
-                    variant.as_ref().and_then(|v| v.id("productId")),
-                )
-                .opt("name", variant.as_ref().and_then(|v| v.text("name")))
-                .set("quantity", line.number("quantity").unwrap_or(1).max(1))
-                .into_map()
-                .into()
-        })
-        .collect();
+    let items = order_lines(order.list("orderLineItems"), |line| {
+        let variant = line.object("variant");
+        (
+            variant.as_ref().and_then(|v| v.id("productId")),
+            variant.as_ref().and_then(|v| v.text("name")),
+            line.number("quantity"),
+        )
+    });
     let contact = Data::default().opt("email", email).opt(
         "name",
         customer
@@ -250,12 +235,7 @@ fn order_updated(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
         )),
         _ => {}
     }
-    if events.is_empty() {
-        return Ok(Mapped::Ignored(
-            "an order update that is no step memnun tells".into(),
-        ));
-    }
-    Ok(Mapped::Events(events))
+    Ok(Mapped::steps(events))
 }
 
 fn customer(cx: &Context, c: &Fields<'_>) -> Result<Mapped> {

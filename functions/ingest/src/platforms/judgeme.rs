@@ -19,24 +19,17 @@
 use memnun_shared::{Error, Result};
 
 use super::{
-    Data, Delivery, Fields, Mapped, Refusal, cloudevent, from_base64, from_hex, signed_by_any,
+    Data, Delivery, Fields, Mapped, Refusal, cloudevent, from_base64, from_hex, verify_body_mac,
 };
 
 /// The signature header.
 pub const SIGNATURE: &str = "judgeme-hmac-sha256";
 
-/// Checks `JUDGEME-HMAC-SHA256` over the raw body.
+/// Checks `JUDGEME-HMAC-SHA256` over the raw body, written in hex or base64.
 pub fn verify(delivery: &Delivery<'_>, secrets: &[Vec<u8>]) -> Result<(), Refusal> {
-    const NAME: &str = "JUDGEME-HMAC-SHA256";
-    let header = delivery.header(SIGNATURE).ok_or(Refusal::Missing(NAME))?;
-    let mac = from_hex(header)
-        .or_else(|| from_base64(header))
-        .ok_or(Refusal::Malformed(NAME))?;
-    if signed_by_any(secrets, &[delivery.body], &mac) {
-        Ok(())
-    } else {
-        Err(Refusal::Mismatch)
-    }
+    verify_body_mac(delivery, secrets, SIGNATURE, "JUDGEME-HMAC-SHA256", |v| {
+        from_hex(v).or_else(|| from_base64(v))
+    })
 }
 
 /// Maps one signed delivery.

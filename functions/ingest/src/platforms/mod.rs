@@ -176,6 +176,28 @@ pub enum Mapped {
     Ignored(String),
 }
 
+impl Mapped {
+    /// The steps an order's update comes to; none is nothing memnun tells.
+    pub(crate) fn steps(events: Vec<Value>) -> Mapped {
+        if events.is_empty() {
+            Mapped::Ignored("an order update that is no step memnun tells".into())
+        } else {
+            Mapped::Events(events)
+        }
+    }
+}
+
+/// The codes of an order's discount lines (`discount_codes[].code`), at
+/// most as many as the contract keeps.
+pub(crate) fn discount_codes(lines: Vec<Fields<'_>>) -> Vec<Value> {
+    lines
+        .iter()
+        .filter_map(|c| c.text("code"))
+        .take(memnun_shared::contract::journey::MAX_DISCOUNT_CODES)
+        .map(Value::from)
+        .collect()
+}
+
 /// Why a delivery's signature was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -228,6 +250,36 @@ pub(crate) fn signed_by_any(secrets: &[Vec<u8>], parts: &[&[u8]], expected: &[u8
         }
         mac.verify_slice(expected).is_ok()
     })
+}
+
+/// Checks a MAC of the raw body carried in the header `header` (its name
+/// as the platform writes it: `name`), spelled as `decode` reads it: the
+/// scheme of Shopify, WooCommerce and IdeaSoft (base64) and Judge.me.
+pub(crate) fn verify_body_mac(
+    delivery: &Delivery<'_>,
+    secrets: &[Vec<u8>],
+    header: &str,
+    name: &'static str,
+    decode: fn(&str) -> Option<Vec<u8>>,
+) -> Result<(), Refusal> {
+    let value = delivery.header(header).ok_or(Refusal::Missing(name))?;
+    let mac = decode(value).ok_or(Refusal::Malformed(name))?;
+    if signed_by_any(secrets, &[delivery.body], &mac) {
+        Ok(())
+    } else {
+        Err(Refusal::Mismatch)
+    }
+}
+
+/// A customer known only by email (a guest checkout, a platform that keys
+/// its customers by email): `<prefix>-<hash>`, the same for the same
+/// address in any case, and never the address itself in an id that may be
+/// logged.
+pub(crate) fn email_customer(prefix: &str, email: &str) -> String {
+    use sha2::Digest as _;
+    let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
+    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}-{hex}")
 }
 
 /// HMAC-SHA256 of `parts` under `secret`: what a platform sends (tests,
@@ -414,6 +466,30 @@ impl Data {
     pub(crate) fn into_map(self) -> Map<String, Value> {
         self.0
     }
+}
+
+/// An order's lines (the first [`MAX_ORDER_ITEMS`] of them) as the contract
+/// writes them; `read` gives one line's product id, name and quantity under
+/// the platform's own names. A line without a quantity is one.
+///
+/// [`MAX_ORDER_ITEMS`]: memnun_shared::contract::journey::MAX_ORDER_ITEMS
+pub(crate) fn order_lines<'a>(
+    lines: Vec<Fields<'a>>,
+    read: impl Fn(&Fields<'a>) -> (Option<String>, Option<String>, Option<u64>),
+) -> Vec<Value> {
+    lines
+        .iter()
+        .take(memnun_shared::contract::journey::MAX_ORDER_ITEMS)
+        .map(|line| {
+            let (product, name, quantity) = read(line);
+            Data::default()
+                .opt("product_id", product)
+                .opt("name", name)
+                .set("quantity", quantity.unwrap_or(1).max(1))
+                .into_map()
+                .into()
+        })
+        .collect()
 }
 
 /// A person's name from its parts, as platforms split it.

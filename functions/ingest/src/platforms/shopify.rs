@@ -34,8 +34,8 @@ use memnun_shared::{Error, Result};
 use serde_json::Value;
 
 use super::{
-    Data, Delivery, Fields, Mapped, Refusal, cloudevent, from_base64, full_name, https,
-    signed_by_any, words,
+    Data, Delivery, Fields, Mapped, Refusal, cloudevent, discount_codes, from_base64, full_name,
+    https, order_lines, verify_body_mac, words,
 };
 
 /// The signature header.
@@ -53,14 +53,13 @@ pub const TRIGGERED_AT: &str = "x-shopify-triggered-at";
 
 /// Checks `X-Shopify-Hmac-Sha256` over the raw body.
 pub fn verify(delivery: &Delivery<'_>, secrets: &[Vec<u8>]) -> Result<(), Refusal> {
-    const NAME: &str = "X-Shopify-Hmac-Sha256";
-    let header = delivery.header(SIGNATURE).ok_or(Refusal::Missing(NAME))?;
-    let mac = from_base64(header).ok_or(Refusal::Malformed(NAME))?;
-    if signed_by_any(secrets, &[delivery.body], &mac) {
-        Ok(())
-    } else {
-        Err(Refusal::Mismatch)
-    }
+    verify_body_mac(
+        delivery,
+        secrets,
+        SIGNATURE,
+        "X-Shopify-Hmac-Sha256",
+        from_base64,
+    )
 }
 
 /// What one delivery is about, for the events made of it.
@@ -177,26 +176,14 @@ fn order_placed(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
     let Some(customer_id) = customer.id("id") else {
         return ignored("an order without a customer: nobody to write to");
     };
-    let codes: Vec<Value> = order
-        .list("discount_codes")
-        .iter()
-        .filter_map(|c| c.text("code"))
-        .take(memnun_shared::contract::journey::MAX_DISCOUNT_CODES)
-        .map(Value::from)
-        .collect();
-    let items: Vec<Value> = order
-        .list("line_items")
-        .iter()
-        .take(memnun_shared::contract::journey::MAX_ORDER_ITEMS)
-        .map(|line| {
-            Data::default()
-                .opt("product_id", line.id("product_id"))
-                .opt("name", line.text("title").or_else(|| line.text("name")))
-                .set("quantity", line.number("quantity").unwrap_or(1).max(1))
-                .into_map()
-                .into()
-        })
-        .collect();
+    let codes = discount_codes(order.list("discount_codes"));
+    let items = order_lines(order.list("line_items"), |line| {
+        (
+            line.id("product_id"),
+            line.text("title").or_else(|| line.text("name")),
+            line.number("quantity"),
+        )
+    });
     let fallback = order.text("email").or_else(|| order.text("contact_email"));
     let data = Data::default()
         .set("customer_id", customer_id)

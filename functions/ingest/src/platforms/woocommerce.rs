@@ -30,11 +30,10 @@
 use jiff::Timestamp;
 use memnun_shared::{Error, Result};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::{
-    Data, Delivery, Fields, Mapped, Refusal, cloudevent, from_base64, full_name, https,
-    signed_by_any, words,
+    Data, Delivery, Fields, Mapped, Refusal, cloudevent, discount_codes, email_customer,
+    from_base64, full_name, https, order_lines, verify_body_mac, words,
 };
 
 /// The signature header.
@@ -59,14 +58,13 @@ pub fn is_ping(delivery: &Delivery<'_>) -> bool {
 
 /// Checks `X-WC-Webhook-Signature` over the raw body.
 pub fn verify(delivery: &Delivery<'_>, secrets: &[Vec<u8>]) -> Result<(), Refusal> {
-    const NAME: &str = "X-WC-Webhook-Signature";
-    let header = delivery.header(SIGNATURE).ok_or(Refusal::Missing(NAME))?;
-    let mac = from_base64(header).ok_or(Refusal::Malformed(NAME))?;
-    if signed_by_any(secrets, &[delivery.body], &mac) {
-        Ok(())
-    } else {
-        Err(Refusal::Mismatch)
-    }
+    verify_body_mac(
+        delivery,
+        secrets,
+        SIGNATURE,
+        "X-WC-Webhook-Signature",
+        from_base64,
+    )
 }
 
 /// What one delivery is about.
@@ -143,12 +141,9 @@ fn gmt(f: &Fields<'_>, key: &str) -> Result<Option<Timestamp>> {
 /// The memnun customer of an order: the shop's customer, or the guest's
 /// billing address, hashed.
 fn customer_of(order: &Fields<'_>, email: Option<&str>) -> Option<String> {
-    order.id("customer_id").or_else(|| {
-        let email = email?.trim().to_lowercase();
-        let digest = Sha256::digest(email.as_bytes());
-        let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-        Some(format!("woo-guest-{hex}"))
-    })
+    order
+        .id("customer_id")
+        .or_else(|| Some(email_customer("woo-guest", email?)))
 }
 
 fn order_created(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
@@ -160,26 +155,14 @@ fn order_created(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
             "an order without a customer or a billing email: nobody to write to".into(),
         ));
     };
-    let codes: Vec<Value> = order
-        .list("coupon_lines")
-        .iter()
-        .filter_map(|c| c.text("code"))
-        .take(memnun_shared::contract::journey::MAX_DISCOUNT_CODES)
-        .map(Value::from)
-        .collect();
-    let items: Vec<Value> = order
-        .list("line_items")
-        .iter()
-        .take(memnun_shared::contract::journey::MAX_ORDER_ITEMS)
-        .map(|line| {
-            Data::default()
-                .opt("product_id", line.id("product_id"))
-                .opt("name", line.text("name"))
-                .set("quantity", line.number("quantity").unwrap_or(1).max(1))
-                .into_map()
-                .into()
-        })
-        .collect();
+    let codes = discount_codes(order.list("coupon_lines"));
+    let items = order_lines(order.list("line_items"), |line| {
+        (
+            line.id("product_id"),
+            line.text("name"),
+            line.number("quantity"),
+        )
+    });
     let contact = Data::default().opt("email", email).opt(
         "name",
         billing
@@ -279,12 +262,7 @@ fn order_updated(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
                 ),
         ));
     }
-    if events.is_empty() {
-        return Ok(Mapped::Ignored(
-            "an order update that is no step memnun tells".into(),
-        ));
-    }
-    Ok(Mapped::Events(events))
+    Ok(Mapped::steps(events))
 }
 
 fn customer(cx: &Context, c: &Fields<'_>) -> Result<Mapped> {
