@@ -1014,3 +1014,155 @@ proptest! {
         prop_assert!(enqueued(&h).is_empty());
     }
 }
+
+/// One platform's valid delivery, signed with a given secret, and how to
+/// spoil it.
+struct Signed {
+    platform: Platform,
+    /// The platform's secret in [`handler`].
+    secret: &'static [u8],
+    deliver: fn(&[u8]) -> Request,
+    /// Where the delivery's events go.
+    queue: &'static str,
+    /// A change of the signed bytes (`from` → `to`).
+    tamper: (&'static str, &'static str),
+    /// Takes the signature away.
+    unsign: fn(&mut Request),
+}
+
+fn remove_header(name: &'static str) -> impl Fn(&mut Request) {
+    move |r: &mut Request| {
+        r.headers_mut().remove(name);
+    }
+}
+
+fn every_platform() -> Vec<Signed> {
+    vec![
+        Signed {
+            platform: Platform::Shopify,
+            secret: SHOPIFY,
+            deliver: |s| {
+                shopify_post(
+                    "orders/create",
+                    "e-1",
+                    &sample("shopify", "orders-create.json"),
+                    s,
+                )
+            },
+            queue: "orders",
+            tamper: ("1249.80", "1.80"),
+            unsign: |r| remove_header("x-shopify-hmac-sha256")(r),
+        },
+        Signed {
+            platform: Platform::WooCommerce,
+            secret: WOO,
+            deliver: |s| {
+                woo_post(
+                    "order.created",
+                    &sample("woocommerce", "order.created.json"),
+                    s,
+                )
+            },
+            queue: "orders",
+            tamper: ("575.00", "5.00"),
+            unsign: |r| remove_header("x-wc-webhook-signature")(r),
+        },
+        Signed {
+            platform: Platform::Ikas,
+            secret: IKAS,
+            deliver: |s| ikas_post("store-order-created.json", s),
+            queue: "orders",
+            tamper: ("849.9", "8.49"),
+            unsign: |r| {
+                let mut v: Value = serde_json::from_slice(r.body().as_ref()).unwrap();
+                v.as_object_mut().unwrap().remove("signature");
+                *r.body_mut() = Body::Binary(v.to_string().into_bytes());
+            },
+        },
+        Signed {
+            platform: Platform::IdeaSoft,
+            secret: IDEASOFT,
+            deliver: |s| ideasoft_post("order/create", &sample("ideasoft", "order-create.json"), s),
+            queue: "orders",
+            tamper: ("1499.9", "1.9"),
+            unsign: |r| remove_header("x-ideashop-hmac-sha256")(r),
+        },
+        Signed {
+            platform: Platform::Zendesk,
+            secret: ZENDESK,
+            deliver: |s| {
+                zendesk_post(
+                    &sample("zendesk", "ticket.status_changed.json"),
+                    s,
+                    "2026-12-03T08:59:00Z",
+                )
+            },
+            queue: "tickets",
+            tamper: ("TK-4821-0937", "TK-4821-0938"),
+            unsign: |r| remove_header("x-zendesk-webhook-signature")(r),
+        },
+        Signed {
+            platform: Platform::JudgeMe,
+            secret: JUDGEME,
+            deliver: |s| judgeme_post(&sample("judgeme", "review-created.json"), s, to_hex),
+            queue: "reviews",
+            tamper: ("\"rating\": 2", "\"rating\": 5"),
+            unsign: |r| remove_header("judgeme-hmac-sha256")(r),
+        },
+    ]
+}
+
+#[test]
+fn every_platform_valid_rotated_tampered_foreign_and_missing_signatures() {
+    const NEXT: &[u8] = b"the_next_secret_being_rotated_in";
+    let cases = every_platform();
+    assert_eq!(cases.len(), Platform::ALL.len(), "every platform is here");
+    for case in cases {
+        let name = case.platform.slug();
+        // Valid: its event on its queue.
+        let h = handler();
+        let (status, answer) = call(&h, (case.deliver)(case.secret));
+        assert_eq!(status, 202, "{name}: {answer}");
+        assert_eq!(enqueued(&h)[0].0, case.queue, "{name}");
+        // Rotating: the next secret configured first, the current one still
+        // signing, then the next one signing.
+        let rotating =
+            handler().with_platform(case.platform, vec![NEXT.to_vec(), case.secret.to_vec()]);
+        assert_eq!(
+            call(&rotating, (case.deliver)(case.secret)).0,
+            202,
+            "{name}: old secret"
+        );
+        assert_eq!(
+            call(&rotating, (case.deliver)(NEXT)).0,
+            202,
+            "{name}: new secret"
+        );
+        // Refused, and nothing enqueued: another shop's secret, bytes
+        // changed after signing, no signature.
+        let h = handler();
+        assert_eq!(
+            call(&h, (case.deliver)(b"another_shops_secret_0123456")).0,
+            401,
+            "{name}"
+        );
+        let mut tampered = (case.deliver)(case.secret);
+        let body = String::from_utf8(tampered.body().as_ref().to_vec()).unwrap();
+        assert!(
+            body.contains(case.tamper.0),
+            "{name}: the tamper must change the body"
+        );
+        *tampered.body_mut() =
+            Body::Binary(body.replacen(case.tamper.0, case.tamper.1, 1).into_bytes());
+        assert_eq!(call(&h, tampered).0, 401, "{name}: tampered");
+        let mut unsigned = (case.deliver)(case.secret);
+        (case.unsign)(&mut unsigned);
+        let (status, answer) = call(&h, unsigned);
+        assert_eq!(status, 401, "{name}: unsigned {answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains("missing"),
+            "{name}: {answer}"
+        );
+        assert!(enqueued(&h).is_empty(), "{name}");
+    }
+}
