@@ -118,7 +118,7 @@ pub fn map(delivery: &Delivery<'_>, topic: Option<&str>) -> Result<Mapped> {
             let data = Data::default()
                 .set("customer_id", customer_of(&email))
                 .set("order_id", id.clone())
-                .opt("total", amount(&f, "finalAmount"))
+                .opt("total", f.amount("finalAmount"))
                 .opt("currency", f.text("currency"))
                 .set("items", items)
                 .set("customer", contact.into_map());
@@ -199,15 +199,6 @@ pub fn map(delivery: &Delivery<'_>, topic: Option<&str>) -> Result<Mapped> {
 /// An IdeaSoft time (`2026-11-23T14:05:12+03:00`).
 fn at(f: &Fields<'_>, key: &str) -> Option<Timestamp> {
     f.time(key).ok().flatten()
-}
-
-/// An amount IdeaSoft writes as a number or a string.
-fn amount(f: &Fields<'_>, key: &str) -> Option<String> {
-    match f.value.get(key)? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        _ => None,
-    }
 }
 
 /// A yes or no IdeaSoft writes as a boolean, `1`/`0` or `"1"`/`"0"`.

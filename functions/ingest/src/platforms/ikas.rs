@@ -113,15 +113,6 @@ fn millis(f: &Fields<'_>, key: &str) -> Option<Timestamp> {
     Timestamp::from_millisecond(ms).ok()
 }
 
-/// An amount ikas writes as a number (`1249.8`), as a decimal string.
-fn amount(f: &Fields<'_>, key: &str) -> Option<String> {
-    match f.value.get(key)? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
 fn order_created(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
     let order_id = order.required_id("id")?;
     let customer = order.object("customer");
@@ -153,7 +144,7 @@ fn order_created(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
         .set("customer_id", customer_id)
         .set("order_id", order_id.clone())
         .opt("number", order.text("orderNumber"))
-        .opt("total", amount(order, "totalFinalPrice"))
+        .opt("total", order.amount("totalFinalPrice"))
         .opt("currency", order.text("currencyCode"))
         .set("items", items)
         .set("customer", contact.into_map());
@@ -181,7 +172,7 @@ fn order_updated(cx: &Context, order: &Fields<'_>) -> Result<Mapped> {
             ),
         ),
         Some("REFUNDED") => {
-            let amount = amount(order, "totalFinalPrice").ok_or_else(|| {
+            let amount = order.amount("totalFinalPrice").ok_or_else(|| {
                 Error::contract("data.totalFinalPrice", "is required when refunded")
             })?;
             let currency = order

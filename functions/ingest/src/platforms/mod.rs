@@ -435,6 +435,16 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// An amount written as a number (`1249.8`) or a string, as the
+    /// decimal the contract checks.
+    pub(crate) fn amount(&self, key: &str) -> Option<String> {
+        match self.value.get(key)? {
+            Value::Number(n) => Some(n.to_string()),
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            _ => None,
+        }
+    }
+
     /// A whole number, when present.
     pub(crate) fn number(&self, key: &str) -> Option<u64> {
         match self.value.get(key)? {
