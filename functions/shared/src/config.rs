@@ -171,6 +171,65 @@ impl ShopConfig {
     }
 }
 
+/// A store memnun registers coupons in: its URL and the SSM parameter with
+/// its credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSite {
+    /// The store's base URL (`https://…`; `http://` only on loopback).
+    pub url: String,
+    /// The SSM SecureString with its credentials.
+    pub secret_parameter: String,
+}
+
+/// Where coupons are registered before their codes are emailed: Shopify,
+/// WooCommerce, both, or neither (`SHOPIFY_STORE_URL` with
+/// `SHOPIFY_TOKEN_PARAMETER`, `WOOCOMMERCE_STORE_URL` with
+/// `WOOCOMMERCE_KEYS_PARAMETER`; a URL without its parameter stops the
+/// init).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// The Shopify store and its Admin API token's parameter.
+    pub shopify: Option<StoreSite>,
+    /// The WooCommerce store and its REST keys' parameter.
+    pub woocommerce: Option<StoreSite>,
+}
+
+impl StoreConfig {
+    /// Reads both stores' settings.
+    pub fn from_env(env: &Env) -> Result<Self> {
+        Ok(StoreConfig {
+            shopify: store_site(env, "SHOPIFY_STORE_URL", "SHOPIFY_TOKEN_PARAMETER")?,
+            woocommerce: store_site(env, "WOOCOMMERCE_STORE_URL", "WOOCOMMERCE_KEYS_PARAMETER")?,
+        })
+    }
+}
+
+fn store_site(
+    env: &Env,
+    url_var: &'static str,
+    secret_var: &'static str,
+) -> Result<Option<StoreSite>> {
+    let url = env.optional(url_var).filter(|v| !v.trim().is_empty());
+    let secret = env.optional(secret_var).filter(|v| !v.trim().is_empty());
+    match (url, secret) {
+        (None, None) => Ok(None),
+        (Some(url), Some(secret_parameter)) => Ok(Some(StoreSite {
+            url: crate::adapters::http::platform_url(url_var, &url)?,
+            secret_parameter,
+        })),
+        (Some(_), None) => Err(Error::Config {
+            var: secret_var,
+            reason: format!(
+                "is not set, but {url_var} is: name the SSM parameter with the credentials"
+            ),
+        }),
+        (None, Some(_)) => Err(Error::Config {
+            var: url_var,
+            reason: format!("is not set, but {secret_var} is: give the store's URL"),
+        }),
+    }
+}
+
 /// Reads the shop's time zone (`SHOP_TIME_ZONE`, IANA, default
 /// Europe/Istanbul) and its name.
 pub fn shop_time_zone_from_env(env: &Env) -> Result<(TimeZone, String)> {

@@ -42,6 +42,21 @@ pub enum Error {
         permanent: bool,
     },
 
+    /// A call to one of the shop's platforms (its store) failed.
+    #[error("{platform} {operation} failed: {reason}")]
+    Platform {
+        /// The platform, e.g. `shopify`.
+        platform: &'static str,
+        /// The call, e.g. `discountCodeBasicCreate`.
+        operation: &'static str,
+        /// What went wrong: a status, the platform's error code, never its
+        /// text (which may quote an address, a code or a token).
+        reason: String,
+        /// Whether retrying can never help (refused credentials, a request
+        /// the platform will never take).
+        permanent: bool,
+    },
+
     /// An item read from the table does not have the shape this code wrote.
     #[error("stored item {key} is malformed: {reason}")]
     Corrupt {
@@ -97,7 +112,7 @@ impl Error {
     pub fn is_permanent(&self) -> bool {
         match self {
             Error::Contract { .. } | Error::Config { .. } | Error::Render { .. } => true,
-            Error::Aws { permanent, .. } => *permanent,
+            Error::Aws { permanent, .. } | Error::Platform { permanent, .. } => *permanent,
             Error::Corrupt { .. }
             | Error::InProgress(_)
             | Error::NotFound(_)

@@ -19,7 +19,7 @@ use crate::Result;
 use crate::contract::journey::Owner;
 use crate::contract::outbound::OutboundMessage;
 use crate::domain::consent::ConsentState;
-use crate::domain::coupon::{Coupon, CouponReason};
+use crate::domain::coupon::{Coupon, CouponCode, CouponReason};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::digest::{Counters, Week};
 use crate::domain::mail::OutgoingEmail;
@@ -28,9 +28,9 @@ use crate::domain::returns::{Return, ReturnId};
 use crate::domain::ticket::{Origin, Ticket, TicketNumber};
 use crate::keys::WorkKey;
 use crate::ports::{
-    Begun, Claim, Conflict, CouponStore, CustomerStore, IdempotencyStore, IssueOutcome, Lease,
-    Mailer, OpenOutcome, OrderStore, ProfileWrite, Publisher, ReviewRecord, StatsStore,
-    TicketStore, WorkStore, Write,
+    Begun, Claim, Conflict, CouponRegistry, CouponStore, CustomerStore, Holder, IdempotencyStore,
+    IssueOutcome, Lease, Mailer, OpenOutcome, OrderStore, ProfileWrite, Publisher, Registered,
+    ReviewRecord, StatsStore, TicketStore, WorkStore, Write,
 };
 
 /// A customer's item: contact details, the cap, consent, the year greeted.
@@ -151,6 +151,15 @@ impl World {
                         found.push(Conflict::CouponCause);
                     }
                 }
+                Write::Recode(c, to) => {
+                    if self.coupons.contains_key(to.as_str()) {
+                        found.push(Conflict::CouponCode);
+                    }
+                    let key = cause(&c.customer_id, c.reason, &c.source_event);
+                    if self.coupon_causes.get(&key).map(String::as_str) != Some(c.code.as_str()) {
+                        found.push(Conflict::CouponCause);
+                    }
+                }
                 Write::Ticket(t) => {
                     if self.tickets.contains_key(t.number.as_str()) {
                         found.push(Conflict::TicketNumber);
@@ -265,6 +274,18 @@ impl World {
                         c.code.as_str().to_owned(),
                     );
                     self.coupons.insert(c.code.as_str().to_owned(), c.clone());
+                }
+                Write::Recode(c, to) => {
+                    self.coupons.remove(c.code.as_str());
+                    let recoded = Coupon {
+                        code: to.clone(),
+                        ..c.clone()
+                    };
+                    self.coupon_causes.insert(
+                        cause(&c.customer_id, c.reason, &c.source_event),
+                        to.as_str().to_owned(),
+                    );
+                    self.coupons.insert(to.as_str().to_owned(), recoded);
                 }
                 Write::Ticket(t) => {
                     self.ticket_causes.insert(
@@ -472,6 +493,17 @@ impl CouponStore for MemoryStore {
         world.apply(&no_lease(), &writes);
         Ok(IssueOutcome::Issued(coupon.clone()))
     }
+
+    async fn recode(&self, coupon: &Coupon, to: &CouponCode) -> Result<bool> {
+        let mut world = self.call("recode");
+        let writes = [Write::Recode(coupon.clone(), to.clone())];
+        let conflicts = world.conflicts(&no_lease(), &writes);
+        if conflicts.iter().any(|c| *c != Conflict::Lease) {
+            return Ok(false);
+        }
+        world.apply(&no_lease(), &writes);
+        Ok(true)
+    }
 }
 
 impl OrderStore for MemoryStore {
@@ -658,6 +690,72 @@ impl StatsStore for MemoryStore {
         Ok(Counters(
             world.counters.get(&week).cloned().unwrap_or_default(),
         ))
+    }
+}
+
+/// The shop's store in memory: the codes memnun registered, codes the shop
+/// made itself, and failures on demand.
+#[derive(Debug, Default)]
+pub struct MemoryRegistry {
+    state: Mutex<RegistryState>,
+}
+
+#[derive(Debug, Default)]
+struct RegistryState {
+    registered: Vec<String>,
+    shop_codes: HashSet<String>,
+    failing: usize,
+    calls: usize,
+}
+
+impl MemoryRegistry {
+    fn state(&self) -> MutexGuard<'_, RegistryState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The codes memnun registered, in order.
+    pub fn registered(&self) -> Vec<String> {
+        self.state().registered.clone()
+    }
+
+    /// How many times a registration was asked for.
+    pub fn calls(&self) -> usize {
+        self.state().calls
+    }
+
+    /// The shop made `code` itself.
+    pub fn taken_by_shop(&self, code: &str) {
+        self.state().shop_codes.insert(code.to_owned());
+    }
+
+    /// Fails the next `n` registrations, as a store that is down would.
+    pub fn fail_next(&self, n: usize) {
+        self.state().failing = n;
+    }
+}
+
+impl CouponRegistry for MemoryRegistry {
+    async fn register(&self, coupon: &Coupon, _holder: Holder<'_>) -> Result<Registered> {
+        let mut state = self.state();
+        state.calls += 1;
+        if state.failing > 0 {
+            state.failing -= 1;
+            return Err(crate::Error::Platform {
+                platform: "memory",
+                operation: "register",
+                reason: "answered 503".into(),
+                permanent: false,
+            });
+        }
+        let code = coupon.code.as_str().to_owned();
+        if state.shop_codes.contains(&code) {
+            return Ok(Registered::Taken);
+        }
+        if state.registered.contains(&code) {
+            return Ok(Registered::Before);
+        }
+        state.registered.push(code);
+        Ok(Registered::Now)
     }
 }
 

@@ -103,6 +103,50 @@ pub trait CouponStore: Send + Sync {
         coupon: &Coupon,
         cap_cutoff: Option<Timestamp>,
     ) -> impl Future<Output = Result<IssueOutcome>> + Send;
+
+    /// Gives `coupon` the code `to` instead of its own (which the shop's
+    /// store has for something else), atomically: `to` must be new, and the
+    /// coupon must still carry its old code. `false`: nothing was written
+    /// (the code is taken too, or the coupon changed: read it again).
+    fn recode(
+        &self,
+        coupon: &Coupon,
+        to: &crate::domain::coupon::CouponCode,
+    ) -> impl Future<Output = Result<bool>> + Send;
+}
+
+/// What registering a coupon in the shop's store found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    /// Created now: the store takes the code at checkout from now on.
+    Now,
+    /// The store had it already, as memnun registered it (a retry).
+    Before,
+    /// The store has the code for something else (the shop's own code, or
+    /// another memnun coupon's): this coupon needs a new code.
+    Taken,
+    /// No store is configured: the coupon is only published, and the shop
+    /// registers it itself.
+    Nowhere,
+}
+
+/// Whom a coupon is for, as the store can limit it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Holder<'a> {
+    /// The customer's address (WooCommerce limits the code to it).
+    pub email: Option<&'a crate::domain::mail::EmailAddress>,
+}
+
+/// The shop's store, where a coupon must exist before its code is emailed:
+/// a customer must never be sent a code that checkout refuses.
+pub trait CouponRegistry: Send + Sync {
+    /// Makes `coupon` redeemable by its holder. Safe to repeat: a code the
+    /// store has as memnun registered it answers [`Registered::Before`].
+    fn register(
+        &self,
+        coupon: &Coupon,
+        holder: Holder<'_>,
+    ) -> impl Future<Output = Result<Registered>> + Send;
 }
 
 /// Tickets.
@@ -552,6 +596,9 @@ pub enum Write {
     Review(ReviewRecord),
     /// A coupon: its code and its (customer, reason, cause) must be new.
     Coupon(Coupon),
+    /// A coupon's new code, for one whose code the shop's store has for
+    /// something else ([`CouponStore::recode`], inside a unit's commit).
+    Recode(Coupon, crate::domain::coupon::CouponCode),
     /// A ticket: its number and its (customer, origin, cause) must be new.
     Ticket(Box<Ticket>),
     /// A check that no coupon was issued for this cause.

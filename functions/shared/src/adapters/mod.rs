@@ -10,10 +10,12 @@ pub mod consent;
 pub mod directory;
 pub mod due;
 pub mod dynamodb;
+pub mod http;
 pub mod ses;
 pub mod sqs;
 pub mod ssm;
 pub mod stats;
+pub mod store;
 pub mod suppression;
 pub mod work;
 

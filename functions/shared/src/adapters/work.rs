@@ -147,6 +147,9 @@ fn transaction(
                     items.push((put_over(table, link)?, None));
                 }
             }
+            Write::Recode(coupon, to) => {
+                items.extend(crate::adapters::dynamodb::recode_items(table, coupon, to)?);
+            }
             Write::Ticket(ticket) => {
                 let mut by_cause = key(
                     keys::customer(&ticket.customer_id),

@@ -4,6 +4,7 @@
 //! These orchestrate; the decisions stay in [`crate::domain`].
 
 pub mod count;
+pub mod coupons;
 pub mod unit;
 
 use jiff::Timestamp;

@@ -1,7 +1,7 @@
 //! The [`CouponStore`] over the main table: a coupon by code and by cause,
 //! written together with the apology cap.
 
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use jiff::Timestamp;
 
 use super::DynamoStore;
@@ -9,9 +9,9 @@ use super::codec::*;
 use super::item::*;
 use super::keys;
 use crate::adapters::build_error;
-use crate::domain::coupon::{Coupon, CouponReason};
+use crate::domain::coupon::{Coupon, CouponCode, CouponReason};
 use crate::domain::customer::CustomerId;
-use crate::ports::{CouponStore, IssueOutcome};
+use crate::ports::{Conflict, CouponStore, IssueOutcome};
 use crate::time::to_key;
 use crate::{Error, Result};
 
@@ -81,4 +81,58 @@ impl CouponStore for DynamoStore {
         }
         Ok(IssueOutcome::CodeTaken)
     }
+
+    async fn recode(&self, coupon: &Coupon, to: &CouponCode) -> Result<bool> {
+        let items = recode_items(&self.table, coupon, to)?;
+        let failed = self
+            .transact(items.into_iter().map(|(item, _)| item).collect())
+            .await?;
+        Ok(failed.is_empty())
+    }
+}
+
+/// The items that give `coupon` the code `to`: the old code's item goes,
+/// the new one must be new, and the item by cause must still carry the old
+/// code (a concurrent attempt that recoded first wins). Each with the
+/// conflict it answers for.
+pub(crate) fn recode_items(
+    table: &str,
+    coupon: &Coupon,
+    to: &CouponCode,
+) -> Result<Vec<(TransactWriteItem, Option<Conflict>)>> {
+    let recoded = Coupon {
+        code: to.clone(),
+        ..coupon.clone()
+    };
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(key(keys::coupon(&coupon.code), "COUPON")))
+        .build()
+        .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
+    let mut by_code = key(keys::coupon(to), "COUPON");
+    by_code.extend(coupon_item(&recoded));
+    let by_cause_key = key(
+        keys::customer(&coupon.customer_id),
+        keys::coupon_by_cause(coupon.reason, &coupon.source_event),
+    );
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(by_cause_key))
+        .update_expression("SET code = :to")
+        .condition_expression("code = :from")
+        .expression_attribute_values(":to", s(to.as_str()))
+        .expression_attribute_values(":from", s(coupon.code.as_str()))
+        .build()
+        .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
+    Ok(vec![
+        (TransactWriteItem::builder().delete(delete).build(), None),
+        (
+            put(table, by_code, "attribute_not_exists(pk)")?,
+            Some(Conflict::CouponCode),
+        ),
+        (
+            TransactWriteItem::builder().update(update).build(),
+            Some(Conflict::CouponCause),
+        ),
+    ])
 }

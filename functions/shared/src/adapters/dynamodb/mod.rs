@@ -62,6 +62,7 @@ mod tickets;
 pub(crate) use codec::{
     cancelled_items, coupon_item, customer_from, put, review_item, ticket_from, ticket_item,
 };
+pub(crate) use coupons::recode_items;
 pub(crate) use item::{Item, Reader, key, n, s};
 pub(crate) use orders::{order_put, return_put};
 
