@@ -601,3 +601,50 @@ async fn a_greeting_handled_days_later_is_dated_as_on_its_day() {
         Ok("2026")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_birthday_coupon_is_in_woocommerce_before_the_greeting() {
+    use memnun_shared::adapters::http::HttpClient;
+    use memnun_shared::adapters::store::{StoreRegistry, StoreSecrets};
+    use memnun_tests::stores::{Fault, StoreStandIn, WOOCOMMERCE_KEYS};
+    let stand_in = StoreStandIn::start();
+    let url = stand_in.url();
+    let stack = Stack::start_with(
+        &[
+            ("WooCommerceStoreUrl", url.as_str()),
+            ("WooCommerceKeysParameterName", "/memnun/woocommerce-keys"),
+        ],
+        true,
+    )
+    .await;
+    customers(&stack, &[("ayse", "--11-22", None, true, "tr")]).await;
+    run(&scheduler(&stack), "2026-11-22T07:00:00Z").await;
+    let config =
+        birthday_greeter::Config::from_env(&env(&stack, "birthday-greeter")).expect("config");
+    let secrets = StoreSecrets {
+        shopify_token: None,
+        woocommerce_keys: Some(WOOCOMMERCE_KEYS.into()),
+    };
+    let registry =
+        StoreRegistry::with_client(&config.stores, secrets, HttpClient::default()).unwrap();
+    let g = greeter(&stack).with_registry(registry);
+    // The store is down for the first delivery: no greeting until it is up.
+    stand_in.fail([Fault::Status(502), Fault::Status(502), Fault::Status(502)]);
+    let q = stack.queue("greetings");
+    let first = deliver::once(&stack.sqs, &q.url, &q.arn, 10, |e| g.handle(e, deadline())).await;
+    assert_eq!(first.failed.len(), 1);
+    assert!(greetings_to(&stack, "ayse").is_empty());
+    deliver::until_empty(&stack.sqs, &q.url, &q.arn, 10, |e| g.handle(e, deadline())).await;
+    let coupons = stand_in.woocommerce_coupons();
+    assert_eq!(coupons.len(), 1);
+    let coupon = coupons.values().next().unwrap();
+    assert_eq!(coupon["email_restrictions"][0], "ayse@example.com");
+    assert_eq!(coupon["date_expires_gmt"], "2026-12-06T20:59:59");
+    let greeting = greetings_to(&stack, "ayse");
+    assert_eq!(greeting.len(), 1);
+    let code = coupon["code"].as_str().unwrap().to_ascii_uppercase();
+    assert!(
+        greeting[0].body.contains(&code),
+        "the greeting names the registered code"
+    );
+}

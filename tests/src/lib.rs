@@ -29,6 +29,7 @@ pub mod local;
 pub mod runtime_api;
 pub mod soak;
 pub mod stack;
+pub mod stores;
 pub mod template;
 
 /// The workspace's root directory.

@@ -81,6 +81,12 @@ pub const LOCAL_SECRETS: &[(&str, &str)] = &[
     ("ZendeskSecretParameterName", ZENDESK_SECRET),
     ("IkasSecretParameterName", IKAS_SECRET),
     ("IdeaSoftSecretParameterName", IDEASOFT_SECRET),
+    // The stores' credentials, as their stand-ins take them.
+    ("ShopifyTokenParameterName", crate::stores::SHOPIFY_TOKEN),
+    (
+        "WooCommerceKeysParameterName",
+        crate::stores::WOOCOMMERCE_KEYS,
+    ),
 ];
 
 /// The template's logical id of the main table.
@@ -393,7 +399,7 @@ async fn put_secrets(aws: &SdkConfig, local: &Local) {
     let ssm = aws_sdk_ssm::Client::new(aws);
     for (parameter, name) in &local.parameters {
         // An empty name: that secret's feature is off.
-        if !parameter.ends_with("SecretParameterName") || name.is_empty() {
+        if !parameter.ends_with("ParameterName") || name.is_empty() {
             continue;
         }
         let value = LOCAL_SECRETS

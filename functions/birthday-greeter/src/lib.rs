@@ -27,6 +27,8 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
+use memnun_shared::adapters::store::StoreRegistry;
+use memnun_shared::app::coupons;
 use memnun_shared::app::unit::{self, Kept};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, links_base_url_from_env};
@@ -42,8 +44,8 @@ use memnun_shared::domain::mail::birthday::{Greeting, greeting};
 use memnun_shared::domain::token::Signer;
 use memnun_shared::keys::WorkKey;
 use memnun_shared::ports::{
-    BirthdayStore, Conflict, CouponStore, Greetee, Mailer, ProfileWrite, Publisher, WorkStore,
-    Write,
+    BirthdayStore, Conflict, CouponRegistry, CouponStore, Greetee, Holder, Mailer, ProfileWrite,
+    Publisher, WorkStore, Write,
 };
 use memnun_shared::work::Unit;
 use memnun_shared::{Error, Result};
@@ -67,6 +69,8 @@ pub struct Config {
     pub links_base_url: String,
     /// The SSM parameter with the link-signing key(s) (`LINK_SECRET_PARAMETER`).
     pub link_secret_parameter: String,
+    /// Where birthday coupons are registered before their greetings.
+    pub stores: memnun_shared::config::StoreConfig,
 }
 
 impl Config {
@@ -87,17 +91,20 @@ impl Config {
             },
             links_base_url: links_base_url_from_env(env)?,
             link_secret_parameter: env.required("LINK_SECRET_PARAMETER")?,
+            stores: memnun_shared::config::StoreConfig::from_env(env)?,
         })
     }
 }
 
-/// The handler, generic over its ports.
-pub struct Handler<S, M, P> {
+/// The handler, generic over its ports; `R` is the shop's store, where the
+/// birthday coupon is registered before the greeting (none by default).
+pub struct Handler<S, M, P, R = StoreRegistry> {
     config: Config,
     signer: Signer,
     store: S,
     mailer: M,
     publisher: P,
+    registry: R,
 }
 
 /// The unit's steps after its commit.
@@ -106,12 +113,7 @@ const GREETED: u8 = 3;
 /// How often a commit is tried again after a conflict.
 const ATTEMPTS: usize = 5;
 
-impl<S, M, P> Handler<S, M, P>
-where
-    S: BirthdayStore + CouponStore + WorkStore,
-    M: Mailer,
-    P: Publisher,
-{
+impl<S, M, P> Handler<S, M, P> {
     /// Builds the handler once, at init.
     pub fn new(config: Config, signer: Signer, store: S, mailer: M, publisher: P) -> Self {
         Handler {
@@ -120,9 +122,32 @@ where
             store,
             mailer,
             publisher,
+            registry: StoreRegistry::default(),
         }
     }
+}
 
+impl<S, M, P, R> Handler<S, M, P, R> {
+    /// The same handler, registering coupons in `registry`.
+    pub fn with_registry<T>(self, registry: T) -> Handler<S, M, P, T> {
+        Handler {
+            config: self.config,
+            signer: self.signer,
+            store: self.store,
+            mailer: self.mailer,
+            publisher: self.publisher,
+            registry,
+        }
+    }
+}
+
+impl<S, M, P, R> Handler<S, M, P, R>
+where
+    S: BirthdayStore + CouponStore + WorkStore,
+    M: Mailer,
+    P: Publisher,
+    R: CouponRegistry,
+{
     /// Handles one SQS batch; `deadline` is the invocation's. Every
     /// decision is taken at the `birthday.due` event's own time (the
     /// scheduler's run), never the wall clock: a redelivery or a redrive
@@ -160,7 +185,7 @@ where
             tracing::info!("not greeted: the customer is unknown");
             return Ok("skipped: unknown customer");
         };
-        let kept = match unit.saved::<Kept>()? {
+        let mut kept = match unit.saved::<Kept>()? {
             Some(kept) if unit.committed() => {
                 // The last look before anything more leaves.
                 if let Err(refusal) = may_greet(true, &greetee.consent, false, None, due.year) {
@@ -183,6 +208,11 @@ where
         let Some(address) = greetee.contact.email.clone() else {
             return Ok(refusal_outcome(Refusal::NoAddress));
         };
+        let holder = Holder {
+            email: Some(&address),
+        };
+        let coupon =
+            coupons::register_kept(unit, &self.registry, &mut kept, holder, SOURCE).await?;
         unit::publish_kept(
             unit,
             PUBLISHED,
@@ -194,7 +224,6 @@ where
         )
         .await?;
         let shop = &self.config.shop;
-        let coupon = kept.coupon()?;
         let locale = Locale::choose(greetee.contact.locale.as_deref(), shop.default_locale);
         let unsubscribe = self
             .signer

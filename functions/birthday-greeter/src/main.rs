@@ -1,5 +1,5 @@
-//! The `birthday-greeter` Lambda: config, the link-signing secret from SSM,
-//! clients and the handler, wired once at init.
+//! The `birthday-greeter` Lambda: config, the link-signing secret and the
+//! stores' credentials from SSM, clients and the handler, wired once at init.
 
 use birthday_greeter::{Config, Handler};
 use memnun_shared::Error;
@@ -11,8 +11,9 @@ use memnun_shared::lambda;
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
     let aws = Clients::load().await;
-    // The secret is read while the connections are primed: init waits for
-    // the slower of the two, not their sum.
+    // The secrets (the link-signing key, the stores' credentials) are read
+    // while the connections are primed: init waits for the slowest, not
+    // their sum.
     let priming = aws
         .prime()
         .table(&config.resources.table)
@@ -20,7 +21,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .email()
         .run();
     let reading = aws.secret("LINK_SECRET_PARAMETER", &config.link_secret_parameter);
-    let ((), secret) = tokio::join!(priming, reading);
+    let ((), secret, registry) = tokio::join!(priming, reading, aws.store_registry(&config.stores));
+    let registry = registry
+        .inspect_err(|e| tracing::error!(error = %e, "cannot read the store's credentials"))?;
     let secret = secret
         .inspect_err(|e| tracing::error!(error = %e, "cannot read the link-signing secret"))?;
     let signer = Signer::from_secret(&secret).map_err(|reason| Error::Config {
@@ -28,6 +31,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         reason: format!("names a parameter that {reason}"),
     })?;
     let (store, mailer) = (aws.store(&config.resources), aws.mailer(&config.shop));
-    let handler = &Handler::new(config, signer, store, mailer, aws.publisher());
+    let handler =
+        &Handler::new(config, signer, store, mailer, aws.publisher()).with_registry(registry);
     lambda::serve_sqs(|batch, deadline| handler.handle(batch, deadline)).await
 }

@@ -26,6 +26,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::{Span, Timestamp, ToSpan};
+use memnun_shared::adapters::store::StoreRegistry;
 use memnun_shared::app::unit::{self, Kept};
 use memnun_shared::app::{self, Apology};
 use memnun_shared::batch::{self, Outcome};
@@ -54,8 +55,8 @@ use memnun_shared::domain::ticket::{Origin, Status, Ticket, TicketNumber};
 use memnun_shared::domain::token::{Purpose, Signer};
 use memnun_shared::idempotency::Idempotency;
 use memnun_shared::ports::{
-    Conflict, CouponStore, CustomerStore, IdempotencyStore, Mailer, ProfileWrite, Publisher,
-    StatsStore, TicketStore, WorkStore, Write,
+    Conflict, CouponRegistry, CouponStore, CustomerStore, Holder, IdempotencyStore, Mailer,
+    ProfileWrite, Publisher, StatsStore, TicketStore, WorkStore, Write,
 };
 use memnun_shared::work::Unit;
 
@@ -85,6 +86,8 @@ pub struct Config {
     pub links_base_url: String,
     /// The SSM parameter with the link-signing key(s) (`LINK_SECRET_PARAMETER`).
     pub link_secret_parameter: String,
+    /// Where low ratings' coupons are registered before their emails.
+    pub stores: memnun_shared::config::StoreConfig,
 }
 
 impl Config {
@@ -98,17 +101,20 @@ impl Config {
             sla: sla_policy_from_env(env)?,
             links_base_url: links_base_url_from_env(env)?,
             link_secret_parameter: env.required("LINK_SECRET_PARAMETER")?,
+            stores: memnun_shared::config::StoreConfig::from_env(env)?,
         })
     }
 }
 
-/// The handler, generic over its ports.
-pub struct Handler<S, M, P> {
+/// The handler, generic over its ports; `R` is the shop's store, where a
+/// low rating's coupon is registered before its email (none by default).
+pub struct Handler<S, M, P, R = StoreRegistry> {
     config: Config,
     signer: Signer,
     store: S,
     mailer: M,
     publisher: P,
+    registry: R,
 }
 
 /// The window of a customer's history that makes a complaint a repeat.
@@ -134,12 +140,7 @@ impl<T> Store for T where
 {
 }
 
-impl<S, M, P> Handler<S, M, P>
-where
-    S: Store,
-    M: Mailer,
-    P: Publisher,
-{
+impl<S, M, P> Handler<S, M, P> {
     /// Builds the handler once, at init.
     pub fn new(config: Config, signer: Signer, store: S, mailer: M, publisher: P) -> Self {
         Handler {
@@ -148,9 +149,32 @@ where
             store,
             mailer,
             publisher,
+            registry: StoreRegistry::default(),
         }
     }
+}
 
+impl<S, M, P, R> Handler<S, M, P, R> {
+    /// The same handler, registering coupons in `registry`.
+    pub fn with_registry<T>(self, registry: T) -> Handler<S, M, P, T> {
+        Handler {
+            config: self.config,
+            signer: self.signer,
+            store: self.store,
+            mailer: self.mailer,
+            publisher: self.publisher,
+            registry,
+        }
+    }
+}
+
+impl<S, M, P, R> Handler<S, M, P, R>
+where
+    S: Store,
+    M: Mailer,
+    P: Publisher,
+    R: CouponRegistry,
+{
     /// Handles one SQS batch; `deadline` is the invocation's.
     pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
         let idempotency = Idempotency::new(

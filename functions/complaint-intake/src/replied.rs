@@ -4,11 +4,12 @@
 
 use super::*;
 
-impl<S, M, P> Handler<S, M, P>
+impl<S, M, P, R> Handler<S, M, P, R>
 where
     S: Store,
     M: Mailer,
     P: Publisher,
+    R: CouponRegistry,
 {
     pub(crate) async fn replied(
         &self,

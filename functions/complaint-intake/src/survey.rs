@@ -3,11 +3,12 @@
 
 use super::*;
 
-impl<S, M, P> Handler<S, M, P>
+impl<S, M, P, R> Handler<S, M, P, R>
 where
     S: Store,
     M: Mailer,
     P: Publisher,
+    R: CouponRegistry,
 {
     pub(crate) async fn survey(
         &self,
@@ -56,7 +57,7 @@ where
         let done = app::apologize(
             &self.store,
             idempotency,
-            &self.publisher,
+            (&self.publisher, &self.registry),
             &self.config.resources.outbound_queue_url,
             SOURCE,
             Apology {
@@ -67,6 +68,9 @@ where
                 source_key: &source_key,
                 now,
                 follow_up: Some(follow_up),
+                holder: Holder {
+                    email: contact.email.as_ref(),
+                },
             },
         )
         .await?;

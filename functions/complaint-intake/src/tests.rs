@@ -115,3 +115,37 @@ async fn a_resolved_complaint_asks_for_a_rating_once() {
     assert_eq!(sent.len(), 2, "the acknowledgement and one survey");
     assert_eq!(sent[1].template, "survey");
 }
+
+#[tokio::test]
+async fn a_low_ratings_coupon_is_in_the_store_before_the_apology() {
+    let h = handler().with_registry(memnun_shared::memory::MemoryRegistry::default());
+    let deadline = Timestamp::now() + jiff::SignedDuration::from_secs(30);
+    let ok = |r: SqsBatchResponse| assert!(r.batch_item_failures.is_empty());
+    ok(h.handle(complaint("k-1"), deadline).await);
+    let number = h.store.world().tickets.keys().next().unwrap().clone();
+    let rated = |id: &str| {
+        event(
+            id,
+            "survey.answered",
+            "2026-11-24T12:00:00Z",
+            json!({"ticket_id": number, "score": 1}),
+        )
+    };
+    h.registry.fail_next(1);
+    let failed = h.handle(rated("s-1"), deadline).await;
+    assert_eq!(failed.batch_item_failures.len(), 1);
+    assert_eq!(h.mailer.sent().len(), 1, "the acknowledgement only");
+    assert!(
+        !h.publisher
+            .published()
+            .iter()
+            .any(|m| m.kind == "coupon.issued")
+    );
+    ok(h.handle(rated("s-1"), deadline).await);
+    ok(h.handle(rated("s-1"), deadline).await);
+    let registered = h.registry.registered();
+    assert_eq!(registered.len(), 1);
+    let sent = h.mailer.sent();
+    assert_eq!(sent.len(), 2);
+    assert!(sent[1].text.contains(&registered[0]));
+}

@@ -80,6 +80,8 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
 use jiff::civil::Date;
+use memnun_shared::adapters::store::StoreRegistry;
+use memnun_shared::app::coupons;
 use memnun_shared::app::unit::{self, Kept as Published, known_contact};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{
@@ -113,8 +115,8 @@ use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNu
 use memnun_shared::domain::token::Signer;
 use memnun_shared::domain::watch::{JourneyPolicy, Watch, end_of_day};
 use memnun_shared::ports::{
-    Conflict, CouponStore, Mailer, OrderStore, ProfileWrite, Publisher, TicketStore, WorkStore,
-    Write,
+    Conflict, CouponRegistry, CouponStore, Holder, Mailer, OrderStore, ProfileWrite, Publisher,
+    TicketStore, WorkStore, Write,
 };
 use memnun_shared::work::Unit;
 use memnun_shared::{Error, Result};
@@ -169,6 +171,8 @@ pub struct Config {
     /// Review requests after delivery; `None` (off) unless `REVIEW_URL` is
     /// set and `REVIEW_REQUEST_DAYS` is above 0.
     pub review: Option<ReviewRequests>,
+    /// Where late orders' coupons are registered before their emails.
+    pub stores: memnun_shared::config::StoreConfig,
 }
 
 /// Where review requests send the customer, and how they unsubscribe.
@@ -227,12 +231,13 @@ impl Config {
             team: env.parsed("SUPPORT_TEAM_EMAIL", EmailAddress::parse)?,
             lead: env.parsed("SUPPORT_LEAD_EMAIL", EmailAddress::parse)?,
             review,
+            stores: memnun_shared::config::StoreConfig::from_env(env)?,
         })
     }
 }
 
 /// The handler, generic over its ports.
-pub struct Handler<S, M, P> {
+pub struct Handler<S, M, P, R = StoreRegistry> {
     config: Config,
     /// Signs the review request's unsubscribe link (with review requests
     /// on).
@@ -240,6 +245,9 @@ pub struct Handler<S, M, P> {
     store: S,
     mailer: M,
     publisher: P,
+    /// The shop's store, where a late order's coupon is registered before
+    /// its email.
+    registry: R,
 }
 
 /// One event of an order, as the handler needs it.
@@ -322,12 +330,7 @@ struct Kept {
     tell: bool,
 }
 
-impl<S, M, P> Handler<S, M, P>
-where
-    S: OrderStore + TicketStore + CouponStore + WorkStore,
-    M: Mailer,
-    P: Publisher,
-{
+impl<S, M, P> Handler<S, M, P> {
     /// Builds the handler once, at init; `signer` signs the review
     /// request's unsubscribe link (none with review requests off).
     pub fn new(config: Config, signer: Option<Signer>, store: S, mailer: M, publisher: P) -> Self {
@@ -337,9 +340,32 @@ where
             store,
             mailer,
             publisher,
+            registry: StoreRegistry::default(),
         }
     }
+}
 
+impl<S, M, P, R> Handler<S, M, P, R> {
+    /// The same handler, registering coupons in `registry`.
+    pub fn with_registry<T>(self, registry: T) -> Handler<S, M, P, T> {
+        Handler {
+            config: self.config,
+            signer: self.signer,
+            store: self.store,
+            mailer: self.mailer,
+            publisher: self.publisher,
+            registry,
+        }
+    }
+}
+
+impl<S, M, P, R> Handler<S, M, P, R>
+where
+    S: OrderStore + TicketStore + CouponStore + WorkStore,
+    M: Mailer,
+    P: Publisher,
+    R: CouponRegistry,
+{
     /// Handles one SQS batch; `deadline` is the invocation's.
     pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
         batch::run(event, self.config.resources.batch_concurrency, |message| {
@@ -884,7 +910,7 @@ where
             .store
             .order_with_customer(order_id, customer_id)
             .await?;
-        let kept = match unit.saved::<Published>()? {
+        let mut kept = match unit.saved::<Published>()? {
             Some(kept) if unit.committed() => kept,
             _ => {
                 let mut prior_coupon = None;
@@ -926,17 +952,6 @@ where
         if kept.sends.is_empty() {
             return Ok("late order recorded; nothing to tell");
         }
-        unit::publish_kept(
-            unit,
-            PUBLISHED,
-            &self.publisher,
-            &self.config.resources.outbound_queue_url,
-            &kept,
-            None,
-            SOURCE,
-        )
-        .await?;
-        let coupon = kept.coupon()?;
         let order = stored.unwrap_or_else(|| Order::new(order_id.clone(), customer_id.clone()));
         let none = ContactDetails::default();
         let (incoming, promised, new_date, tracking) = match &late {
@@ -955,6 +970,21 @@ where
                 .and_then(|sh| sh.tracking_url.clone())
         });
         let contact = known_contact(customer.as_ref(), incoming);
+        let holder = Holder {
+            email: contact.email.as_ref(),
+        };
+        let coupon =
+            coupons::register_kept(unit, &self.registry, &mut kept, holder, SOURCE).await?;
+        unit::publish_kept(
+            unit,
+            PUBLISHED,
+            &self.publisher,
+            &self.config.resources.outbound_queue_url,
+            &kept,
+            None,
+            SOURCE,
+        )
+        .await?;
         let Some(to) = contact.email.clone() else {
             return Ok("late order; no address to apologise");
         };

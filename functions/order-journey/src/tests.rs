@@ -823,6 +823,28 @@ async fn a_long_delay_brings_a_coupon_published_before_the_email() {
 }
 
 #[tokio::test]
+async fn a_late_orders_coupon_is_in_the_store_before_its_email() {
+    let h = handler().with_registry(memnun_shared::memory::MemoryRegistry::default());
+    assert!(
+        h.handle(placed(), deadline())
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    h.registry.fail_next(1);
+    let failed = h.handle(delayed("dl-1", "2026-12-15"), deadline()).await;
+    assert_eq!(failed.batch_item_failures.len(), 1);
+    assert!(h.mailer.sent().is_empty() && h.publisher.published().is_empty());
+    let again = h.handle(delayed("dl-1", "2026-12-15"), deadline()).await;
+    assert!(again.batch_item_failures.is_empty());
+    let registered = h.registry.registered();
+    assert_eq!(registered.len(), 1);
+    let sent = h.mailer.sent();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].text.contains(&registered[0]));
+}
+
+#[tokio::test]
 async fn a_moved_promise_sets_its_clock_again_on_the_customers_clock() {
     let h = handler();
     let mut new_york = placed();

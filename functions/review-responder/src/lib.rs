@@ -17,9 +17,13 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
+use memnun_shared::adapters::store::StoreRegistry;
+use memnun_shared::app::coupons;
 use memnun_shared::app::unit::{self, Kept};
 use memnun_shared::batch::{self, Outcome};
-use memnun_shared::config::{Env, ResourceConfig, ShopConfig, apology_policy_from_env};
+use memnun_shared::config::{
+    Env, ResourceConfig, ShopConfig, StoreConfig, apology_policy_from_env,
+};
 use memnun_shared::contract::outbound;
 use memnun_shared::contract::payload::ReviewPosted;
 use memnun_shared::contract::{EventData, EventMeta};
@@ -30,8 +34,8 @@ use memnun_shared::domain::mail::OutgoingEmail;
 use memnun_shared::domain::mail::render::{self, ReviewApology};
 use memnun_shared::domain::ticket::{Category, Origin, Ticket, TicketNumber};
 use memnun_shared::ports::{
-    Conflict, CouponStore, CustomerStore, Mailer, ProfileWrite, Publisher, ReviewRecord,
-    TicketStore, WorkStore, Write,
+    Conflict, CouponRegistry, CouponStore, CustomerStore, Holder, Mailer, ProfileWrite, Publisher,
+    ReviewRecord, TicketStore, WorkStore, Write,
 };
 use memnun_shared::work::Unit;
 use memnun_shared::{Error, Result};
@@ -49,6 +53,8 @@ pub struct Config {
     pub shop: ShopConfig,
     /// When a review gets an apology and a coupon.
     pub policy: ApologyPolicy,
+    /// Where coupons are registered before their emails.
+    pub stores: StoreConfig,
 }
 
 impl Config {
@@ -58,16 +64,19 @@ impl Config {
             resources: ResourceConfig::from_env(env)?,
             shop: ShopConfig::from_env(env)?,
             policy: apology_policy_from_env(env)?,
+            stores: StoreConfig::from_env(env)?,
         })
     }
 }
 
-/// The handler, generic over its ports.
-pub struct Handler<S, M, P> {
+/// The handler, generic over its ports; `R` is the shop's store, where a
+/// coupon is registered before its email (none by default).
+pub struct Handler<S, M, P, R = StoreRegistry> {
     config: Config,
     store: S,
     mailer: M,
     publisher: P,
+    registry: R,
 }
 
 /// How often a commit is tried again after a conflict (a code or number
@@ -77,12 +86,7 @@ const ATTEMPTS: usize = 5;
 const PUBLISHED: u8 = 2;
 const ANSWERED: u8 = 3;
 
-impl<S, M, P> Handler<S, M, P>
-where
-    S: CustomerStore + CouponStore + TicketStore + WorkStore,
-    M: Mailer,
-    P: Publisher,
-{
+impl<S, M, P> Handler<S, M, P> {
     /// Builds the handler once, at init.
     pub fn new(config: Config, store: S, mailer: M, publisher: P) -> Self {
         Handler {
@@ -90,9 +94,31 @@ where
             store,
             mailer,
             publisher,
+            registry: StoreRegistry::default(),
         }
     }
+}
 
+impl<S, M, P, R> Handler<S, M, P, R> {
+    /// The same handler, registering coupons in `registry`.
+    pub fn with_registry<T>(self, registry: T) -> Handler<S, M, P, T> {
+        Handler {
+            config: self.config,
+            store: self.store,
+            mailer: self.mailer,
+            publisher: self.publisher,
+            registry,
+        }
+    }
+}
+
+impl<S, M, P, R> Handler<S, M, P, R>
+where
+    S: CustomerStore + CouponStore + TicketStore + WorkStore,
+    M: Mailer,
+    P: Publisher,
+    R: CouponRegistry,
+{
     /// Handles one SQS batch; `deadline` is the invocation's.
     pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
         batch::run(event, self.config.resources.batch_concurrency, |message| {
@@ -129,7 +155,7 @@ where
     ) -> Result<Outcome> {
         let shop = &self.config.shop;
         let stored = self.store.customer(&review.customer_id).await?;
-        let kept = match unit.saved::<Kept>()? {
+        let mut kept = match unit.saved::<Kept>()? {
             Some(kept) if unit.committed() => kept,
             _ => self.commit(meta, review, unit, stored.clone()).await?,
         };
@@ -142,6 +168,14 @@ where
             }
             return Ok("recorded");
         };
+        let coupon = coupons::register_kept(
+            unit,
+            &self.registry,
+            &mut kept,
+            Holder { email: Some(&to) },
+            SOURCE,
+        )
+        .await?;
         unit::publish_with_ticket(
             unit,
             PUBLISHED,
@@ -152,7 +186,6 @@ where
             SOURCE,
         )
         .await?;
-        let coupon = kept.coupon()?;
         let locale = contact.locale(shop.default_locale);
         let rendered = render::review_apology(
             locale,
@@ -320,7 +353,7 @@ mod tests {
 
     use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
     use memnun_shared::config::Env;
-    use memnun_shared::memory::{MemoryMailer, MemoryPublisher, MemoryStore};
+    use memnun_shared::memory::{MemoryMailer, MemoryPublisher, MemoryRegistry, MemoryStore};
 
     use super::*;
 
@@ -370,7 +403,10 @@ mod tests {
         Timestamp::now() + jiff::SignedDuration::from_secs(30)
     }
 
-    async fn handle(h: &Handler<MemoryStore, MemoryMailer, MemoryPublisher>, e: SqsEvent) {
+    async fn handle<R: CouponRegistry>(
+        h: &Handler<MemoryStore, MemoryMailer, MemoryPublisher, R>,
+        e: SqsEvent,
+    ) {
         let response = h.handle(e, deadline()).await;
         assert!(response.batch_item_failures.is_empty());
     }
@@ -417,5 +453,52 @@ mod tests {
         assert_eq!(world.reviews.len(), 1);
         assert!(world.coupons.is_empty() && world.tickets.is_empty());
         assert!(h.mailer.sent().is_empty() && h.publisher.published().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_coupon_is_in_the_store_before_its_email_and_only_once() {
+        let h = handler().with_registry(MemoryRegistry::default());
+        h.registry.fail_next(1);
+        let failed = h
+            .handle(review("r-1", "2026-11-23T10:00:00Z", 1), deadline())
+            .await;
+        assert_eq!(failed.batch_item_failures.len(), 1);
+        assert!(
+            h.mailer.sent().is_empty(),
+            "no email while the store is down"
+        );
+        assert!(
+            h.publisher.published().is_empty(),
+            "no coupon.issued either"
+        );
+        handle(&h, review("r-1", "2026-11-23T10:00:00Z", 1)).await;
+        handle(&h, review("r-1", "2026-11-23T10:00:00Z", 1)).await;
+        let registered = h.registry.registered();
+        assert_eq!(registered.len(), 1);
+        let sent = h.mailer.sent();
+        assert_eq!(sent.len(), 1);
+        assert!(sent[0].text.contains(&registered[0]));
+        assert_eq!(
+            h.registry.calls(),
+            2,
+            "the duplicate asked the store nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_code_the_shop_has_is_never_emailed() {
+        let h = handler().with_registry(MemoryRegistry::default());
+        h.registry.shop_takes_next(2);
+        handle(&h, review("r-1", "2026-11-23T10:00:00Z", 1)).await;
+        let sent = h.mailer.sent();
+        let registered = h.registry.registered();
+        assert_eq!((sent.len(), registered.len()), (1, 1));
+        assert!(sent[0].text.contains(&registered[0]));
+        for shops in h.registry.shop_codes() {
+            assert!(!sent[0].text.contains(&shops));
+            assert!(!h.publisher.published()[0].body.contains(&shops));
+        }
+        let world = h.store.world();
+        assert_eq!(world.coupons.keys().collect::<Vec<_>>(), [&registered[0]]);
     }
 }

@@ -1,5 +1,5 @@
-//! The `review-responder` Lambda: config, clients and the handler, wired once
-//! at init.
+//! The `review-responder` Lambda: config, clients, the shop's store and the
+//! handler, wired once at init.
 
 use memnun_shared::adapters::Clients;
 use memnun_shared::lambda;
@@ -9,13 +9,14 @@ use review_responder::{Config, Handler};
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
     let aws = Clients::load().await;
-    aws.prime()
+    let priming = aws
+        .prime()
         .table(&config.resources.table)
         .queue(config.resources.outbound_queue_url.as_str())
         .email()
-        .run()
-        .await;
+        .run();
+    let registry = aws.primed_with_stores(priming, &config.stores).await?;
     let (store, mailer) = (aws.store(&config.resources), aws.mailer(&config.shop));
-    let handler = &Handler::new(config, store, mailer, aws.publisher());
+    let handler = &Handler::new(config, store, mailer, aws.publisher()).with_registry(registry);
     lambda::serve_sqs(|batch, deadline| handler.handle(batch, deadline)).await
 }

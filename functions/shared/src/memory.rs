@@ -704,6 +704,7 @@ pub struct MemoryRegistry {
 struct RegistryState {
     registered: Vec<String>,
     shop_codes: HashSet<String>,
+    shop_takes: usize,
     failing: usize,
     calls: usize,
 }
@@ -723,9 +724,19 @@ impl MemoryRegistry {
         self.state().calls
     }
 
+    /// The codes the shop has of its own.
+    pub fn shop_codes(&self) -> Vec<String> {
+        self.state().shop_codes.iter().cloned().collect()
+    }
+
     /// The shop made `code` itself.
     pub fn taken_by_shop(&self, code: &str) {
         self.state().shop_codes.insert(code.to_owned());
+    }
+
+    /// The shop has the next `n` codes memnun asks for already.
+    pub fn shop_takes_next(&self, n: usize) {
+        self.state().shop_takes = n;
     }
 
     /// Fails the next `n` registrations, as a store that is down would.
@@ -748,6 +759,10 @@ impl CouponRegistry for MemoryRegistry {
             });
         }
         let code = coupon.code.as_str().to_owned();
+        if state.shop_takes > 0 && !state.registered.contains(&code) {
+            state.shop_takes -= 1;
+            state.shop_codes.insert(code.clone());
+        }
         if state.shop_codes.contains(&code) {
             return Ok(Registered::Taken);
         }

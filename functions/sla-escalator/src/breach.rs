@@ -4,11 +4,12 @@
 
 use super::*;
 
-impl<S, M, P> Handler<S, M, P>
+impl<S, M, P, R> Handler<S, M, P, R>
 where
     S: CustomerStore + CouponStore + TicketStore + WorkStore,
     M: Mailer,
     P: Publisher,
+    R: CouponRegistry,
 {
     pub(crate) async fn breach(
         &self,
@@ -26,7 +27,7 @@ where
         };
         let ticket =
             ticket.ok_or_else(|| Error::NotFound(format!("ticket {}", alarm.ticket_id)))?;
-        let kept = match unit.saved::<Kept>()? {
+        let mut kept = match unit.saved::<Kept>()? {
             Some(kept) if unit.committed() => kept,
             _ => {
                 // The monitor sends before it marks: a reply that was in
@@ -42,6 +43,11 @@ where
                 self.decide(alarm, at, &ticket, &mut customer, unit).await?
             }
         };
+        let holder = Holder {
+            email: customer.as_ref().and_then(|c| c.contact.email.as_ref()),
+        };
+        let coupon =
+            coupons::register_kept(unit, &self.registry, &mut kept, holder, SOURCE).await?;
         unit::publish_kept(
             unit,
             PUBLISHED,
@@ -63,7 +69,7 @@ where
         };
         let customer = if has(CUSTOMER) {
             let contact = customer.map(|c| c.contact).unwrap_or_default();
-            self.breach_customer(alarm, at, contact, kept.coupon()?, unit)
+            self.breach_customer(alarm, at, contact, coupon, unit)
                 .await?
         } else if has(CUSTOMER_HELD) {
             Done::Held

@@ -46,6 +46,8 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
+use memnun_shared::adapters::store::StoreRegistry;
+use memnun_shared::app::coupons;
 use memnun_shared::app::unit::{self, Kept};
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, calendar_from_env};
@@ -68,8 +70,8 @@ use memnun_shared::domain::sla::{self, Goal, SlaTargets};
 use memnun_shared::domain::ticket::Status;
 use memnun_shared::keys::WorkKey;
 use memnun_shared::ports::{
-    Conflict, CouponStore, CustomerStore, Mailer, ProfileWrite, Publisher, ScheduledMessage,
-    TicketStore, WorkStore, Write,
+    Conflict, CouponRegistry, CouponStore, CustomerStore, Holder, Mailer, ProfileWrite, Publisher,
+    ScheduledMessage, TicketStore, WorkStore, Write,
 };
 use memnun_shared::work::Unit;
 
@@ -103,6 +105,8 @@ pub struct Config {
     /// `SLA_BREACH_COUPON_FIRST_REPLY`, `APOLOGY_COUPON_VALID_DAYS`,
     /// `APOLOGY_COUPON_CAP_DAYS`).
     pub coupon: BreachCoupon,
+    /// Where breach coupons are registered before their emails.
+    pub stores: memnun_shared::config::StoreConfig,
 }
 
 impl Config {
@@ -135,6 +139,7 @@ impl Config {
                 valid_days: env.int_or("APOLOGY_COUPON_VALID_DAYS", d.valid_days, 1..=365)?,
                 cap_days: env.int_or("APOLOGY_COUPON_CAP_DAYS", d.cap_days, 0..=365)?,
             },
+            stores: memnun_shared::config::StoreConfig::from_env(env)?,
         })
     }
 }
@@ -150,12 +155,14 @@ enum Done {
     Skipped,
 }
 
-/// The handler, generic over its ports.
-pub struct Handler<S, M, P> {
+/// The handler, generic over its ports; `R` is the shop's store, where a
+/// breach's coupon is registered before its email (none by default).
+pub struct Handler<S, M, P, R = StoreRegistry> {
     config: Config,
     store: S,
     mailer: M,
     publisher: P,
+    registry: R,
 }
 
 fn missed(goal: Goal) -> Missed {
@@ -179,12 +186,7 @@ const CUSTOMER_HELD: &str = "customer-held";
 /// How often a commit is tried again after a conflict.
 const ATTEMPTS: usize = 5;
 
-impl<S, M, P> Handler<S, M, P>
-where
-    S: CustomerStore + CouponStore + TicketStore + WorkStore,
-    M: Mailer,
-    P: Publisher,
-{
+impl<S, M, P> Handler<S, M, P> {
     /// Builds the handler once, at init.
     pub fn new(config: Config, store: S, mailer: M, publisher: P) -> Self {
         Handler {
@@ -192,9 +194,31 @@ where
             store,
             mailer,
             publisher,
+            registry: StoreRegistry::default(),
         }
     }
+}
 
+impl<S, M, P, R> Handler<S, M, P, R> {
+    /// The same handler, registering coupons in `registry`.
+    pub fn with_registry<T>(self, registry: T) -> Handler<S, M, P, T> {
+        Handler {
+            config: self.config,
+            store: self.store,
+            mailer: self.mailer,
+            publisher: self.publisher,
+            registry,
+        }
+    }
+}
+
+impl<S, M, P, R> Handler<S, M, P, R>
+where
+    S: CustomerStore + CouponStore + TicketStore + WorkStore,
+    M: Mailer,
+    P: Publisher,
+    R: CouponRegistry,
+{
     /// Handles one SQS batch; `deadline` is the invocation's. Each alarm is
     /// handled at its own time (module docs, "The clock").
     pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {

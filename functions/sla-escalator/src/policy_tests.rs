@@ -130,3 +130,32 @@ async fn both_deadlines_missed_bring_one_apology_and_two_lead_alerts() {
     assert_eq!(templates, ["team_alert", "team_alert", "breach_apology"]);
     assert_eq!(h.store.world().coupons.len(), 1);
 }
+
+#[tokio::test]
+async fn a_breach_coupon_is_in_the_store_before_the_apology() {
+    let h = handler();
+    let event = breach(&h, Goal::Resolution);
+    let h = h.with_registry(memnun_shared::memory::MemoryRegistry::default());
+    h.registry.fail_next(1);
+    let deadline = Timestamp::now() + jiff::SignedDuration::from_secs(30);
+    let failed = h.handle(event.clone(), deadline).await;
+    assert_eq!(failed.batch_item_failures.len(), 1);
+    assert!(
+        h.mailer.sent().is_empty(),
+        "not even the lead's alert goes first"
+    );
+    assert!(
+        h.handle(event, deadline)
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    let registered = h.registry.registered();
+    assert_eq!(registered.len(), 1);
+    let sent = h.mailer.sent();
+    let apology = sent
+        .iter()
+        .find(|e| e.template == "breach_apology")
+        .unwrap();
+    assert!(apology.text.contains(&registered[0]));
+}

@@ -164,9 +164,19 @@ pub fn by_status<T>(
 type Hyper = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// The client for platform calls; cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct HttpClient {
     inner: Arc<OnceLock<std::result::Result<Hyper, String>>>,
+    attempt_timeout: Duration,
+}
+
+impl Default for HttpClient {
+    fn default() -> Self {
+        HttpClient {
+            inner: Arc::default(),
+            attempt_timeout: ATTEMPT_TIMEOUT,
+        }
+    }
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -189,6 +199,16 @@ fn build() -> std::result::Result<Hyper, String> {
 }
 
 impl HttpClient {
+    /// A client whose attempts give up after `timeout` instead of
+    /// [`ATTEMPT_TIMEOUT`] (a test of a platform that hangs need not wait
+    /// ten seconds an attempt).
+    pub fn with_timeout(timeout: Duration) -> Self {
+        HttpClient {
+            attempt_timeout: timeout,
+            ..HttpClient::default()
+        }
+    }
+
     fn client(&self) -> Result<&Hyper> {
         self.inner
             .get_or_init(build)
@@ -244,9 +264,14 @@ impl HttpClient {
                 body,
             })
         };
-        tokio::time::timeout(ATTEMPT_TIMEOUT, attempt)
+        tokio::time::timeout(self.attempt_timeout, attempt)
             .await
-            .unwrap_or_else(|_| Err(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs())))
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "no answer within {} ms",
+                    self.attempt_timeout.as_millis()
+                ))
+            })
     }
 }
 

@@ -267,6 +267,51 @@ impl Clients {
         Prime::new(&self.config)
     }
 
+    /// The shop's stores `config` names, with their credentials read from
+    /// SSM (side by side); no call at all when none is configured.
+    pub async fn store_registry(
+        &self,
+        config: &crate::config::StoreConfig,
+    ) -> crate::Result<store::StoreRegistry> {
+        let shopify = async {
+            match &config.shopify {
+                Some(site) => self
+                    .secret("SHOPIFY_TOKEN_PARAMETER", &site.secret_parameter)
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        let woocommerce = async {
+            match &config.woocommerce {
+                Some(site) => self
+                    .secret("WOOCOMMERCE_KEYS_PARAMETER", &site.secret_parameter)
+                    .await
+                    .map(Some),
+                None => Ok(None),
+            }
+        };
+        let (shopify_token, woocommerce_keys) = tokio::join!(shopify, woocommerce);
+        store::StoreRegistry::new(
+            config,
+            store::StoreSecrets {
+                shopify_token: shopify_token?,
+                woocommerce_keys: woocommerce_keys?,
+            },
+        )
+    }
+
+    /// Runs `priming` and reads the stores' credentials side by side (init
+    /// waits for the slower of the two); a failure is logged.
+    pub async fn primed_with_stores(
+        &self,
+        priming: impl std::future::Future<Output = ()>,
+        config: &crate::config::StoreConfig,
+    ) -> crate::Result<store::StoreRegistry> {
+        let ((), registry) = tokio::join!(priming, self.store_registry(config));
+        registry.inspect_err(|e| tracing::error!(error = %e, "cannot read the store's credentials"))
+    }
+
     /// The decrypted SSM parameter `name`, which the variable `var` named.
     pub async fn secret(&self, var: &'static str, name: &str) -> crate::Result<String> {
         ssm::secret(&aws_sdk_ssm::Client::new(&self.config), var, name).await

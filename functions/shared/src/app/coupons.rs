@@ -147,7 +147,6 @@ mod tests {
     use crate::domain::customer::CustomerId;
     use crate::keys::WorkKey;
     use crate::memory::{MemoryRegistry, MemoryStore};
-    use crate::ports::CouponStore as _;
 
     fn coupon() -> Coupon {
         Coupon {

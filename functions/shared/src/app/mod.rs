@@ -188,6 +188,8 @@ pub struct Apology<'a> {
     pub now: Timestamp,
     /// A follow-up ticket to open (its number is drawn afresh if taken).
     pub follow_up: Option<Ticket>,
+    /// Whom the coupon is for, as the shop's store can limit it.
+    pub holder: crate::ports::Holder<'a>,
 }
 
 /// What an apology produced.
@@ -200,12 +202,13 @@ pub struct Apologized {
 }
 
 /// Issues the coupon (reusing the one an earlier attempt issued, whatever the
-/// cap says now), opens the follow-up ticket, and publishes `coupon.issued`
-/// and `ticket.opened` for the shop, each exactly once.
-pub async fn apologize<S, P>(
+/// cap says now) and registers it in the shop's store, opens the follow-up
+/// ticket, and publishes `coupon.issued` and `ticket.opened` for the shop,
+/// each exactly once.
+pub async fn apologize<S, P, R>(
     store: &S,
     idempotency: &Idempotency<'_, S>,
-    publisher: &P,
+    (publisher, registry): (&P, &R),
     outbound_queue: &str,
     source: &str,
     apology: Apology<'_>,
@@ -213,6 +216,7 @@ pub async fn apologize<S, P>(
 where
     S: CouponStore + TicketStore + IdempotencyStore,
     P: Publisher,
+    R: crate::ports::CouponRegistry,
 {
     let coupon = match store
         .issued_for(apology.customer, apology.reason, apology.source_key)
@@ -234,6 +238,10 @@ where
             }
             None => None,
         },
+    };
+    let coupon = match coupon {
+        Some(c) => Some(coupons::register_issued(store, registry, c, apology.holder).await?),
+        None => None,
     };
     if let Some(coupon) = &coupon {
         publish_once(

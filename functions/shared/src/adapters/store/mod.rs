@@ -50,7 +50,15 @@ impl StoreRegistry {
     /// The registry `config` describes, with its secrets. A store whose
     /// secret is missing is not configured.
     pub fn new(config: &StoreConfig, secrets: StoreSecrets) -> Result<Self> {
-        let http = HttpClient::default();
+        Self::with_client(config, secrets, HttpClient::default())
+    }
+
+    /// [`StoreRegistry::new`] over a given client.
+    pub fn with_client(
+        config: &StoreConfig,
+        secrets: StoreSecrets,
+        http: HttpClient,
+    ) -> Result<Self> {
         let shopify = match (&config.shopify, secrets.shopify_token) {
             (Some(s), Some(token)) => {
                 Some(shopify::Shopify::new(http.clone(), &s.url, token.trim())?)
