@@ -94,8 +94,16 @@ async fn every_call_of_every_function_is_allowed_by_its_role_and_every_grant_is_
     .expect("calls as JSON");
 
     let template = Template::load().unwrap();
+    // The parameters the local run deployed with: the test shop's, and its
+    // stores pointed at their stand-ins.
+    let stores = memnun_tests::stores::parameters("http://127.0.0.1:1");
+    let parameters: Vec<(&str, &str)> = TEST_SHOP
+        .iter()
+        .copied()
+        .chain(stores.iter().map(|(name, value)| (*name, value.as_str())))
+        .collect();
     let local = template
-        .plan(template.parameters(TEST_SHOP).unwrap())
+        .plan(template.parameters(&parameters).unwrap())
         .unwrap();
     let roles = Roles::load(&template, &local).unwrap();
     let functions: BTreeSet<&str> = calls.iter().map(|c| c.key_id.as_str()).collect();

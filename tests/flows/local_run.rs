@@ -61,6 +61,22 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         summary["coupons"], 4,
         "the two reviews', the late order's and Ayşe's birthday gift: {summary}"
     );
+    // Every coupon was created in both stores' stand-ins before its email,
+    // and the calls are there to read.
+    assert_eq!(summary["in_shopify"], 4, "{summary}");
+    assert_eq!(summary["in_woocommerce"], 4, "{summary}");
+    let store_calls: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(out.join("store-calls.json")).expect("store-calls.json"),
+    )
+    .unwrap();
+    let created = |platform: &str| {
+        store_calls
+            .iter()
+            .filter(|c| c["platform"] == platform && c["operation"] == "create")
+            .count()
+    };
+    assert_eq!((created("shopify"), created("woocommerce")), (4, 4));
+    assert!(stdout.contains("│   in Shopify"), "{stdout}");
     let dead = summary["dead_letters"].as_array().unwrap();
     assert_eq!(dead.len(), 1, "{summary}");
     assert_eq!(dead[0]["event_id"], "rev-553299");

@@ -41,6 +41,23 @@ pub const SHOPIFY_TOKEN: &str = "shpat_0123456789abcdef0123456789abcdef";
 /// The REST keys the WooCommerce stand-in accepts.
 pub const WOOCOMMERCE_KEYS: &str = "ck_0123456789abcdef:cs_fedcba9876543210";
 
+/// The template parameters that point both stores at a stand-in at `url`
+/// (the local run's: a shop sees the calls it would make).
+pub fn parameters(url: &str) -> [(&'static str, String); 4] {
+    [
+        ("ShopifyStoreUrl", url.to_owned()),
+        (
+            "ShopifyTokenParameterName",
+            "/memnun/shopify-token".to_owned(),
+        ),
+        ("WooCommerceStoreUrl", url.to_owned()),
+        (
+            "WooCommerceKeysParameterName",
+            "/memnun/woocommerce-keys".to_owned(),
+        ),
+    ]
+}
+
 /// A fault the next request meets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
@@ -57,7 +74,7 @@ pub enum Fault {
 }
 
 /// One request the stand-in answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Call {
     /// `shopify` or `woocommerce`.
     pub platform: &'static str,

@@ -34,6 +34,10 @@ pub struct Summary {
     pub tickets: usize,
     /// Coupons issued.
     pub coupons: usize,
+    /// Coupons created in the Shopify stand-in.
+    pub in_shopify: usize,
+    /// Coupons created in the WooCommerce stand-in.
+    pub in_woocommerce: usize,
     /// Emails SES accepted.
     pub emails: usize,
     /// Messages waiting for the shop on the outbound queue.
@@ -52,6 +56,8 @@ impl Summary {
             ("customers", self.customers),
             ("tickets", self.tickets),
             ("coupons", self.coupons),
+            ("  in Shopify", self.in_shopify),
+            ("  in WooCommerce", self.in_woocommerce),
             ("emails", self.emails),
             ("outbound messages", self.outbound),
             ("dead letters", self.dead_letters.len()),

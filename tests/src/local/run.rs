@@ -38,6 +38,10 @@ pub use crate::stack::FunctionSpec;
 /// made, with the name each signed it with.
 pub const AWS_CALLS: &str = "aws-calls.json";
 
+/// The file in the output directory that lists every call made to the
+/// stores' stand-ins: platform, operation and the status answered.
+pub const STORE_CALLS: &str = "store-calls.json";
+
 struct Running {
     process: FunctionProcess,
     spec: FunctionSpec,
@@ -51,9 +55,21 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
     std::fs::create_dir_all(options.out.join("logs"))
         .map_err(|e| format!("{}: {e}", options.out.display()))?;
 
+    // The shop's stores: contract stand-ins of Shopify and WooCommerce,
+    // so every coupon is registered as on AWS and the calls can be read.
+    let stores = crate::stores::StoreStandIn::start();
+    let store_parameters = crate::stores::parameters(&stores.url());
+    let store_parameters: Vec<(&str, &str)> = store_parameters
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
     say("starting the AWS emulator and creating the template's resources");
-    let stack = Stack::start().await;
+    let stack = Stack::start_with(&store_parameters, true).await;
     say(&format!("AWS emulator: {}", stack.emulator.endpoint()));
+    say(&format!(
+        "Shopify and WooCommerce stand-ins (coupons are created there): {}",
+        stores.url()
+    ));
     let specs = crate::local::run::specs(&stack)?;
     // Every call the functions make passes a recording proxy: the IAM proof
     // (tests/flows/iam.rs) reads them from <out>/aws-calls.json.
@@ -164,6 +180,10 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
     }
 
     collect(&stack, &mut summary).await;
+    summary.in_shopify = stores.shopify_discounts().len();
+    summary.in_woocommerce = stores.woocommerce_coupons().len();
+    let store_calls = serde_json::to_string_pretty(&stores.calls()).map_err(|e| e.to_string())?;
+    std::fs::write(options.out.join(STORE_CALLS), store_calls).map_err(|e| e.to_string())?;
     let index = report::write_emails(&options.out, &stack.emulator.sent_emails())
         .map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
