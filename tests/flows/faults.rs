@@ -123,6 +123,7 @@ async fn a_late_ses_answer_is_waited_for_and_a_lost_one_sends_again() {
         text: "Merhaba".into(),
         template: "test",
         unsubscribe: None,
+        reply_to: None,
     };
     let copies = |subject: &str| {
         stack

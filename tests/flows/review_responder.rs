@@ -677,3 +677,71 @@ async fn a_claim_left_by_a_crashed_invocation_blocks_only_until_its_deadline() {
     assert_eq!(stack.emulator.sent_emails().len(), 1);
     assert_eq!(coupons(&stack).await.len(), 1);
 }
+
+/// An SES stand-in on loopback that keeps each request's form body and
+/// answers `SendEmail` as SES does: the emulator does not keep `Reply-To`.
+fn ses_capture() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = std::sync::Arc::clone(&bodies);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            kept.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&body).into_owned());
+            let answer = "<SendEmailResponse xmlns=\"http://ses.amazonaws.com/doc/2010-12-01/\"><SendEmailResult><MessageId>0100-1</MessageId></SendEmailResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></SendEmailResponse>";
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (format!("http://127.0.0.1:{port}"), bodies)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_reply_to_reaches_ses_exactly_when_configured() {
+    use memnun_shared::domain::mail::{EmailAddress, OutgoingEmail, render::Rendered};
+    use memnun_shared::ports::Mailer;
+    let (endpoint, bodies) = ses_capture();
+    let aws = memnun_tests::stack::client_config(&endpoint).await;
+    let sender = EmailAddress::parse("destek@dukkan.example").unwrap();
+    let mailer = SesMailer::new(aws_sdk_ses::Client::new(&aws), "Dükkan", &sender, None);
+    let email = OutgoingEmail::new(
+        EmailAddress::parse("ayse@example.com").unwrap(),
+        Rendered {
+            subject: "[TK-1234-5678] Dükkan: Mesajınızı aldık".into(),
+            html: "<p>Merhaba</p>".into(),
+            text: "Merhaba".into(),
+        },
+        "ack",
+    );
+    mailer.send(&email).await.unwrap();
+    let desk = EmailAddress::parse("destek@dukkan.zendesk.com").unwrap();
+    mailer.send(&email.with_reply_to(Some(desk))).await.unwrap();
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2);
+    assert!(!bodies[0].contains("ReplyToAddresses"), "{}", bodies[0]);
+    assert!(
+        bodies[1].contains("ReplyToAddresses.member.1=destek%40dukkan.zendesk.com"),
+        "{}",
+        bodies[1]
+    );
+}

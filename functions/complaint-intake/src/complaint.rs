@@ -58,9 +58,11 @@ where
                 category,
                 first_reply_due,
                 customer_tz: &contact.time_zone(&shop.time_zone),
+                reply_reaches_ticket: self.config.reply_to.is_some(),
             },
         )?;
-        let email = OutgoingEmail::new(to, rendered, "ack");
+        let email =
+            OutgoingEmail::new(to, rendered, "ack").with_reply_to(self.config.reply_to.clone());
         unit.effect(ACKNOWLEDGED, || self.mailer.send(&email))
             .await?;
         Ok("ticket opened and acknowledged")

@@ -88,6 +88,9 @@ pub struct Config {
     pub link_secret_parameter: String,
     /// Where low ratings' coupons are registered before their emails.
     pub stores: memnun_shared::config::StoreConfig,
+    /// The help desk's inbound address, the `Reply-To` of every email about
+    /// a ticket (`SUPPORT_REPLY_TO_EMAIL`).
+    pub reply_to: Option<memnun_shared::domain::mail::EmailAddress>,
 }
 
 impl Config {
@@ -102,6 +105,7 @@ impl Config {
             links_base_url: links_base_url_from_env(env)?,
             link_secret_parameter: env.required("LINK_SECRET_PARAMETER")?,
             stores: memnun_shared::config::StoreConfig::from_env(env)?,
+            reply_to: memnun_shared::config::reply_to_from_env(env)?,
         })
     }
 }

@@ -56,7 +56,7 @@ where
             &self.mailer,
             &customer,
             &once_per_ticket,
-            &OutgoingEmail::new(to, rendered, "survey"),
+            &OutgoingEmail::new(to, rendered, "survey").with_reply_to(self.config.reply_to.clone()),
         )
         .await?;
         Ok("resolved; survey sent")

@@ -99,7 +99,8 @@ where
             &self.mailer,
             &customer,
             &source_key,
-            &OutgoingEmail::new(to, rendered, "satisfaction_apology"),
+            &OutgoingEmail::new(to, rendered, "satisfaction_apology")
+                .with_reply_to(self.config.reply_to.clone()),
         )
         .await?;
         Ok(if done.coupon.is_some() {

@@ -149,3 +149,59 @@ async fn a_low_ratings_coupon_is_in_the_store_before_the_apology() {
     assert_eq!(sent.len(), 2);
     assert!(sent[1].text.contains(&registered[0]));
 }
+
+#[tokio::test]
+async fn ticket_emails_carry_the_help_desks_reply_to_only_when_configured() {
+    let plain = handler();
+    handle(&plain, complaint("k-1")).await;
+    let sent = plain.mailer.sent();
+    assert_eq!(sent[0].reply_to, None);
+    assert!(!sent[0].text.contains("goes straight to the same ticket"));
+
+    let env = Env::from_pairs(
+        [
+            ("TABLE_NAME", "t"),
+            ("IDEMPOTENCY_TABLE_NAME", "i"),
+            ("OUTBOUND_QUEUE_URL", "http://localhost/outbound"),
+            ("SHOP_NAME", "Dükkan"),
+            ("SENDER_EMAIL", "destek@dukkan.example"),
+            ("LINKS_BASE_URL", "https://links.dukkan.example"),
+            ("LINK_SECRET_PARAMETER", "/memnun/link-secret"),
+            ("SUPPORT_REPLY_TO_EMAIL", "talep@dukkan.zendesk.com"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    let desk = Handler::new(
+        Config::from_env(&env).unwrap(),
+        Signer::from_secret("a-link-signing-key-for-the-tests-0123456789").unwrap(),
+        MemoryStore::default(),
+        MemoryMailer::default(),
+        MemoryPublisher::default(),
+    );
+    handle(&desk, complaint("k-1")).await;
+    let number = desk.store.world().tickets.keys().next().unwrap().clone();
+    handle(
+        &desk,
+        event(
+            "s-1",
+            "ticket.resolved",
+            "2026-11-24T09:00:00Z",
+            json!({"ticket_id": number}),
+        ),
+    )
+    .await;
+    let sent = desk.mailer.sent();
+    assert_eq!(sent.len(), 2, "the acknowledgement and the survey");
+    for email in &sent {
+        assert_eq!(
+            email.reply_to.as_ref().map(|a| a.as_str()),
+            Some("talep@dukkan.zendesk.com"),
+            "{}",
+            email.template
+        );
+    }
+    assert!(
+        sent[0].text.contains("goes straight to the same ticket")
+            || sent[0].text.contains("doğrudan aynı talebe eklenir")
+    );
+}

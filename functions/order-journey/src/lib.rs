@@ -173,6 +173,9 @@ pub struct Config {
     pub review: Option<ReviewRequests>,
     /// Where late orders' coupons are registered before their emails.
     pub stores: memnun_shared::config::StoreConfig,
+    /// The help desk's inbound address, the `Reply-To` of a return's emails
+    /// (they name its ticket) (`SUPPORT_REPLY_TO_EMAIL`).
+    pub reply_to: Option<EmailAddress>,
 }
 
 /// Where review requests send the customer, and how they unsubscribe.
@@ -232,6 +235,7 @@ impl Config {
             lead: env.parsed("SUPPORT_LEAD_EMAIL", EmailAddress::parse)?,
             review,
             stores: memnun_shared::config::StoreConfig::from_env(env)?,
+            reply_to: memnun_shared::config::reply_to_from_env(env)?,
         })
     }
 }
@@ -748,7 +752,8 @@ where
                 },
             },
         )?;
-        let email = OutgoingEmail::new(address, rendered, PROGRESS_TEMPLATE);
+        let email = OutgoingEmail::new(address, rendered, PROGRESS_TEMPLATE)
+            .with_reply_to(self.config.reply_to.clone());
         unit.effect(CUSTOMER_TOLD, || self.mailer.send(&email))
             .await?;
         Ok("refund overdue; lead alerted and customer told")
@@ -1258,7 +1263,8 @@ where
                 news,
             },
         )?;
-        let email = OutgoingEmail::new(to, rendered, PROGRESS_TEMPLATE);
+        let email = OutgoingEmail::new(to, rendered, PROGRESS_TEMPLATE)
+            .with_reply_to(self.config.reply_to.clone());
         unit.effect(TOLD, || self.mailer.send(&email)).await?;
         tracing::info!(ticket = %told.ticket, step = step_name, locale = locale.tag(), "return step told");
         Ok("return step recorded; customer told")
@@ -1343,7 +1349,8 @@ where
                 ticket: &ticket,
             },
         )?;
-        let email = OutgoingEmail::new(to, rendered, RETURN_TEMPLATE);
+        let email = OutgoingEmail::new(to, rendered, RETURN_TEMPLATE)
+            .with_reply_to(self.config.reply_to.clone());
         unit.effect(CONFIRMED, || self.mailer.send(&email)).await?;
         tracing::info!(ticket = %ticket, locale = locale.tag(), "return request confirmed");
         Ok("return requested; ticket opened and customer confirmed")

@@ -55,6 +55,9 @@ pub struct Config {
     pub policy: ApologyPolicy,
     /// Where coupons are registered before their emails.
     pub stores: StoreConfig,
+    /// The help desk's inbound address, the apology's `Reply-To`
+    /// (`SUPPORT_REPLY_TO_EMAIL`).
+    pub reply_to: Option<memnun_shared::domain::mail::EmailAddress>,
 }
 
 impl Config {
@@ -65,6 +68,7 @@ impl Config {
             shop: ShopConfig::from_env(env)?,
             policy: apology_policy_from_env(env)?,
             stores: StoreConfig::from_env(env)?,
+            reply_to: memnun_shared::config::reply_to_from_env(env)?,
         })
     }
 }
@@ -198,7 +202,8 @@ where
                 coupon: coupon.as_ref(),
             },
         )?;
-        let email = OutgoingEmail::new(to, rendered, TEMPLATE);
+        let email =
+            OutgoingEmail::new(to, rendered, TEMPLATE).with_reply_to(self.config.reply_to.clone());
         unit.effect(ANSWERED, || self.mailer.send(&email)).await?;
         tracing::info!(ticket = %ticket, coupon = coupon.is_some(), locale = locale.tag(), "apology sent");
         Ok(if coupon.is_some() {

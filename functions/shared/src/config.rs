@@ -171,6 +171,19 @@ impl ShopConfig {
     }
 }
 
+/// The help desk's inbound address that emails about a ticket carry as
+/// `Reply-To` (`SUPPORT_REPLY_TO_EMAIL`), so a customer's reply lands on the
+/// ticket; unset or empty, replies go to the sender and the emails do not
+/// promise they reach the ticket.
+pub fn reply_to_from_env(env: &Env) -> Result<Option<EmailAddress>> {
+    match env.optional("SUPPORT_REPLY_TO_EMAIL") {
+        Some(v) if !v.trim().is_empty() => env
+            .parsed("SUPPORT_REPLY_TO_EMAIL", EmailAddress::parse)
+            .map(Some),
+        _ => Ok(None),
+    }
+}
+
 /// A store memnun registers coupons in: its URL and the SSM parameter with
 /// its credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -883,6 +883,7 @@ fn acknowledgement(
         category: Category::Damaged,
         first_reply_due: "2026-11-22T13:40:00Z".parse().expect("time"),
         customer_tz: &tz,
+        reply_reaches_ticket: true,
     };
     let a = match slot {
         Slot::Shop => tickets::Acknowledgement { shop: v?, ..a },
@@ -975,6 +976,7 @@ fn breach(locale: Locale, slot: Slot, v: Option<&str>) -> Option<memnun_shared::
         customer_tz: &tz,
         coupon: Some(&c),
         shop_tz: &tz,
+        reply_reaches_ticket: true,
     };
     let a = match slot {
         Slot::Shop => tickets::BreachApology { shop: v?, ..a },

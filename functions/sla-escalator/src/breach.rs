@@ -308,9 +308,11 @@ where
                 customer_tz: &customer_tz,
                 coupon: coupon.as_ref(),
                 shop_tz: &shop.time_zone,
+                reply_reaches_ticket: self.config.reply_to.is_some(),
             },
         )?;
-        let email = OutgoingEmail::new(to, rendered, "breach_apology");
+        let email = OutgoingEmail::new(to, rendered, "breach_apology")
+            .with_reply_to(self.config.reply_to.clone());
         unit.effect(CUSTOMER_SENT, || self.mailer.send(&email))
             .await?;
         tracing::info!(ticket = %alarm.ticket_id, goal = alarm.goal.as_str(), coupon = coupon.is_some(), locale = locale.tag(), "breach apology sent");

@@ -107,6 +107,9 @@ pub struct Config {
     pub coupon: BreachCoupon,
     /// Where breach coupons are registered before their emails.
     pub stores: memnun_shared::config::StoreConfig,
+    /// The help desk's inbound address, the apology's `Reply-To`
+    /// (`SUPPORT_REPLY_TO_EMAIL`).
+    pub reply_to: Option<EmailAddress>,
 }
 
 impl Config {
@@ -140,6 +143,7 @@ impl Config {
                 cap_days: env.int_or("APOLOGY_COUPON_CAP_DAYS", d.cap_days, 0..=365)?,
             },
             stores: memnun_shared::config::StoreConfig::from_env(env)?,
+            reply_to: memnun_shared::config::reply_to_from_env(env)?,
         })
     }
 }

@@ -95,6 +95,7 @@ impl Mailer for SesMailer {
                     .build(),
             )
             .message(message)
+            .set_reply_to_addresses(email.reply_to.as_ref().map(|a| vec![a.as_str().to_owned()]))
             .tags(tag)
             .set_configuration_set_name(self.configuration_set.clone())
             .send()

@@ -25,6 +25,9 @@ pub fn raw_message(from: &str, email: &OutgoingEmail) -> String {
     let mut out = String::with_capacity(email.html.len() * 4 / 3 + email.text.len() * 4 / 3 + 1024);
     header(&mut out, "From", from);
     header(&mut out, "To", email.to.as_str());
+    if let Some(reply_to) = &email.reply_to {
+        header(&mut out, "Reply-To", reply_to.as_str());
+    }
     header(&mut out, "Subject", &encoded_words(&email.subject));
     header(&mut out, "MIME-Version", "1.0");
     if let Some(url) = email.unsubscribe.as_deref().filter(|u| is_header_safe(u)) {
@@ -199,5 +202,20 @@ mod tests {
         assert_eq!(decode_words(&words), subject);
         // An ASCII subject that looks like an encoded word is encoded too.
         assert_eq!(decode_words(&encoded_words("=?x?=")), "=?x?=");
+    }
+
+    #[test]
+    fn a_reply_to_is_a_header_only_when_set() {
+        let plain = raw_message("Dükkan <destek@dukkan.example>", &email("Merhaba", None));
+        assert!(!plain.contains("Reply-To:"));
+        let desk = EmailAddress::parse("talep@dukkan.zendesk.com").unwrap();
+        let with = raw_message(
+            "Dükkan <destek@dukkan.example>",
+            &email("Merhaba", None).with_reply_to(Some(desk)),
+        );
+        assert!(
+            with.contains("\r\nReply-To: talep@dukkan.zendesk.com\r\n"),
+            "{with}"
+        );
     }
 }

@@ -79,6 +79,9 @@ pub struct OutgoingEmail {
     /// `List-Unsubscribe` with `List-Unsubscribe-Post` (RFC 8058). Service
     /// email (acknowledgements, apologies) has none.
     pub unsubscribe: Option<String>,
+    /// Where a reply goes instead of the sender (`Reply-To`): the help
+    /// desk's inbound address, on emails about a ticket.
+    pub reply_to: Option<EmailAddress>,
 }
 
 impl OutgoingEmail {
@@ -92,7 +95,14 @@ impl OutgoingEmail {
             text: rendered.text,
             template,
             unsubscribe: None,
+            reply_to: None,
         }
+    }
+
+    /// The same email, its replies going to `reply_to` (when set).
+    pub fn with_reply_to(mut self, reply_to: Option<EmailAddress>) -> Self {
+        self.reply_to = reply_to;
+        self
     }
 
     /// The same email as marketing, unsubscribed from at `url`.

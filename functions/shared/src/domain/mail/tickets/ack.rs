@@ -18,6 +18,9 @@ pub struct Acknowledgement<'a> {
     pub first_reply_due: Timestamp,
     /// The customer's time zone, for writing the due time.
     pub customer_tz: &'a TimeZone,
+    /// Whether a reply reaches the ticket (the email carries the help
+    /// desk's `Reply-To`): only then does the email promise it.
+    pub reply_reaches_ticket: bool,
 }
 
 struct AckView {
@@ -29,6 +32,7 @@ struct AckView {
     category: &'static str,
     due: String,
     zone: String,
+    reply_reaches_ticket: bool,
 }
 
 /// Renders the acknowledgement of a new ticket in `locale`.
@@ -47,6 +51,7 @@ pub fn acknowledgement(locale: Locale, a: &Acknowledgement<'_>) -> Result<Render
         category: category_name(locale, a.category),
         due: local_date_time(locale, a.first_reply_due, a.customer_tz),
         zone: zone_name(a.customer_tz, a.first_reply_due),
+        reply_reaches_ticket: a.reply_reaches_ticket,
     };
     let v = &v;
     match locale {

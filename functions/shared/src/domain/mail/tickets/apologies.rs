@@ -60,6 +60,9 @@ pub struct BreachApology<'a> {
     pub coupon: Option<&'a Coupon>,
     /// The shop's time zone, for the coupon's last day.
     pub shop_tz: &'a TimeZone,
+    /// Whether a reply reaches the ticket (the email carries the help
+    /// desk's `Reply-To`): only then does the email promise it.
+    pub reply_reaches_ticket: bool,
 }
 
 struct SatisfactionView {
@@ -94,6 +97,7 @@ struct BreachView {
     expect_by: Option<String>,
     zone: String,
     coupon: Option<CouponView>,
+    reply_reaches_ticket: bool,
 }
 
 /// Renders the apology after a low satisfaction score in `locale`; the
@@ -197,6 +201,7 @@ pub fn breach_apology(locale: Locale, a: &BreachApology<'_>) -> Result<Rendered>
             .map(|t| zone_name(a.customer_tz, t))
             .unwrap_or_default(),
         coupon: a.coupon.map(|c| CouponView::new(c, locale, a.shop_tz)),
+        reply_reaches_ticket: a.reply_reaches_ticket,
     };
     let v = &v;
     let name = "breach_apology";

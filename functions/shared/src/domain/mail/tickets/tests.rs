@@ -96,6 +96,16 @@ fn html_is_well_formed_enough(r: &Rendered, locale: Locale) {
 }
 
 fn ack(locale: Locale, name: Option<&str>, category: Category, tz: &TimeZone) -> Rendered {
+    ack_replying(locale, name, category, tz, true)
+}
+
+fn ack_replying(
+    locale: Locale,
+    name: Option<&str>,
+    category: Category,
+    tz: &TimeZone,
+    reply_reaches_ticket: bool,
+) -> Rendered {
     let t = ticket();
     acknowledgement(
         locale,
@@ -106,9 +116,31 @@ fn ack(locale: Locale, name: Option<&str>, category: Category, tz: &TimeZone) ->
             category,
             first_reply_due: due(),
             customer_tz: tz,
+            reply_reaches_ticket,
         },
     )
     .unwrap()
+}
+
+#[test]
+fn only_an_email_whose_reply_reaches_the_ticket_promises_it() {
+    for locale in LOCALES {
+        let promised = ack_replying(locale, None, Category::Other, &ist(), true);
+        let not = ack_replying(locale, None, Category::Other, &ist(), false);
+        let promise = match locale {
+            Locale::Tr => "doğrudan aynı talebe eklenir",
+            Locale::En => "goes straight to the same ticket",
+        };
+        in_both(&promised, promise);
+        assert!(!not.text.contains(promise) && !not.html.contains(promise));
+        in_both(
+            &not,
+            match locale {
+                Locale::Tr => "talep numarasını silmeden",
+                Locale::En => "keep the ticket number in the subject",
+            },
+        );
+    }
 }
 
 #[test]
@@ -439,6 +471,7 @@ fn breach(
             customer_tz: &ist(),
             coupon,
             shop_tz: &ist(),
+            reply_reaches_ticket: true,
         },
     )
     .unwrap()
@@ -514,6 +547,7 @@ fn hostile_customer_text_stays_data_everywhere() {
                     category: Category::Quality,
                     first_reply_due: due(),
                     customer_tz: &ist(),
+                    reply_reaches_ticket: true,
                 },
             )
             .unwrap(),
