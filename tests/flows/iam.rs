@@ -94,13 +94,19 @@ async fn every_call_of_every_function_is_allowed_by_its_role_and_every_grant_is_
     .expect("calls as JSON");
 
     let template = Template::load().unwrap();
-    // The parameters the local run deployed with: the test shop's, and its
-    // stores pointed at their stand-ins.
+    // The parameters the local run deployed with: the test shop's, its
+    // stores pointed at their stand-ins and its webhook at a receiver.
     let stores = memnun_tests::stores::parameters("http://127.0.0.1:1");
+    let webhook = memnun_tests::receiver::parameters("http://127.0.0.1:1/memnun");
     let parameters: Vec<(&str, &str)> = TEST_SHOP
         .iter()
         .copied()
-        .chain(stores.iter().map(|(name, value)| (*name, value.as_str())))
+        .chain(
+            stores
+                .iter()
+                .chain(&webhook)
+                .map(|(name, value)| (*name, value.as_str())),
+        )
         .collect();
     let local = template
         .plan(template.parameters(&parameters).unwrap())

@@ -77,6 +77,20 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
     };
     assert_eq!((created("shopify"), created("woocommerce")), (4, 4));
     assert!(stdout.contains("│   in Shopify"), "{stdout}");
+    // Every outbound event reached the shop's webhook, signed: the queue is
+    // the outbound function's now, and nothing waits on it.
+    assert_eq!(summary["outbound"], 0, "{summary}");
+    let delivered: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(out.join("webhook-deliveries.json")).expect("deliveries"),
+    )
+    .unwrap();
+    let kinds = |kind: &str| delivered.iter().filter(|d| d["kind"] == kind).count();
+    assert_eq!(summary["webhook"], delivered.len(), "{summary}");
+    assert_eq!(
+        (kinds("coupon.issued"), kinds("ticket.opened")),
+        (4, 4),
+        "every coupon and every ticket: {summary}"
+    );
     let dead = summary["dead_letters"].as_array().unwrap();
     assert_eq!(dead.len(), 1, "{summary}");
     assert_eq!(dead[0]["event_id"], "rev-553299");

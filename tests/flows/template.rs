@@ -30,6 +30,7 @@ fn config_reader(function: &str) -> Option<ReadConfig> {
         "birthday-scheduler" => Some(|env| birthday_scheduler::Config::from_env(env).map(drop)),
         "birthday-greeter" => Some(|env| birthday_greeter::Config::from_env(env).map(drop)),
         "order-journey" => Some(|env| order_journey::Config::from_env(env).map(drop)),
+        "outbound" => Some(|env| outbound::Config::from_env(env).map(drop)),
         _ => None,
     }
 }
@@ -50,11 +51,16 @@ fn template() -> Template {
     Template::load().unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The template planned with the tests' shop: names, URLs, parameter values.
+/// The template planned with the tests' shop, its outbound webhook on (so
+/// every function is deployed): names, URLs, parameter values.
 fn local(template: &Template) -> Local {
-    let parameters = template
-        .parameters(TEST_SHOP)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let webhook = memnun_tests::receiver::parameters("https://hooks.dukkan.example/memnun");
+    let shop: Vec<(&str, &str)> = TEST_SHOP
+        .iter()
+        .copied()
+        .chain(webhook.iter().map(|(name, value)| (*name, value.as_str())))
+        .collect();
+    let parameters = template.parameters(&shop).unwrap_or_else(|e| panic!("{e}"));
     template.plan(parameters).unwrap_or_else(|e| panic!("{e}"))
 }
 

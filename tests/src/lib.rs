@@ -26,6 +26,7 @@ pub mod http;
 pub mod http_bridge;
 pub mod iam;
 pub mod local;
+pub mod receiver;
 pub mod runtime_api;
 pub mod soak;
 pub mod stack;

@@ -70,7 +70,7 @@ pub const IDEASOFT_SECRET: &str = "local-ideasoft-client-secret";
 pub const ZENDESK_SECRET: &str = "local-zendesk-signing-secret-0123";
 
 /// The SecureStrings a shop creates in SSM before deploying (the template
-/// only names them, in its `*SecretParameterName` parameters), with the
+/// only names them, in its `*ParameterName` parameters), with the
 /// values that stand in for them locally.
 pub const LOCAL_SECRETS: &[(&str, &str)] = &[
     ("LinkSecretParameterName", LINK_SECRET),
@@ -86,6 +86,11 @@ pub const LOCAL_SECRETS: &[(&str, &str)] = &[
     (
         "WooCommerceKeysParameterName",
         crate::stores::WOOCOMMERCE_KEYS,
+    ),
+    // The outbound webhook's signing secret, as its receiver checks it.
+    (
+        "OutboundWebhookSecretParameterName",
+        crate::receiver::OUTBOUND_WEBHOOK_SECRET,
     ),
 ];
 
@@ -251,7 +256,13 @@ impl Stack {
     /// Every function of the template with its environment and triggers.
     pub fn function_specs(&self) -> Result<Vec<FunctionSpec>, String> {
         let functions = self.template.functions().map_err(|e| e.to_string())?;
-        functions
+        let mut deployed = Vec::new();
+        for f in functions {
+            if self.local.deploys(&f).map_err(|e| e.to_string())? {
+                deployed.push(f);
+            }
+        }
+        deployed
             .into_iter()
             .map(|f| {
                 let env = self.local.function_env(&f).map_err(|e| e.to_string())?;

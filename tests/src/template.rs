@@ -95,6 +95,8 @@ pub struct FunctionDef {
     pub schedules: Vec<ScheduleEvent>,
     /// Whether it has a function URL (an HTTP function).
     pub function_url: bool,
+    /// The condition it is deployed under, if any (`DeliversOutbound`).
+    pub condition: Option<String>,
 }
 
 /// An `SQS` event of a function.
@@ -288,6 +290,15 @@ impl Template {
             .collect()
     }
 
+    /// The `Condition` a resource is created under, if any.
+    pub fn resource_condition(&self, logical_id: &str) -> Option<String> {
+        self.section("Resources")?
+            .get(logical_id)?
+            .get("Condition")?
+            .as_str()
+            .map(str::to_string)
+    }
+
     /// The resources of one type: logical id and properties.
     pub fn resources_of_type(&self, kind: &str) -> Vec<(String, Mapping)> {
         self.resources()
@@ -465,6 +476,7 @@ impl Template {
             }
         }
         Ok(FunctionDef {
+            condition: self.resource_condition(&logical_id),
             function_url: props.get("FunctionUrlConfig").is_some(),
             logical_id,
             code_uri,
@@ -834,6 +846,15 @@ impl Local {
         } else {
             &items[2]
         })
+    }
+
+    /// Whether `function` is deployed with these parameters (its
+    /// condition, if it has one, holds).
+    pub fn deploys(&self, function: &FunctionDef) -> Result<bool> {
+        match &function.condition {
+            Some(name) => self.condition(name),
+            None => Ok(true),
+        }
     }
 
     /// Whether the template's condition `name` holds.

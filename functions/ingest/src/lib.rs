@@ -31,7 +31,7 @@
 
 pub mod invocation;
 pub mod platforms;
-pub mod signature;
+pub use memnun_shared::contract::signature;
 
 use std::collections::HashMap;
 
@@ -88,7 +88,7 @@ impl Config {
 
 /// Splits the secret parameter's value into secrets (one per line or comma).
 pub fn secrets(value: &str) -> Result<Vec<Vec<u8>>> {
-    split_secrets("WEBHOOK_SECRET_PARAMETER", value, 24)
+    signature::secrets("WEBHOOK_SECRET_PARAMETER", value, 24)
 }
 
 /// The shortest platform secret accepted: the platforms generate their own,
@@ -97,25 +97,7 @@ pub const MIN_PLATFORM_SECRET_BYTES: usize = 16;
 
 /// Splits a platform's secret parameter's value into secrets.
 pub fn platform_secrets(platform: Platform, value: &str) -> Result<Vec<Vec<u8>>> {
-    split_secrets(platform.secret_variable(), value, MIN_PLATFORM_SECRET_BYTES)
-}
-
-fn split_secrets(var: &'static str, value: &str, min: usize) -> Result<Vec<Vec<u8>>> {
-    let secrets: Vec<Vec<u8>> = value
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
-    if secrets.is_empty() || secrets.iter().any(|s| s.len() < min) {
-        return Err(Error::Config {
-            var,
-            reason: format!(
-                "names a parameter that must hold one or more secrets of at least {min} bytes"
-            ),
-        });
-    }
-    Ok(secrets)
+    signature::secrets(platform.secret_variable(), value, MIN_PLATFORM_SECRET_BYTES)
 }
 
 /// The handler.

@@ -149,6 +149,13 @@ pub trait CouponRegistry: Send + Sync {
     ) -> impl Future<Output = Result<Registered>> + Send;
 }
 
+/// Where memnun's outbound events are delivered for the shop: its own URL
+/// (the signed outbound webhook).
+pub trait Deliverer: Send + Sync {
+    /// Delivers one outbound event; an error leaves it to the queue's retry.
+    fn deliver(&self, message: &OutboundMessage) -> impl Future<Output = Result<()>> + Send;
+}
+
 /// Tickets.
 pub trait TicketStore: Send + Sync {
     /// The ticket with this number, if any.

@@ -36,6 +36,7 @@ pub const OWN_CRATES: &[&str] = &[
     "birthday_greeter",
     "mail_feedback",
     "order_journey",
+    "outbound",
 ];
 
 /// The most any other crate may log: never their DEBUG or TRACE, which

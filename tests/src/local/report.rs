@@ -40,8 +40,11 @@ pub struct Summary {
     pub in_woocommerce: usize,
     /// Emails SES accepted.
     pub emails: usize,
-    /// Messages waiting for the shop on the outbound queue.
+    /// Messages waiting for the shop on the outbound queue (none when the
+    /// outbound webhook delivers them).
     pub outbound: usize,
+    /// Outbound events the shop's webhook received, signature checked.
+    pub webhook: usize,
     /// Messages in dead-letter queues.
     pub dead_letters: Vec<DeadLetter>,
 }
@@ -60,6 +63,7 @@ impl Summary {
             ("  in WooCommerce", self.in_woocommerce),
             ("emails", self.emails),
             ("outbound messages", self.outbound),
+            ("  to the webhook", self.webhook),
             ("dead letters", self.dead_letters.len()),
         ];
         let mut out = String::from("┌───────────────────┬───────┐\n");

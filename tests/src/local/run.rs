@@ -42,6 +42,10 @@ pub const AWS_CALLS: &str = "aws-calls.json";
 /// stores' stand-ins: platform, operation and the status answered.
 pub const STORE_CALLS: &str = "store-calls.json";
 
+/// The file in the output directory with every outbound event the shop's
+/// webhook received (each signature checked).
+pub const WEBHOOK_DELIVERIES: &str = "webhook-deliveries.json";
+
 struct Running {
     process: FunctionProcess,
     spec: FunctionSpec,
@@ -58,17 +62,27 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
     // The shop's stores: contract stand-ins of Shopify and WooCommerce,
     // so every coupon is registered as on AWS and the calls can be read.
     let stores = crate::stores::StoreStandIn::start();
+    // The shop's own URL: receives the outbound webhook, signed, and checks
+    // each signature as a shop's server would.
+    let receiver =
+        crate::receiver::WebhookReceiver::start(crate::receiver::OUTBOUND_WEBHOOK_SECRET);
     let store_parameters = crate::stores::parameters(&stores.url());
-    let store_parameters: Vec<(&str, &str)> = store_parameters
+    let webhook_parameters = crate::receiver::parameters(&receiver.url());
+    let parameters: Vec<(&str, &str)> = store_parameters
         .iter()
+        .chain(&webhook_parameters)
         .map(|(name, value)| (*name, value.as_str()))
         .collect();
     say("starting the AWS emulator and creating the template's resources");
-    let stack = Stack::start_with(&store_parameters, true).await;
+    let stack = Stack::start_with(&parameters, true).await;
     say(&format!("AWS emulator: {}", stack.emulator.endpoint()));
     say(&format!(
         "Shopify and WooCommerce stand-ins (coupons are created there): {}",
         stores.url()
+    ));
+    say(&format!(
+        "the shop's webhook (outbound events are delivered there, signed): {}",
+        receiver.url()
     ));
     let specs = crate::local::run::specs(&stack)?;
     // Every call the functions make passes a recording proxy: the IAM proof
@@ -182,6 +196,10 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
     collect(&stack, &mut summary).await;
     summary.in_shopify = stores.shopify_discounts().len();
     summary.in_woocommerce = stores.woocommerce_coupons().len();
+    summary.webhook = receiver.received().len();
+    let delivered =
+        serde_json::to_string_pretty(&receiver.received()).map_err(|e| e.to_string())?;
+    std::fs::write(options.out.join(WEBHOOK_DELIVERIES), delivered).map_err(|e| e.to_string())?;
     let store_calls = serde_json::to_string_pretty(&stores.calls()).map_err(|e| e.to_string())?;
     std::fs::write(options.out.join(STORE_CALLS), store_calls).map_err(|e| e.to_string())?;
     let index = report::write_emails(&options.out, &stack.emulator.sent_emails())

@@ -291,11 +291,23 @@ pub async fn call<T>(
     platform: &'static str,
     operation: &'static str,
     request: &Request,
+    judge: impl FnMut(&Answer) -> Verdict<T>,
+) -> Result<T> {
+    call_with(client, platform, operation, || request.clone(), judge).await
+}
+
+/// [`call`], building the request afresh for each attempt (a signature
+/// that carries the time of sending).
+pub async fn call_with<T>(
+    client: &HttpClient,
+    platform: &'static str,
+    operation: &'static str,
+    mut request: impl FnMut() -> Request,
     mut judge: impl FnMut(&Answer) -> Verdict<T>,
 ) -> Result<T> {
     let mut last = String::new();
     for attempt in 0..ATTEMPTS {
-        let wait = match client.send(request).await {
+        let wait = match client.send(&request()).await {
             Ok(answer) => match judge(&answer) {
                 Verdict::Done(t) => return Ok(t),
                 Verdict::Fail(e) => return Err(e),

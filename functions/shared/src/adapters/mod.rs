@@ -17,6 +17,7 @@ pub mod ssm;
 pub mod stats;
 pub mod store;
 pub mod suppression;
+pub mod webhook;
 pub mod work;
 
 use std::time::Duration;

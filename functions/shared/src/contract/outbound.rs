@@ -20,6 +20,46 @@ pub struct OutboundMessage {
     pub body: String,
 }
 
+impl OutboundMessage {
+    /// Reads a message back from the outbound queue: a CloudEvent of a type
+    /// memnun publishes, with its id. Anything else is a contract violation
+    /// naming the field (never its value).
+    pub fn parse(body: &str) -> crate::Result<OutboundMessage> {
+        use crate::Error;
+        if body.len() > super::MAX_BODY_BYTES {
+            return Err(Error::contract(
+                "body",
+                format!("is over {} bytes", super::MAX_BODY_BYTES),
+            ));
+        }
+        let value: serde_json::Value = serde_json::from_str(body)
+            .map_err(|_| Error::contract("body", "is not a JSON object"))?;
+        if value.get("specversion").and_then(|v| v.as_str()) != Some("1.0") {
+            return Err(Error::contract("specversion", "must be \"1.0\""));
+        }
+        let id = value
+            .get("id")
+            .and_then(|v| v.as_str())
+            .filter(|id| !id.is_empty() && id.len() <= 512)
+            .ok_or_else(|| Error::contract("id", "must be a string of 1 to 512 characters"))?;
+        let kind = value
+            .get("type")
+            .and_then(|v| v.as_str())
+            .and_then(known_kind)
+            .ok_or_else(|| {
+                Error::contract("type", format!("must be one of {}", KINDS.join(", ")))
+            })?;
+        if !value.get("data").is_some_and(serde_json::Value::is_object) {
+            return Err(Error::contract("data", "must be an object"));
+        }
+        Ok(OutboundMessage {
+            id: id.to_owned(),
+            kind,
+            body: body.to_owned(),
+        })
+    }
+}
+
 /// The types memnun publishes on the outbound queue.
 pub const KINDS: [&str; 2] = ["coupon.issued", "ticket.opened"];
 

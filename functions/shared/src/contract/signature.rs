@@ -1,4 +1,6 @@
-//! Webhook signatures: `Memnun-Signature: t=<unix seconds>,v1=<hex>`.
+//! Webhook signatures: `Memnun-Signature: t=<unix seconds>,v1=<hex>`, both
+//! ways: the ingest function checks the shop's requests with it, and the
+//! outbound function signs what it posts to the shop's URL with it.
 //!
 //! `v1` is HMAC-SHA256, keyed with the shop's webhook secret, over the bytes
 //! `<t>.<raw body>`. Binding the timestamp into the MAC stops a captured
@@ -85,7 +87,28 @@ pub fn verify(
     Err(Refusal::Mismatch)
 }
 
-/// The header a sender computes (used by the tests and documented for shops).
+/// Splits a secret parameter's value, which the variable `var` named, into
+/// secrets: one per line or comma, each at least `min` bytes.
+pub fn secrets(var: &'static str, value: &str, min: usize) -> crate::Result<Vec<Vec<u8>>> {
+    let secrets: Vec<Vec<u8>> = value
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+    if secrets.is_empty() || secrets.iter().any(|s| s.len() < min) {
+        return Err(crate::Error::Config {
+            var,
+            reason: format!(
+                "names a parameter that must hold one or more secrets of at least {min} bytes"
+            ),
+        });
+    }
+    Ok(secrets)
+}
+
+/// The header a sender computes: the outbound function's, the tests', and
+/// the recipe documented for shops.
 pub fn sign(secret: &[u8], time: i64, body: &[u8]) -> String {
     let hex = match Hmac::<Sha256>::new_from_slice(secret) {
         Ok(mut mac) => {
@@ -100,6 +123,20 @@ pub fn sign(secret: &[u8], time: i64, body: &[u8]) -> String {
         Err(_) => String::new(),
     };
     format!("t={time},v1={hex}")
+}
+
+/// The header signed with every secret (one `v1` each), so that a receiver
+/// holding either of two secrets accepts it while one is rotated out.
+pub fn sign_all(secrets: &[Vec<u8>], time: i64, body: &[u8]) -> String {
+    let mut header = format!("t={time}");
+    for secret in secrets {
+        let one = sign(secret, time, body);
+        if let Some((_, v1)) = one.split_once(",v1=") {
+            header.push_str(",v1=");
+            header.push_str(v1);
+        }
+    }
+    header
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
@@ -121,6 +158,23 @@ mod tests {
 
     fn now() -> Timestamp {
         Timestamp::from_second(1_795_000_000).unwrap()
+    }
+
+    #[test]
+    fn signed_with_every_secret_either_receiver_accepts() {
+        let body = br#"{"a":1}"#;
+        let header = sign_all(&[NEW.to_vec(), OLD.to_vec()], now().as_second(), body);
+        assert_eq!(header.matches("v1=").count(), 2);
+        for secret in [OLD, NEW] {
+            assert_eq!(
+                verify(Some(&header), body, &[secret.to_vec()], now()),
+                Ok(())
+            );
+        }
+        assert_eq!(
+            verify(Some(&header), br#"{"a":2}"#, &[OLD.to_vec()], now()),
+            Err(Refusal::Mismatch)
+        );
     }
 
     #[test]
