@@ -6,13 +6,15 @@
 use jiff::{SignedDuration, Timestamp};
 use memnun_shared::adapters::http::HttpClient;
 use memnun_shared::adapters::webhook::SignedWebhook;
-use memnun_shared::adapters::{dynamodb::DynamoStore, ses::SesMailer, sqs::SqsPublisher};
 use memnun_shared::config::Env;
 use memnun_tests::deliver::{self, Delivery};
 use memnun_tests::events::review;
 use memnun_tests::receiver::{OUTBOUND_WEBHOOK_SECRET, WebhookReceiver};
 use memnun_tests::stack::Stack;
 use serde_json::Value;
+
+#[path = "support/functions.rs"]
+mod functions;
 
 fn deadline() -> Timestamp {
     Timestamp::now() + SignedDuration::from_secs(30)
@@ -39,22 +41,7 @@ fn outbound(stack: &Stack, secret: &str) -> outbound::Handler<SignedWebhook> {
 /// A low review through review-responder: `coupon.issued` and
 /// `ticket.opened` on the outbound queue.
 async fn publish_two(stack: &Stack) {
-    let config = review_responder::Config::from_env(&Env::from_pairs(stack.env())).expect("config");
-    let responder = review_responder::Handler::new(
-        config.clone(),
-        DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&stack.aws),
-            &stack.table,
-            &stack.idempotency_table,
-        ),
-        SesMailer::new(
-            aws_sdk_ses::Client::new(&stack.aws),
-            &config.shop.name,
-            &config.shop.sender,
-            None,
-        ),
-        SqsPublisher::new(aws_sdk_sqs::Client::new(&stack.aws)),
-    );
+    let responder = functions::responder(stack);
     let body = review(
         "r-1",
         "2026-11-22T10:15:00Z",

@@ -20,6 +20,9 @@ use memnun_tests::events::review;
 use memnun_tests::stack::{Stack, attr};
 use memnun_tests::stores::{Call, Fault, SHOPIFY_TOKEN, StoreStandIn, WOOCOMMERCE_KEYS};
 use review_responder::{Config, Handler};
+
+#[path = "support/functions.rs"]
+mod functions;
 use serde_json::Value;
 
 type Responder = Handler<DynamoStore, SesMailer, SqsPublisher, StoreRegistry>;
@@ -51,6 +54,7 @@ async fn stack_for(store: Store, stand_in: &StoreStandIn) -> Stack {
 /// review-responder as the template configures it, its store reached
 /// through `http`.
 fn responder(stack: &Stack, http: HttpClient) -> Responder {
+    let plain = functions::responder(stack);
     let config = Config::from_env(&Env::from_pairs(stack.env())).expect("config");
     let secrets = StoreSecrets {
         shopify_token: config.stores.shopify.as_ref().map(|_| SHOPIFY_TOKEN.into()),
@@ -61,22 +65,7 @@ fn responder(stack: &Stack, http: HttpClient) -> Responder {
             .map(|_| WOOCOMMERCE_KEYS.into()),
     };
     let registry = StoreRegistry::with_client(&config.stores, secrets, http).expect("registry");
-    Handler::new(
-        config.clone(),
-        DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&stack.aws),
-            &stack.table,
-            &stack.idempotency_table,
-        ),
-        SesMailer::new(
-            aws_sdk_ses::Client::new(&stack.aws),
-            &config.shop.name,
-            &config.shop.sender,
-            None,
-        ),
-        SqsPublisher::new(aws_sdk_sqs::Client::new(&stack.aws)),
-    )
-    .with_registry(registry)
+    plain.with_registry(registry)
 }
 
 fn deadline() -> Timestamp {
