@@ -17,7 +17,9 @@
 //!    reason `birthday`, prefix `BDAY`, caused by the greeting's id) and its
 //!    counters. A customer who unsubscribed since step 1 fails the
 //!    condition: nothing is written, nothing leaves.
-//! 3. Publish `coupon.issued` for the shop's platform, then send the
+//! 3. Create the coupon in the shop's store when one is configured
+//!    ([`memnun_shared::app::coupons`]), publish `coupon.issued` for the
+//!    shop's platform, then send the
 //!    greeting in the customer's language as marketing email:
 //!    `List-Unsubscribe` with the links edge's unsubscribe URL (a signed
 //!    token for the customer), `List-Unsubscribe-Post: List-Unsubscribe=One-Click`,

@@ -13,7 +13,8 @@
 //!   where one press sends the score).
 //! - `survey.answered` records the rating (the first answer stands); a 1 or
 //!   2 gets the apology policy of a negative review: an apology, a coupon
-//!   under the same cap, and a follow-up ticket.
+//!   under the same cap (created in the shop's store, when one is
+//!   configured, before anything names it), and a follow-up ticket.
 //!
 //! A reply or resolution for a ticket not stored yet (events out of order)
 //! fails and is retried; if the ticket never comes it rests in the

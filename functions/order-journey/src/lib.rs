@@ -17,7 +17,8 @@
 //! (`order.delayed`, with its new date) or memnun itself, when the promised
 //! day ended on the customer's clock without `order.delivered` (the
 //! `promise` clock, below). The apology is the late-order one, with a coupon
-//! when the delay policy gives one (`coupon.issued` published first), and
+//! when the delay policy gives one (created in the shop's store when one is
+//! configured, and `coupon.issued` published, before the email), and
 //! the order notes it, so neither a second delay notice nor the clock says
 //! it again. A delay notice also moves the promise to its new date.
 //!

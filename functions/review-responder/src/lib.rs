@@ -9,8 +9,10 @@
 //!
 //! One unit of work per event ([`memnun_shared::work`]): the review, the
 //! contact details, the coupon, the cap, the ticket and the counters land in
-//! one transaction; `coupon.issued` and `ticket.opened` leave in one SQS
-//! batch; then the email. A redelivery costs one call and repeats nothing; a
+//! one transaction; the coupon is created in the shop's store, when one is
+//! configured ([`memnun_shared::app::coupons`]: no email names a code
+//! checkout would refuse); `coupon.issued` and `ticket.opened` leave in one
+//! SQS batch; then the email. A redelivery costs one call and repeats nothing; a
 //! retry after a partial failure goes on from the step it reached, with the
 //! same coupon and the same ticket. The calls, one by one, are in
 //! docs/life-of-an-event.md.

@@ -33,7 +33,8 @@
 //! once. Its commit counts the breach, holds what must wait, claims the
 //! customer's apology of the day (`apology#sla#<ticket>#<day>`, shared by
 //! both deadlines) and issues the coupon (`sla:<ticket>:<goal>`, one per
-//! ticket); then `coupon.issued`, the lead's alert and the apology follow
+//! ticket); then the coupon is created in the shop's store (when one is
+//! configured), and `coupon.issued`, the lead's alert and the apology follow
 //! as steps.
 //!
 //! The clock: every decision about an alarm — is the deadline still ahead,
