@@ -140,7 +140,7 @@ fn log(coupon: &Coupon, found: Registered) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "memory"))]
 mod tests {
     use super::*;
     use crate::domain::coupon::{CouponReason, CouponValue};

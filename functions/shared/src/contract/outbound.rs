@@ -133,3 +133,44 @@ pub fn ticket_opened(ticket: &Ticket, source: &str) -> OutboundMessage {
         }),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::coupon::{CouponCode, CouponReason};
+    use crate::domain::customer::CustomerId;
+
+    #[test]
+    fn what_is_published_reads_back_and_anything_else_is_named() {
+        let coupon = Coupon {
+            code: CouponCode::parse("RVW-ABCDE-23456").unwrap(),
+            customer_id: CustomerId::parse("c-1").unwrap(),
+            reason: CouponReason::NegativeReview,
+            value: CouponValue::Percent(15),
+            issued_at: "2026-11-22T10:15:00Z".parse().unwrap(),
+            expires_at: "2026-12-22T20:59:59Z".parse().unwrap(),
+            source_event: "shop/test#r-1".into(),
+        };
+        let published = coupon_issued(&coupon, "memnun/review-responder");
+        assert_eq!(OutboundMessage::parse(&published.body).unwrap(), published);
+        for (body, field) in [
+            ("[]", "specversion"),
+            ("nope", "body"),
+            (
+                r#"{"specversion":"1.0","type":"coupon.issued","data":{}}"#,
+                "id",
+            ),
+            (
+                r#"{"specversion":"1.0","id":"x","type":"review.posted","data":{}}"#,
+                "type",
+            ),
+            (
+                r#"{"specversion":"1.0","id":"x","type":"ticket.opened"}"#,
+                "data",
+            ),
+        ] {
+            let e = OutboundMessage::parse(body).unwrap_err().to_string();
+            assert!(e.contains(&format!("`{field}`")), "{body}: {e}");
+        }
+    }
+}
