@@ -31,7 +31,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
 use memnun_shared::adapters::store::StoreRegistry;
 use memnun_shared::app::coupons;
-use memnun_shared::app::unit::{self, Kept};
+use memnun_shared::app::unit::Kept;
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, links_base_url_from_env};
 use memnun_shared::contract::internal::BirthdayDue;
@@ -213,15 +213,13 @@ where
         let holder = Holder {
             email: Some(&address),
         };
-        let coupon =
-            coupons::register_kept(unit, &self.registry, &mut kept, holder, SOURCE).await?;
-        unit::publish_kept(
+        let coupon = coupons::register_and_publish(
             unit,
-            PUBLISHED,
-            &self.publisher,
+            (&self.registry, &self.publisher),
             &self.config.resources.outbound_queue_url,
-            &kept,
-            None,
+            PUBLISHED,
+            &mut kept,
+            holder,
             SOURCE,
         )
         .await?;

@@ -979,15 +979,13 @@ where
         let holder = Holder {
             email: contact.email.as_ref(),
         };
-        let coupon =
-            coupons::register_kept(unit, &self.registry, &mut kept, holder, SOURCE).await?;
-        unit::publish_kept(
+        let coupon = coupons::register_and_publish(
             unit,
-            PUBLISHED,
-            &self.publisher,
+            (&self.registry, &self.publisher),
             &self.config.resources.outbound_queue_url,
-            &kept,
-            None,
+            PUBLISHED,
+            &mut kept,
+            holder,
             SOURCE,
         )
         .await?;

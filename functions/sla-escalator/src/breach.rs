@@ -46,15 +46,13 @@ where
         let holder = Holder {
             email: customer.as_ref().and_then(|c| c.contact.email.as_ref()),
         };
-        let coupon =
-            coupons::register_kept(unit, &self.registry, &mut kept, holder, SOURCE).await?;
-        unit::publish_kept(
+        let coupon = coupons::register_and_publish(
             unit,
-            PUBLISHED,
-            &self.publisher,
+            (&self.registry, &self.publisher),
             &self.config.resources.outbound_queue_url,
-            &kept,
-            None,
+            PUBLISHED,
+            &mut kept,
+            holder,
             SOURCE,
         )
         .await?;

@@ -49,7 +49,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
 use memnun_shared::adapters::store::StoreRegistry;
 use memnun_shared::app::coupons;
-use memnun_shared::app::unit::{self, Kept};
+use memnun_shared::app::unit::Kept;
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, calendar_from_env};
 use memnun_shared::contract::internal::{InternalEvent, Part, SlaAlarm};

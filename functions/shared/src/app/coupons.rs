@@ -17,7 +17,9 @@
 use crate::app::unit::Kept;
 use crate::contract::outbound;
 use crate::domain::coupon::{Coupon, CouponCode};
-use crate::ports::{Conflict, CouponRegistry, CouponStore, Holder, Registered, WorkStore, Write};
+use crate::ports::{
+    Conflict, CouponRegistry, CouponStore, Holder, Publisher, Registered, WorkStore, Write,
+};
 use crate::work::{COMMITTED, Unit};
 use crate::{Error, Result};
 
@@ -85,6 +87,24 @@ pub async fn register_kept<S: WorkStore, R: CouponRegistry>(
     Err(Error::Exhausted("coupon code the store does not have"))
 }
 
+/// What comes between a unit's commit and its emails when it publishes no
+/// ticket: its coupon registered ([`register_kept`]), then its messages
+/// published as step `step` ([`crate::app::unit::publish_kept`]). Answers
+/// the coupon as the emails must name it.
+pub async fn register_and_publish<S: WorkStore, R: CouponRegistry, P: Publisher>(
+    unit: &Unit<'_, S>,
+    (registry, publisher): (&R, &P),
+    queue_url: &str,
+    step: u8,
+    kept: &mut Kept,
+    holder: Holder<'_>,
+    source: &str,
+) -> Result<Option<Coupon>> {
+    let coupon = register_kept(unit, registry, kept, holder, source).await?;
+    crate::app::unit::publish_kept(unit, step, publisher, queue_url, kept, None, source).await?;
+    Ok(coupon)
+}
+
 /// Registers `coupon`, issued outside a unit of work (the coupon store is
 /// its record: a retry reads it again), giving it a new code when the store
 /// has this one for something else. Answers the coupon as the email must
@@ -140,7 +160,8 @@ fn log(coupon: &Coupon, found: Registered) {
     }
 }
 
-#[cfg(all(test, feature = "memory"))]
+#[cfg(test)]
+#[cfg(feature = "memory")]
 mod tests {
     use super::*;
     use crate::domain::coupon::{CouponReason, CouponValue};
