@@ -41,8 +41,8 @@ pub struct SignedWebhook {
 }
 
 impl SignedWebhook {
-    /// Delivers to `url` (checked: [`http::platform_url`]), signing with
-    /// every one of `secrets`.
+    /// Delivers to `url` (as the configuration checked it with
+    /// [`http::platform_url`]), signing with every one of `secrets`.
     pub fn new(http: HttpClient, url: &str, secrets: Vec<Vec<u8>>) -> Self {
         SignedWebhook {
             http,
