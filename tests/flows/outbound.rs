@@ -124,20 +124,11 @@ async fn a_receiver_down_twice_gets_it_the_third_time_and_one_that_refuses_leave
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_binary_reads_its_secret_from_ssm_and_delivers() {
-    use memnun_tests::local::lambda::FunctionProcess;
     use memnun_tests::runtime_api::Answer;
     let receiver = WebhookReceiver::start(OUTBOUND_WEBHOOK_SECRET);
     let stack = stack_for(&receiver).await;
     publish_two(&stack).await;
-    let log = std::env::temp_dir().join(format!("memnun-outbound-{}.log", std::process::id()));
-    let function = FunctionProcess::start(
-        "outbound",
-        &memnun_tests::function_binary("outbound"),
-        &stack.function_env("outbound"),
-        &stack.emulator.endpoint(),
-        std::fs::File::create(&log).unwrap(),
-    )
-    .unwrap_or_else(|e| panic!("{e}: {}", std::fs::read_to_string(&log).unwrap_or_default()));
+    let (function, log) = stack.start_binary("outbound");
     let q = stack.queue("outbound");
     let batch = deliver::receive(&stack.sqs, &q.url, &q.arn, 10).await;
     assert_eq!(batch.records.len(), 2);

@@ -338,19 +338,10 @@ impl ReplaceNumber for Vec<u8> {
 /// it and keeps it in the on-failure queue).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_binary_takes_shopify_events_from_eventbridge() {
-    use memnun_tests::local::lambda::FunctionProcess;
     use memnun_tests::runtime_api::Answer;
     let source = "aws.partner/shopify.com/1830279/memnun";
     let stack = Stack::start_with(&[("ShopifyEventSourceName", source)], true).await;
-    let log = std::env::temp_dir().join(format!("memnun-ingest-eb-{}.log", std::process::id()));
-    let ingest = FunctionProcess::start(
-        "ingest",
-        &memnun_tests::function_binary("ingest"),
-        &stack.function_env("ingest"),
-        &stack.emulator.endpoint(),
-        std::fs::File::create(&log).unwrap(),
-    )
-    .unwrap_or_else(|e| panic!("{e}: {}", std::fs::read_to_string(&log).unwrap_or_default()));
+    let (ingest, _log) = stack.start_binary("ingest");
     let event = |topic: &str, file: &str| {
         let payload: Value = serde_json::from_slice(&sample(&format!("shopify/{file}"))).unwrap();
         json!({

@@ -400,19 +400,10 @@ async fn a_hang_past_the_timeout_is_a_passing_failure() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_binary_reads_its_token_from_ssm_and_registers_before_it_writes() {
-    use memnun_tests::local::lambda::FunctionProcess;
     use memnun_tests::runtime_api::Answer;
     let stand_in = StoreStandIn::start();
     let stack = stack_for(Store::Shopify, &stand_in).await;
-    let log = std::env::temp_dir().join(format!("memnun-rr-store-{}.log", std::process::id()));
-    let function = FunctionProcess::start(
-        "review-responder",
-        &memnun_tests::function_binary("review-responder"),
-        &stack.function_env("review-responder"),
-        &stack.emulator.endpoint(),
-        std::fs::File::create(&log).unwrap(),
-    )
-    .unwrap_or_else(|e| panic!("{e}: {}", std::fs::read_to_string(&log).unwrap_or_default()));
+    let (function, log) = stack.start_binary("review-responder");
     let q = stack.queue("reviews");
     stack.send("reviews", &low_review("r-1", "207119551")).await;
     let batch = deliver::receive(&stack.sqs, &q.url, &q.arn, 10).await;

@@ -229,6 +229,31 @@ impl Stack {
             .expect("verify sender");
     }
 
+    /// Starts the real binary of `binary` (`review-responder`) with the
+    /// environment the template gives it, against this stack's emulator,
+    /// logging to a file; answers the process and its log's path. Panics
+    /// with the log when the init fails.
+    pub fn start_binary(
+        &self,
+        binary: &str,
+    ) -> (crate::local::lambda::FunctionProcess, std::path::PathBuf) {
+        let log = std::env::temp_dir().join(format!(
+            "memnun-{binary}-{}-{}.log",
+            std::process::id(),
+            self.emulator.port()
+        ));
+        let file = std::fs::File::create(&log).expect("create the function's log");
+        let process = crate::local::lambda::FunctionProcess::start(
+            binary,
+            &crate::function_binary(binary),
+            &self.function_env(binary),
+            &self.emulator.endpoint(),
+            file,
+        )
+        .unwrap_or_else(|e| panic!("{e}: {}", std::fs::read_to_string(&log).unwrap_or_default()));
+        (process, log)
+    }
+
     /// The queue with short name `name`.
     pub fn queue(&self, name: &str) -> &Queue {
         self.queues.get(name).unwrap_or_else(|| {
