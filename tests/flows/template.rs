@@ -522,7 +522,7 @@ fn every_environment_fits_lambdas_4_kb_with_every_parameter_at_its_maximum() {
 }
 
 #[test]
-fn the_due_index_carries_what_the_sweep_reads_and_the_customer_index_keys_and_origin() {
+fn the_due_index_carries_what_the_sweep_reads_and_the_customer_index_what_the_history_reads() {
     let tables = template().tables().expect("tables");
     let index = |name: &str| {
         tables
@@ -545,7 +545,13 @@ fn the_due_index_carries_what_the_sweep_reads_and_the_customer_index_keys_and_or
     let customer = index(memnun_shared::adapters::dynamodb::BY_CUSTOMER_INDEX);
     assert_eq!(
         (customer.projection.as_str(), customer.non_key_attributes),
-        ("INCLUDE", vec!["origin".to_string()])
+        (
+            "INCLUDE",
+            memnun_shared::adapters::dynamodb::BY_CUSTOMER_PROJECTED
+                .map(String::from)
+                .to_vec()
+        ),
+        "by_customer must carry exactly dynamodb's BY_CUSTOMER_PROJECTED"
     );
     // DynamoDB allows 100 projected attributes over a table's indexes.
     let total: usize = tables

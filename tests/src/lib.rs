@@ -17,15 +17,20 @@
 //! - [`local`]: the local run (`make local`), built from all of the above.
 //! - [`faults`]: a fault-injecting proxy between the functions and the emulator.
 //! - [`soak`]: the soak (`make soak`): many events, duplicates, faults, checks.
+//! - [`stores`], [`helpdesk`], [`receiver`]: contract stand-ins for the
+//!   shop's stores, its help desk and its webhook receiver, on
+//!   [`loopback`] servers.
 
 pub mod deliver;
 pub mod emulator;
 pub mod events;
 pub mod faults;
+pub mod helpdesk;
 pub mod http;
 pub mod http_bridge;
 pub mod iam;
 pub mod local;
+pub mod loopback;
 pub mod receiver;
 pub mod runtime_api;
 pub mod soak;

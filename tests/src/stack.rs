@@ -87,6 +87,12 @@ pub const LOCAL_SECRETS: &[(&str, &str)] = &[
         "WooCommerceKeysParameterName",
         crate::stores::WOOCOMMERCE_KEYS,
     ),
+    // The help desks' credentials, as their stand-ins take them.
+    (
+        "ZendeskTokenParameterName",
+        crate::helpdesk::ZENDESK_CREDENTIALS,
+    ),
+    ("FreshdeskKeyParameterName", crate::helpdesk::FRESHDESK_KEY),
     // The outbound webhook's signing secret, as its receiver checks it.
     (
         "OutboundWebhookSecretParameterName",

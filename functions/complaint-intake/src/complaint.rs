@@ -18,10 +18,12 @@ where
         unit: &Unit<'_, S>,
     ) -> Result<Outcome> {
         let shop = &self.config.shop;
-        let stored = self.store.customer(&c.customer_id).await?;
+        // The profile with the customer's coupons and orders, in one read:
+        // the contact to acknowledge, and the history for the agent.
+        let (stored, footprint) = self.store.customer_with_footprint(&c.customer_id).await?;
         let kept = match unit.saved::<Kept>()? {
             Some(kept) if unit.committed() => kept,
-            _ => self.open(meta, c, unit, stored.clone()).await?,
+            _ => self.open(meta, c, unit, stored.clone(), &footprint).await?,
         };
         let contact = unit::known_contact(stored.as_ref(), &c.customer);
         unit::publish_with_ticket(
@@ -69,22 +71,34 @@ where
     }
 
     /// Opens the complaint's ticket with the contact details and the
-    /// counters, in one commit.
+    /// counters, in one commit; its `ticket.opened` carries the customer's
+    /// history ([`memnun_shared::domain::history`]).
     pub(crate) async fn open(
         &self,
         meta: &EventMeta,
         c: &ComplaintCreated,
         unit: &Unit<'_, S>,
         mut stored: Option<memnun_shared::domain::customer::Customer>,
+        footprint: &Footprint,
     ) -> Result<Kept> {
         let now = meta.time;
         let event_key = meta.key();
         let tz = &self.config.shop.time_zone;
-        let since = now.checked_sub(history_window()).unwrap_or(Timestamp::MIN);
-        let prior = self
+        // One read of the customer's tickets serves both: the complaints of
+        // the last 30 days for the priority, the last 90 for the history.
+        let since = now.checked_sub(history::WINDOW).unwrap_or(Timestamp::MIN);
+        let past = self
             .store
-            .complaints_between(&c.customer_id, since, now)
+            .tickets_between(&c.customer_id, since, now)
             .await?;
+        let recent = now.checked_sub(history_window()).unwrap_or(Timestamp::MIN);
+        let prior = u32::try_from(
+            past.iter()
+                .filter(|t| t.origin == Origin::Complaint && t.opened_at >= recent)
+                .count(),
+        )
+        .unwrap_or(u32::MAX);
+        let history = History::summarise(now, &past, footprint);
         let classification = classify(c.subject.as_deref(), &c.message);
         let priority = priority(&PriorityInput {
             category: classification.category,
@@ -141,7 +155,11 @@ where
                     .map(|sla| memnun_shared::time::to_key(sla.first_reply.due)),
                 ..Kept::default()
             }
-            .with_messages(vec![outbound::ticket_opened(&ticket, SOURCE)]);
+            .with_messages(vec![outbound::ticket_opened(
+                &ticket,
+                Some(&history),
+                SOURCE,
+            )]);
             let conflicts = unit.commit(&writes, &kept).await?;
             if conflicts.is_empty() {
                 tracing::info!(

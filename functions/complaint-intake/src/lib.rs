@@ -45,6 +45,7 @@ use memnun_shared::domain::classification::classify;
 use memnun_shared::domain::coupon::CouponReason;
 use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::digest::Week;
+use memnun_shared::domain::history::{self, Footprint, History};
 use memnun_shared::domain::lifecycle::{self, Change};
 use memnun_shared::domain::mail::tickets::{
     self as mails, Acknowledgement, SatisfactionApology, SurveyRequest,

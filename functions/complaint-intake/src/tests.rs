@@ -74,8 +74,8 @@ async fn a_complaint_is_one_commit_and_a_duplicate_one_call() {
             world.calls,
             [
                 "begin",
-                "customer",
-                "complaints_between",
+                "customer_with_footprint",
+                "tickets_between",
                 "commit",
                 "advance",
                 "finish"

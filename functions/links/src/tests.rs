@@ -43,6 +43,12 @@ impl CustomerStore for Fake {
         }
         Ok(self.customers.get(id.as_str()).cloned())
     }
+    async fn customer_with_footprint(
+        &self,
+        id: &CustomerId,
+    ) -> Result<(Option<Customer>, memnun_shared::domain::history::Footprint)> {
+        Ok((self.customer(id).await?, Default::default()))
+    }
     async fn save_contact(&self, _: &CustomerId, _: &ContactDetails, _: Timestamp) -> Result<()> {
         Ok(())
     }
@@ -61,8 +67,13 @@ impl TicketStore for Fake {
     async fn save(&self, _: &Ticket) -> Result<bool> {
         Ok(true)
     }
-    async fn complaints_between(&self, _: &CustomerId, _: Timestamp, _: Timestamp) -> Result<u32> {
-        Ok(0)
+    async fn tickets_between(
+        &self,
+        _: &CustomerId,
+        _: Timestamp,
+        _: Timestamp,
+    ) -> Result<Vec<memnun_shared::domain::history::PastTicket>> {
+        Ok(Vec::new())
     }
     async fn open(&self, t: &Ticket) -> Result<OpenOutcome> {
         Ok(OpenOutcome::Opened(t.clone()))

@@ -1432,7 +1432,7 @@ where
             ticket: Some(ticket.number.to_string()),
             ..Published::default()
         }
-        .with_messages(vec![outbound::ticket_opened(&ticket, SOURCE)]);
+        .with_messages(vec![outbound::ticket_opened(&ticket, None, SOURCE)]);
         let conflicts = unit.commit(&writes, &kept).await?;
         Ok((kept, conflicts))
     }

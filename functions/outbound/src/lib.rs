@@ -1,38 +1,70 @@
-//! `outbound`: memnun's outbound events, delivered to the shop's own URL.
+//! `outbound`: memnun's outbound events, carried to the shop's help desk and
+//! to the shop's own URL.
 //!
-//! The flows publish `coupon.issued` and `ticket.opened` on the outbound
-//! queue. A shop whose platform memnun has no adapter for, and which would
-//! rather not read a queue, sets `OutboundWebhookUrl`: this function then
-//! consumes the queue and POSTs each event to that URL, signed with
-//! memnun's own `Memnun-Signature` ([`memnun_shared::adapters::webhook`]).
-//! Without it, the function is not deployed and the queue stays the shop's
-//! to read.
+//! The flows publish `coupon.issued`, `ticket.opened` and
+//! `ticket.escalated` on the outbound queue. This function consumes it when
+//! the shop has somewhere for them to go; without, it is not deployed and
+//! the queue stays the shop's to read.
 //!
-//! Each message is delivered as it was published, byte for byte. A delivery
-//! the receiver refuses or cannot take is the message's failure: tried
-//! again within the invocation, then by the queue (its visibility timeout),
-//! then resting in its dead-letter queue with the reason logged and the
-//! alarm raised. Delivery is at least once: a receiver drops a repeat by
-//! `Memnun-Event-Id`, which a retry keeps. There is no state of its own:
-//! no table is read or written.
+//! - **A help desk** (`ZendeskUrl` or `FreshdeskUrl`): `ticket.opened`
+//!   opens the ticket there — requester, subject, the customer's message,
+//!   priority, tags and the customer's history as an internal note
+//!   ([`memnun_shared::domain::desk`]); `ticket.escalated` raises it to
+//!   urgent with a note. The ticket's words and the customer's address are
+//!   read from the main table (one consistent read), not carried on the
+//!   queue. Once per ticket whatever the retries
+//!   ([`memnun_shared::adapters::helpdesk`]).
+//! - **A webhook** (`OutboundWebhookUrl`): every event POSTed as it was
+//!   published, byte for byte, signed with memnun's own
+//!   `Memnun-Signature` ([`memnun_shared::adapters::webhook`]). Delivery is
+//!   at least once: a receiver drops a repeat by `Memnun-Event-Id`.
+//!
+//! Each message is one unit of work ([`memnun_shared::work`]), keyed by the
+//! message's id: a duplicate delivery costs one call and repeats nothing,
+//! one delivered twice at once waits for the first, and a retry after the
+//! webhook failed does not go back to the desk (the desk is step 1, the
+//! webhook step 2). A call the desk or the receiver refuses or cannot take
+//! is the message's failure: tried again within the invocation, then by the
+//! queue (its visibility timeout), then resting in its dead-letter queue
+//! with the reason logged and the alarm raised. A `ticket.escalated` that
+//! overtakes its `ticket.opened` finds no desk ticket yet and is retried the
+//! same way.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use memnun_shared::batch::{self, Outcome};
-use memnun_shared::config::Env;
-use memnun_shared::contract::outbound::OutboundMessage;
-use memnun_shared::ports::Deliverer;
+use memnun_shared::config::{Env, HelpDeskConfig, StoreSite, platform_site};
+use memnun_shared::contract::outbound::{ForHelpDesk, OutboundMessage};
+use memnun_shared::domain::desk::{DeskTicket, TicketEscalated, TicketOpened, escalation_note};
+use memnun_shared::domain::locale::Locale;
+use memnun_shared::keys::WorkKey;
+use memnun_shared::ports::{Deliverer, DeskOpened, HelpDesk, TicketStore, WorkStore};
+use memnun_shared::work::Unit;
 use memnun_shared::{Error, Result};
 
 /// Everything the function reads at init.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The shop's URL (`OUTBOUND_WEBHOOK_URL`): https, or http on loopback.
-    pub url: String,
-    /// The SSM SecureString with the signing secret(s)
+    /// The shop's URL (`OUTBOUND_WEBHOOK_URL`, https or http on loopback)
+    /// and the SSM SecureString with the signing secret(s)
     /// (`OUTBOUND_WEBHOOK_SECRET_PARAMETER`).
-    pub secret_parameter: String,
-    /// How many messages of a batch are delivered at once
+    pub webhook: Option<StoreSite>,
+    /// The help desk tickets are opened in.
+    pub desk: Option<HelpDeskConfig>,
+    /// The main table (`TABLE_NAME`), where a ticket's words and its
+    /// customer's address are read for the desk.
+    pub table: String,
+    /// The idempotency table (`IDEMPOTENCY_TABLE_NAME`), where each
+    /// message's unit of work is recorded.
+    pub idempotency_table: String,
+    /// How long those records live, in days (`IDEMPOTENCY_TTL_DAYS`).
+    pub idempotency_ttl_days: i64,
+    /// The team's language, for the desk's notes (`DEFAULT_LOCALE`).
+    pub team_locale: Locale,
+    /// The shop's time zone, for the times in the notes (`SHOP_TIME_ZONE`).
+    pub time_zone: TimeZone,
+    /// How many messages of a batch are handled at once
     /// (`BATCH_CONCURRENCY`).
     pub batch_concurrency: usize,
 }
@@ -40,16 +72,28 @@ pub struct Config {
 impl Config {
     /// Reads and validates the configuration; the error names the variable.
     pub fn from_env(env: &Env) -> Result<Self> {
+        let webhook = platform_site(
+            env,
+            "OUTBOUND_WEBHOOK_URL",
+            "OUTBOUND_WEBHOOK_SECRET_PARAMETER",
+        )?;
+        let desk = HelpDeskConfig::from_env(env)?;
+        if webhook.is_none() && desk.is_none() {
+            return Err(Error::Config {
+                var: "OUTBOUND_WEBHOOK_URL",
+                reason: "is not set, and no help desk is (ZENDESK_URL, FRESHDESK_URL): there is nowhere to deliver to".into(),
+            });
+        }
         Ok(Config {
-            url: env.parsed("OUTBOUND_WEBHOOK_URL", |v| {
-                memnun_shared::adapters::http::platform_url("OUTBOUND_WEBHOOK_URL", v).map_err(
-                    |e| match e {
-                        Error::Config { reason, .. } => reason,
-                        other => other.to_string(),
-                    },
-                )
+            webhook,
+            desk,
+            table: env.required("TABLE_NAME")?,
+            idempotency_table: env.required("IDEMPOTENCY_TABLE_NAME")?,
+            idempotency_ttl_days: env.int_or("IDEMPOTENCY_TTL_DAYS", 30, 15..=365)?,
+            team_locale: env.parsed_or("DEFAULT_LOCALE", Locale::Tr, |v| {
+                Locale::parse(v).ok_or_else(|| format!("`{v}` is not one of: tr, en"))
             })?,
-            secret_parameter: env.required("OUTBOUND_WEBHOOK_SECRET_PARAMETER")?,
+            time_zone: memnun_shared::config::shop_time_zone_from_env(env)?.0,
             batch_concurrency: env.int_or("BATCH_CONCURRENCY", 10, 1..=100)?,
         })
     }
@@ -58,35 +102,121 @@ impl Config {
 /// The shortest signing secret accepted, as for the inbound webhook.
 pub const MIN_SECRET_BYTES: usize = 24;
 
-/// The handler, generic over where it delivers.
-pub struct Handler<D> {
+/// The desk's part of a message, step 1 of its unit.
+const DESK: u8 = 1;
+/// The webhook's part, step 2.
+const WEBHOOK: u8 = 2;
+
+/// The handler, generic over where it delivers: `D` the webhook, `H` the
+/// help desk, `S` the tables (the tickets read for the desk, the units of
+/// work).
+pub struct Handler<D, H, S> {
     config: Config,
-    deliverer: D,
+    store: S,
+    webhook: Option<D>,
+    desk: Option<H>,
 }
 
-impl<D: Deliverer> Handler<D> {
+impl<D: Deliverer, H: HelpDesk, S: TicketStore + WorkStore> Handler<D, H, S> {
     /// Builds the handler once, at init.
-    pub fn new(config: Config, deliverer: D) -> Self {
-        Handler { config, deliverer }
+    pub fn new(config: Config, store: S, webhook: Option<D>, desk: Option<H>) -> Self {
+        Handler {
+            config,
+            store,
+            webhook,
+            desk,
+        }
     }
 
     /// Handles one SQS batch; answers the messages that failed.
-    pub async fn handle(&self, event: SqsEvent, _deadline: Timestamp) -> SqsBatchResponse {
+    pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
         batch::run(event, self.config.batch_concurrency, |message| {
-            self.message(message)
+            self.message(message, deadline)
         })
         .await
     }
 
-    async fn message(&self, message: SqsMessage) -> Result<Outcome> {
+    async fn message(&self, message: SqsMessage, deadline: Timestamp) -> Result<Outcome> {
         let body = message
             .body
             .ok_or_else(|| Error::contract("body", "is empty"))?;
         let outbound = OutboundMessage::parse(&body)?;
         batch::record_event(&outbound.id, outbound.kind);
-        self.deliverer.deliver(&outbound).await?;
-        tracing::info!(kind = outbound.kind, "delivered to the shop's webhook");
-        Ok("delivered")
+        let key = WorkKey::delivery(&outbound.id);
+        let ttl = self.config.idempotency_ttl_days;
+        let Some(unit) = Unit::begin(&self.store, key, deadline, ttl).await? else {
+            return Ok("duplicate: carried before");
+        };
+        let result = self.carry(&outbound, &unit).await;
+        unit.end(result).await
+    }
+
+    async fn carry(&self, outbound: &OutboundMessage, unit: &Unit<'_, S>) -> Result<Outcome> {
+        // The desk first: a retry after the webhook failed skips it.
+        let desk = match &self.desk {
+            Some(desk) => match ForHelpDesk::read(outbound)? {
+                Some(what) => unit.effect(DESK, || self.desk(desk, what)).await?,
+                None => None,
+            },
+            None => None,
+        };
+        if let Some(webhook) = &self.webhook {
+            unit.effect(WEBHOOK, || webhook.deliver(outbound)).await?;
+            tracing::info!(kind = outbound.kind, "delivered to the shop's webhook");
+        }
+        Ok(match (desk, self.webhook.is_some()) {
+            (Some(done), false) => done,
+            (Some(_), true) => "done in the help desk and delivered to the webhook",
+            (None, true) => "delivered",
+            (None, false) => "nothing for the help desk",
+        })
+    }
+
+    async fn desk(&self, desk: &H, what: ForHelpDesk) -> Result<Outcome> {
+        match what {
+            ForHelpDesk::Opened(opened) => self.open(desk, &opened).await,
+            ForHelpDesk::Escalated(e) => self.escalate(desk, &e).await,
+        }
+    }
+
+    async fn open(&self, desk: &H, opened: &TicketOpened) -> Result<Outcome> {
+        let (ticket, customer) = self
+            .store
+            .ticket_with_customer(&opened.ticket_id, &opened.customer_id)
+            .await?;
+        let ticket =
+            ticket.ok_or_else(|| Error::NotFound(format!("ticket {}", opened.ticket_id)))?;
+        let contact = customer.map(|c| c.contact).unwrap_or_default();
+        let Some(desk_ticket) = DeskTicket::new(&ticket, opened, &contact, self.config.team_locale)
+        else {
+            tracing::warn!(ticket = %opened.ticket_id, "the customer left no address: not opened in the help desk");
+            return Ok("no address: not opened in the help desk");
+        };
+        Ok(match desk.open(&desk_ticket).await? {
+            DeskOpened::Now => {
+                tracing::info!(ticket = %opened.ticket_id, history = opened.history.is_some(), "opened in the help desk");
+                "opened in the help desk"
+            }
+            DeskOpened::Before => {
+                tracing::info!(ticket = %opened.ticket_id, "found in the help desk, opened before");
+                "found in the help desk, opened before"
+            }
+        })
+    }
+
+    async fn escalate(&self, desk: &H, e: &TicketEscalated) -> Result<Outcome> {
+        let note = escalation_note(e, self.config.team_locale, &self.config.time_zone);
+        Ok(
+            if desk
+                .escalate(&e.ticket_id, e.missed, e.priority, &note)
+                .await?
+            {
+                tracing::info!(ticket = %e.ticket_id, missed = e.missed.as_str(), "raised in the help desk");
+                "raised in the help desk"
+            } else {
+                "raised in the help desk before"
+            },
+        )
     }
 }
 
@@ -94,9 +224,14 @@ impl<D: Deliverer> Handler<D> {
 mod tests {
     use std::sync::Mutex;
 
+    use memnun_shared::contract::internal::SlaAlarm;
     use memnun_shared::contract::outbound;
     use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
-    use memnun_shared::domain::customer::CustomerId;
+    use memnun_shared::domain::customer::{ContactDetails, Customer, CustomerId};
+    use memnun_shared::domain::history::{Footprint, History};
+    use memnun_shared::domain::sla::Goal;
+    use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
+    use memnun_shared::memory::{MemoryDesk, MemoryStore, Profile};
 
     use super::*;
 
@@ -123,18 +258,54 @@ mod tests {
         }
     }
 
-    fn config() -> Config {
-        Config::from_env(&Env::from_pairs([
-            (
-                "OUTBOUND_WEBHOOK_URL",
-                "https://hooks.dukkan.example/memnun",
-            ),
-            (
-                "OUTBOUND_WEBHOOK_SECRET_PARAMETER",
-                "/memnun/outbound-webhook-secret",
-            ),
-        ]))
-        .unwrap()
+    type Desked = Handler<Kept, MemoryDesk, MemoryStore>;
+
+    const WEBHOOK: [(&str, &str); 2] = [
+        (
+            "OUTBOUND_WEBHOOK_URL",
+            "https://hooks.dukkan.example/memnun",
+        ),
+        (
+            "OUTBOUND_WEBHOOK_SECRET_PARAMETER",
+            "/memnun/outbound-webhook-secret",
+        ),
+    ];
+    const ZENDESK: [(&str, &str); 2] = [
+        ("ZENDESK_URL", "https://dukkan.zendesk.com"),
+        ("ZENDESK_TOKEN_PARAMETER", "/memnun/zendesk-token"),
+    ];
+    const TABLES: [(&str, &str); 2] = [
+        ("TABLE_NAME", "memnun-main"),
+        ("IDEMPOTENCY_TABLE_NAME", "memnun-idempotency"),
+    ];
+
+    fn config(pairs: &[(&'static str, &'static str)]) -> Config {
+        Config::from_env(&Env::from_pairs(pairs.iter().copied())).unwrap()
+    }
+
+    fn webhook_only() -> Desked {
+        let mut pairs = TABLES.to_vec();
+        pairs.extend(WEBHOOK);
+        Handler::new(
+            config(&pairs),
+            MemoryStore::default(),
+            Some(Kept::default()),
+            None,
+        )
+    }
+
+    fn with_desk(webhook: bool) -> Desked {
+        let mut pairs = TABLES.to_vec();
+        pairs.extend(ZENDESK);
+        if webhook {
+            pairs.extend(WEBHOOK);
+        }
+        Handler::new(
+            config(&pairs),
+            MemoryStore::default(),
+            webhook.then(Kept::default),
+            Some(MemoryDesk::default()),
+        )
     }
 
     fn batch(bodies: &[String]) -> SqsEvent {
@@ -150,6 +321,14 @@ mod tests {
             })
             .collect();
         event
+    }
+
+    fn failed(answer: &SqsBatchResponse) -> Vec<&str> {
+        answer
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect()
     }
 
     fn issued() -> OutboundMessage {
@@ -171,20 +350,83 @@ mod tests {
         Timestamp::now() + jiff::SignedDuration::from_secs(30)
     }
 
+    /// A complaint's ticket stored as complaint-intake leaves it, and its
+    /// `ticket.opened`; `email` decides whether the customer left an
+    /// address.
+    fn complaint(h: &Desked, email: Option<&str>) -> (Ticket, OutboundMessage) {
+        let opened: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+        let mut ticket = Ticket::new(
+            TicketNumber::parse("TK-1234-5678").unwrap(),
+            &CustomerId::parse("c-1").unwrap(),
+            Origin::Complaint,
+            Category::Delivery,
+            Priority::High,
+            opened,
+            "shop/test#k-1",
+        );
+        ticket.subject = Some("Kargom nerede?".into());
+        ticket.summary = Some("Siparişim 10 gündür gelmedi.".into());
+        let mut world = h.store.world();
+        world.tickets.insert("TK-1234-5678".into(), ticket.clone());
+        world.profiles.insert(
+            "c-1".into(),
+            Profile {
+                customer: Some(Customer {
+                    id: CustomerId::parse("c-1").unwrap(),
+                    contact: ContactDetails {
+                        email: email
+                            .and_then(|e| memnun_shared::domain::mail::EmailAddress::parse(e).ok()),
+                        name: Some("Ayşe".into()),
+                        ..ContactDetails::default()
+                    },
+                    contact_updated_at: None,
+                    last_apology_coupon_at: None,
+                    marketing_consent: false,
+                }),
+                ..Profile::default()
+            },
+        );
+        let history = History::summarise(opened, &[], &Footprint::default());
+        let message = outbound::ticket_opened(&ticket, Some(&history), "memnun/complaint-intake");
+        (ticket, message)
+    }
+
+    fn escalated(ticket: &Ticket, goal: Goal) -> OutboundMessage {
+        outbound::ticket_escalated(
+            &SlaAlarm {
+                ticket_id: ticket.number.clone(),
+                goal,
+                due: "2026-11-23T13:00:00Z".parse().unwrap(),
+                priority: ticket.priority,
+                category: ticket.category,
+                customer_id: ticket.customer_id.clone(),
+                part: None,
+            },
+            "2026-11-23T13:05:00Z".parse().unwrap(),
+            "memnun/sla-escalator",
+        )
+    }
+
+    fn desk(h: &Desked) -> &MemoryDesk {
+        h.desk.as_ref().unwrap()
+    }
+
     #[tokio::test]
     async fn each_event_is_delivered_as_published_and_a_bad_one_fails_alone() {
-        let h = Handler::new(config(), Kept::default());
+        let h = webhook_only();
         let good = issued();
         let bad = serde_json::json!({"specversion": "1.0", "id": "x", "type": "review.posted", "data": {}})
             .to_string();
         let answer = h.handle(batch(&[good.body.clone(), bad]), deadline()).await;
-        let failed: Vec<&str> = answer
-            .batch_item_failures
-            .iter()
-            .map(|f| f.item_identifier.as_str())
-            .collect();
-        assert_eq!(failed, ["m-1"]);
-        let delivered = h.deliverer.delivered.lock().unwrap().clone();
+        assert_eq!(failed(&answer), ["m-1"]);
+        let delivered = h
+            .webhook
+            .as_ref()
+            .unwrap()
+            .delivered
+            .lock()
+            .unwrap()
+            .clone();
         assert_eq!(delivered.len(), 1);
         assert_eq!(delivered[0].body, good.body, "byte for byte");
         assert_eq!(delivered[0].id, good.id);
@@ -192,8 +434,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_delivery_is_the_messages_failure_and_its_retry_delivers() {
-        let h = Handler::new(config(), Kept::default());
-        *h.deliverer.failing.lock().unwrap() = 1;
+        let h = webhook_only();
+        let kept = h.webhook.as_ref().unwrap();
+        *kept.failing.lock().unwrap() = 1;
         let body = issued().body;
         let first = h
             .handle(batch(std::slice::from_ref(&body)), deadline())
@@ -201,11 +444,77 @@ mod tests {
         assert_eq!(first.batch_item_failures.len(), 1);
         let again = h.handle(batch(&[body]), deadline()).await;
         assert!(again.batch_item_failures.is_empty());
-        assert_eq!(h.deliverer.delivered.lock().unwrap().len(), 1);
+        assert_eq!(kept.delivered.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_ticket_opens_once_in_the_desk_with_its_history_and_a_breach_raises_it_once() {
+        let h = with_desk(false);
+        let (ticket, opened) = complaint(&h, Some("ayse@example.com"));
+        // The breach overtakes the opening: retried, not lost.
+        let early = h
+            .handle(
+                batch(&[escalated(&ticket, Goal::FirstReply).body]),
+                deadline(),
+            )
+            .await;
+        assert_eq!(failed(&early), ["m-0"]);
+        for _ in 0..2 {
+            let answer = h
+                .handle(batch(std::slice::from_ref(&opened.body)), deadline())
+                .await;
+            assert!(answer.batch_item_failures.is_empty());
+        }
+        let tickets = desk(&h).tickets();
+        assert_eq!(tickets.len(), 1, "one desk ticket for two deliveries");
+        let t = &tickets[0];
+        assert_eq!(t.ticket.subject, "[TK-1234-5678] Kargom nerede?");
+        assert_eq!(t.ticket.requester.as_str(), "ayse@example.com");
+        assert_eq!(t.priority, Priority::High);
+        assert!(
+            t.notes[0].contains("geçmişi"),
+            "the team's language: {}",
+            t.notes[0]
+        );
+        for _ in 0..2 {
+            let answer = h
+                .handle(
+                    batch(&[escalated(&ticket, Goal::FirstReply).body]),
+                    deadline(),
+                )
+                .await;
+            assert!(answer.batch_item_failures.is_empty());
+        }
+        let t = &desk(&h).tickets()[0];
+        assert_eq!(t.priority, Priority::Urgent);
+        assert_eq!(t.raised_for, [Goal::FirstReply]);
+        assert_eq!(t.notes.len(), 2, "one note for the breach: {:?}", t.notes);
+        // Coupons are nothing to the desk.
+        assert!(
+            h.handle(batch(&[issued().body]), deadline())
+                .await
+                .batch_item_failures
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn no_address_no_desk_ticket_and_the_webhook_still_gets_the_event() {
+        let h = with_desk(true);
+        let (_, opened) = complaint(&h, None);
+        let answer = h
+            .handle(batch(std::slice::from_ref(&opened.body)), deadline())
+            .await;
+        assert!(answer.batch_item_failures.is_empty());
+        assert!(desk(&h).tickets().is_empty());
+        assert_eq!(
+            h.webhook.as_ref().unwrap().delivered.lock().unwrap().len(),
+            1
+        );
     }
 
     #[test]
-    fn the_url_must_be_https_but_on_loopback() {
+    fn the_configuration_names_what_is_missing() {
         let e = Config::from_env(&Env::from_pairs([
             ("OUTBOUND_WEBHOOK_URL", "http://hooks.dukkan.example"),
             (
@@ -215,12 +524,26 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(e.to_string().contains("OUTBOUND_WEBHOOK_URL"), "{e}");
+        let mut loopback = TABLES.to_vec();
+        loopback.extend([
+            ("OUTBOUND_WEBHOOK_URL", "http://127.0.0.1:8080/hook"),
+            ("OUTBOUND_WEBHOOK_SECRET_PARAMETER", "/p"),
+        ]);
+        assert!(Config::from_env(&Env::from_pairs(loopback)).is_ok());
+        let nothing =
+            Config::from_env(&Env::from_pairs([("OUTBOUND_WEBHOOK_URL", "")])).unwrap_err();
         assert!(
-            Config::from_env(&Env::from_pairs([
-                ("OUTBOUND_WEBHOOK_URL", "http://127.0.0.1:8080/hook"),
-                ("OUTBOUND_WEBHOOK_SECRET_PARAMETER", "/p"),
-            ]))
-            .is_ok()
+            nothing.to_string().contains("nowhere to deliver"),
+            "{nothing}"
         );
+        let no_table = Config::from_env(&Env::from_pairs(ZENDESK)).unwrap_err();
+        assert!(no_table.to_string().contains("TABLE_NAME"), "{no_table}");
+        let mut both = ZENDESK.to_vec();
+        both.extend([
+            ("FRESHDESK_URL", "https://dukkan.freshdesk.com"),
+            ("FRESHDESK_KEY_PARAMETER", "/memnun/freshdesk-key"),
+        ]);
+        let two = Config::from_env(&Env::from_pairs(both)).unwrap_err();
+        assert!(two.to_string().contains("one help desk"), "{two}");
     }
 }

@@ -1,6 +1,6 @@
-//! The `outbound` Lambda: config, the signing secret from SSM and the
-//! handler, wired once at init. No table, no queue of its own to prime: it
-//! only reads its queue (through the event source) and posts.
+//! The `outbound` Lambda: config, the webhook's signing secret and the help
+//! desk's credentials from SSM, the tables and the handler, wired once at
+//! init. It reads its queue through the event source.
 
 use memnun_shared::adapters::Clients;
 use memnun_shared::adapters::http::HttpClient;
@@ -13,20 +13,29 @@ use outbound::{Config, Handler, MIN_SECRET_BYTES};
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
     let aws = Clients::load().await;
-    let secret = aws
-        .secret(
-            "OUTBOUND_WEBHOOK_SECRET_PARAMETER",
-            &config.secret_parameter,
-        )
-        .await
-        .inspect_err(|e| tracing::error!(error = %e, "cannot read the webhook's signing secret"))?;
-    let secrets = signature::secrets(
-        "OUTBOUND_WEBHOOK_SECRET_PARAMETER",
-        &secret,
-        MIN_SECRET_BYTES,
-    )
-    .inspect_err(|e| tracing::error!(error = %e, "invalid signing secret"))?;
-    let webhook = SignedWebhook::new(HttpClient::default(), &config.url, secrets);
-    let handler = &Handler::new(config, webhook);
+    let webhook = match &config.webhook {
+        Some(site) => {
+            let var = "OUTBOUND_WEBHOOK_SECRET_PARAMETER";
+            let secret = aws.secret(var, &site.secret_parameter).await.inspect_err(
+                |e| tracing::error!(error = %e, "cannot read the webhook's signing secret"),
+            )?;
+            let secrets = signature::secrets(var, &secret, MIN_SECRET_BYTES)
+                .inspect_err(|e| tracing::error!(error = %e, "invalid signing secret"))?;
+            Some(SignedWebhook::new(
+                HttpClient::default(),
+                &site.url,
+                secrets,
+            ))
+        }
+        None => None,
+    };
+    let desk = match &config.desk {
+        Some(desk) => Some(aws.help_desk(desk).await.inspect_err(
+            |e| tracing::error!(error = %e, "cannot read the help desk's credentials"),
+        )?),
+        None => None,
+    };
+    let store = aws.tables(&config.table, &config.idempotency_table);
+    let handler = &Handler::new(config, store, webhook, desk);
     lambda::serve_sqs(|batch, deadline| handler.handle(batch, deadline)).await
 }

@@ -286,7 +286,7 @@ where
                 if let Some(c) = &coupon {
                     messages.push(outbound::coupon_issued(c, SOURCE));
                 }
-                messages.push(outbound::ticket_opened(&ticket, SOURCE));
+                messages.push(outbound::ticket_opened(&ticket, None, SOURCE));
                 kept = Kept {
                     ticket: Some(ticket.number.to_string()),
                     ..Kept::default()

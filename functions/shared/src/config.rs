@@ -184,11 +184,12 @@ pub fn reply_to_from_env(env: &Env) -> Result<Option<EmailAddress>> {
     }
 }
 
-/// A store memnun registers coupons in: its URL and the SSM parameter with
-/// its credentials.
+/// A platform memnun calls (a store it registers coupons in, a help desk
+/// it opens tickets in): its URL and the SSM parameter with its
+/// credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreSite {
-    /// The store's base URL (`https://…`; `http://` only on loopback).
+    /// The platform's base URL (`https://…`; `http://` only on loopback).
     pub url: String,
     /// The SSM SecureString with its credentials.
     pub secret_parameter: String,
@@ -211,13 +212,15 @@ impl StoreConfig {
     /// Reads both stores' settings.
     pub fn from_env(env: &Env) -> Result<Self> {
         Ok(StoreConfig {
-            shopify: store_site(env, "SHOPIFY_STORE_URL", "SHOPIFY_TOKEN_PARAMETER")?,
-            woocommerce: store_site(env, "WOOCOMMERCE_STORE_URL", "WOOCOMMERCE_KEYS_PARAMETER")?,
+            shopify: platform_site(env, "SHOPIFY_STORE_URL", "SHOPIFY_TOKEN_PARAMETER")?,
+            woocommerce: platform_site(env, "WOOCOMMERCE_STORE_URL", "WOOCOMMERCE_KEYS_PARAMETER")?,
         })
     }
 }
 
-fn store_site(
+/// A platform's URL and credentials parameter: both set, or neither (the
+/// error names the one missing).
+pub fn platform_site(
     env: &Env,
     url_var: &'static str,
     secret_var: &'static str,
@@ -238,8 +241,51 @@ fn store_site(
         }),
         (None, Some(_)) => Err(Error::Config {
             var: url_var,
-            reason: format!("is not set, but {secret_var} is: give the store's URL"),
+            reason: format!("is not set, but {secret_var} is: give the platform's URL"),
         }),
+    }
+}
+
+/// Which help desk memnun opens its tickets in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpDeskKind {
+    /// Zendesk (`ZENDESK_URL`, `ZENDESK_TOKEN_PARAMETER`).
+    Zendesk,
+    /// Freshdesk (`FRESHDESK_URL`, `FRESHDESK_KEY_PARAMETER`).
+    Freshdesk,
+}
+
+/// The help desk memnun's tickets are opened in, if any: Zendesk or
+/// Freshdesk, never both (a shop works its tickets in one place).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpDeskConfig {
+    /// Which desk.
+    pub kind: HelpDeskKind,
+    /// Its URL and credentials parameter.
+    pub site: StoreSite,
+}
+
+impl HelpDeskConfig {
+    /// Reads the desk's settings; `None` when no desk is configured.
+    pub fn from_env(env: &Env) -> Result<Option<Self>> {
+        let zendesk = platform_site(env, "ZENDESK_URL", "ZENDESK_TOKEN_PARAMETER")?;
+        let freshdesk = platform_site(env, "FRESHDESK_URL", "FRESHDESK_KEY_PARAMETER")?;
+        match (zendesk, freshdesk) {
+            (Some(_), Some(_)) => Err(Error::Config {
+                var: "FRESHDESK_URL",
+                reason: "is set, and so is ZENDESK_URL: memnun opens its tickets in one help desk"
+                    .into(),
+            }),
+            (Some(site), None) => Ok(Some(HelpDeskConfig {
+                kind: HelpDeskKind::Zendesk,
+                site,
+            })),
+            (None, Some(site)) => Ok(Some(HelpDeskConfig {
+                kind: HelpDeskKind::Freshdesk,
+                site,
+            })),
+            (None, None) => Ok(None),
+        }
     }
 }
 

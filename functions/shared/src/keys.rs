@@ -63,6 +63,12 @@ impl WorkKey {
         WorkKey(format!("email#{template}#{customer}#{source_event}"))
     }
 
+    /// The outbound function's carrying of one outbound message (to the
+    /// help desk, to the webhook), by the message's id.
+    pub fn delivery(message_id: &str) -> Self {
+        WorkKey(format!("outbound#{message_id}"))
+    }
+
     /// One outbound message, by its id.
     pub fn publish(message_id: &str) -> Self {
         WorkKey(format!("publish#{message_id}"))

@@ -21,16 +21,19 @@ use crate::contract::outbound::OutboundMessage;
 use crate::domain::consent::ConsentState;
 use crate::domain::coupon::{Coupon, CouponCode, CouponReason};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
+use crate::domain::desk::DeskTicket;
 use crate::domain::digest::{Counters, Week};
+use crate::domain::history::{Footprint, PastCoupon, PastOrder, PastTicket};
 use crate::domain::mail::OutgoingEmail;
 use crate::domain::order::{Order, OrderId};
 use crate::domain::returns::{Return, ReturnId};
-use crate::domain::ticket::{Origin, Ticket, TicketNumber};
+use crate::domain::sla::Goal;
+use crate::domain::ticket::{Origin, Priority, Ticket, TicketNumber};
 use crate::keys::WorkKey;
 use crate::ports::{
-    Begun, Claim, Conflict, CouponRegistry, CouponStore, CustomerStore, Holder, IdempotencyStore,
-    IssueOutcome, Lease, Mailer, OpenOutcome, OrderStore, ProfileWrite, Publisher, Registered,
-    ReviewRecord, StatsStore, TicketStore, WorkStore, Write,
+    Begun, Claim, Conflict, CouponRegistry, CouponStore, CustomerStore, DeskOpened, HelpDesk,
+    Holder, IdempotencyStore, IssueOutcome, Lease, Mailer, OpenOutcome, OrderStore, ProfileWrite,
+    Publisher, Registered, ReviewRecord, StatsStore, TicketStore, WorkStore, Write,
 };
 
 /// A customer's item: contact details, the cap, consent, the year greeted.
@@ -414,6 +417,39 @@ impl CustomerStore for MemoryStore {
             .and_then(|p| p.customer.clone()))
     }
 
+    async fn customer_with_footprint(
+        &self,
+        id: &CustomerId,
+    ) -> Result<(Option<Customer>, Footprint)> {
+        let world = self.call("customer_with_footprint");
+        let customer = world
+            .profiles
+            .get(id.as_str())
+            .and_then(|p| p.customer.clone());
+        let footprint = Footprint {
+            coupons: world
+                .coupons
+                .values()
+                .filter(|c| c.customer_id == *id)
+                .map(|c| PastCoupon {
+                    reason: c.reason,
+                    issued_at: c.issued_at,
+                })
+                .collect(),
+            orders: world
+                .orders
+                .values()
+                .filter(|o| o.customer_id == *id)
+                .map(|o| PastOrder {
+                    id: o.id.clone(),
+                    stage: Some(o.stage),
+                    placed_at: o.placed_at,
+                })
+                .collect(),
+        };
+        Ok((customer, footprint))
+    }
+
     async fn save_contact(
         &self,
         id: &CustomerId,
@@ -578,23 +614,25 @@ impl TicketStore for MemoryStore {
         Ok(true)
     }
 
-    async fn complaints_between(
+    async fn tickets_between(
         &self,
         customer: &CustomerId,
         from: Timestamp,
         to: Timestamp,
-    ) -> Result<u32> {
-        let world = self.call("complaints_between");
-        let n = world
+    ) -> Result<Vec<PastTicket>> {
+        let world = self.call("tickets_between");
+        Ok(world
             .tickets
             .values()
-            .filter(|t| {
-                t.customer_id == *customer
-                    && t.origin == Origin::Complaint
-                    && (from..=to).contains(&t.opened_at)
+            .filter(|t| t.customer_id == *customer && (from..=to).contains(&t.opened_at))
+            .map(|t| PastTicket {
+                number: t.number.clone(),
+                origin: t.origin,
+                opened_at: t.opened_at,
+                status: t.status,
+                survey: t.survey,
             })
-            .count();
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+            .collect())
     }
 
     async fn open(&self, ticket: &Ticket) -> Result<OpenOutcome> {
@@ -771,6 +809,75 @@ impl CouponRegistry for MemoryRegistry {
         }
         state.registered.push(code);
         Ok(Registered::Now)
+    }
+}
+
+/// The shop's help desk in memory: the tickets opened, their notes and
+/// priorities.
+#[derive(Debug, Default)]
+pub struct MemoryDesk {
+    tickets: Mutex<Vec<DeskEntry>>,
+}
+
+/// A ticket as [`MemoryDesk`] holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskEntry {
+    /// What memnun opened.
+    pub ticket: DeskTicket,
+    /// Its notes, in order.
+    pub notes: Vec<String>,
+    /// Its priority now.
+    pub priority: Priority,
+    /// The deadlines it was raised for.
+    pub raised_for: Vec<Goal>,
+}
+
+impl MemoryDesk {
+    /// The desk's tickets, in the order opened.
+    pub fn tickets(&self) -> Vec<DeskEntry> {
+        self.tickets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl HelpDesk for MemoryDesk {
+    async fn open(&self, ticket: &DeskTicket) -> Result<DeskOpened> {
+        let mut tickets = self.tickets.lock().unwrap_or_else(PoisonError::into_inner);
+        if tickets.iter().any(|e| e.ticket.number == ticket.number) {
+            return Ok(DeskOpened::Before);
+        }
+        tickets.push(DeskEntry {
+            ticket: ticket.clone(),
+            notes: vec![ticket.note.clone()],
+            priority: ticket.priority,
+            raised_for: Vec::new(),
+        });
+        Ok(DeskOpened::Now)
+    }
+
+    async fn escalate(
+        &self,
+        number: &TicketNumber,
+        missed: Goal,
+        priority: Priority,
+        note: &str,
+    ) -> Result<bool> {
+        let mut tickets = self.tickets.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = tickets
+            .iter_mut()
+            .find(|e| e.ticket.number == *number)
+            .ok_or_else(|| {
+                crate::Error::NotFound(format!("the help desk's ticket for {number}"))
+            })?;
+        if entry.raised_for.contains(&missed) {
+            return Ok(false);
+        }
+        entry.raised_for.push(missed);
+        entry.priority = priority;
+        entry.notes.push(note.to_owned());
+        Ok(true)
     }
 }
 

@@ -12,17 +12,28 @@ use crate::contract::journey::Owner;
 use crate::contract::outbound::OutboundMessage;
 use crate::domain::coupon::{Coupon, CouponReason};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
+use crate::domain::desk::DeskTicket;
+use crate::domain::history::{Footprint, PastTicket};
 use crate::domain::mail::OutgoingEmail;
 use crate::domain::order::{Order, OrderId};
 use crate::domain::rating::Rating;
 use crate::domain::returns::{Return, ReturnId};
-use crate::domain::ticket::{Origin, Ticket, TicketNumber};
+use crate::domain::sla::Goal;
+use crate::domain::ticket::{Origin, Priority, Ticket, TicketNumber};
 use crate::keys::WorkKey;
 
 /// Customers and what they said.
 pub trait CustomerStore: Send + Sync {
     /// The customer, if known.
     fn customer(&self, id: &CustomerId) -> impl Future<Output = Result<Option<Customer>>> + Send;
+
+    /// The customer with their coupons and orders, in one consistent read of
+    /// their partition (for the history an agent reads,
+    /// [`crate::domain::history`]).
+    fn customer_with_footprint(
+        &self,
+        id: &CustomerId,
+    ) -> impl Future<Output = Result<(Option<Customer>, Footprint)>> + Send;
 
     /// Writes contact details as of `as_of` (creating the customer when new).
     /// Fields not set in `contact` are kept. A write older than the stored
@@ -156,6 +167,37 @@ pub trait Deliverer: Send + Sync {
     fn deliver(&self, message: &OutboundMessage) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// The shop's help desk (Zendesk, Freshdesk), where its agents answer
+/// memnun's tickets.
+pub trait HelpDesk: Send + Sync {
+    /// Opens `ticket` in the desk with its history note, once: a retry
+    /// finds the ticket opened before (by memnun's number) and adds only
+    /// what is missing.
+    fn open(&self, ticket: &DeskTicket) -> impl Future<Output = Result<DeskOpened>> + Send;
+
+    /// Raises memnun's ticket `number` to `priority` with an internal
+    /// `note`, once per missed deadline; `false` when it was raised for it
+    /// before. [`crate::Error::NotFound`] when the desk has no such ticket
+    /// yet (its `ticket.opened` is still on its way): the message is
+    /// retried.
+    fn escalate(
+        &self,
+        number: &TicketNumber,
+        missed: Goal,
+        priority: Priority,
+        note: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+}
+
+/// Whether [`HelpDesk::open`] opened the ticket or found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskOpened {
+    /// Opened by this call.
+    Now,
+    /// Opened before (a retry, a duplicate delivery).
+    Before,
+}
+
 /// Tickets.
 pub trait TicketStore: Send + Sync {
     /// The ticket with this number, if any.
@@ -165,14 +207,15 @@ pub trait TicketStore: Send + Sync {
     /// (its `version`); `false` means read it again and reapply.
     fn save(&self, ticket: &Ticket) -> impl Future<Output = Result<bool>> + Send;
 
-    /// How many complaints the customer made between `from` and `to`, through
-    /// the customer index (no scan).
-    fn complaints_between(
+    /// The customer's tickets opened between `from` and `to`, as the
+    /// customer index carries them (no scan): what a new complaint's
+    /// priority counts and its agent's history sums up.
+    fn tickets_between(
         &self,
         customer: &CustomerId,
         from: Timestamp,
         to: Timestamp,
-    ) -> impl Future<Output = Result<u32>> + Send;
+    ) -> impl Future<Output = Result<Vec<PastTicket>>> + Send;
 
     /// Opens `ticket` atomically, once per (customer, origin, source event):
     /// a repeat answers the ticket opened the first time.

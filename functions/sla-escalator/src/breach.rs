@@ -122,6 +122,9 @@ where
                     Week::of(alarm.due, &shop.time_zone),
                     vec![(names::breaches(alarm.goal), 1)],
                 ));
+                // The help desk raises the ticket (the outbound function),
+                // whenever the emails go out.
+                messages.push(outbound::ticket_escalated(alarm, at, SOURCE));
             }
             if alarm.part != Some(Part::Customer) {
                 let send_at = team_send_at(at, alarm.priority, &self.config.calendar);

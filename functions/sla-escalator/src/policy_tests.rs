@@ -114,7 +114,11 @@ async fn a_missed_resolution_alerts_the_lead_and_apologises_with_a_coupon_once()
     assert_eq!(to, ["team_alert", "breach_apology"]);
     assert_eq!(h.store.world().coupons.len(), 1);
     let kinds: Vec<&str> = h.publisher.published().iter().map(|m| m.kind).collect();
-    assert_eq!(kinds, ["coupon.issued"]);
+    assert_eq!(
+        kinds,
+        ["ticket.escalated", "coupon.issued"],
+        "the help desk raises the ticket; the coupon is registered"
+    );
     h.store.world().calls.clear();
     handle(&h, breach(&h, Goal::Resolution)).await;
     assert_eq!(h.store.world().calls, ["begin"]);

@@ -304,13 +304,13 @@ impl memnun_shared::ports::TicketStore for NoMarks {
         })
     }
 
-    async fn complaints_between(
+    async fn tickets_between(
         &self,
         customer: &memnun_shared::domain::customer::CustomerId,
         from: Timestamp,
         to: Timestamp,
-    ) -> Result<u32> {
-        self.0.complaints_between(customer, from, to).await
+    ) -> Result<Vec<memnun_shared::domain::history::PastTicket>> {
+        self.0.tickets_between(customer, from, to).await
     }
 
     async fn open(

@@ -324,11 +324,10 @@ pub async fn call_with<T>(
         if attempt + 1 == ATTEMPTS {
             break;
         }
-        if wait > MAX_WAIT {
+        let Some(pause) = pause(attempt, wait) else {
             last = format!("{last}, and asked to wait {} s", wait.as_secs());
             break;
-        }
-        let pause = wait.max(BACKOFF[attempt.min(BACKOFF.len() - 1)]);
+        };
         tracing::warn!(platform, operation, attempt = attempt + 1, reason = %last, wait_ms = pause.as_millis() as u64, "platform call failed; trying again");
         tokio::time::sleep(pause).await;
     }
@@ -338,6 +337,26 @@ pub async fn call_with<T>(
         reason: last,
         permanent: false,
     })
+}
+
+/// One attempt of a call that must not be repeated blindly (a create
+/// whose answer may be lost after it took effect): the caller looks before
+/// it tries again. `Err` is a connection that failed or an attempt past its
+/// timeout, as text.
+pub async fn once<T>(
+    client: &HttpClient,
+    request: &Request,
+    judge: impl FnOnce(&Answer) -> Verdict<T>,
+) -> std::result::Result<Verdict<T>, String> {
+    client.send(request).await.map(|answer| judge(&answer))
+}
+
+/// How long to pause before attempt `attempt + 1` of a loop of the
+/// caller's own ([`once`]): the backoff of [`call`], or the platform's
+/// wait when longer. `None` when the platform asks for more than
+/// [`MAX_WAIT`]: the message's own retry takes over.
+pub fn pause(attempt: usize, wait: Duration) -> Option<Duration> {
+    (wait <= MAX_WAIT).then(|| wait.max(BACKOFF[attempt.min(BACKOFF.len() - 1)]))
 }
 
 #[cfg(test)]

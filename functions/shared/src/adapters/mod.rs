@@ -10,6 +10,7 @@ pub mod consent;
 pub mod directory;
 pub mod due;
 pub mod dynamodb;
+pub mod helpdesk;
 pub mod http;
 pub mod ses;
 pub mod sqs;
@@ -240,10 +241,16 @@ impl Clients {
 
     /// Both tables.
     pub fn store(&self, resources: &crate::config::ResourceConfig) -> dynamodb::DynamoStore {
+        self.tables(&resources.table, &resources.idempotency_table)
+    }
+
+    /// Both tables, by name, for a function without the whole
+    /// [`crate::config::ResourceConfig`] (the outbound function).
+    pub fn tables(&self, table: &str, idempotency_table: &str) -> dynamodb::DynamoStore {
         dynamodb::DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&self.config),
-            &resources.table,
-            &resources.idempotency_table,
+            table,
+            idempotency_table,
         )
     }
 
@@ -311,6 +318,30 @@ impl Clients {
     ) -> crate::Result<store::StoreRegistry> {
         let ((), registry) = tokio::join!(priming, self.store_registry(config));
         registry.inspect_err(|e| tracing::error!(error = %e, "cannot read the store's credentials"))
+    }
+
+    /// The help desk `config` names, with its credentials read from SSM.
+    pub async fn help_desk(
+        &self,
+        config: &crate::config::HelpDeskConfig,
+    ) -> crate::Result<helpdesk::HelpDeskClient> {
+        use crate::config::HelpDeskKind;
+        let http = http::HttpClient::default();
+        let url = &config.site.url;
+        match config.kind {
+            HelpDeskKind::Zendesk => {
+                let credentials = self
+                    .secret("ZENDESK_TOKEN_PARAMETER", &config.site.secret_parameter)
+                    .await?;
+                helpdesk::HelpDeskClient::zendesk(http, url, &credentials)
+            }
+            HelpDeskKind::Freshdesk => {
+                let key = self
+                    .secret("FRESHDESK_KEY_PARAMETER", &config.site.secret_parameter)
+                    .await?;
+                helpdesk::HelpDeskClient::freshdesk(http, url, &key)
+            }
+        }
     }
 
     /// The decrypted SSM parameter `name`, which the variable `var` named.

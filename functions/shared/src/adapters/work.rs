@@ -29,7 +29,8 @@ use aws_sdk_dynamodb::types::{
 use jiff::Timestamp;
 
 use crate::adapters::dynamodb::{
-    DynamoStore, Item, cancelled_items, coupon_item, key, keys, n, put, review_item, s, ticket_item,
+    DynamoStore, Item, cancelled_items, coupon_item, key, keys, n, put, put_opt, review_item, s,
+    ticket_item,
 };
 use crate::adapters::{aws_error, build_error};
 use crate::keys::WorkKey;
@@ -126,13 +127,19 @@ fn transaction(
                     crate::adapters::dynamodb::order_put(table, order)?,
                     Some(Conflict::Order),
                 ));
-                if order.version == 0 {
-                    // The link from the customer's partition, so erasure
-                    // finds the order (tools/erase).
-                    let mut link = key(keys::customer(&order.customer_id), keys::order(&order.id));
-                    link.insert("order_id".into(), s(order.id.as_str()));
-                    items.push((put_over(table, link)?, None));
-                }
+                // The link from the customer's partition, so erasure finds
+                // the order (tools/erase) and the history of a ticket reads
+                // where it stands with the customer (domain::history):
+                // written with every change of the order.
+                let mut link = key(keys::customer(&order.customer_id), keys::order(&order.id));
+                link.insert("order_id".into(), s(order.id.as_str()));
+                link.insert("stage".into(), s(order.stage.as_str()));
+                put_opt(
+                    &mut link,
+                    "placed_at",
+                    order.placed_at.map(to_key).as_deref(),
+                );
+                items.push((put_over(table, link)?, None));
             }
             Write::Return(r) => {
                 items.push((

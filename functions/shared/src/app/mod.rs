@@ -259,7 +259,7 @@ where
                 idempotency,
                 publisher,
                 outbound_queue,
-                outbound::ticket_opened(&ticket, source),
+                outbound::ticket_opened(&ticket, None, source),
             )
             .await?;
             Some(ticket)

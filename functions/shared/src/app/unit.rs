@@ -186,7 +186,7 @@ pub async fn publish_kept<S: WorkStore, P: Publisher>(
             rebuilt.push(outbound::coupon_issued(&coupon, source));
         }
         if let Some(ticket) = ticket {
-            rebuilt.push(outbound::ticket_opened(ticket, source));
+            rebuilt.push(outbound::ticket_opened(ticket, None, source));
         }
         rebuilt
     } else {

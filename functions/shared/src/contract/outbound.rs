@@ -3,10 +3,18 @@
 //! Their ids are derived from what caused them, so a republish after a retry
 //! carries the same id and consumers can drop the repeat.
 
+use jiff::Timestamp;
+use serde::Deserialize;
 use serde_json::json;
 
+use crate::contract::internal::SlaAlarm;
 use crate::domain::coupon::{Coupon, CouponValue};
-use crate::domain::ticket::Ticket;
+use crate::domain::customer::CustomerId;
+use crate::domain::desk::{TicketEscalated, TicketOpened};
+use crate::domain::history::{History, PastOrder};
+use crate::domain::order::{OrderId, Stage};
+use crate::domain::rating::Rating;
+use crate::domain::ticket::{Category, Channel, Origin, Priority, Ticket, TicketNumber};
 use crate::time::to_key;
 
 /// A message ready for a queue.
@@ -61,7 +69,7 @@ impl OutboundMessage {
 }
 
 /// The types memnun publishes on the outbound queue.
-pub const KINDS: [&str; 2] = ["coupon.issued", "ticket.opened"];
+pub const KINDS: [&str; 3] = ["coupon.issued", "ticket.opened", "ticket.escalated"];
 
 /// The published type spelt `kind`, if it is one.
 pub fn known_kind(kind: &str) -> Option<&'static str> {
@@ -111,34 +119,237 @@ pub fn coupon_issued(coupon: &Coupon, source: &str) -> OutboundMessage {
     )
 }
 
-/// `ticket.opened`: the help desk learns the ticket number.
-pub fn ticket_opened(ticket: &Ticket, source: &str) -> OutboundMessage {
+/// `ticket.opened`: the help desk learns the ticket number, and, for a
+/// complaint, the customer's history ([`History`]).
+pub fn ticket_opened(ticket: &Ticket, history: Option<&History>, source: &str) -> OutboundMessage {
+    let mut data = json!({
+        "ticket_id": ticket.number.as_str(),
+        "customer_id": ticket.customer_id.as_str(),
+        "origin": ticket.origin.as_str(),
+        "category": ticket.category.as_str(),
+        "priority": ticket.priority.as_str(),
+        "channel": ticket.channel.map(|c| c.as_str()),
+        "order_id": ticket.order_id,
+        "product_id": ticket.product_id,
+        "deadlines": ticket.sla.as_ref().map(|sla| json!({
+            "first_reply_due": to_key(sla.first_reply.due),
+            "resolution_due": to_key(sla.resolution.due),
+        })),
+    });
+    if let (Some(h), Some(map)) = (history, data.as_object_mut()) {
+        map.insert("history".into(), history_json(h));
+    }
     envelope(
         format!("ticket.opened:{}", ticket.number),
         "ticket.opened",
         source,
         ticket.opened_at,
+        data,
+    )
+}
+
+/// `ticket.escalated`: a deadline of the ticket was missed; from now on it
+/// is handled as urgent ([`crate::domain::escalation`]), and the help desk
+/// raises it so.
+pub fn ticket_escalated(alarm: &SlaAlarm, at: Timestamp, source: &str) -> OutboundMessage {
+    envelope(
+        format!(
+            "ticket.escalated:{}:{}",
+            alarm.ticket_id,
+            alarm.goal.as_str()
+        ),
+        "ticket.escalated",
+        source,
+        at,
         json!({
-            "ticket_id": ticket.number.as_str(),
-            "customer_id": ticket.customer_id.as_str(),
-            "origin": ticket.origin.as_str(),
-            "category": ticket.category.as_str(),
-            "priority": ticket.priority.as_str(),
-            "order_id": ticket.order_id,
-            "product_id": ticket.product_id,
-            "deadlines": ticket.sla.as_ref().map(|sla| json!({
-                "first_reply_due": to_key(sla.first_reply.due),
-                "resolution_due": to_key(sla.resolution.due),
-            })),
+            "ticket_id": alarm.ticket_id.as_str(),
+            "customer_id": alarm.customer_id.as_str(),
+            "missed": alarm.goal.as_str(),
+            "due": to_key(alarm.due),
+            "priority": Priority::Urgent.as_str(),
+            "priority_before": alarm.priority.as_str(),
         }),
     )
+}
+
+fn history_json(h: &History) -> serde_json::Value {
+    json!({
+        "since": to_key(h.since),
+        "tickets": h.tickets,
+        "open_tickets": h.open.iter().map(TicketNumber::as_str).collect::<Vec<_>>(),
+        "open_count": h.open_count,
+        "coupons": h.coupons,
+        "last_csat": h.last_csat.map(|(r, at)| json!({"score": r.stars(), "at": to_key(at)})),
+        "orders": h.orders,
+        "last_order": h.last_order.as_ref().map(|o| json!({
+            "order_id": o.id.as_str(),
+            "stage": o.stage.map(Stage::as_str),
+            "placed_at": o.placed_at.map(to_key),
+        })),
+    })
+}
+
+/// What the help desk acts on, read from an outbound message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForHelpDesk {
+    /// A ticket to open.
+    Opened(TicketOpened),
+    /// A ticket to raise.
+    Escalated(TicketEscalated),
+}
+
+#[derive(Deserialize)]
+struct Wire<T> {
+    data: T,
+}
+
+#[derive(Deserialize)]
+struct OpenedWire {
+    ticket_id: String,
+    customer_id: String,
+    origin: String,
+    category: String,
+    priority: String,
+    #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    order_id: Option<String>,
+    #[serde(default)]
+    history: Option<HistoryWire>,
+}
+
+#[derive(Deserialize)]
+struct HistoryWire {
+    since: String,
+    tickets: u32,
+    open_tickets: Vec<String>,
+    open_count: u32,
+    coupons: u32,
+    last_csat: Option<CsatWire>,
+    orders: u32,
+    last_order: Option<OrderWire>,
+}
+
+#[derive(Deserialize)]
+struct CsatWire {
+    score: u8,
+    at: String,
+}
+
+#[derive(Deserialize)]
+struct OrderWire {
+    order_id: String,
+    stage: Option<String>,
+    placed_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct EscalatedWire {
+    ticket_id: String,
+    missed: String,
+    due: String,
+    priority: String,
+}
+
+impl ForHelpDesk {
+    /// What `message` asks of the help desk: `None` for a type it has
+    /// nothing to do with (`coupon.issued`); a contract violation naming the
+    /// field for a body memnun would not have published.
+    pub fn read(message: &OutboundMessage) -> crate::Result<Option<ForHelpDesk>> {
+        use crate::Error;
+        let bad = |field: &str, what: &str| Error::contract(format!("data.{field}"), what);
+        let number = |v: &str| {
+            TicketNumber::parse(v)
+                .ok_or_else(|| bad("ticket_id", "must be a ticket number such as TK-4821-0937"))
+        };
+        let time = |field: &str, v: &str| -> crate::Result<Timestamp> {
+            v.parse()
+                .map_err(|_| bad(field, "must be an RFC 3339 time"))
+        };
+        let priority =
+            |v: &str| Priority::parse(v).ok_or_else(|| bad("priority", "is not a priority"));
+        match message.kind {
+            "ticket.opened" => {
+                let w: Wire<OpenedWire> = parse_data(&message.body)?;
+                let d = w.data;
+                let history = match d.history {
+                    None => None,
+                    Some(h) => Some(History {
+                        since: time("history.since", &h.since)?,
+                        tickets: h.tickets,
+                        open: h
+                            .open_tickets
+                            .iter()
+                            .map(|n| number(n))
+                            .collect::<crate::Result<_>>()?,
+                        open_count: h.open_count,
+                        coupons: h.coupons,
+                        last_csat: match h.last_csat {
+                            None => None,
+                            Some(c) => Some((
+                                Rating::new(c.score).ok_or_else(|| {
+                                    bad("history.last_csat.score", "must be 1 to 5")
+                                })?,
+                                time("history.last_csat.at", &c.at)?,
+                            )),
+                        },
+                        orders: h.orders,
+                        last_order: match h.last_order {
+                            None => None,
+                            Some(o) => Some(PastOrder {
+                                id: OrderId::parse(&o.order_id).map_err(|_| {
+                                    bad("history.last_order.order_id", "is not an order id")
+                                })?,
+                                stage: o.stage.as_deref().and_then(Stage::parse),
+                                placed_at: o
+                                    .placed_at
+                                    .as_deref()
+                                    .map(|t| time("history.last_order.placed_at", t))
+                                    .transpose()?,
+                            }),
+                        },
+                    }),
+                };
+                Ok(Some(ForHelpDesk::Opened(TicketOpened {
+                    ticket_id: number(&d.ticket_id)?,
+                    customer_id: CustomerId::parse(&d.customer_id)
+                        .map_err(|_| bad("customer_id", "is not a customer id"))?,
+                    origin: Origin::parse(&d.origin)
+                        .ok_or_else(|| bad("origin", "is not an origin"))?,
+                    category: Category::parse(&d.category)
+                        .ok_or_else(|| bad("category", "is not a category"))?,
+                    priority: priority(&d.priority)?,
+                    channel: d.channel.as_deref().and_then(Channel::parse),
+                    order_id: d.order_id,
+                    history,
+                })))
+            }
+            "ticket.escalated" => {
+                let w: Wire<EscalatedWire> = parse_data(&message.body)?;
+                let d = w.data;
+                Ok(Some(ForHelpDesk::Escalated(TicketEscalated {
+                    ticket_id: number(&d.ticket_id)?,
+                    missed: crate::contract::internal::parse_goal(&d.missed)
+                        .ok_or_else(|| bad("missed", "must be first_reply or resolution"))?,
+                    due: time("due", &d.due)?,
+                    priority: priority(&d.priority)?,
+                })))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+fn parse_data<T: serde::de::DeserializeOwned>(body: &str) -> crate::Result<T> {
+    let value: serde_json::Value = serde_json::from_str(body)
+        .map_err(|_| crate::Error::contract("body", "is not a JSON object"))?;
+    serde_path_to_error::deserialize(value).map_err(|e| super::serde_error("", e))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::coupon::{CouponCode, CouponReason};
-    use crate::domain::customer::CustomerId;
 
     #[test]
     fn what_is_published_reads_back_and_anything_else_is_named() {
@@ -172,5 +383,79 @@ mod tests {
             let e = OutboundMessage::parse(body).unwrap_err().to_string();
             assert!(e.contains(&format!("`{field}`")), "{body}: {e}");
         }
+    }
+
+    #[test]
+    fn the_help_desk_reads_back_what_was_published() {
+        use crate::domain::history::{Footprint, PastTicket};
+        use crate::domain::ticket::Status;
+        let now: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
+        let mut ticket = Ticket::new(
+            TicketNumber::parse("TK-4821-0937").unwrap(),
+            &CustomerId::parse("c-1").unwrap(),
+            Origin::Complaint,
+            Category::Delivery,
+            Priority::High,
+            now,
+            "shop/test#k-1",
+        );
+        ticket.channel = Some(Channel::Web);
+        let history = History::summarise(
+            now,
+            &[PastTicket {
+                number: TicketNumber::parse("TK-1111-2222").unwrap(),
+                origin: Origin::Complaint,
+                opened_at: "2026-11-01T10:00:00Z".parse().unwrap(),
+                status: Status::Resolved,
+                survey: Some((
+                    Rating::new(2).unwrap(),
+                    "2026-11-03T10:00:00Z".parse().unwrap(),
+                )),
+            }],
+            &Footprint {
+                coupons: Vec::new(),
+                orders: vec![PastOrder {
+                    id: OrderId::parse("1001").unwrap(),
+                    stage: Some(Stage::Delivered),
+                    placed_at: Some("2026-10-01T10:00:00Z".parse().unwrap()),
+                }],
+            },
+        );
+        let published = ticket_opened(&ticket, Some(&history), "memnun/complaint-intake");
+        let Some(ForHelpDesk::Opened(read)) =
+            ForHelpDesk::read(&OutboundMessage::parse(&published.body).unwrap()).unwrap()
+        else {
+            panic!("not a ticket.opened");
+        };
+        assert_eq!(read.history, Some(history));
+        assert_eq!(read.channel, Some(Channel::Web));
+        assert_eq!(read.priority, Priority::High);
+
+        let alarm = SlaAlarm {
+            ticket_id: ticket.number.clone(),
+            goal: crate::domain::sla::Goal::FirstReply,
+            due: now,
+            priority: Priority::Normal,
+            category: Category::Delivery,
+            customer_id: ticket.customer_id.clone(),
+            part: None,
+        };
+        let escalated = ticket_escalated(&alarm, now, "memnun/sla-escalator");
+        assert_eq!(escalated.id, "ticket.escalated:TK-4821-0937:first_reply");
+        let Some(ForHelpDesk::Escalated(read)) =
+            ForHelpDesk::read(&OutboundMessage::parse(&escalated.body).unwrap()).unwrap()
+        else {
+            panic!("not a ticket.escalated");
+        };
+        assert_eq!(read.priority, Priority::Urgent);
+        let coupon = r#"{"specversion":"1.0","id":"x","type":"coupon.issued","data":{}}"#;
+        assert_eq!(
+            ForHelpDesk::read(&OutboundMessage::parse(coupon).unwrap()).unwrap(),
+            None
+        );
+        let broken =
+            r#"{"specversion":"1.0","id":"x","type":"ticket.opened","data":{"ticket_id":"TK-1"}}"#;
+        let e = ForHelpDesk::read(&OutboundMessage::parse(broken).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("data"), "{e}");
     }
 }

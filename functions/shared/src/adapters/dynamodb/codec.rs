@@ -12,7 +12,9 @@ use super::keys;
 use crate::adapters::build_error;
 use crate::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
+use crate::domain::history::{PastCoupon, PastOrder, PastTicket};
 use crate::domain::mail::EmailAddress;
+use crate::domain::order::{OrderId, Stage};
 use crate::domain::rating::Rating;
 use crate::domain::sla::{Outcome, SlaClock, Timer};
 use crate::domain::ticket::{Category, Channel, Origin, Priority, Status, Ticket, TicketNumber};
@@ -78,6 +80,31 @@ pub(crate) fn coupon_from(item: &Item) -> Result<Coupon> {
         issued_at: r.time("issued_at")?,
         expires_at: r.time("expires_at")?,
         source_event: r.req("source_event")?.to_owned(),
+    })
+}
+
+/// A coupon by cause, as the history counts it.
+pub(crate) fn past_coupon_from(item: &Item) -> Result<PastCoupon> {
+    let r = Reader {
+        item,
+        what: "coupon",
+    };
+    Ok(PastCoupon {
+        reason: r.parsed("reason", CouponReason::parse)?,
+        issued_at: r.time("issued_at")?,
+    })
+}
+
+/// An order's link in its customer's partition.
+pub(crate) fn past_order_from(item: &Item) -> Result<PastOrder> {
+    let r = Reader {
+        item,
+        what: "order link",
+    };
+    Ok(PastOrder {
+        id: r.parsed("order_id", |v| OrderId::parse(v).ok())?,
+        stage: r.opt("stage").and_then(Stage::parse),
+        placed_at: r.opt_time("placed_at")?,
     })
 }
 
@@ -176,6 +203,47 @@ fn timer_from(r: &Reader<'_>, prefix: &str) -> Result<Timer> {
     })
 }
 
+/// A ticket as the customer index carries it: its number and opening time
+/// from the index's sort key (`TICKET#<opened at>#<number>`), origin,
+/// status and survey from the projection.
+pub(crate) fn past_ticket_from(item: &Item) -> Result<PastTicket> {
+    let r = Reader {
+        item,
+        what: "ticket in the customer index",
+    };
+    let (opened_at, number) = r
+        .req("gsi1sk")?
+        .strip_prefix("TICKET#")
+        .and_then(|rest| rest.rsplit_once('#'))
+        .and_then(|(at, number)| Some((at.parse().ok()?, TicketNumber::parse(number)?)))
+        .ok_or_else(|| {
+            Error::corrupt(
+                "ticket in the customer index",
+                "gsi1sk is not TICKET#<time>#<number>",
+            )
+        })?;
+    Ok(PastTicket {
+        number,
+        origin: r.parsed("origin", Origin::parse)?,
+        opened_at,
+        status: r.parsed("status", Status::parse)?,
+        survey: survey_from(&r)?,
+    })
+}
+
+fn survey_from(r: &Reader<'_>) -> Result<Option<(Rating, Timestamp)>> {
+    Ok(match r.opt_time("survey_at")? {
+        Some(at) => Some((
+            u8::try_from(r.num("survey_score")?)
+                .ok()
+                .and_then(Rating::new)
+                .ok_or_else(|| Error::corrupt(r.what, "survey_score out of range"))?,
+            at,
+        )),
+        None => None,
+    })
+}
+
 pub(crate) fn ticket_from(item: &Item) -> Result<Ticket> {
     let r = Reader {
         item,
@@ -191,16 +259,7 @@ pub(crate) fn ticket_from(item: &Item) -> Result<Ticket> {
     } else {
         None
     };
-    let survey = match r.opt_time("survey_at")? {
-        Some(at) => Some((
-            u8::try_from(r.num("survey_score")?)
-                .ok()
-                .and_then(Rating::new)
-                .ok_or_else(|| Error::corrupt("ticket", "survey_score out of range"))?,
-            at,
-        )),
-        None => None,
-    };
+    let survey = survey_from(&r)?;
     Ok(Ticket {
         number: r.parsed("number", TicketNumber::parse)?,
         customer_id: r.parsed("customer_id", |s| CustomerId::parse(s).ok())?,

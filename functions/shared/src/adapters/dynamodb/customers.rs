@@ -13,6 +13,7 @@ use super::keys;
 use crate::Result;
 use crate::adapters::aws_error;
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
+use crate::domain::history::Footprint;
 use crate::domain::mail::EmailAddress;
 use crate::ports::{CustomerStore, ReviewRecord};
 use crate::time::to_key;
@@ -24,6 +25,53 @@ impl CustomerStore for DynamoStore {
             .as_ref()
             .map(customer_from)
             .transpose()
+    }
+
+    async fn customer_with_footprint(
+        &self,
+        id: &CustomerId,
+    ) -> Result<(Option<Customer>, Footprint)> {
+        let mut customer = None;
+        let mut footprint = Footprint::default();
+        let mut start = None;
+        loop {
+            // `COUPON#…` < `ORDER#…` < `PROFILE`: the coupons by cause, the
+            // order links and the profile, and nothing else of the
+            // partition (reviews, returns and ticket causes sort after).
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(keys::customer(id)))
+                .expression_attribute_values(":from", s("COUPON#"))
+                .expression_attribute_values(":to", s(keys::PROFILE))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| aws_error("dynamodb", "Query", e))?;
+            for item in out.items.unwrap_or_default() {
+                let sk = item
+                    .get("sk")
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str);
+                match sk {
+                    Some(keys::PROFILE) => customer = Some(customer_from(&item)?),
+                    Some(sk) if sk.starts_with("COUPON#") => {
+                        footprint.coupons.push(past_coupon_from(&item)?);
+                    }
+                    Some(sk) if sk.starts_with("ORDER#") => {
+                        footprint.orders.push(past_order_from(&item)?);
+                    }
+                    _ => {}
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok((customer, footprint)),
+            }
+        }
     }
 
     async fn save_contact(

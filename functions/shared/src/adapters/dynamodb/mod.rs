@@ -63,11 +63,16 @@ pub(crate) use codec::{
     cancelled_items, coupon_item, customer_from, put, review_item, ticket_from, ticket_item,
 };
 pub(crate) use coupons::recode_items;
-pub(crate) use item::{Item, Reader, key, n, s};
+pub(crate) use item::{Item, Reader, key, n, put_opt, s};
 pub(crate) use orders::{order_put, return_put};
 
 /// The name of the customer index.
 pub const BY_CUSTOMER_INDEX: &str = "by_customer";
+/// What the customer index carries besides its keys: what a new
+/// complaint's priority and its agent's history read
+/// ([`crate::ports::TicketStore::tickets_between`]). The template's
+/// projection must be exactly this (a test reads it).
+pub const BY_CUSTOMER_PROJECTED: [&str; 4] = ["origin", "status", "survey_score", "survey_at"];
 
 /// Both tables, through one client.
 #[derive(Debug, Clone)]

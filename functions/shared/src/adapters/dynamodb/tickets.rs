@@ -10,6 +10,7 @@ use super::keys;
 use super::{BY_CUSTOMER_INDEX, DynamoStore};
 use crate::adapters::aws_error;
 use crate::domain::customer::{Customer, CustomerId};
+use crate::domain::history::PastTicket;
 use crate::domain::ticket::{Origin, Ticket, TicketNumber};
 use crate::ports::{OpenOutcome, TicketStore};
 use crate::time::to_key;
@@ -76,35 +77,36 @@ impl TicketStore for DynamoStore {
         }
     }
 
-    async fn complaints_between(
+    async fn tickets_between(
         &self,
         customer: &CustomerId,
         from: Timestamp,
         to: Timestamp,
-    ) -> Result<u32> {
-        let mut count = 0u32;
+    ) -> Result<Vec<PastTicket>> {
+        let mut found = Vec::new();
         let mut start = None;
         loop {
+            // The index carries origin, status and the survey's score
+            // besides the keys: what the priority and the history read.
             let out = self
                 .client
                 .query()
                 .table_name(&self.table)
                 .index_name(BY_CUSTOMER_INDEX)
                 .key_condition_expression("gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to")
-                .filter_expression("origin = :complaint")
                 .expression_attribute_values(":pk", s(keys::customer(customer)))
                 .expression_attribute_values(":from", s(format!("TICKET#{}", to_key(from))))
-                .expression_attribute_values(":to", s(format!("TICKET#{}", to_key(to))))
-                .expression_attribute_values(":complaint", s(Origin::Complaint.as_str()))
-                .select(aws_sdk_dynamodb::types::Select::Count)
+                .expression_attribute_values(":to", s(format!("TICKET#{}~", to_key(to))))
                 .set_exclusive_start_key(start)
                 .send()
                 .await
                 .map_err(|e| aws_error("dynamodb", "Query", e))?;
-            count += u32::try_from(out.count).unwrap_or(0);
+            for item in out.items.unwrap_or_default() {
+                found.push(past_ticket_from(&item)?);
+            }
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(count),
+                _ => return Ok(found),
             }
         }
     }

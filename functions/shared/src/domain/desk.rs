@@ -1,0 +1,291 @@
+//! What a memnun ticket says in the shop's help desk: the subject an agent
+//! sees in the queue, the customer's message, who asked, the tags the team
+//! filters on, the history note, and the note a missed deadline leaves.
+//!
+//! Every help desk gets the same words ([`crate::adapters::helpdesk`] maps
+//! them to Zendesk's and Freshdesk's fields). The subject begins with the
+//! number in brackets, `[TK-4821-0937] …`, as memnun's own emails do, so a
+//! reply to either threads to the same ticket and the desk's webhook names
+//! it back to memnun ([`crate::contract`]; `docs/platforms/zendesk.md`).
+//! Notes are in the team's language (the shop's default), never the
+//! customer's.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::domain::customer::{ContactDetails, CustomerId};
+use crate::domain::history::History;
+use crate::domain::locale::Locale;
+use crate::domain::mail::{EmailAddress, display_text};
+use crate::domain::sla::Goal;
+use crate::domain::ticket::{Category, Channel, Origin, Priority, Ticket, TicketNumber};
+
+/// A `ticket.opened` as the help desk needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketOpened {
+    /// memnun's number, the help desk's external id.
+    pub ticket_id: TicketNumber,
+    /// Whose.
+    pub customer_id: CustomerId,
+    /// What opened it.
+    pub origin: Origin,
+    /// What it is about.
+    pub category: Category,
+    /// How urgent.
+    pub priority: Priority,
+    /// Where the customer wrote, when a complaint.
+    pub channel: Option<Channel>,
+    /// The order it is about.
+    pub order_id: Option<String>,
+    /// The customer's history, on a complaint's ticket.
+    pub history: Option<History>,
+}
+
+/// A `ticket.escalated` as the help desk needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketEscalated {
+    /// memnun's number.
+    pub ticket_id: TicketNumber,
+    /// Which deadline was missed.
+    pub missed: Goal,
+    /// When it was due.
+    pub due: Timestamp,
+    /// The priority it now has.
+    pub priority: Priority,
+}
+
+/// The longest subject sent (Zendesk's limit is 150 characters).
+const SUBJECT_CHARS: usize = 150;
+
+/// A ticket as the help desk receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskTicket {
+    /// memnun's number: Zendesk's `external_id`, a tag everywhere.
+    pub number: TicketNumber,
+    /// `[TK-…] ` and the customer's subject, or what the ticket is about.
+    pub subject: String,
+    /// The customer's message (its first 1,000 characters, as memnun keeps
+    /// it), or what opened the ticket when there is none.
+    pub message: String,
+    /// Who asked.
+    pub requester: EmailAddress,
+    /// Their name, when known.
+    pub requester_name: Option<String>,
+    /// How urgent.
+    pub priority: Priority,
+    /// What about.
+    pub category: Category,
+    /// What opened it.
+    pub origin: Origin,
+    /// Where the customer wrote.
+    pub channel: Option<Channel>,
+    /// memnun's tags: `memnun`, the number, origin, category and channel.
+    pub tags: Vec<String>,
+    /// The internal note: the customer's history, or why there is none.
+    pub note: String,
+}
+
+impl DeskTicket {
+    /// The desk's ticket for `ticket`, as `opened` announced it. `None`
+    /// when the customer left no address: no help desk takes a request
+    /// without a requester, and the team has the ticket in memnun's
+    /// alerts and digest.
+    pub fn new(
+        ticket: &Ticket,
+        opened: &TicketOpened,
+        contact: &ContactDetails,
+        team: Locale,
+    ) -> Option<DeskTicket> {
+        let requester = contact.email.clone()?;
+        let tr = team == Locale::Tr;
+        let about = ticket
+            .subject
+            .clone()
+            .unwrap_or_else(|| what_opened(ticket.origin, ticket.category, tr));
+        let message = ticket
+            .summary
+            .clone()
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or_else(|| what_opened(ticket.origin, ticket.category, tr));
+        let mut tags = vec![
+            "memnun".to_owned(),
+            tag_of(&ticket.number),
+            format!("memnun_{}", ticket.origin.as_str()),
+            format!("memnun_{}", ticket.category.as_str()),
+        ];
+        if let Some(channel) = ticket.channel {
+            tags.push(format!("memnun_{}", channel.as_str()));
+        }
+        let note = match &opened.history {
+            Some(history) => history.note(team),
+            None if tr => {
+                "memnun: bu talep bir müşteri mesajından değil, memnun'un bir akışından açıldı."
+                    .to_owned()
+            }
+            None => {
+                "memnun: opened by a memnun flow, not by a message from the customer.".to_owned()
+            }
+        };
+        Some(DeskTicket {
+            number: ticket.number.clone(),
+            subject: display_text(&format!("[{}] {about}", ticket.number), SUBJECT_CHARS),
+            message,
+            requester,
+            requester_name: contact.name.clone().filter(|n| !n.trim().is_empty()),
+            priority: opened.priority,
+            category: ticket.category,
+            origin: ticket.origin,
+            channel: ticket.channel,
+            tags,
+            note,
+        })
+    }
+}
+
+/// The tag that finds memnun's ticket in a desk that has no external id
+/// (Freshdesk): the number in lower case, as desks store tags.
+pub fn tag_of(number: &TicketNumber) -> String {
+    number.as_str().to_ascii_lowercase()
+}
+
+/// The tag a desk's ticket carries once its history note is in, so a
+/// retry does not add it twice.
+pub const HISTORY_TAG: &str = "memnun_history";
+
+/// The tag a desk's ticket carries once it was raised for a missed
+/// deadline, so a retry does not raise and note it twice.
+pub fn escalated_tag(missed: Goal) -> String {
+    format!("memnun_missed_{}", missed.as_str())
+}
+
+/// The internal note a missed deadline leaves on the desk's ticket.
+pub fn escalation_note(e: &TicketEscalated, team: Locale, tz: &TimeZone) -> String {
+    let due = local(e.due, tz);
+    match (team, e.missed) {
+        (Locale::Tr, Goal::FirstReply) => format!(
+            "memnun: ilk yanıt süresi aşıldı (son an {due}). Talep artık acil: müşteriden özür dilendi, kendisine acil önceliğin süresi içinde yanıt sözü verildi."
+        ),
+        (Locale::Tr, Goal::Resolution) => format!(
+            "memnun: çözüm süresi aşıldı (son an {due}). Talep artık acil: müşteriden özür dilendi."
+        ),
+        (Locale::En, Goal::FirstReply) => format!(
+            "memnun: the first-reply deadline was missed (due {due}). The ticket is urgent now: the customer was apologised to and promised an answer within the urgent target."
+        ),
+        (Locale::En, Goal::Resolution) => format!(
+            "memnun: the resolution deadline was missed (due {due}). The ticket is urgent now: the customer was apologised to."
+        ),
+    }
+}
+
+fn local(at: Timestamp, tz: &TimeZone) -> String {
+    at.to_zoned(tz.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+fn what_opened(origin: Origin, category: Category, tr: bool) -> String {
+    let what = match (origin, tr) {
+        (Origin::Complaint, true) => "Müşteri şikâyeti",
+        (Origin::Complaint, false) => "Customer complaint",
+        (Origin::NegativeReview, true) => "Düşük puanlı ürün yorumu",
+        (Origin::NegativeReview, false) => "Low product review",
+        (Origin::LowSatisfaction, true) => "Düşük memnuniyet puanı",
+        (Origin::LowSatisfaction, false) => "Low satisfaction rating",
+        (Origin::ReturnRequest, true) => "İade veya değişim talebi",
+        (Origin::ReturnRequest, false) => "Return or exchange request",
+    };
+    format!("{what} ({})", category.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::history::Footprint;
+
+    fn ticket() -> Ticket {
+        let mut t = Ticket::new(
+            TicketNumber::parse("TK-4821-0937").unwrap(),
+            &CustomerId::parse("c-1").unwrap(),
+            Origin::Complaint,
+            Category::Delivery,
+            Priority::High,
+            "2026-12-01T10:00:00Z".parse().unwrap(),
+            "shop/test#k-1",
+        );
+        t.channel = Some(Channel::Email);
+        t.subject = Some("Kargom nerede?".into());
+        t.summary = Some("Siparişim 10 gündür gelmedi.".into());
+        t
+    }
+
+    fn opened(history: Option<History>) -> TicketOpened {
+        TicketOpened {
+            ticket_id: TicketNumber::parse("TK-4821-0937").unwrap(),
+            customer_id: CustomerId::parse("c-1").unwrap(),
+            origin: Origin::Complaint,
+            category: Category::Delivery,
+            priority: Priority::High,
+            channel: Some(Channel::Email),
+            order_id: None,
+            history,
+        }
+    }
+
+    #[test]
+    fn subject_message_requester_tags_and_the_history_note() {
+        let contact = ContactDetails {
+            email: Some(EmailAddress::parse("ayse@example.com").unwrap()),
+            name: Some("Ayşe".into()),
+            ..ContactDetails::default()
+        };
+        let history = History::summarise(
+            "2026-12-01T10:00:00Z".parse().unwrap(),
+            &[],
+            &Footprint::default(),
+        );
+        let d = DeskTicket::new(&ticket(), &opened(Some(history)), &contact, Locale::En).unwrap();
+        assert_eq!(d.subject, "[TK-4821-0937] Kargom nerede?");
+        assert_eq!(d.message, "Siparişim 10 gündür gelmedi.");
+        assert_eq!(d.requester.as_str(), "ayse@example.com");
+        assert_eq!(
+            d.tags,
+            [
+                "memnun",
+                "tk-4821-0937",
+                "memnun_complaint",
+                "memnun_delivery",
+                "memnun_email"
+            ]
+        );
+        assert!(d.note.contains("First request"), "{}", d.note);
+        let none = DeskTicket::new(&ticket(), &opened(None), &contact, Locale::Tr).unwrap();
+        assert!(none.note.contains("akışından"), "{}", none.note);
+    }
+
+    #[test]
+    fn no_address_no_desk_ticket() {
+        assert!(
+            DeskTicket::new(
+                &ticket(),
+                &opened(None),
+                &ContactDetails::default(),
+                Locale::En
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn the_escalation_note_names_the_deadline_in_the_shops_time() {
+        let e = TicketEscalated {
+            ticket_id: TicketNumber::parse("TK-4821-0937").unwrap(),
+            missed: Goal::FirstReply,
+            due: "2026-12-01T12:00:00Z".parse().unwrap(),
+            priority: Priority::Urgent,
+        };
+        let tz = TimeZone::get("Europe/Istanbul").unwrap();
+        let note = escalation_note(&e, Locale::Tr, &tz);
+        assert!(note.contains("2026-12-01 15:00"), "{note}");
+        assert_eq!(escalated_tag(Goal::Resolution), "memnun_missed_resolution");
+    }
+}
