@@ -95,9 +95,11 @@ async fn every_call_of_every_function_is_allowed_by_its_role_and_every_grant_is_
 
     let template = Template::load().unwrap();
     // The parameters the local run deployed with: the test shop's, its
-    // stores pointed at their stand-ins and its webhook at a receiver.
+    // stores and help desk pointed at their stand-ins and its webhook at a
+    // receiver.
     let stores = memnun_tests::stores::parameters("http://127.0.0.1:1");
     let webhook = memnun_tests::receiver::parameters("http://127.0.0.1:1/memnun");
+    let desk = memnun_tests::helpdesk::zendesk_parameters("http://127.0.0.1:1");
     let parameters: Vec<(&str, &str)> = TEST_SHOP
         .iter()
         .copied()
@@ -105,6 +107,7 @@ async fn every_call_of_every_function_is_allowed_by_its_role_and_every_grant_is_
             stores
                 .iter()
                 .chain(&webhook)
+                .chain(&desk)
                 .map(|(name, value)| (*name, value.as_str())),
         )
         .collect();

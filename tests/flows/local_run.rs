@@ -91,6 +91,39 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         (4, 4),
         "every coupon and every ticket: {summary}"
     );
+    // Every ticket was opened in the help desk's stand-in (Zendesk), once,
+    // its first note memnun's; the complaint's carries the customer's
+    // history, and a ticket whose deadline passed was raised.
+    assert_eq!(summary["in_helpdesk"], 4, "{summary}");
+    let helpdesk: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("helpdesk.json")).expect("helpdesk.json"),
+    )
+    .unwrap();
+    let desk_tickets = helpdesk["tickets"].as_array().unwrap();
+    assert!(
+        desk_tickets.iter().all(|t| t["notes"][0][0]
+            .as_str()
+            .is_some_and(|n| n.starts_with("memnun:"))),
+        "{helpdesk}"
+    );
+    let raised = desk_tickets
+        .iter()
+        .filter(|t| t["priority"] == "urgent" && t["notes"].as_array().unwrap().len() > 1)
+        .count();
+    assert_eq!(raised, kinds("ticket.escalated").min(1), "{helpdesk}");
+    assert!(
+        desk_tickets.iter().any(|t| t["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|tag| tag == "memnun_complaint")
+            && t["notes"][0][0]
+                .as_str()
+                .unwrap()
+                .contains("müşterinin geçmişi")),
+        "{helpdesk}"
+    );
+    assert!(stdout.contains("│   in Zendesk"), "{stdout}");
     let dead = summary["dead_letters"].as_array().unwrap();
     assert_eq!(dead.len(), 1, "{summary}");
     assert_eq!(dead[0]["event_id"], "rev-553299");

@@ -45,6 +45,8 @@ pub struct Summary {
     pub outbound: usize,
     /// Outbound events the shop's webhook received, signature checked.
     pub webhook: usize,
+    /// Tickets opened in the help desk's stand-in (Zendesk).
+    pub in_helpdesk: usize,
     /// Messages in dead-letter queues.
     pub dead_letters: Vec<DeadLetter>,
 }
@@ -58,6 +60,7 @@ impl Summary {
             ("failed deliveries", self.failed_deliveries),
             ("customers", self.customers),
             ("tickets", self.tickets),
+            ("  in Zendesk", self.in_helpdesk),
             ("coupons", self.coupons),
             ("  in Shopify", self.in_shopify),
             ("  in WooCommerce", self.in_woocommerce),

@@ -42,6 +42,10 @@ pub const AWS_CALLS: &str = "aws-calls.json";
 /// stores' stand-ins: platform, operation and the status answered.
 pub const STORE_CALLS: &str = "store-calls.json";
 
+/// The file in the output directory with the tickets the help desk's
+/// stand-in (Zendesk) holds, and every call made to it.
+pub const HELPDESK: &str = "helpdesk.json";
+
 /// The file in the output directory with every outbound event the shop's
 /// webhook received (each signature checked).
 pub const WEBHOOK_DELIVERIES: &str = "webhook-deliveries.json";
@@ -66,11 +70,16 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
     // each signature as a shop's server would.
     let receiver =
         crate::receiver::WebhookReceiver::start(crate::receiver::OUTBOUND_WEBHOOK_SECRET);
+    // The shop's help desk: a contract stand-in of Zendesk, where every
+    // ticket is opened with the customer's history.
+    let desk = crate::helpdesk::HelpDeskStandIn::start();
     let store_parameters = crate::stores::parameters(&stores.url());
     let webhook_parameters = crate::receiver::parameters(&receiver.url());
+    let desk_parameters = crate::helpdesk::zendesk_parameters(&desk.url());
     let parameters: Vec<(&str, &str)> = store_parameters
         .iter()
         .chain(&webhook_parameters)
+        .chain(&desk_parameters)
         .map(|(name, value)| (*name, value.as_str()))
         .collect();
     say("starting the AWS emulator and creating the template's resources");
@@ -83,6 +92,10 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
     say(&format!(
         "the shop's webhook (outbound events are delivered there, signed): {}",
         receiver.url()
+    ));
+    say(&format!(
+        "Zendesk stand-in (tickets are opened there, with the customer's history): {}",
+        desk.url()
     ));
     let specs = crate::local::run::specs(&stack)?;
     // Every call the functions make passes a recording proxy: the IAM proof
@@ -197,6 +210,12 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
     summary.in_shopify = stores.shopify_discounts().len();
     summary.in_woocommerce = stores.woocommerce_coupons().len();
     summary.webhook = receiver.received().len();
+    summary.in_helpdesk = desk.tickets().len();
+    let helpdesk = serde_json::to_string_pretty(
+        &serde_json::json!({"tickets": desk.tickets(), "calls": desk.calls()}),
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(options.out.join(HELPDESK), helpdesk).map_err(|e| e.to_string())?;
     let delivered =
         serde_json::to_string_pretty(&receiver.received()).map_err(|e| e.to_string())?;
     std::fs::write(options.out.join(WEBHOOK_DELIVERIES), delivered).map_err(|e| e.to_string())?;
