@@ -190,6 +190,13 @@ async fn the_binary_reads_its_secrets_from_ssm_opens_the_desk_ticket_and_deliver
         tickets[0].created["ticket"]["requester"]["email"],
         "ayse@example.com"
     );
+    // A follow-up's ticket.opened carries no history: the function read it.
+    let (note, public) = &tickets[0].notes[0];
+    assert!(!public);
+    assert!(
+        note.starts_with("memnun: müşterinin geçmişi") && note.contains("Kuponlar: 1"),
+        "the review's own coupon counts: {note}"
+    );
     let logged = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
         logged.contains("delivered to the shop's webhook")

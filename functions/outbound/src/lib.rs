@@ -12,8 +12,9 @@
 //!   ([`memnun_shared::domain::desk`]); `ticket.escalated` raises it to
 //!   urgent with a note. The ticket's words and the customer's address are
 //!   read from the main table (one consistent read), not carried on the
-//!   queue. Once per ticket whatever the retries
-//!   ([`memnun_shared::adapters::helpdesk`]).
+//!   queue; so is the history of a follow-up ticket, whose `ticket.opened`
+//!   carries none (a complaint's does). Once per ticket whatever the
+//!   retries ([`memnun_shared::adapters::helpdesk`]).
 //! - **A webhook** (`OutboundWebhookUrl`): every event POSTed as it was
 //!   published, byte for byte, signed with memnun's own
 //!   `Memnun-Signature` ([`memnun_shared::adapters::webhook`]). Delivery is
@@ -37,9 +38,12 @@ use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, HelpDeskConfig, StoreSite, platform_site};
 use memnun_shared::contract::outbound::{ForHelpDesk, OutboundMessage};
 use memnun_shared::domain::desk::{DeskTicket, TicketEscalated, TicketOpened, escalation_note};
+use memnun_shared::domain::history::{self, History};
 use memnun_shared::domain::locale::Locale;
 use memnun_shared::keys::WorkKey;
-use memnun_shared::ports::{Deliverer, DeskOpened, HelpDesk, TicketStore, WorkStore};
+use memnun_shared::ports::{
+    CustomerStore, Deliverer, DeskOpened, HelpDesk, TicketStore, WorkStore,
+};
 use memnun_shared::work::Unit;
 use memnun_shared::{Error, Result};
 
@@ -117,7 +121,7 @@ pub struct Handler<D, H, S> {
     desk: Option<H>,
 }
 
-impl<D: Deliverer, H: HelpDesk, S: TicketStore + WorkStore> Handler<D, H, S> {
+impl<D: Deliverer, H: HelpDesk, S: CustomerStore + TicketStore + WorkStore> Handler<D, H, S> {
     /// Builds the handler once, at init.
     pub fn new(config: Config, store: S, webhook: Option<D>, desk: Option<H>) -> Self {
         Handler {
@@ -180,21 +184,50 @@ impl<D: Deliverer, H: HelpDesk, S: TicketStore + WorkStore> Handler<D, H, S> {
     }
 
     async fn open(&self, desk: &H, opened: &TicketOpened) -> Result<Outcome> {
-        let (ticket, customer) = self
-            .store
-            .ticket_with_customer(&opened.ticket_id, &opened.customer_id)
-            .await?;
-        let ticket =
-            ticket.ok_or_else(|| Error::NotFound(format!("ticket {}", opened.ticket_id)))?;
+        let missing = || Error::NotFound(format!("ticket {}", opened.ticket_id));
+        let (ticket, customer, history) = match &opened.history {
+            Some(history) => {
+                let (ticket, customer) = self
+                    .store
+                    .ticket_with_customer(&opened.ticket_id, &opened.customer_id)
+                    .await?;
+                (ticket.ok_or_else(missing)?, customer, history.clone())
+            }
+            None => {
+                // A follow-up's `ticket.opened` (a low review, a low rating,
+                // a return) carries no history: its flow has no call to
+                // spare. It is read here, as complaint-intake reads it.
+                let ticket = self
+                    .store
+                    .ticket(&opened.ticket_id)
+                    .await?
+                    .ok_or_else(missing)?;
+                let (customer, footprint) = self
+                    .store
+                    .customer_with_footprint(&opened.customer_id)
+                    .await?;
+                let at = ticket.opened_at;
+                let since = at.checked_sub(history::WINDOW).unwrap_or(Timestamp::MIN);
+                let past: Vec<_> = self
+                    .store
+                    .tickets_between(&opened.customer_id, since, at)
+                    .await?
+                    .into_iter()
+                    .filter(|t| t.number != ticket.number)
+                    .collect();
+                let history = History::summarise(at, &past, &footprint);
+                (ticket, customer, history)
+            }
+        };
         let contact = customer.map(|c| c.contact).unwrap_or_default();
-        let Some(desk_ticket) = DeskTicket::new(&ticket, opened, &contact, self.config.team_locale)
-        else {
+        let team = self.config.team_locale;
+        let Some(desk_ticket) = DeskTicket::new(&ticket, opened, &contact, &history, team) else {
             tracing::warn!(ticket = %opened.ticket_id, "the customer left no address: not opened in the help desk");
             return Ok("no address: not opened in the help desk");
         };
         Ok(match desk.open(&desk_ticket).await? {
             DeskOpened::Now => {
-                tracing::info!(ticket = %opened.ticket_id, history = opened.history.is_some(), "opened in the help desk");
+                tracing::info!(ticket = %opened.ticket_id, "opened in the help desk");
                 "opened in the help desk"
             }
             DeskOpened::Before => {

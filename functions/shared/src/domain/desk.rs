@@ -81,19 +81,20 @@ pub struct DeskTicket {
     pub channel: Option<Channel>,
     /// memnun's tags: `memnun`, the number, origin, category and channel.
     pub tags: Vec<String>,
-    /// The internal note: the customer's history, or why there is none.
+    /// The internal note: the customer's history.
     pub note: String,
 }
 
 impl DeskTicket {
-    /// The desk's ticket for `ticket`, as `opened` announced it. `None`
-    /// when the customer left no address: no help desk takes a request
-    /// without a requester, and the team has the ticket in memnun's
-    /// alerts and digest.
+    /// The desk's ticket for `ticket`, as `opened` announced it, with the
+    /// customer's `history`. `None` when the customer left no address: no
+    /// help desk takes a request without a requester, and the team has the
+    /// ticket in memnun's alerts and digest.
     pub fn new(
         ticket: &Ticket,
         opened: &TicketOpened,
         contact: &ContactDetails,
+        history: &History,
         team: Locale,
     ) -> Option<DeskTicket> {
         let requester = contact.email.clone()?;
@@ -116,16 +117,7 @@ impl DeskTicket {
         if let Some(channel) = ticket.channel {
             tags.push(format!("memnun_{}", channel.as_str()));
         }
-        let note = match &opened.history {
-            Some(history) => history.note(team),
-            None if tr => {
-                "memnun: bu talep bir müşteri mesajından değil, memnun'un bir akışından açıldı."
-                    .to_owned()
-            }
-            None => {
-                "memnun: opened by a memnun flow, not by a message from the customer.".to_owned()
-            }
-        };
+        let note = history.note(team);
         Some(DeskTicket {
             number: ticket.number.clone(),
             subject: display_text(&format!("[{}] {about}", ticket.number), SUBJECT_CHARS),
@@ -163,16 +155,16 @@ pub fn escalation_note(e: &TicketEscalated, team: Locale, tz: &TimeZone) -> Stri
     let due = local(e.due, tz);
     match (team, e.missed) {
         (Locale::Tr, Goal::FirstReply) => format!(
-            "memnun: ilk yanıt süresi aşıldı (son an {due}). Talep artık acil: müşteriden özür dilendi, kendisine acil önceliğin süresi içinde yanıt sözü verildi."
+            "memnun: ilk yanıt süresi aşıldı (son an {due}); talep acile yükseltildi. memnun müşteriden e-postayla özür diler (günde en çok bir kez) ve acil önceliğin süresi içinde yanıt sözü verir."
         ),
         (Locale::Tr, Goal::Resolution) => format!(
-            "memnun: çözüm süresi aşıldı (son an {due}). Talep artık acil: müşteriden özür dilendi."
+            "memnun: çözüm süresi aşıldı (son an {due}); talep acile yükseltildi. memnun müşteriden e-postayla özür diler (günde en çok bir kez)."
         ),
         (Locale::En, Goal::FirstReply) => format!(
-            "memnun: the first-reply deadline was missed (due {due}). The ticket is urgent now: the customer was apologised to and promised an answer within the urgent target."
+            "memnun: the first-reply deadline was missed (due {due}); raised to urgent. memnun apologises to the customer by email (at most once a day) and promises an answer within the urgent target."
         ),
         (Locale::En, Goal::Resolution) => format!(
-            "memnun: the resolution deadline was missed (due {due}). The ticket is urgent now: the customer was apologised to."
+            "memnun: the resolution deadline was missed (due {due}); raised to urgent. memnun apologises to the customer by email (at most once a day)."
         ),
     }
 }
@@ -243,7 +235,14 @@ mod tests {
             &[],
             &Footprint::default(),
         );
-        let d = DeskTicket::new(&ticket(), &opened(Some(history)), &contact, Locale::En).unwrap();
+        let d = DeskTicket::new(
+            &ticket(),
+            &opened(Some(history.clone())),
+            &contact,
+            &history,
+            Locale::En,
+        )
+        .unwrap();
         assert_eq!(d.subject, "[TK-4821-0937] Kargom nerede?");
         assert_eq!(d.message, "Siparişim 10 gündür gelmedi.");
         assert_eq!(d.requester.as_str(), "ayse@example.com");
@@ -258,21 +257,25 @@ mod tests {
             ]
         );
         assert!(d.note.contains("First request"), "{}", d.note);
-        let none = DeskTicket::new(&ticket(), &opened(None), &contact, Locale::Tr).unwrap();
-        assert!(none.note.contains("akışından"), "{}", none.note);
+        let tr = DeskTicket::new(&ticket(), &opened(None), &contact, &history, Locale::Tr).unwrap();
+        assert!(tr.note.contains("İlk talebi"), "{}", tr.note);
     }
 
     #[test]
     fn no_address_no_desk_ticket() {
-        assert!(
-            DeskTicket::new(
-                &ticket(),
-                &opened(None),
-                &ContactDetails::default(),
-                Locale::En
-            )
-            .is_none()
+        let history = History::summarise(
+            "2026-12-01T10:00:00Z".parse().unwrap(),
+            &[],
+            &Footprint::default(),
         );
+        let none = DeskTicket::new(
+            &ticket(),
+            &opened(None),
+            &ContactDetails::default(),
+            &history,
+            Locale::En,
+        );
+        assert!(none.is_none());
     }
 
     #[test]
