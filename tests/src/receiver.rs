@@ -5,12 +5,11 @@
 //! status to answer (`503`, `401`, …) instead of `200`.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use memnun_shared::contract::signature;
+
+use crate::loopback::{Incoming, Reply, Server};
 
 /// The signing secret of the local run and the tests.
 pub const OUTBOUND_WEBHOOK_SECRET: &str = "local-outbound-webhook-secret-0123456789";
@@ -36,48 +35,24 @@ struct State {
 
 /// The receiver; it stops accepting when dropped.
 pub struct WebhookReceiver {
-    port: u16,
+    server: Server,
     state: Arc<Mutex<State>>,
-    stopped: Arc<AtomicBool>,
-}
-
-impl Drop for WebhookReceiver {
-    fn drop(&mut self) {
-        self.stopped.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-    }
 }
 
 impl WebhookReceiver {
     /// Starts on a free loopback port, accepting deliveries signed with
     /// `secret`.
     pub fn start(secret: &str) -> WebhookReceiver {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind a loopback port");
-        let port = listener.local_addr().expect("its address").port();
         let state = Arc::new(Mutex::new(State::default()));
-        let stopped = Arc::new(AtomicBool::new(false));
-        let (serving, stop) = (Arc::clone(&state), Arc::clone(&stopped));
+        let serving = Arc::clone(&state);
         let secret = secret.as_bytes().to_vec();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stop.load(Ordering::SeqCst) {
-                    return;
-                }
-                let Ok(stream) = stream else { continue };
-                let (state, secret) = (Arc::clone(&serving), secret.clone());
-                std::thread::spawn(move || serve(stream, &state, &secret));
-            }
-        });
-        WebhookReceiver {
-            port,
-            state,
-            stopped,
-        }
+        let server = Server::start(move |request| receive(&serving, &secret, &request));
+        WebhookReceiver { server, state }
     }
 
     /// The URL to configure as `OutboundWebhookUrl`.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/memnun", self.port)
+        format!("{}/memnun", self.server.url())
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -105,74 +80,33 @@ impl WebhookReceiver {
     }
 }
 
-fn serve(stream: TcpStream, state: &Mutex<State>, secret: &[u8]) {
-    let Ok(mut reader) = stream.try_clone().map(BufReader::new) else {
-        return;
-    };
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
-    let mut headers = Vec::new();
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 {
-            return;
-        }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-    }
-    let get = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-    };
-    let length: usize = get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        .min(1024 * 1024);
-    let mut body = vec![0; length];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    let status = {
-        let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
-        s.requests += 1;
-        match s.faults.pop_front() {
-            Some(status) => status,
-            None => {
-                let header = get(signature::HEADER);
-                let verified = signature::verify(
-                    header.as_deref(),
-                    &body,
-                    &[secret.to_vec()],
-                    jiff::Timestamp::now(),
-                );
-                if verified.is_ok() {
-                    s.received.push(Received {
-                        id: get("memnun-event-id").unwrap_or_default(),
-                        kind: get("memnun-event-type").unwrap_or_default(),
-                        body: String::from_utf8_lossy(&body).into_owned(),
-                    });
-                    200
-                } else {
-                    s.refused += 1;
-                    401
-                }
+fn receive(state: &Mutex<State>, secret: &[u8], request: &Incoming) -> Reply {
+    let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+    s.requests += 1;
+    let status = match s.faults.pop_front() {
+        Some(status) => status,
+        None => {
+            let verified = signature::verify(
+                request.header(signature::HEADER),
+                &request.body,
+                &[secret.to_vec()],
+                jiff::Timestamp::now(),
+            );
+            if verified.is_ok() {
+                let header = |name| request.header(name).unwrap_or_default().to_owned();
+                s.received.push(Received {
+                    id: header("memnun-event-id"),
+                    kind: header("memnun-event-type"),
+                    body: String::from_utf8_lossy(&request.body).into_owned(),
+                });
+                200
+            } else {
+                s.refused += 1;
+                401
             }
         }
     };
-    let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{{}}"
-    );
+    Reply::json(status, serde_json::json!({}))
 }
 
 /// The template parameters that point the outbound webhook at `url`.

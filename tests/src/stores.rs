@@ -26,15 +26,14 @@
 //! count the calls a flow made.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
+
+use crate::loopback::{Incoming, Reply, Server};
 
 /// The Admin API token the Shopify stand-in accepts.
 pub const SHOPIFY_TOKEN: &str = "shpat_0123456789abcdef0123456789abcdef";
@@ -96,47 +95,22 @@ struct State {
 
 /// The stand-in; it stops accepting when dropped.
 pub struct StoreStandIn {
-    port: u16,
+    server: Server,
     state: Arc<Mutex<State>>,
-    stopped: Arc<AtomicBool>,
-}
-
-impl Drop for StoreStandIn {
-    fn drop(&mut self) {
-        self.stopped.store(true, Ordering::SeqCst);
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-    }
 }
 
 impl StoreStandIn {
     /// Starts both stores on one free loopback port.
     pub fn start() -> StoreStandIn {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("bind a loopback port");
-        let port = listener.local_addr().expect("its address").port();
         let state = Arc::new(Mutex::new(State::default()));
-        let stopped = Arc::new(AtomicBool::new(false));
-        let (serving, stop) = (Arc::clone(&state), Arc::clone(&stopped));
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stop.load(Ordering::SeqCst) {
-                    return;
-                }
-                let Ok(stream) = stream else { continue };
-                let state = Arc::clone(&serving);
-                std::thread::spawn(move || serve(stream, &state));
-            }
-        });
-        StoreStandIn {
-            port,
-            state,
-            stopped,
-        }
+        let serving = Arc::clone(&state);
+        let server = Server::start(move |request| serve(&serving, &request));
+        StoreStandIn { server, state }
     }
 
     /// `http://127.0.0.1:<port>`: both stores' base URL.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        self.server.url()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -168,46 +142,14 @@ impl StoreStandIn {
     }
 }
 
-const MAX_BODY: usize = 1024 * 1024;
-
-fn serve(stream: TcpStream, state: &Mutex<State>) {
-    let Ok(mut reader) = stream.try_clone().map(BufReader::new) else {
-        return;
-    };
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
-    let mut parts = line.split_whitespace();
-    let (method, target) = (
-        parts.next().unwrap_or_default().to_owned(),
-        parts.next().unwrap_or_default().to_owned(),
+fn serve(state: &Mutex<State>, request: &Incoming) -> Reply {
+    let (method, query, headers, body) = (
+        request.method.as_str(),
+        request.query.as_str(),
+        &request.headers,
+        request.body.as_slice(),
     );
-    let mut headers = HashMap::new();
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).is_err() {
-            return;
-        }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
-        }
-    }
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-        .min(MAX_BODY);
-    let mut body = vec![0; length];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    let (platform, operation) = route(&method, path, &body);
+    let (platform, operation) = route(method, &request.path, body);
     let fault = {
         let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
         // A fault is spent by a request that reached a store.
@@ -217,10 +159,11 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             s.faults.pop_front()
         }
     };
+    let mut delay = None;
     let (status, extra, answer) = match fault {
         Some(Fault::Hang(d)) => {
-            std::thread::sleep(d);
-            answer(state, platform, &method, query, &headers, &body, false)
+            delay = Some(d);
+            answer(state, platform, method, query, headers, body, false)
         }
         Some(Fault::Status(status)) => (status, Vec::new(), json!({"errors": "stand-in fault"})),
         Some(Fault::TooMany(seconds)) => (
@@ -237,10 +180,8 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
                 "extensions": cost(2.0),
             }),
         ),
-        Some(Fault::ShopHasTheCode) => {
-            answer(state, platform, &method, query, &headers, &body, true)
-        }
-        None => answer(state, platform, &method, query, &headers, &body, false),
+        Some(Fault::ShopHasTheCode) => answer(state, platform, method, query, headers, body, true),
+        None => answer(state, platform, method, query, headers, body, false),
     };
     state
         .lock()
@@ -251,24 +192,12 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             operation,
             status,
         });
-    let body = answer.to_string();
-    let reason = match status {
-        200 => "OK",
-        201 => "Created",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        _ => "Status",
-    };
-    let extra: String = extra.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
-    let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    Reply {
+        status,
+        headers: extra,
+        body: answer.to_string(),
+        delay,
+    }
 }
 
 /// Which store and operation a request is for.

@@ -32,8 +32,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::{Found, fields};
-use crate::adapters::http::{self, Answer, HttpClient, Method, Request, Verdict};
+use super::{Found, call_json, fields, tags_in};
+use crate::adapters::http::{Answer, HttpClient, Method, Request, Verdict};
 use crate::domain::desk::{DeskTicket, tag_of};
 use crate::domain::ticket::{Channel, Priority, TicketNumber};
 use crate::{Error, Result};
@@ -91,40 +91,23 @@ impl Freshdesk {
             &format!("/search/tickets?query=%22tag%3A%27{}%27%22", tag_of(number)),
             None,
         );
-        let hit = http::call(client, PLATFORM, FIND, &request, |answer| {
-            if let Some(verdict) = http::by_status(PLATFORM, FIND, answer) {
-                return verdict;
-            }
-            if answer.status != 200 {
-                return Verdict::Fail(refused(FIND, answer));
-            }
-            let body = answer.json();
-            Verdict::Done(body["results"].as_array().and_then(|results| {
-                results
-                    .iter()
-                    .filter_map(|t| Some((t["id"].as_u64()?, t.get("tags").map(tags_of))))
-                    .min_by_key(|(id, _)| *id)
-            }))
-        })
-        .await?;
+        let body = call_json(client, (PLATFORM, FIND), &request, &[200], refused).await?;
+        let hit = body["results"].as_array().and_then(|results| {
+            results
+                .iter()
+                .filter_map(|t| Some((t["id"].as_u64()?, t.get("tags").map(tags_in))))
+                .min_by_key(|(id, _)| *id)
+        });
         match hit {
             None => Ok(None),
             Some((id, Some(tags))) => Ok(Some(Found { id, tags })),
             Some((id, None)) => {
                 let request = self.request(Method::GET, &format!("/tickets/{id}"), None);
-                http::call(client, PLATFORM, READ, &request, |answer| {
-                    if let Some(verdict) = http::by_status(PLATFORM, READ, answer) {
-                        return verdict;
-                    }
-                    match answer.status {
-                        200 => Verdict::Done(Some(Found {
-                            id,
-                            tags: tags_of(&answer.json()["tags"]),
-                        })),
-                        _ => Verdict::Fail(refused(READ, answer)),
-                    }
-                })
-                .await
+                let ticket = call_json(client, (PLATFORM, READ), &request, &[200], refused).await?;
+                Ok(Some(Found {
+                    id,
+                    tags: tags_in(&ticket["tags"]),
+                }))
             }
         }
     }
@@ -158,16 +141,7 @@ impl Freshdesk {
             &format!("/tickets/{}/notes", found.id),
             Some(json!({"body": html(note), "private": true})),
         );
-        http::call(client, PLATFORM, NOTE, &request, |answer| {
-            if let Some(verdict) = http::by_status(PLATFORM, NOTE, answer) {
-                return verdict;
-            }
-            match answer.status {
-                200 | 201 => Verdict::Done(()),
-                _ => Verdict::Fail(refused(NOTE, answer)),
-            }
-        })
-        .await?;
+        call_json(client, (PLATFORM, NOTE), &request, &[200, 201], refused).await?;
         // The tag last: a retry that finds it knows the note is in.
         let mut tags = found.tags.clone();
         tags.push(tag.to_owned());
@@ -176,52 +150,20 @@ impl Freshdesk {
             update["priority"] = json!(priority(p));
         }
         let request = self.request(Method::PUT, &format!("/tickets/{}", found.id), Some(update));
-        http::call(client, PLATFORM, UPDATE, &request, |answer| {
-            if let Some(verdict) = http::by_status(PLATFORM, UPDATE, answer) {
-                return verdict;
-            }
-            match answer.status {
-                200 => Verdict::Done(()),
-                _ => Verdict::Fail(refused(UPDATE, answer)),
-            }
-        })
-        .await
+        call_json(client, (PLATFORM, UPDATE), &request, &[200], refused).await?;
+        Ok(())
     }
 }
 
 /// The verdict of a create's answer.
 pub(crate) fn created(answer: &Answer) -> Verdict<Found> {
-    if let Some(verdict) = http::by_status(PLATFORM, CREATE, answer) {
-        return verdict;
-    }
-    match answer.status {
-        200 | 201 => {
-            let body = answer.json();
-            match body["id"].as_u64() {
-                Some(id) => Verdict::Done(Found {
-                    id,
-                    tags: tags_of(&body["tags"]),
-                }),
-                None => Verdict::Fail(Error::Platform {
-                    platform: PLATFORM,
-                    operation: CREATE,
-                    reason: format!("answered {} without the ticket's id", answer.status),
-                    permanent: false,
-                }),
-            }
-        }
-        _ => Verdict::Fail(refused(CREATE, answer)),
-    }
-}
-
-fn tags_of(tags: &Value) -> Vec<String> {
-    tags.as_array()
-        .map(|tags| {
-            tags.iter()
-                .filter_map(|t| t.as_str().map(str::to_owned))
-                .collect()
+    let found = |body: &Value| {
+        Some(Found {
+            id: body["id"].as_u64()?,
+            tags: tags_in(&body["tags"]),
         })
-        .unwrap_or_default()
+    };
+    super::created((PLATFORM, CREATE), answer, found, refused)
 }
 
 fn priority(p: Priority) -> u8 {

@@ -178,6 +178,66 @@ impl HelpDesk for HelpDeskClient {
     }
 }
 
+/// Sends `request` within the rules of every platform call; an answer
+/// whose status is in `ok` is done, and its body answered as JSON; any other
+/// is `refused`'s permanent failure.
+pub(crate) async fn call_json(
+    client: &HttpClient,
+    (platform, operation): (&'static str, &'static str),
+    request: &Request,
+    ok: &[u16],
+    refused: fn(&'static str, &http::Answer) -> Error,
+) -> Result<serde_json::Value> {
+    http::call(client, platform, operation, request, |answer| {
+        if let Some(verdict) = http::by_status(platform, operation, answer) {
+            return verdict;
+        }
+        if ok.contains(&answer.status) {
+            Verdict::Done(answer.json())
+        } else {
+            Verdict::Fail(refused(operation, answer))
+        }
+    })
+    .await
+}
+
+/// The verdict of a create's answer: 200 or 201 with the ticket `found`
+/// reads in the body; a 2xx without it is a passing failure (the next
+/// attempt looks before it creates).
+pub(crate) fn created(
+    (platform, operation): (&'static str, &'static str),
+    answer: &http::Answer,
+    found: impl FnOnce(&serde_json::Value) -> Option<Found>,
+    refused: fn(&'static str, &http::Answer) -> Error,
+) -> Verdict<Found> {
+    if let Some(verdict) = http::by_status(platform, operation, answer) {
+        return verdict;
+    }
+    match answer.status {
+        200 | 201 => match found(&answer.json()) {
+            Some(found) => Verdict::Done(found),
+            None => Verdict::Fail(Error::Platform {
+                platform,
+                operation,
+                reason: format!("answered {} without the ticket's id", answer.status),
+                permanent: false,
+            }),
+        },
+        _ => Verdict::Fail(refused(operation, answer)),
+    }
+}
+
+/// A JSON array of tags as strings (empty when it is not one).
+pub(crate) fn tags_in(tags: &serde_json::Value) -> Vec<String> {
+    tags.as_array()
+        .map(|tags| {
+            tags.iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Field names of a desk's validation error, never its messages (which may
 /// quote the address or the text): `email, subject`.
 pub(crate) fn fields(names: impl IntoIterator<Item = String>) -> String {

@@ -26,8 +26,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::{Found, fields};
-use crate::adapters::http::{self, Answer, HttpClient, Method, Request, Verdict};
+use super::{Found, call_json, fields, tags_in};
+use crate::adapters::http::{Answer, HttpClient, Method, Request, Verdict};
 use crate::domain::desk::DeskTicket;
 use crate::domain::ticket::{Priority, TicketNumber};
 use crate::{Error, Result};
@@ -87,20 +87,10 @@ impl Zendesk {
             &format!("/tickets.json?external_id={}", number.as_str()),
             None,
         );
-        http::call(client, PLATFORM, FIND, &request, |answer| {
-            if let Some(verdict) = http::by_status(PLATFORM, FIND, answer) {
-                return verdict;
-            }
-            if answer.status != 200 {
-                return Verdict::Fail(refused(FIND, answer));
-            }
-            let body = answer.json();
-            let found = body["tickets"]
-                .as_array()
-                .and_then(|tickets| tickets.iter().filter_map(found_in).min_by_key(|f| f.id));
-            Verdict::Done(found)
-        })
-        .await
+        let body = call_json(client, (PLATFORM, FIND), &request, &[200], refused).await?;
+        Ok(body["tickets"]
+            .as_array()
+            .and_then(|tickets| tickets.iter().filter_map(found_in).min_by_key(|f| f.id)))
     }
 
     pub(crate) fn create(&self, t: &DeskTicket) -> Request {
@@ -142,49 +132,25 @@ impl Zendesk {
             &format!("/tickets/{}.json", found.id),
             Some(json!({ "ticket": ticket })),
         );
-        http::call(client, PLATFORM, UPDATE, &request, |answer| {
-            if let Some(verdict) = http::by_status(PLATFORM, UPDATE, answer) {
-                return verdict;
-            }
-            match answer.status {
-                200 => Verdict::Done(()),
-                _ => Verdict::Fail(refused(UPDATE, answer)),
-            }
-        })
-        .await
+        call_json(client, (PLATFORM, UPDATE), &request, &[200], refused).await?;
+        Ok(())
     }
 }
 
 /// The verdict of a create's answer.
 pub(crate) fn created(answer: &Answer) -> Verdict<Found> {
-    if let Some(verdict) = http::by_status(PLATFORM, CREATE, answer) {
-        return verdict;
-    }
-    match answer.status {
-        200 | 201 => match found_in(&answer.json()["ticket"]) {
-            Some(found) => Verdict::Done(found),
-            None => Verdict::Fail(Error::Platform {
-                platform: PLATFORM,
-                operation: CREATE,
-                reason: format!("answered {} without the ticket's id", answer.status),
-                permanent: false,
-            }),
-        },
-        _ => Verdict::Fail(refused(CREATE, answer)),
-    }
+    super::created(
+        (PLATFORM, CREATE),
+        answer,
+        |body| found_in(&body["ticket"]),
+        refused,
+    )
 }
 
 fn found_in(ticket: &Value) -> Option<Found> {
     Some(Found {
         id: ticket["id"].as_u64()?,
-        tags: ticket["tags"]
-            .as_array()
-            .map(|tags| {
-                tags.iter()
-                    .filter_map(|t| t.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        tags: tags_in(&ticket["tags"]),
     })
 }
 
