@@ -156,5 +156,42 @@ async fn every_call_of_every_function_is_allowed_by_its_role_and_every_grant_is_
         unused.len(),
         unused.join("\n")
     );
+
+    // The same calls of a shop on Freshdesk instead of Zendesk: the desk's
+    // key is another parameter, every other call the same. The role of that
+    // plan allows them all.
+    let freshdesk = memnun_tests::helpdesk::freshdesk_parameters("http://127.0.0.1:1");
+    let on_freshdesk: Vec<(&str, &str)> = TEST_SHOP
+        .iter()
+        .copied()
+        .chain(
+            stores
+                .iter()
+                .chain(&webhook)
+                .chain(&freshdesk)
+                .map(|(name, value)| (*name, value.as_str())),
+        )
+        .collect();
+    let plan = template
+        .plan(template.parameters(&on_freshdesk).unwrap())
+        .unwrap();
+    let roles = Roles::load(&template, &plan).unwrap();
+    let swapped: Vec<RecordedCall> = calls
+        .iter()
+        .map(|c| RecordedCall {
+            body: c
+                .body
+                .replace("/memnun/zendesk-token", "/memnun/freshdesk-key"),
+            ..c.clone()
+        })
+        .collect();
+    assert!(
+        swapped
+            .iter()
+            .any(|c| c.body.contains("/memnun/freshdesk-key")),
+        "the outbound function read the desk's credentials"
+    );
+    let (denied, _) = roles.check(&swapped, Ses::Production).unwrap();
+    assert!(denied.is_empty(), "on Freshdesk:\n{}", denied.join("\n"));
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -83,6 +83,30 @@ pub fn platform_url(var: &'static str, value: &str) -> Result<String> {
     }
 }
 
+/// A credential carried in a header (a token, Basic keys, a signing
+/// secret): `Debug` never shows it, so the adapters that hold one derive
+/// `Debug` without a log ever carrying it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential<T = String>(T);
+
+impl<T> Credential<T> {
+    /// Wraps `value`.
+    pub fn new(value: T) -> Self {
+        Credential(value)
+    }
+
+    /// The value, for the one place that sends it.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::fmt::Debug for Credential<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credential(…)")
+    }
+}
+
 /// One request to a platform.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -386,6 +410,13 @@ mod tests {
                 .to_string();
             assert!(e.contains("SHOPIFY_STORE_URL"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn a_credential_is_never_shown() {
+        let c = Credential::new("Basic c2VjcmV0".to_string());
+        assert_eq!(format!("{c:?}"), "Credential(…)");
+        assert_eq!(c.expose(), "Basic c2VjcmV0");
     }
 
     #[test]

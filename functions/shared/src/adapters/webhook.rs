@@ -23,7 +23,7 @@
 //! every other 4xx fail the message at once, named in the log; a
 //! receiver's error text is never logged.
 
-use crate::adapters::http::{self, HttpClient, Method, Request, Verdict};
+use crate::adapters::http::{self, Credential, HttpClient, Method, Request, Verdict};
 use crate::contract::outbound::OutboundMessage;
 use crate::contract::signature;
 use crate::ports::Deliverer;
@@ -37,7 +37,7 @@ const POST: &str = "POST";
 pub struct SignedWebhook {
     http: HttpClient,
     url: String,
-    secrets: Vec<Vec<u8>>,
+    secrets: Credential<Vec<Vec<u8>>>,
 }
 
 impl SignedWebhook {
@@ -47,7 +47,7 @@ impl SignedWebhook {
         SignedWebhook {
             http,
             url: url.to_owned(),
-            secrets,
+            secrets: Credential::new(secrets),
         }
     }
 }
@@ -67,7 +67,11 @@ impl Deliverer for SignedWebhook {
                 ),
                 (
                     signature::HEADER,
-                    signature::sign_all(&self.secrets, jiff::Timestamp::now().as_second(), body),
+                    signature::sign_all(
+                        self.secrets.expose(),
+                        jiff::Timestamp::now().as_second(),
+                        body,
+                    ),
                 ),
                 ("memnun-event-id", message.id.clone()),
                 ("memnun-event-type", message.kind.to_owned()),

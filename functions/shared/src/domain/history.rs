@@ -77,10 +77,10 @@ pub struct History {
     pub since: Timestamp,
     /// Tickets opened in the window, the new one not counted.
     pub tickets: u32,
-    /// Of those and any older, the ones still open (at most
-    /// [`NAMED_OPEN`], newest first).
+    /// Of those, the ones still open (at most [`NAMED_OPEN`], newest
+    /// first).
     pub open: Vec<TicketNumber>,
-    /// How many tickets are open in all.
+    /// How many of them are open in all.
     pub open_count: u32,
     /// Coupons given in the window.
     pub coupons: u32,

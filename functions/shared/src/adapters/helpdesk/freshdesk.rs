@@ -33,7 +33,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::{Found, call_json, fields, tags_in};
-use crate::adapters::http::{Answer, HttpClient, Method, Request, Verdict};
+use crate::adapters::http::{Answer, Credential, HttpClient, Method, Request, Verdict};
 use crate::domain::desk::{DeskTicket, tag_of};
 use crate::domain::ticket::{Channel, Priority, TicketNumber};
 use crate::{Error, Result};
@@ -49,7 +49,7 @@ const UPDATE: &str = "PUT tickets/{id}";
 #[derive(Debug)]
 pub struct Freshdesk {
     base: String,
-    authorization: String,
+    authorization: Credential,
 }
 
 impl Freshdesk {
@@ -66,7 +66,10 @@ impl Freshdesk {
         }
         Ok(Freshdesk {
             base: format!("{url}/api/v2"),
-            authorization: format!("Basic {}", STANDARD.encode(format!("{key}:X"))),
+            authorization: Credential::new(format!(
+                "Basic {}",
+                STANDARD.encode(format!("{key}:X"))
+            )),
         })
     }
 
@@ -74,7 +77,7 @@ impl Freshdesk {
         Request {
             method,
             url: format!("{}{path}", self.base),
-            headers: vec![("authorization", self.authorization.clone())],
+            headers: vec![("authorization", self.authorization.expose().clone())],
             body: body.map(|b| b.to_string().into_bytes()),
         }
     }

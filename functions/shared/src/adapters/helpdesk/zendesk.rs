@@ -27,7 +27,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::{Found, call_json, fields, tags_in};
-use crate::adapters::http::{Answer, HttpClient, Method, Request, Verdict};
+use crate::adapters::http::{Answer, Credential, HttpClient, Method, Request, Verdict};
 use crate::domain::desk::DeskTicket;
 use crate::domain::ticket::{Priority, TicketNumber};
 use crate::{Error, Result};
@@ -41,7 +41,7 @@ const UPDATE: &str = "PUT tickets/{id}";
 #[derive(Debug)]
 pub struct Zendesk {
     base: String,
-    authorization: String,
+    authorization: Credential,
 }
 
 impl Zendesk {
@@ -63,7 +63,7 @@ impl Zendesk {
         }
         Ok(Zendesk {
             base: format!("{url}/api/v2"),
-            authorization: format!("Basic {}", STANDARD.encode(credentials)),
+            authorization: Credential::new(format!("Basic {}", STANDARD.encode(credentials))),
         })
     }
 
@@ -71,7 +71,7 @@ impl Zendesk {
         Request {
             method,
             url: format!("{}{path}", self.base),
-            headers: vec![("authorization", self.authorization.clone())],
+            headers: vec![("authorization", self.authorization.expose().clone())],
             body: body.map(|b| b.to_string().into_bytes()),
         }
     }

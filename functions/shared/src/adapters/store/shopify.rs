@@ -32,7 +32,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::store_name;
-use crate::adapters::http::{self, Answer, HttpClient, Request, Verdict};
+use crate::adapters::http::{self, Answer, Credential, HttpClient, Request, Verdict};
 use crate::domain::coupon::{Coupon, CouponValue};
 use crate::ports::Registered;
 use crate::{Error, Result};
@@ -53,7 +53,7 @@ const LOOKUP_QUERY: &str = "query memnunCouponOwner($code: String!) { codeDiscou
 pub struct Shopify {
     http: HttpClient,
     endpoint: String,
-    token: String,
+    token: Credential,
 }
 
 /// What creating the discount answered.
@@ -76,7 +76,7 @@ impl Shopify {
         Ok(Shopify {
             http,
             endpoint: format!("{url}/admin/api/{API_VERSION}/graphql.json"),
-            token: token.to_owned(),
+            token: Credential::new(token.to_owned()),
         })
     }
 
@@ -108,7 +108,7 @@ impl Shopify {
         Request {
             method: http::Method::POST,
             url: self.endpoint.clone(),
-            headers: vec![("x-shopify-access-token", self.token.clone())],
+            headers: vec![("x-shopify-access-token", self.token.expose().clone())],
             body: Some(
                 json!({"query": query, "variables": variables})
                     .to_string()

@@ -26,7 +26,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::store_name;
-use crate::adapters::http::{self, Answer, HttpClient, Method, Request, Verdict};
+use crate::adapters::http::{self, Answer, Credential, HttpClient, Method, Request, Verdict};
 use crate::domain::coupon::{Coupon, CouponValue};
 use crate::ports::{Holder, Registered};
 use crate::{Error, Result};
@@ -41,7 +41,7 @@ const ALREADY_EXISTS: &str = "woocommerce_rest_coupon_code_already_exists";
 pub struct WooCommerce {
     http: HttpClient,
     coupons: String,
-    authorization: String,
+    authorization: Credential,
 }
 
 impl WooCommerce {
@@ -62,7 +62,7 @@ impl WooCommerce {
         Ok(WooCommerce {
             http,
             coupons: format!("{url}/wp-json/wc/v3/coupons"),
-            authorization: format!("Basic {}", STANDARD.encode(keys)),
+            authorization: Credential::new(format!("Basic {}", STANDARD.encode(keys))),
         })
     }
 
@@ -71,7 +71,7 @@ impl WooCommerce {
         let request = Request {
             method: Method::POST,
             url: self.coupons.clone(),
-            headers: vec![("authorization", self.authorization.clone())],
+            headers: vec![("authorization", self.authorization.expose().clone())],
             body: Some(body(coupon, holder).to_string().into_bytes()),
         };
         let created = http::call(&self.http, PLATFORM, CREATE, &request, |answer| {
@@ -100,7 +100,7 @@ impl WooCommerce {
             method: Method::GET,
             // Codes are capitals, digits and dashes: nothing to escape.
             url: format!("{}?code={}", self.coupons, coupon.code.as_str()),
-            headers: vec![("authorization", self.authorization.clone())],
+            headers: vec![("authorization", self.authorization.expose().clone())],
             body: None,
         };
         let found = http::call(&self.http, PLATFORM, LOOKUP, &request, |answer| {
