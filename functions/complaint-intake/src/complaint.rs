@@ -91,7 +91,7 @@ where
             .store
             .tickets_between(&c.customer_id, since, now)
             .await?;
-        let recent = now.checked_sub(history_window()).unwrap_or(Timestamp::MIN);
+        let recent = now.checked_sub(repeat_window()).unwrap_or(Timestamp::MIN);
         let prior = u32::try_from(
             past.iter()
                 .filter(|t| t.origin == Origin::Complaint && t.opened_at >= recent)

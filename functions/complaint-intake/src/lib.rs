@@ -123,8 +123,9 @@ pub struct Handler<S, M, P, R = StoreRegistry> {
     registry: R,
 }
 
-/// The window of a customer's history that makes a complaint a repeat.
-fn history_window() -> Span {
+/// How far back an earlier complaint makes a new one a repeat (its
+/// priority counts them).
+fn repeat_window() -> Span {
     (30 * 24).hours()
 }
 
