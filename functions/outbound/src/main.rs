@@ -13,28 +13,34 @@ use outbound::{Config, Handler, MIN_SECRET_BYTES};
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
     let aws = Clients::load().await;
-    let webhook = match &config.webhook {
-        Some(site) => {
-            let var = "OUTBOUND_WEBHOOK_SECRET_PARAMETER";
-            let secret = aws.secret(var, &site.secret_parameter).await.inspect_err(
-                |e| tracing::error!(error = %e, "cannot read the webhook's signing secret"),
-            )?;
-            let secrets = signature::secrets(var, &secret, MIN_SECRET_BYTES)
-                .inspect_err(|e| tracing::error!(error = %e, "invalid signing secret"))?;
-            Some(SignedWebhook::new(
-                HttpClient::default(),
-                &site.url,
-                secrets,
-            ))
+    // The webhook's secret and the desk's credentials are read side by
+    // side: init waits for the slower, not their sum.
+    let webhook = async {
+        let Some(site) = &config.webhook else {
+            return Ok(None);
+        };
+        let var = "OUTBOUND_WEBHOOK_SECRET_PARAMETER";
+        let secret = aws.secret(var, &site.secret_parameter).await.inspect_err(
+            |e| tracing::error!(error = %e, "cannot read the webhook's signing secret"),
+        )?;
+        let secrets = signature::secrets(var, &secret, MIN_SECRET_BYTES)
+            .inspect_err(|e| tracing::error!(error = %e, "invalid signing secret"))?;
+        Ok::<_, memnun_shared::Error>(Some(SignedWebhook::new(
+            HttpClient::default(),
+            &site.url,
+            secrets,
+        )))
+    };
+    let desk = async {
+        match &config.desk {
+            Some(desk) => aws.help_desk(desk).await.map(Some).inspect_err(
+                |e| tracing::error!(error = %e, "cannot read the help desk's credentials"),
+            ),
+            None => Ok(None),
         }
-        None => None,
     };
-    let desk = match &config.desk {
-        Some(desk) => Some(aws.help_desk(desk).await.inspect_err(
-            |e| tracing::error!(error = %e, "cannot read the help desk's credentials"),
-        )?),
-        None => None,
-    };
+    let (webhook, desk) = tokio::join!(webhook, desk);
+    let (webhook, desk) = (webhook?, desk?);
     let store = aws.tables(&config.table, &config.idempotency_table);
     let handler = &Handler::new(config, store, webhook, desk);
     lambda::serve_sqs(|batch, deadline| handler.handle(batch, deadline)).await
