@@ -37,9 +37,11 @@ use jiff::tz::TimeZone;
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, HelpDeskConfig, StoreSite, platform_site};
 use memnun_shared::contract::outbound::{ForHelpDesk, OutboundMessage};
-use memnun_shared::domain::desk::{DeskTicket, TicketEscalated, TicketOpened, escalation_note};
+use memnun_shared::domain::customer::CustomerId;
+use memnun_shared::domain::desk::{DeskTicket, TicketEscalated, escalation_note};
 use memnun_shared::domain::history::{self, History};
 use memnun_shared::domain::locale::Locale;
+use memnun_shared::domain::ticket::TicketNumber;
 use memnun_shared::keys::WorkKey;
 use memnun_shared::ports::{
     CustomerStore, Deliverer, DeskOpened, HelpDesk, TicketStore, WorkStore,
@@ -178,60 +180,61 @@ impl<D: Deliverer, H: HelpDesk, S: CustomerStore + TicketStore + WorkStore> Hand
 
     async fn desk(&self, desk: &H, what: ForHelpDesk) -> Result<Outcome> {
         match what {
-            ForHelpDesk::Opened(opened) => self.open(desk, &opened).await,
+            ForHelpDesk::Opened(opened) => {
+                self.open(desk, &opened.ticket_id, &opened.customer_id, opened.history)
+                    .await
+            }
             ForHelpDesk::Escalated(e) => self.escalate(desk, &e).await,
         }
     }
 
-    async fn open(&self, desk: &H, opened: &TicketOpened) -> Result<Outcome> {
-        let missing = || Error::NotFound(format!("ticket {}", opened.ticket_id));
-        let (ticket, customer, history) = match &opened.history {
+    /// Opens memnun's ticket in the desk, with `history`, or with the
+    /// history read now when none came with it.
+    async fn open(
+        &self,
+        desk: &H,
+        number: &TicketNumber,
+        customer: &CustomerId,
+        history: Option<History>,
+    ) -> Result<Outcome> {
+        let missing = || Error::NotFound(format!("ticket {number}"));
+        let (ticket, stored, history) = match history {
             Some(history) => {
-                let (ticket, customer) = self
-                    .store
-                    .ticket_with_customer(&opened.ticket_id, &opened.customer_id)
-                    .await?;
-                (ticket.ok_or_else(missing)?, customer, history.clone())
+                let (ticket, stored) = self.store.ticket_with_customer(number, customer).await?;
+                (ticket.ok_or_else(missing)?, stored, history)
             }
             None => {
                 // A follow-up's `ticket.opened` (a low review, a low rating,
                 // a return) carries no history: its flow has no call to
                 // spare. It is read here, as complaint-intake reads it.
-                let ticket = self
-                    .store
-                    .ticket(&opened.ticket_id)
-                    .await?
-                    .ok_or_else(missing)?;
-                let (customer, footprint) = self
-                    .store
-                    .customer_with_footprint(&opened.customer_id)
-                    .await?;
+                let ticket = self.store.ticket(number).await?.ok_or_else(missing)?;
+                let (stored, footprint) = self.store.customer_with_footprint(customer).await?;
                 let at = ticket.opened_at;
                 let since = at.checked_sub(history::WINDOW).unwrap_or(Timestamp::MIN);
                 let past: Vec<_> = self
                     .store
-                    .tickets_between(&opened.customer_id, since, at)
+                    .tickets_between(customer, since, at)
                     .await?
                     .into_iter()
                     .filter(|t| t.number != ticket.number)
                     .collect();
                 let history = History::summarise(at, &past, &footprint);
-                (ticket, customer, history)
+                (ticket, stored, history)
             }
         };
-        let contact = customer.map(|c| c.contact).unwrap_or_default();
+        let contact = stored.map(|c| c.contact).unwrap_or_default();
         let team = self.config.team_locale;
-        let Some(desk_ticket) = DeskTicket::new(&ticket, opened, &contact, &history, team) else {
-            tracing::warn!(ticket = %opened.ticket_id, "the customer left no address: not opened in the help desk");
-            return Ok("no address: not opened in the help desk");
+        let Some(desk_ticket) = DeskTicket::new(&ticket, &contact, &history, team) else {
+            tracing::warn!(ticket = %number, "the customer left no address: not opened in the help desk");
+            return Ok(NO_ADDRESS);
         };
         Ok(match desk.open(&desk_ticket).await? {
             DeskOpened::Now => {
-                tracing::info!(ticket = %opened.ticket_id, "opened in the help desk");
+                tracing::info!(ticket = %number, "opened in the help desk");
                 "opened in the help desk"
             }
             DeskOpened::Before => {
-                tracing::info!(ticket = %opened.ticket_id, "found in the help desk, opened before");
+                tracing::info!(ticket = %number, "found in the help desk, opened before");
                 "found in the help desk, opened before"
             }
         })
@@ -239,19 +242,48 @@ impl<D: Deliverer, H: HelpDesk, S: CustomerStore + TicketStore + WorkStore> Hand
 
     async fn escalate(&self, desk: &H, e: &TicketEscalated) -> Result<Outcome> {
         let note = escalation_note(e, self.config.team_locale, &self.config.time_zone);
-        Ok(
-            if desk
-                .escalate(&e.ticket_id, e.missed, e.priority, &note)
-                .await?
-            {
-                tracing::info!(ticket = %e.ticket_id, missed = e.missed.as_str(), "raised in the help desk");
-                "raised in the help desk"
-            } else {
-                "raised in the help desk before"
-            },
-        )
+        let raised = match desk
+            .escalate(&e.ticket_id, e.missed, e.priority, &note)
+            .await
+        {
+            Err(Error::NotFound(reason)) => {
+                // No desk ticket. Its `ticket.opened` may be on its way
+                // (retried until it is there); or the ticket was opened
+                // before the desk was configured, or for a customer with
+                // no address: a ticket long open is opened now, or known
+                // to have no place in the desk.
+                let ticket = self
+                    .store
+                    .ticket(&e.ticket_id)
+                    .await?
+                    .ok_or_else(|| Error::NotFound(format!("ticket {}", e.ticket_id)))?;
+                if e.at.duration_since(ticket.opened_at) < OPENING_GRACE {
+                    return Err(Error::NotFound(reason));
+                }
+                if self.open(desk, &e.ticket_id, &e.customer_id, None).await? == NO_ADDRESS {
+                    return Ok(NO_ADDRESS);
+                }
+                desk.escalate(&e.ticket_id, e.missed, e.priority, &note)
+                    .await?
+            }
+            other => other?,
+        };
+        Ok(if raised {
+            tracing::info!(ticket = %e.ticket_id, missed = e.missed.as_str(), "raised in the help desk");
+            "raised in the help desk"
+        } else {
+            "raised in the help desk before"
+        })
     }
 }
+
+/// The outcome of a ticket whose customer left no address.
+const NO_ADDRESS: &str = "no address: not opened in the help desk";
+
+/// How long a ticket may be missing from the desk because its
+/// `ticket.opened` is still on its way; past it, an escalation opens the
+/// desk's ticket itself.
+const OPENING_GRACE: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
 #[cfg(test)]
 mod tests {
@@ -424,7 +456,8 @@ mod tests {
         (ticket, message)
     }
 
-    fn escalated(ticket: &Ticket, goal: Goal) -> OutboundMessage {
+    /// A breach of `ticket`'s `goal` announced at `at`.
+    fn escalated(ticket: &Ticket, goal: Goal, at: &str) -> OutboundMessage {
         outbound::ticket_escalated(
             &SlaAlarm {
                 ticket_id: ticket.number.clone(),
@@ -435,7 +468,7 @@ mod tests {
                 customer_id: ticket.customer_id.clone(),
                 part: None,
             },
-            "2026-11-23T13:05:00Z".parse().unwrap(),
+            at.parse().unwrap(),
             "memnun/sla-escalator",
         )
     }
@@ -487,7 +520,7 @@ mod tests {
         // The breach overtakes the opening: retried, not lost.
         let early = h
             .handle(
-                batch(&[escalated(&ticket, Goal::FirstReply).body]),
+                batch(&[escalated(&ticket, Goal::FirstReply, "2026-11-23T09:30:00Z").body]),
                 deadline(),
             )
             .await;
@@ -512,7 +545,7 @@ mod tests {
         for _ in 0..2 {
             let answer = h
                 .handle(
-                    batch(&[escalated(&ticket, Goal::FirstReply).body]),
+                    batch(&[escalated(&ticket, Goal::FirstReply, "2026-11-23T13:05:00Z").body]),
                     deadline(),
                 )
                 .await;
@@ -544,6 +577,32 @@ mod tests {
             h.webhook.as_ref().unwrap().delivered.lock().unwrap().len(),
             1
         );
+    }
+
+    #[tokio::test]
+    async fn a_breach_of_a_ticket_the_desk_never_had_opens_it_or_knows_it_has_no_place() {
+        // Opened before the desk was configured: the breach, hours later,
+        // opens the desk's ticket with its history and raises it.
+        let h = with_desk(false);
+        let (ticket, _) = complaint(&h, Some("ayse@example.com"));
+        let late = escalated(&ticket, Goal::FirstReply, "2026-11-23T13:05:00Z");
+        let answer = h.handle(batch(&[late.body]), deadline()).await;
+        assert!(answer.batch_item_failures.is_empty());
+        let tickets = desk(&h).tickets();
+        assert_eq!(tickets.len(), 1);
+        assert_eq!(tickets[0].priority, Priority::Urgent);
+        assert!(
+            tickets[0].notes[0].contains("geçmişi"),
+            "{:?}",
+            tickets[0].notes
+        );
+        // No address: no place in the desk, and no dead letter either.
+        let h = with_desk(false);
+        let (ticket, _) = complaint(&h, None);
+        let late = escalated(&ticket, Goal::Resolution, "2026-11-25T13:05:00Z");
+        let answer = h.handle(batch(&[late.body]), deadline()).await;
+        assert!(answer.batch_item_failures.is_empty());
+        assert!(desk(&h).tickets().is_empty());
     }
 
     #[test]

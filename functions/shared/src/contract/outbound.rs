@@ -200,6 +200,7 @@ pub enum ForHelpDesk {
 
 #[derive(Deserialize)]
 struct Wire<T> {
+    time: String,
     data: T,
 }
 
@@ -246,6 +247,7 @@ struct OrderWire {
 #[derive(Deserialize)]
 struct EscalatedWire {
     ticket_id: String,
+    customer_id: String,
     missed: String,
     due: String,
     priority: String,
@@ -329,6 +331,12 @@ impl ForHelpDesk {
                 let d = w.data;
                 Ok(Some(ForHelpDesk::Escalated(TicketEscalated {
                     ticket_id: number(&d.ticket_id)?,
+                    customer_id: CustomerId::parse(&d.customer_id)
+                        .map_err(|_| bad("customer_id", "is not a customer id"))?,
+                    at: w
+                        .time
+                        .parse()
+                        .map_err(|_| Error::contract("time", "must be an RFC 3339 time"))?,
                     missed: crate::contract::internal::parse_goal(&d.missed)
                         .ok_or_else(|| bad("missed", "must be first_reply or resolution"))?,
                     due: time("due", &d.due)?,

@@ -46,6 +46,10 @@ pub struct TicketOpened {
 pub struct TicketEscalated {
     /// memnun's number.
     pub ticket_id: TicketNumber,
+    /// Whose.
+    pub customer_id: CustomerId,
+    /// When the breach was announced (the event's time).
+    pub at: Timestamp,
     /// Which deadline was missed.
     pub missed: Goal,
     /// When it was due.
@@ -86,13 +90,12 @@ pub struct DeskTicket {
 }
 
 impl DeskTicket {
-    /// The desk's ticket for `ticket`, as `opened` announced it, with the
-    /// customer's `history`. `None` when the customer left no address: no
-    /// help desk takes a request without a requester, and the team has the
-    /// ticket in memnun's alerts and digest.
+    /// The desk's ticket for `ticket`, with the customer's `history`.
+    /// `None` when the customer left no address: no help desk takes a
+    /// request without a requester, and the team has the ticket in memnun's
+    /// alerts and digest.
     pub fn new(
         ticket: &Ticket,
-        opened: &TicketOpened,
         contact: &ContactDetails,
         history: &History,
         team: Locale,
@@ -124,7 +127,7 @@ impl DeskTicket {
             message,
             requester,
             requester_name: contact.name.clone().filter(|n| !n.trim().is_empty()),
-            priority: opened.priority,
+            priority: ticket.priority,
             category: ticket.category,
             origin: ticket.origin,
             channel: ticket.channel,
@@ -210,19 +213,6 @@ mod tests {
         t
     }
 
-    fn opened(history: Option<History>) -> TicketOpened {
-        TicketOpened {
-            ticket_id: TicketNumber::parse("TK-4821-0937").unwrap(),
-            customer_id: CustomerId::parse("c-1").unwrap(),
-            origin: Origin::Complaint,
-            category: Category::Delivery,
-            priority: Priority::High,
-            channel: Some(Channel::Email),
-            order_id: None,
-            history,
-        }
-    }
-
     #[test]
     fn subject_message_requester_tags_and_the_history_note() {
         let contact = ContactDetails {
@@ -235,14 +225,7 @@ mod tests {
             &[],
             &Footprint::default(),
         );
-        let d = DeskTicket::new(
-            &ticket(),
-            &opened(Some(history.clone())),
-            &contact,
-            &history,
-            Locale::En,
-        )
-        .unwrap();
+        let d = DeskTicket::new(&ticket(), &contact, &history, Locale::En).unwrap();
         assert_eq!(d.subject, "[TK-4821-0937] Kargom nerede?");
         assert_eq!(d.message, "Siparişim 10 gündür gelmedi.");
         assert_eq!(d.requester.as_str(), "ayse@example.com");
@@ -257,7 +240,7 @@ mod tests {
             ]
         );
         assert!(d.note.contains("First request"), "{}", d.note);
-        let tr = DeskTicket::new(&ticket(), &opened(None), &contact, &history, Locale::Tr).unwrap();
+        let tr = DeskTicket::new(&ticket(), &contact, &history, Locale::Tr).unwrap();
         assert!(tr.note.contains("İlk talebi"), "{}", tr.note);
     }
 
@@ -268,13 +251,7 @@ mod tests {
             &[],
             &Footprint::default(),
         );
-        let none = DeskTicket::new(
-            &ticket(),
-            &opened(None),
-            &ContactDetails::default(),
-            &history,
-            Locale::En,
-        );
+        let none = DeskTicket::new(&ticket(), &ContactDetails::default(), &history, Locale::En);
         assert!(none.is_none());
     }
 
@@ -282,6 +259,8 @@ mod tests {
     fn the_escalation_note_names_the_deadline_in_the_shops_time() {
         let e = TicketEscalated {
             ticket_id: TicketNumber::parse("TK-4821-0937").unwrap(),
+            customer_id: CustomerId::parse("c-1").unwrap(),
+            at: "2026-12-01T12:05:00Z".parse().unwrap(),
             missed: Goal::FirstReply,
             due: "2026-12-01T12:00:00Z".parse().unwrap(),
             priority: Priority::Urgent,
