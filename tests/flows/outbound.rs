@@ -425,13 +425,27 @@ async fn a_breach_raises_the_help_desk_ticket_once_in_zendesk_and_in_freshdesk()
             t.notes
         );
         assert!(missed.iter().all(|(_, public)| !public));
-        // A tag per deadline the escalations name.
-        for e in &raised {
-            let e: Value = serde_json::from_str(e).unwrap();
-            if e["type"] == "ticket.escalated" {
-                let tag = format!("memnun_missed_{}", e["data"]["missed"].as_str().unwrap());
-                assert!(t.tags.contains(&tag), "{tag} in {:?}", t.tags);
-            }
+        // A tag per deadline the escalations name. Freshdesk replaces a
+        // ticket's tags on update: two escalations of one ticket at the same
+        // moment may leave one tag (docs/platforms/helpdesk.md, "Once").
+        let tags: Vec<String> = raised
+            .iter()
+            .map(|e| serde_json::from_str::<Value>(e).unwrap())
+            .filter(|e| e["type"] == "ticket.escalated")
+            .map(|e| format!("memnun_missed_{}", e["data"]["missed"].as_str().unwrap()))
+            .collect();
+        if zendesk {
+            assert!(
+                tags.iter().all(|tag| t.tags.contains(tag)),
+                "{tags:?} in {:?}",
+                t.tags
+            );
+        } else {
+            assert!(
+                tags.iter().any(|tag| t.tags.contains(tag)),
+                "{tags:?} in {:?}",
+                t.tags
+            );
         }
         if !zendesk {
             let created = &t.created;
