@@ -1,6 +1,7 @@
 //! `complaint.created`: a ticket with a number, a category, a priority and
 //! SLA deadlines, opened in one commit with the contact details and the
-//! counters; then `ticket.opened` and the acknowledgement.
+//! counters; then `ticket.opened` and the acknowledgement. A complaint
+//! that continues an open ticket joins it instead (`thread`).
 
 use super::*;
 
@@ -23,9 +24,15 @@ where
         let (stored, footprint) = self.store.customer_with_footprint(&c.customer_id).await?;
         let kept = match unit.saved::<Kept>()? {
             Some(kept) if unit.committed() => kept,
-            _ => self.open(meta, c, unit, stored.clone(), &footprint).await?,
+            _ => match self.join(meta, c, unit, stored.clone(), &footprint).await? {
+                Some(kept) => kept,
+                None => self.open(meta, c, unit, stored.clone(), &footprint).await?,
+            },
         };
         let contact = unit::known_contact(stored.as_ref(), &c.customer);
+        if let Some(joined) = &kept.joined {
+            return self.joined(meta, c, unit, &kept, joined, contact).await;
+        }
         unit::publish_with_ticket(
             unit,
             PUBLISHED,

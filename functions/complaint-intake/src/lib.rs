@@ -7,6 +7,11 @@
 //!   customer's complaints of the last 30 days, with SLA deadlines in
 //!   business hours; the customer is acknowledged at once, in their language,
 //!   with the number and when they will hear from us (their local time).
+//!   A complaint that names an open ticket of the customer's, or is about
+//!   the order of one, joins it instead: no new ticket, no new SLA, the
+//!   message the customer's reply, `ticket.updated` for the help desk, and
+//!   a short note to the customer unless they were told within the hour
+//!   ([`memnun_shared::domain::thread`]).
 //! - `ticket.replied` stops the first-reply clock and pauses or resumes the
 //!   resolution clock; `ticket.resolved` stops it and asks the customer for a
 //!   1–5 rating with five signed score links (each opens the `links` page,
@@ -66,6 +71,7 @@ mod complaint;
 mod replied;
 mod resolved;
 mod survey;
+mod thread;
 use memnun_shared::{Error, Result};
 
 /// The name events published by this function carry as their `source`.

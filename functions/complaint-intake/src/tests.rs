@@ -2,6 +2,7 @@
 //! tests (`tests/flows/complaint_intake.rs`) prove the AWS side.
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use memnun_shared::domain::ticket::Channel;
 use memnun_shared::memory::{MemoryMailer, MemoryPublisher, MemoryStore};
 use serde_json::{Value, json};
 
@@ -203,5 +204,245 @@ async fn ticket_emails_carry_the_help_desks_reply_to_only_when_configured() {
     assert!(
         sent[0].text.contains("goes straight to the same ticket")
             || sent[0].text.contains("doğrudan aynı talebe eklenir")
+    );
+}
+
+/// A complaint of `customer` at `time` on `channel`.
+fn complaint_by(id: &str, time: &str, customer: &str, channel: &str, extra: Value) -> SqsEvent {
+    let mut data = json!({
+        "customer_id": customer,
+        "channel": channel,
+        "message": "Siparişim hâlâ gelmedi.",
+        "customer": {"email": format!("{customer}@example.com"), "locale": "tr-TR"},
+    });
+    if let (Some(data), Some(extra)) = (data.as_object_mut(), extra.as_object()) {
+        data.extend(extra.clone());
+    }
+    event(id, "complaint.created", time, data)
+}
+
+fn only_ticket(h: &InMemory) -> Ticket {
+    let world = h.store.world();
+    assert_eq!(world.tickets.len(), 1, "one ticket");
+    world.tickets.values().next().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_complaint_naming_its_ticket_joins_it_on_any_channel_with_one_sla() {
+    let h = handler();
+    handle(&h, complaint("k-1")).await;
+    let opened = only_ticket(&h);
+    let number = opened.number.as_str().to_owned();
+    let mangled = number.to_ascii_lowercase().replace('-', " ");
+    // Chat, 20 minutes later: joined, nobody told again.
+    handle(
+        &h,
+        complaint_by(
+            "k-2",
+            "2026-11-23T09:20:00Z",
+            "c-1",
+            "chat",
+            json!({"message": format!("talep no {mangled}, ne zaman gelir?")}),
+        ),
+    )
+    .await;
+    // Web, two hours later, the number in a mail-client subject: joined,
+    // told briefly.
+    handle(
+        &h,
+        complaint_by(
+            "k-3",
+            "2026-11-23T11:00:00Z",
+            "c-1",
+            "web",
+            json!({"subject": format!("Re: RE: [{number}] Kargom gelmedi")}),
+        ),
+    )
+    .await;
+    let ticket = only_ticket(&h);
+    assert_eq!(ticket.sla, opened.sla, "one SLA, never restarted");
+    assert_eq!(ticket.messages, 2);
+    assert_eq!(
+        ticket.channels,
+        [Channel::Email, Channel::Chat, Channel::Web]
+    );
+    let templates: Vec<&str> = h.mailer.sent().iter().map(|m| m.template).collect();
+    assert_eq!(templates, ["ack", "added"]);
+    assert!(h.mailer.sent()[1].subject.contains(&number));
+    let published = h.publisher.published();
+    let ids: Vec<&str> = published.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            format!("ticket.opened:{number}"),
+            format!("ticket.updated:{number}:1"),
+            format!("ticket.updated:{number}:2"),
+        ]
+    );
+    let world = h.store.world();
+    let kept: Vec<(u32, Channel)> = world
+        .messages
+        .values()
+        .map(|m| (m.message, m.channel))
+        .collect();
+    assert_eq!(kept, [(1, Channel::Chat), (2, Channel::Web)]);
+}
+
+#[tokio::test]
+async fn a_complaint_about_the_same_order_joins_while_its_ticket_is_open() {
+    let h = handler();
+    let order = json!({"order_id": "o-77"});
+    handle(
+        &h,
+        complaint_by("k-1", "2026-11-23T09:00:00Z", "c-1", "web", order.clone()),
+    )
+    .await;
+    handle(
+        &h,
+        complaint_by("k-2", "2026-11-24T09:00:00Z", "c-1", "phone", order.clone()),
+    )
+    .await;
+    let ticket = only_ticket(&h);
+    assert_eq!(ticket.messages, 1);
+    // Another order of the same customer is another conversation.
+    handle(
+        &h,
+        complaint_by(
+            "k-3",
+            "2026-11-24T10:00:00Z",
+            "c-1",
+            "web",
+            json!({"order_id": "o-78"}),
+        ),
+    )
+    .await;
+    assert_eq!(h.store.world().tickets.len(), 2);
+    // Once the first is resolved, the order opens a new ticket.
+    handle(
+        &h,
+        event(
+            "r-1",
+            "ticket.resolved",
+            "2026-11-25T09:00:00Z",
+            json!({"ticket_id": ticket.number.as_str()}),
+        ),
+    )
+    .await;
+    handle(
+        &h,
+        complaint_by("k-4", "2026-11-26T09:00:00Z", "c-1", "email", order),
+    )
+    .await;
+    let world = h.store.world();
+    assert_eq!(world.tickets.len(), 3);
+    assert_eq!(world.tickets[ticket.number.as_str()].messages, 1);
+}
+
+#[tokio::test]
+async fn a_number_of_another_customers_ticket_never_joins_it() {
+    let h = handler();
+    handle(
+        &h,
+        complaint_by(
+            "k-1",
+            "2026-11-23T09:00:00Z",
+            "c-1",
+            "web",
+            json!({"order_id": "o-1"}),
+        ),
+    )
+    .await;
+    let theirs = only_ticket(&h);
+    handle(
+        &h,
+        complaint_by(
+            "k-2",
+            "2026-11-23T10:00:00Z",
+            "c-2",
+            "email",
+            json!({"subject": format!("[{}]", theirs.number), "order_id": "o-1"}),
+        ),
+    )
+    .await;
+    let world = h.store.world();
+    assert_eq!(world.tickets.len(), 2, "a ticket of c-2's own");
+    assert_eq!(world.tickets[theirs.number.as_str()].messages, 0);
+    assert!(world.messages.is_empty());
+}
+
+#[tokio::test]
+async fn a_joined_message_resumes_the_clock_the_team_paused_and_repeats_nothing() {
+    let h = handler();
+    handle(&h, complaint("k-1")).await;
+    let number = only_ticket(&h).number;
+    handle(
+        &h,
+        event(
+            "p-1",
+            "ticket.replied",
+            "2026-11-23T10:00:00Z",
+            json!({"ticket_id": number.as_str(), "author": "agent"}),
+        ),
+    )
+    .await;
+    let waiting = only_ticket(&h);
+    assert_eq!(waiting.status, Status::WaitingOnCustomer);
+    let answer = complaint_by(
+        "k-2",
+        "2026-11-23T12:00:00Z",
+        "c-1",
+        "chat",
+        json!({"message": format!("{number} için cevabım: adresim doğru.")}),
+    );
+    handle(&h, answer.clone()).await;
+    let resumed = only_ticket(&h);
+    assert_eq!(resumed.status, Status::Open);
+    assert!(!resumed.sla.as_ref().unwrap().is_paused());
+    assert_eq!(
+        resumed.last_customer_reply_at,
+        Some("2026-11-23T12:00:00Z".parse().unwrap())
+    );
+    let (sent, published) = (h.mailer.sent().len(), h.publisher.published().len());
+    h.store.world().calls.clear();
+    handle(&h, answer).await;
+    assert_eq!(
+        h.store.world().calls,
+        ["begin"],
+        "a duplicate costs one call"
+    );
+    assert_eq!(only_ticket(&h).messages, 1);
+    assert_eq!(
+        (h.mailer.sent().len(), h.publisher.published().len()),
+        (sent, published)
+    );
+}
+
+#[tokio::test]
+async fn a_join_whose_email_failed_is_retried_without_joining_twice() {
+    let h = handler();
+    handle(&h, complaint("k-1")).await;
+    let number = only_ticket(&h).number;
+    let later = complaint_by(
+        "k-2",
+        "2026-11-23T15:00:00Z",
+        "c-1",
+        "web",
+        json!({"subject": format!("{number}")}),
+    );
+    h.mailer.fail_next(1);
+    let deadline = Timestamp::now() + jiff::SignedDuration::from_secs(30);
+    let failed = h.handle(later.clone(), deadline).await;
+    assert_eq!(failed.batch_item_failures.len(), 1);
+    handle(&h, later).await;
+    assert_eq!(only_ticket(&h).messages, 1);
+    let templates: Vec<&str> = h.mailer.sent().iter().map(|m| m.template).collect();
+    assert_eq!(templates, ["ack", "added"]);
+    assert_eq!(
+        h.publisher
+            .published()
+            .iter()
+            .filter(|m| m.kind == "ticket.updated")
+            .count(),
+        1
     );
 }

@@ -81,6 +81,14 @@ impl TicketStore for Fake {
     async fn opened_for(&self, _: &CustomerId, _: Origin, _: &str) -> Result<Option<Ticket>> {
         Ok(None)
     }
+    async fn thread_message(
+        &self,
+        _: &CustomerId,
+        _: &TicketNumber,
+        _: u32,
+    ) -> Result<Option<memnun_shared::domain::thread::ThreadMessage>> {
+        Ok(None)
+    }
     async fn ticket_with_customer(
         &self,
         number: &TicketNumber,

@@ -1,8 +1,8 @@
 //! `outbound`: memnun's outbound events, carried to the shop's help desk and
 //! to the shop's own URL.
 //!
-//! The flows publish `coupon.issued`, `ticket.opened` and
-//! `ticket.escalated` on the outbound queue. This function consumes it when
+//! The flows publish `coupon.issued`, `ticket.opened`, `ticket.escalated`
+//! and `ticket.updated` on the outbound queue. This function consumes it when
 //! the shop has somewhere for them to go; without, it is not deployed and
 //! the queue stays the shop's to read.
 //!
@@ -27,9 +27,9 @@
 //! webhook step 2). A call the desk or the receiver refuses or cannot take
 //! is the message's failure: tried again within the invocation, then by the
 //! queue (its visibility timeout), then resting in its dead-letter queue
-//! with the reason logged and the alarm raised. A `ticket.escalated` that
-//! overtakes its `ticket.opened` finds no desk ticket yet and is retried the
-//! same way.
+//! with the reason logged and the alarm raised. A `ticket.escalated` or
+//! `ticket.updated` that overtakes its `ticket.opened` finds no desk ticket
+//! yet and is retried the same way.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
@@ -38,7 +38,9 @@ use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, HelpDeskConfig, StoreSite, platform_site};
 use memnun_shared::contract::outbound::{ForHelpDesk, OutboundMessage};
 use memnun_shared::domain::customer::CustomerId;
-use memnun_shared::domain::desk::{DeskTicket, TicketEscalated, escalation_note};
+use memnun_shared::domain::desk::{
+    DeskTicket, TicketEscalated, TicketUpdated, escalation_note, message_comment,
+};
 use memnun_shared::domain::history::{self, History};
 use memnun_shared::domain::locale::Locale;
 use memnun_shared::domain::ticket::TicketNumber;
@@ -185,6 +187,7 @@ impl<D: Deliverer, H: HelpDesk, S: CustomerStore + TicketStore + WorkStore> Hand
                     .await
             }
             ForHelpDesk::Escalated(e) => self.escalate(desk, &e).await,
+            ForHelpDesk::Updated(u) => self.comment(desk, &u).await,
         }
     }
 
@@ -247,20 +250,10 @@ impl<D: Deliverer, H: HelpDesk, S: CustomerStore + TicketStore + WorkStore> Hand
             .await
         {
             Err(Error::NotFound(reason)) => {
-                // No desk ticket. Its `ticket.opened` may be on its way
-                // (retried until it is there); or the ticket was opened
-                // before the desk was configured, or for a customer with
-                // no address: a ticket long open is opened now, or known
-                // to have no place in the desk.
-                let ticket = self
-                    .store
-                    .ticket(&e.ticket_id)
+                if !self
+                    .open_late(desk, &e.ticket_id, &e.customer_id, e.at, reason)
                     .await?
-                    .ok_or_else(|| Error::NotFound(format!("ticket {}", e.ticket_id)))?;
-                if e.at.duration_since(ticket.opened_at) < OPENING_GRACE {
-                    return Err(Error::NotFound(reason));
-                }
-                if self.open(desk, &e.ticket_id, &e.customer_id, None).await? == NO_ADDRESS {
+                {
                     return Ok(NO_ADDRESS);
                 }
                 desk.escalate(&e.ticket_id, e.missed, e.priority, &note)
@@ -274,6 +267,65 @@ impl<D: Deliverer, H: HelpDesk, S: CustomerStore + TicketStore + WorkStore> Hand
         } else {
             "raised in the help desk before"
         })
+    }
+
+    /// Adds the customer's later message to the desk's ticket, as an
+    /// internal note headed by the channel.
+    async fn comment(&self, desk: &H, u: &TicketUpdated) -> Result<Outcome> {
+        let Some(message) = self
+            .store
+            .thread_message(&u.customer_id, &u.ticket_id, u.message)
+            .await?
+        else {
+            // Written in the commit that published this event: gone only
+            // with the customer's data, erased since.
+            tracing::warn!(ticket = %u.ticket_id, message = u.message, "the joined message is gone (erased): nothing to add");
+            return Ok("message erased: nothing to add");
+        };
+        let body = message_comment(&message, self.config.team_locale);
+        let added = match desk.comment(&u.ticket_id, u.message, &body).await {
+            Err(Error::NotFound(reason)) => {
+                if !self
+                    .open_late(desk, &u.ticket_id, &u.customer_id, u.at, reason)
+                    .await?
+                {
+                    return Ok(NO_ADDRESS);
+                }
+                desk.comment(&u.ticket_id, u.message, &body).await?
+            }
+            other => other?,
+        };
+        Ok(if added {
+            tracing::info!(ticket = %u.ticket_id, message = u.message, channel = %u.channel, "message added in the help desk");
+            "message added in the help desk"
+        } else {
+            "message added in the help desk before"
+        })
+    }
+
+    /// For an event about a ticket the desk does not have. Its
+    /// `ticket.opened` may be on its way: within [`OPENING_GRACE`] of the
+    /// opening, the event fails with `reason` and is retried. Past it, the
+    /// ticket was opened before the desk was configured, or for a customer
+    /// with no address: it is opened now (`true`), or known to have no
+    /// place in the desk (`false`).
+    async fn open_late(
+        &self,
+        desk: &H,
+        number: &TicketNumber,
+        customer: &CustomerId,
+        at: Timestamp,
+        reason: String,
+    ) -> Result<bool> {
+        let ticket = self
+            .store
+            .ticket(number)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("ticket {number}")))?;
+        if at.duration_since(ticket.opened_at) < OPENING_GRACE {
+            return Err(Error::NotFound(reason));
+        }
+        Ok(self.open(desk, number, customer, None).await? != NO_ADDRESS)
     }
 }
 

@@ -23,11 +23,12 @@ use crate::domain::coupon::{Coupon, CouponCode, CouponReason};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
 use crate::domain::desk::DeskTicket;
 use crate::domain::digest::{Counters, Week};
-use crate::domain::history::{Footprint, PastCoupon, PastOrder, PastTicket};
+use crate::domain::history::{Footprint, OrderTicket, PastCoupon, PastOrder, PastTicket};
 use crate::domain::mail::OutgoingEmail;
 use crate::domain::order::{Order, OrderId};
 use crate::domain::returns::{Return, ReturnId};
 use crate::domain::sla::Goal;
+use crate::domain::thread::ThreadMessage;
 use crate::domain::ticket::{Origin, Priority, Ticket, TicketNumber};
 use crate::keys::WorkKey;
 use crate::ports::{
@@ -83,6 +84,10 @@ pub struct World {
     pub orders: HashMap<String, Order>,
     /// Returns by id.
     pub returns: HashMap<String, Return>,
+    /// The last ticket opened about each (customer, order).
+    pub order_tickets: HashMap<(String, String), TicketNumber>,
+    /// Messages that joined tickets, by (ticket, place).
+    pub messages: BTreeMap<(String, u32), ThreadMessage>,
     units: HashMap<WorkKey, Record>,
     /// Every port call, by name, in order.
     pub calls: Vec<&'static str>,
@@ -196,6 +201,12 @@ impl World {
                 Write::Claim(key) if self.claims.contains_key(key) => {
                     found.push(Conflict::Claimed(key.clone()));
                 }
+                Write::TicketChange(t)
+                    if self.tickets.get(t.number.as_str()).map_or(0, |o| o.version)
+                        != t.version =>
+                {
+                    found.push(Conflict::Ticket);
+                }
                 Write::Order(order)
                     if self.orders.get(order.id.as_str()).map_or(0, |o| o.version)
                         != order.version =>
@@ -297,6 +308,21 @@ impl World {
                     );
                     self.tickets
                         .insert(t.number.as_str().to_owned(), (**t).clone());
+                    if let Some(order) = &t.order_id {
+                        self.order_tickets.insert(
+                            (t.customer_id.as_str().to_owned(), order.clone()),
+                            t.number.clone(),
+                        );
+                    }
+                }
+                Write::TicketChange(t) => {
+                    let mut stored = (**t).clone();
+                    stored.version += 1;
+                    self.tickets.insert(t.number.as_str().to_owned(), stored);
+                }
+                Write::Message(m) => {
+                    self.messages
+                        .insert((m.ticket.as_str().to_owned(), m.message), m.clone());
                 }
                 Write::Count(week, amounts) => {
                     let counters = self.counters.entry(*week).or_default();
@@ -444,6 +470,15 @@ impl CustomerStore for MemoryStore {
                     id: o.id.clone(),
                     stage: Some(o.stage),
                     placed_at: o.placed_at,
+                })
+                .collect(),
+            order_tickets: world
+                .order_tickets
+                .iter()
+                .filter(|((customer, _), _)| customer == id.as_str())
+                .map(|((_, order), number)| OrderTicket {
+                    order_id: order.clone(),
+                    number: number.clone(),
                 })
                 .collect(),
         };
@@ -667,6 +702,20 @@ impl TicketStore for MemoryStore {
         ))
     }
 
+    async fn thread_message(
+        &self,
+        customer: &CustomerId,
+        ticket: &TicketNumber,
+        message: u32,
+    ) -> Result<Option<ThreadMessage>> {
+        let world = self.call("thread_message");
+        Ok(world
+            .messages
+            .get(&(ticket.as_str().to_owned(), message))
+            .filter(|m| m.customer_id == *customer)
+            .cloned())
+    }
+
     async fn opened_for(
         &self,
         customer: &CustomerId,
@@ -830,6 +879,8 @@ pub struct DeskEntry {
     pub priority: Priority,
     /// The deadlines it was raised for.
     pub raised_for: Vec<Goal>,
+    /// The customer's later messages, by place.
+    pub comments: Vec<(u32, String)>,
 }
 
 impl MemoryDesk {
@@ -853,8 +904,24 @@ impl HelpDesk for MemoryDesk {
             notes: vec![ticket.note.clone()],
             priority: ticket.priority,
             raised_for: Vec::new(),
+            comments: Vec::new(),
         });
         Ok(DeskOpened::Now)
+    }
+
+    async fn comment(&self, number: &TicketNumber, message: u32, body: &str) -> Result<bool> {
+        let mut tickets = self.tickets.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = tickets
+            .iter_mut()
+            .find(|e| e.ticket.number == *number)
+            .ok_or_else(|| {
+                crate::Error::NotFound(format!("the help desk's ticket for {number}"))
+            })?;
+        if entry.comments.iter().any(|(n, _)| *n == message) {
+            return Ok(false);
+        }
+        entry.comments.push((message, body.to_owned()));
+        Ok(true)
     }
 
     async fn escalate(

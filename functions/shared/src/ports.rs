@@ -187,6 +187,17 @@ pub trait HelpDesk: Send + Sync {
         priority: Priority,
         note: &str,
     ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Adds the `message`-th message that joined memnun's ticket `number`
+    /// as the customer's comment, once; `false` when it was added before.
+    /// [`crate::Error::NotFound`] when the desk has no such ticket yet, as
+    /// for [`HelpDesk::escalate`].
+    fn comment(
+        &self,
+        number: &TicketNumber,
+        message: u32,
+        body: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
 }
 
 /// Whether [`HelpDesk::open`] opened the ticket or found it.
@@ -227,6 +238,15 @@ pub trait TicketStore: Send + Sync {
         number: &TicketNumber,
         customer: &CustomerId,
     ) -> impl Future<Output = Result<(Option<Ticket>, Option<Customer>)>> + Send;
+
+    /// The `message`-th message that joined the customer's ticket
+    /// ([`crate::domain::thread::ThreadMessage`]), if it is there.
+    fn thread_message(
+        &self,
+        customer: &CustomerId,
+        ticket: &TicketNumber,
+        message: u32,
+    ) -> impl Future<Output = Result<Option<crate::domain::thread::ThreadMessage>>> + Send;
 
     /// The ticket opened for this event, if any.
     fn opened_for(
@@ -650,7 +670,13 @@ pub enum Write {
     /// something else ([`CouponStore::recode`], inside a unit's commit).
     Recode(Coupon, crate::domain::coupon::CouponCode),
     /// A ticket: its number and its (customer, origin, cause) must be new.
+    /// One about an order becomes the order's last ticket
+    /// ([`crate::domain::history::OrderTicket`]).
     Ticket(Box<Ticket>),
+    /// A ticket changed, over the version it was read at.
+    TicketChange(Box<Ticket>),
+    /// A message that joined a ticket, kept for the help desk.
+    Message(crate::domain::thread::ThreadMessage),
     /// A check that no coupon was issued for this cause.
     NoCoupon {
         /// Whose.
@@ -696,6 +722,8 @@ pub enum Conflict {
     TicketNumber,
     /// A ticket for this cause exists already.
     TicketCause,
+    /// The ticket changed since it was read: read it again.
+    Ticket,
     /// A coupon was issued for the cause a [`Write::NoCoupon`] names.
     OtherCoupon,
     /// The address is suppressed.

@@ -893,6 +893,22 @@ fn acknowledgement(
     Some(tickets::acknowledgement(locale, &a))
 }
 
+fn added(locale: Locale, slot: Slot, v: Option<&str>) -> Option<memnun_shared::Result<Rendered>> {
+    let t = ticket();
+    let a = tickets::Added {
+        shop: "Dükkan",
+        name: Some("Ayşe"),
+        ticket: &t,
+        reply_reaches_ticket: false,
+    };
+    let a = match slot {
+        Slot::Shop => tickets::Added { shop: v?, ..a },
+        Slot::Name => tickets::Added { name: v, ..a },
+        _ => return None,
+    };
+    Some(tickets::added(locale, &a))
+}
+
 fn survey(locale: Locale, slot: Slot, v: Option<&str>) -> Option<memnun_shared::Result<Rendered>> {
     let t = ticket();
     let links = score_links();
@@ -1087,9 +1103,10 @@ fn shipped(locale: Locale, slot: Slot, v: Option<&str>) -> Option<memnun_shared:
     ))
 }
 
-const EMAILS: [(&str, Renderer); 10] = [
+const EMAILS: [(&str, Renderer); 11] = [
     ("review_apology", review_apology),
     ("ack", acknowledgement),
+    ("added", added),
     ("survey", survey),
     ("satisfaction_apology", satisfaction),
     ("delay_apology", delay),

@@ -329,6 +329,15 @@ impl memnun_shared::ports::TicketStore for NoMarks {
         self.0.opened_for(customer, origin, source_event).await
     }
 
+    async fn thread_message(
+        &self,
+        customer: &memnun_shared::domain::customer::CustomerId,
+        ticket: &memnun_shared::domain::ticket::TicketNumber,
+        message: u32,
+    ) -> Result<Option<memnun_shared::domain::thread::ThreadMessage>> {
+        self.0.thread_message(customer, ticket, message).await
+    }
+
     async fn ticket_with_customer(
         &self,
         number: &memnun_shared::domain::ticket::TicketNumber,

@@ -171,6 +171,42 @@ fn transaction(
                     put(table, by_cause, "attribute_not_exists(pk)")?,
                     Some(Conflict::TicketCause),
                 ));
+                if let Some(order) = &ticket.order_id {
+                    // The order's last ticket, for a later complaint about
+                    // it to join (domain::thread): a hint, checked against
+                    // the ticket before any join.
+                    let mut hint = key(
+                        keys::customer(&ticket.customer_id),
+                        keys::order_ticket(order),
+                    );
+                    hint.insert("order_id".into(), s(order));
+                    hint.insert("number".into(), s(ticket.number.as_str()));
+                    items.push((put_over(table, hint)?, None));
+                }
+            }
+            Write::TicketChange(ticket) => {
+                let mut stored = (**ticket).clone();
+                stored.version = ticket.version + 1;
+                let put = aws_sdk_dynamodb::types::Put::builder()
+                    .table_name(table)
+                    .set_item(Some(ticket_item(&stored)))
+                    .condition_expression("version = :v")
+                    .expression_attribute_values(
+                        ":v",
+                        n(i64::try_from(ticket.version).unwrap_or(i64::MAX)),
+                    )
+                    .build()
+                    .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
+                items.push((
+                    TransactWriteItem::builder().put(put).build(),
+                    Some(Conflict::Ticket),
+                ));
+            }
+            Write::Message(m) => {
+                items.push((
+                    put_over(table, crate::adapters::dynamodb::thread_message_item(m))?,
+                    None,
+                ));
             }
             Write::NoCoupon {
                 customer,

@@ -69,6 +69,20 @@ pub struct Kept {
     /// What the unit sends after its commit, by name (`team`, `customer`,
     /// `team-held`, …): decided once, kept for the retry.
     pub sends: Vec<String>,
+    /// A complaint that joined an open ticket instead of opening one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub joined: Option<KeptJoin>,
+}
+
+/// A join as a commit keeps it ([`crate::domain::thread`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeptJoin {
+    /// The message's place on the ticket.
+    pub message: u32,
+    /// `number` or `order`.
+    pub by: String,
+    /// Whether the customer is told.
+    pub tell: bool,
 }
 
 impl Kept {

@@ -10,10 +10,11 @@ use serde_json::json;
 use crate::contract::internal::SlaAlarm;
 use crate::domain::coupon::{Coupon, CouponValue};
 use crate::domain::customer::CustomerId;
-use crate::domain::desk::{TicketEscalated, TicketOpened};
+use crate::domain::desk::{TicketEscalated, TicketOpened, TicketUpdated};
 use crate::domain::history::{History, PastOrder};
 use crate::domain::order::{OrderId, Stage};
 use crate::domain::rating::Rating;
+use crate::domain::thread::JoinedBy;
 use crate::domain::ticket::{Category, Channel, Origin, Priority, Ticket, TicketNumber};
 use crate::time::to_key;
 
@@ -69,7 +70,12 @@ impl OutboundMessage {
 }
 
 /// The types memnun publishes on the outbound queue.
-pub const KINDS: [&str; 3] = ["coupon.issued", "ticket.opened", "ticket.escalated"];
+pub const KINDS: [&str; 4] = [
+    "coupon.issued",
+    "ticket.opened",
+    "ticket.escalated",
+    "ticket.updated",
+];
 
 /// The published type spelt `kind`, if it is one.
 pub fn known_kind(kind: &str) -> Option<&'static str> {
@@ -172,6 +178,37 @@ pub fn ticket_escalated(alarm: &SlaAlarm, at: Timestamp, source: &str) -> Outbou
     )
 }
 
+/// `ticket.updated`: the customer wrote again about an open ticket, on
+/// `channel` at `at`, and the message joined it as its `message`-th
+/// ([`crate::domain::thread`]) instead of opening a new one. The help desk
+/// adds it to its ticket as the customer's comment; the words are read from
+/// memnun's table, not carried here.
+pub fn ticket_updated(
+    ticket: &Ticket,
+    message: u32,
+    channel: Channel,
+    by: JoinedBy,
+    at: Timestamp,
+    source: &str,
+) -> OutboundMessage {
+    envelope(
+        format!("ticket.updated:{}:{message}", ticket.number),
+        "ticket.updated",
+        source,
+        at,
+        json!({
+            "ticket_id": ticket.number.as_str(),
+            "customer_id": ticket.customer_id.as_str(),
+            "message": message,
+            "channel": channel.as_str(),
+            "joined_by": by.as_str(),
+            "channels": ticket.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "status": ticket.status.as_str(),
+            "priority": ticket.priority.as_str(),
+        }),
+    )
+}
+
 fn history_json(h: &History) -> serde_json::Value {
     json!({
         "since": to_key(h.since),
@@ -196,6 +233,8 @@ pub enum ForHelpDesk {
     Opened(TicketOpened),
     /// A ticket to raise.
     Escalated(TicketEscalated),
+    /// A message to add to a ticket.
+    Updated(TicketUpdated),
 }
 
 #[derive(Deserialize)]
@@ -242,6 +281,14 @@ struct OrderWire {
     order_id: String,
     stage: Option<String>,
     placed_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct UpdatedWire {
+    ticket_id: String,
+    customer_id: String,
+    message: u32,
+    channel: String,
 }
 
 #[derive(Deserialize)]
@@ -343,6 +390,25 @@ impl ForHelpDesk {
                     priority: priority(&d.priority)?,
                 })))
             }
+            "ticket.updated" => {
+                let w: Wire<UpdatedWire> = parse_data(&message.body)?;
+                let d = w.data;
+                if d.message == 0 {
+                    return Err(bad("message", "must be 1 or more"));
+                }
+                Ok(Some(ForHelpDesk::Updated(TicketUpdated {
+                    ticket_id: number(&d.ticket_id)?,
+                    customer_id: CustomerId::parse(&d.customer_id)
+                        .map_err(|_| bad("customer_id", "is not a customer id"))?,
+                    at: w
+                        .time
+                        .parse()
+                        .map_err(|_| Error::contract("time", "must be an RFC 3339 time"))?,
+                    message: d.message,
+                    channel: Channel::parse(&d.channel)
+                        .ok_or_else(|| bad("channel", "is not a channel"))?,
+                })))
+            }
             _ => Ok(None),
         }
     }
@@ -427,6 +493,7 @@ mod tests {
                     stage: Some(Stage::Delivered),
                     placed_at: Some("2026-10-01T10:00:00Z".parse().unwrap()),
                 }],
+                order_tickets: Vec::new(),
             },
         );
         let published = ticket_opened(&ticket, Some(&history), "memnun/complaint-intake");
@@ -456,6 +523,27 @@ mod tests {
             panic!("not a ticket.escalated");
         };
         assert_eq!(read.priority, Priority::Urgent);
+
+        ticket.channels = vec![Channel::Web, Channel::Email];
+        let at = now + jiff::SignedDuration::from_hours(2);
+        let updated = ticket_updated(
+            &ticket,
+            2,
+            Channel::Email,
+            JoinedBy::Order,
+            at,
+            "memnun/complaint-intake",
+        );
+        assert_eq!(updated.id, "ticket.updated:TK-4821-0937:2");
+        let Some(ForHelpDesk::Updated(read)) =
+            ForHelpDesk::read(&OutboundMessage::parse(&updated.body).unwrap()).unwrap()
+        else {
+            panic!("not a ticket.updated");
+        };
+        assert_eq!(
+            (read.message, read.channel, read.at),
+            (2, Channel::Email, at)
+        );
         let coupon = r#"{"specversion":"1.0","id":"x","type":"coupon.issued","data":{}}"#;
         assert_eq!(
             ForHelpDesk::read(&OutboundMessage::parse(coupon).unwrap()).unwrap(),

@@ -58,6 +58,42 @@ pub struct TicketEscalated {
     pub priority: Priority,
 }
 
+/// A `ticket.updated` as the help desk needs it: which message of the
+/// ticket to add ([`crate::domain::thread::ThreadMessage`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketUpdated {
+    /// memnun's number.
+    pub ticket_id: TicketNumber,
+    /// Whose.
+    pub customer_id: CustomerId,
+    /// When the customer wrote (the event's time).
+    pub at: Timestamp,
+    /// The message's place on the ticket.
+    pub message: u32,
+    /// Where the customer wrote.
+    pub channel: Channel,
+}
+
+/// The tag a desk's ticket carries once the `message`-th joined message is
+/// in, so a retry does not add it twice.
+pub fn message_tag(message: u32) -> String {
+    format!("memnun_message_{message}")
+}
+
+/// The comment a joined message becomes: the customer's words, headed by
+/// where they wrote (in the team's language).
+pub fn message_comment(m: &crate::domain::thread::ThreadMessage, team: Locale) -> String {
+    let channel = m.channel.as_str();
+    let head = match team {
+        Locale::Tr => format!("memnun: müşteri {channel} kanalından yine yazdı."),
+        Locale::En => format!("memnun: the customer wrote again, by {channel}."),
+    };
+    match m.subject.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(subject) => format!("{head}\n\n{subject}\n\n{}", m.text),
+        None => format!("{head}\n\n{}", m.text),
+    }
+}
+
 /// The longest subject sent (Zendesk's limit is 150 characters).
 const SUBJECT_CHARS: usize = 150;
 

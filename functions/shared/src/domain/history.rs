@@ -68,6 +68,19 @@ pub struct Footprint {
     pub coupons: Vec<PastCoupon>,
     /// Every order memnun has heard of.
     pub orders: Vec<PastOrder>,
+    /// The ticket last opened about each order the customer wrote about
+    /// (open or not: [`crate::domain::thread`] reads it to join a new
+    /// complaint about the same order).
+    pub order_tickets: Vec<OrderTicket>,
+}
+
+/// The ticket last opened about an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderTicket {
+    /// The order, as the ticket names it.
+    pub order_id: String,
+    /// The ticket.
+    pub number: TicketNumber,
 }
 
 /// The summary an agent reads.
@@ -298,6 +311,7 @@ mod tests {
                     placed_at: Some(at("2026-11-25T09:00:00Z")),
                 },
             ],
+            order_tickets: Vec::new(),
         };
         let h = History::summarise(now, &tickets, &footprint);
         assert_eq!(h.tickets, 3, "2026-09-10 is inside 90 days");

@@ -28,6 +28,7 @@ pub mod review_request;
 pub mod sla;
 pub mod suppression;
 pub mod text;
+pub mod thread;
 pub mod ticket;
 pub mod token;
 pub mod watch;

@@ -46,27 +46,67 @@ impl TicketNumber {
     }
 
     /// The first ticket number written somewhere in `text` (a subject line:
-    /// `Re: [TK-4821-0937] Kargo`), forgiving case, spaces and dashes as
-    /// [`TicketNumber::parse`] does.
+    /// `Re: [TK-4821-0937] Kargo`), as [`TicketNumber::all_in`] reads them.
     pub fn find_in(text: &str) -> Option<Self> {
+        TicketNumber::all_in(text).into_iter().next()
+    }
+
+    /// Every ticket number written in `text`, in order, each once: however
+    /// mail clients and people wrote it (`Re: RE: [tk-4821-0937]`,
+    /// `TK 4821 0937`, `TK48210937`, `TK–4821–0937` with the dashes a word
+    /// processor puts in). Two groups of four digits, apart or joined by
+    /// at most three dashes or spaces, after a `TK` that does not end a
+    /// longer word, and no digit straight after: `TK-4821-09377` is no
+    /// number, nor is `STK48210937`.
+    pub fn all_in(text: &str) -> Vec<Self> {
+        let mut found: Vec<TicketNumber> = Vec::new();
+        // ASCII lower-casing keeps every byte where it was.
         let lower = text.to_ascii_lowercase();
-        lower.match_indices("tk").find_map(|(at, _)| {
-            let tail: String = text[at + 2..]
+        for (at, _) in lower.match_indices("tk") {
+            let starts_word = text[..at]
                 .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '-' || *c == ' ')
-                .take(12)
-                .collect();
-            let digits = tail.chars().filter(char::is_ascii_digit).count();
-            (digits == 8)
-                .then(|| TicketNumber::parse(&format!("TK{tail}")))
-                .flatten()
-        })
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
+            if let Some(n) = starts_word.then(|| number_after(&text[at + 2..])).flatten()
+                && !found.contains(&n)
+            {
+                found.push(n);
+            }
+        }
+        found
     }
 
     /// The number as printed.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The number whose digits start `rest` (what follows a `TK`).
+fn number_after(rest: &str) -> Option<TicketNumber> {
+    const SEPARATORS: [char; 6] = ['-', '\u{2013}', '\u{2014}', ' ', '\u{a0}', '_'];
+    let mut digits = String::with_capacity(8);
+    let mut gap = 0;
+    let mut chars = rest.chars();
+    while digits.len() < 8 {
+        match chars.next()? {
+            c if c.is_ascii_digit() => {
+                digits.push(c);
+                gap = 0;
+            }
+            // Only before the digits and between the two groups.
+            c if SEPARATORS.contains(&c) && gap < 3 && digits.len().is_multiple_of(4) => gap += 1,
+            _ => return None,
+        }
+    }
+    if chars.next().is_some_and(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(TicketNumber(format!(
+        "TK-{}-{}",
+        &digits[..4],
+        &digits[4..]
+    )))
 }
 
 impl fmt::Debug for TicketNumber {
@@ -110,6 +150,15 @@ pub struct Ticket {
     pub channel: Option<Channel>,
     /// The complaint's subject or message, for the agent (not shown in logs).
     pub subject: Option<String>,
+    /// Every channel the customer wrote on about it, the first first, each
+    /// once ([`crate::domain::thread`]).
+    pub channels: Vec<Channel>,
+    /// How many later messages joined it (the first is the one that opened
+    /// it); the `n`-th is kept as message `n`.
+    pub messages: u32,
+    /// When the customer was last told about it (acknowledged, or told a
+    /// message was added): a message within the hour after gets no email.
+    pub acknowledged_at: Option<Timestamp>,
     /// The SLA clocks; follow-up tickets have none.
     pub sla: Option<SlaClock>,
     /// The latest reply by an agent.
@@ -149,6 +198,9 @@ impl Ticket {
             summary: None,
             channel: None,
             subject: None,
+            channels: Vec::new(),
+            messages: 0,
+            acknowledged_at: None,
             sla: None,
             last_agent_reply_at: None,
             last_customer_reply_at: None,
@@ -171,6 +223,9 @@ mod tests {
             "Re: RE: [tk-4821-0937] Kargo",
             "Fwd: TK 4821 0937",
             "siparişim (TK48210937) hâlâ gelmedi",
+            "Re: Fw: TK – 4821 – 0937",
+            "tk-4821-0937 2 adet ürün eksik",
+            "bilet\u{a0}TK\u{a0}4821\u{a0}0937",
         ] {
             assert_eq!(TicketNumber::find_in(subject), n, "{subject}");
         }
@@ -179,10 +234,19 @@ mod tests {
             "TK-4821-09377",
             "Kargo gecikti",
             "tkx 4821 0937",
+            "STK48210937",
+            "TK-48-210937",
             "",
         ] {
             assert_eq!(TicketNumber::find_in(subject), None, "{subject}");
         }
+    }
+
+    #[test]
+    fn every_number_is_found_once_in_order() {
+        let all = TicketNumber::all_in("TK-1111-2222 ve tk 3333 4444, yine [TK-1111-2222]");
+        let all: Vec<&str> = all.iter().map(TicketNumber::as_str).collect();
+        assert_eq!(all, ["TK-1111-2222", "TK-3333-4444"]);
     }
 
     #[test]

@@ -12,11 +12,12 @@ use super::keys;
 use crate::adapters::build_error;
 use crate::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
 use crate::domain::customer::{ContactDetails, Customer, CustomerId};
-use crate::domain::history::{PastCoupon, PastOrder, PastTicket};
+use crate::domain::history::{OrderTicket, PastCoupon, PastOrder, PastTicket};
 use crate::domain::mail::EmailAddress;
 use crate::domain::order::{OrderId, Stage};
 use crate::domain::rating::Rating;
 use crate::domain::sla::{Outcome, SlaClock, Timer};
+use crate::domain::thread::ThreadMessage;
 use crate::domain::ticket::{Category, Channel, Origin, Priority, Status, Ticket, TicketNumber};
 use crate::ports::ReviewRecord;
 use crate::time::to_key;
@@ -95,6 +96,54 @@ pub(crate) fn past_coupon_from(item: &Item) -> Result<PastCoupon> {
     })
 }
 
+/// The order's last ticket, in its customer's partition.
+pub(crate) fn order_ticket_from(item: &Item) -> Result<OrderTicket> {
+    let r = Reader {
+        item,
+        what: "order's ticket",
+    };
+    Ok(OrderTicket {
+        order_id: r.req("order_id")?.to_owned(),
+        number: r.parsed("number", TicketNumber::parse)?,
+    })
+}
+
+/// A message that joined a ticket, in its customer's partition.
+pub(crate) fn thread_message_item(m: &ThreadMessage) -> Item {
+    let mut item = key(
+        keys::customer(&m.customer_id),
+        keys::thread_message(&m.ticket, m.message),
+    );
+    item.extend([
+        ("ticket".to_string(), s(m.ticket.as_str())),
+        ("customer_id".to_string(), s(m.customer_id.as_str())),
+        ("message".to_string(), n(i64::from(m.message))),
+        ("channel".to_string(), s(m.channel.as_str())),
+        ("at".to_string(), s(to_key(m.at))),
+        ("text".to_string(), s(&m.text)),
+    ]);
+    put_opt(&mut item, "subject", m.subject.as_deref());
+    item
+}
+
+/// A message that joined a ticket, read back.
+pub(crate) fn thread_message_from(item: &Item) -> Result<ThreadMessage> {
+    let r = Reader {
+        item,
+        what: "ticket message",
+    };
+    Ok(ThreadMessage {
+        ticket: r.parsed("ticket", TicketNumber::parse)?,
+        customer_id: r.parsed("customer_id", |s| CustomerId::parse(s).ok())?,
+        message: u32::try_from(r.num("message")?)
+            .map_err(|_| Error::corrupt("ticket message", "its place is out of range"))?,
+        channel: r.parsed("channel", Channel::parse)?,
+        at: r.time("at")?,
+        subject: r.opt("subject").map(str::to_owned),
+        text: r.req("text")?.to_owned(),
+    })
+}
+
 /// An order's link in its customer's partition.
 pub(crate) fn past_order_from(item: &Item) -> Result<PastOrder> {
     let r = Reader {
@@ -134,7 +183,19 @@ pub(crate) fn ticket_item(t: &Ticket) -> Item {
     put_opt(&mut item, "summary", t.summary.as_deref());
     put_opt(&mut item, "channel", t.channel.map(Channel::as_str));
     put_opt(&mut item, "subject", t.subject.as_deref());
+    if !t.channels.is_empty() {
+        let channels: Vec<&str> = t.channels.iter().map(|c| c.as_str()).collect();
+        item.insert("channels".to_string(), s(channels.join(",")));
+    }
+    if t.messages > 0 {
+        item.insert("messages".to_string(), n(i64::from(t.messages)));
+    }
     let time = |t: Option<Timestamp>| t.map(to_key);
+    put_opt(
+        &mut item,
+        "acknowledged_at",
+        time(t.acknowledged_at).as_deref(),
+    );
     put_opt(
         &mut item,
         "last_agent_reply_at",
@@ -274,6 +335,12 @@ pub(crate) fn ticket_from(item: &Item) -> Result<Ticket> {
         summary: r.opt("summary").map(str::to_owned),
         channel: r.opt("channel").and_then(Channel::parse),
         subject: r.opt("subject").map(str::to_owned),
+        channels: r
+            .opt("channels")
+            .map(|all| all.split(',').filter_map(Channel::parse).collect())
+            .unwrap_or_default(),
+        messages: u32::try_from(r.num("messages").unwrap_or(0)).unwrap_or(u32::MAX),
+        acknowledged_at: r.opt_time("acknowledged_at")?,
         sla,
         last_agent_reply_at: r.opt_time("last_agent_reply_at")?,
         last_customer_reply_at: r.opt_time("last_customer_reply_at")?,

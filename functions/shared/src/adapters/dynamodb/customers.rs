@@ -35,9 +35,10 @@ impl CustomerStore for DynamoStore {
         let mut footprint = Footprint::default();
         let mut start = None;
         loop {
-            // `COUPON#…` < `ORDER#…` < `PROFILE`: the coupons by cause, the
-            // order links and the profile, and nothing else of the
-            // partition (reviews, returns and ticket causes sort after).
+            // `COUPON#…` < `OPENED#ORDER#…` < `ORDER#…` < `PROFILE`: the
+            // coupons by cause, the orders' last tickets, the order links
+            // and the profile, and nothing else of the partition (reviews,
+            // returns, ticket causes and messages sort after).
             let out = self
                 .client
                 .query()
@@ -63,6 +64,9 @@ impl CustomerStore for DynamoStore {
                     }
                     Some(sk) if sk.starts_with("ORDER#") => {
                         footprint.orders.push(past_order_from(&item)?);
+                    }
+                    Some(sk) if sk.starts_with("OPENED#ORDER#") => {
+                        footprint.order_tickets.push(order_ticket_from(&item)?);
                     }
                     _ => {}
                 }

@@ -55,6 +55,19 @@ pub fn ticket_by_cause(origin: Origin, event_key: &str) -> String {
     format!("TICKET#{}#{event_key}", origin.as_str())
 }
 
+/// The item in a customer's partition naming the ticket last opened about
+/// an order (`domain::thread`). Sorts between the coupons and the order
+/// links, so the customer's footprint reads it in the same query.
+pub fn order_ticket(order_id: &str) -> String {
+    format!("OPENED#ORDER#{order_id}")
+}
+
+/// A message that joined a ticket, in its customer's partition (after the
+/// profile: the footprint's query does not read them).
+pub fn thread_message(ticket: &TicketNumber, message: u32) -> String {
+    format!("THREAD#{ticket}#{message:04}")
+}
+
 /// A ticket's sort key in the customer index.
 pub fn ticket_in_index(opened_at: Timestamp, number: &TicketNumber) -> String {
     format!("TICKET#{}#{number}", to_key(opened_at))

@@ -135,6 +135,25 @@ impl TicketStore for DynamoStore {
         Ok((ticket, found))
     }
 
+    async fn thread_message(
+        &self,
+        customer: &CustomerId,
+        ticket: &TicketNumber,
+        message: u32,
+    ) -> Result<Option<crate::domain::thread::ThreadMessage>> {
+        self.get(
+            &self.table,
+            key(
+                keys::customer(customer),
+                keys::thread_message(ticket, message),
+            ),
+        )
+        .await?
+        .as_ref()
+        .map(thread_message_from)
+        .transpose()
+    }
+
     async fn opened_for(
         &self,
         customer: &CustomerId,

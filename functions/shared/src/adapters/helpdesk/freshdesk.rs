@@ -14,6 +14,7 @@
 //! | `memnun`, origin, category, channel | `tags` |
 //! | the customer's history | a private note (`POST /api/v2/tickets/{id}/notes`, `private: true`), then the tag `memnun_history` |
 //! | a missed deadline | a private note, then `priority: 4` with the tag `memnun_missed_<goal>` |
+//! | a later message of the customer (`ticket.updated`) | a private note headed by the channel, then the tag `memnun_message_<n>` |
 //!
 //! Looking up: `GET /api/v2/search/tickets?query="tag:'tk-…'"`, then the
 //! ticket itself (`GET /api/v2/tickets/{id}`) for its tags when the search

@@ -9,7 +9,11 @@
 //! Freshdesk's tag — and creates only when it is not there
 //! ([`http::once`]). What follows a create (the history note, a raise) is
 //! marked by a tag written with it ([`HISTORY_TAG`], [`escalated_tag`]), so
-//! a retry that finds the ticket adds only what it lacks.
+//! a retry that finds the ticket adds only what it lacks. So is a message
+//! the customer added later on another channel ([`message_tag`]). It is an
+//! internal note headed by where the customer wrote: a public comment made
+//! through the API can set off the desk's "notify the requester" rules and
+//! mail the customer their own words.
 //!
 //! Each desk is one module, with its field table: [`zendesk`] and
 //! [`freshdesk`].
@@ -20,7 +24,7 @@ pub mod zendesk;
 use std::time::Duration;
 
 use crate::adapters::http::{self, HttpClient, Request, Verdict};
-use crate::domain::desk::{DeskTicket, HISTORY_TAG, escalated_tag};
+use crate::domain::desk::{DeskTicket, HISTORY_TAG, escalated_tag, message_tag};
 use crate::domain::sla::Goal;
 use crate::domain::ticket::{Priority, TicketNumber};
 use crate::ports::{DeskOpened, HelpDesk};
@@ -95,6 +99,15 @@ impl HelpDeskClient {
         }
     }
 
+    /// memnun's ticket in the desk, or [`Error::NotFound`].
+    async fn found(&self, number: &TicketNumber) -> Result<Found> {
+        self.find(number).await?.ok_or_else(|| {
+            Error::NotFound(format!(
+                "the help desk's ticket for {number} (not opened there yet)"
+            ))
+        })
+    }
+
     async fn note(
         &self,
         found: &Found,
@@ -164,16 +177,22 @@ impl HelpDesk for HelpDeskClient {
         priority: Priority,
         note: &str,
     ) -> Result<bool> {
-        let found = self.find(number).await?.ok_or_else(|| {
-            Error::NotFound(format!(
-                "the help desk's ticket for {number} (not opened there yet)"
-            ))
-        })?;
+        let found = self.found(number).await?;
         let tag = escalated_tag(missed);
         if found.has(&tag) {
             return Ok(false);
         }
         self.note(&found, note, &tag, Some(priority)).await?;
+        Ok(true)
+    }
+
+    async fn comment(&self, number: &TicketNumber, message: u32, body: &str) -> Result<bool> {
+        let found = self.found(number).await?;
+        let tag = message_tag(message);
+        if found.has(&tag) {
+            return Ok(false);
+        }
+        self.note(&found, body, &tag, None).await?;
         Ok(true)
     }
 }

@@ -12,6 +12,7 @@
 //! | `memnun`, origin, category, channel | `tags` (`memnun_complaint`, `memnun_delivery`, `memnun_email`, …) |
 //! | the customer's history | a private comment (`public: false`) with the tag `memnun_history` |
 //! | a missed deadline | `priority: urgent`, a private comment, the tag `memnun_missed_<goal>` |
+//! | a later message of the customer (`ticket.updated`) | a private comment headed by the channel, the tag `memnun_message_<n>` |
 //!
 //! Looking up: `GET /api/v2/tickets.json?external_id=TK-…` lists the
 //! tickets with that external id, with their tags. Notes and raises are

@@ -1,5 +1,7 @@
 //! The acknowledgement of a new ticket: its number, its category and when
-//! the customer will hear from us, on their clock.
+//! the customer will hear from us, on their clock; and the short note that
+//! a later message was added to the open ticket
+//! ([`crate::domain::thread`]).
 
 use super::*;
 
@@ -65,4 +67,58 @@ templates! {
     AckTrText(AckView) => "ack_tr.txt",
     AckEnHtml(AckView) => "ack_en.html",
     AckEnText(AckView) => "ack_en.txt",
+}
+
+/// What the note that a message joined an open ticket says.
+#[derive(Debug, Clone)]
+pub struct Added<'a> {
+    /// The shop's name.
+    pub shop: &'a str,
+    /// The customer's name, if known.
+    pub name: Option<&'a str>,
+    /// The ticket the message joined.
+    pub ticket: &'a TicketNumber,
+    /// Whether a reply reaches the ticket, as for [`Acknowledgement`].
+    pub reply_reaches_ticket: bool,
+}
+
+struct AddedView {
+    lang: &'static str,
+    subject: String,
+    shop: String,
+    name: Option<String>,
+    ticket: String,
+    reply_reaches_ticket: bool,
+}
+
+/// Renders the note that the customer's message joined their open ticket.
+pub fn added(locale: Locale, a: &Added<'_>) -> Result<Rendered> {
+    let shop = shop_name(a.shop);
+    let subject = match locale {
+        Locale::Tr => format!("[{}] {shop}: Mesajınızı talebinize ekledik", a.ticket),
+        Locale::En => format!(
+            "[{}] {shop}: We added your message to your ticket",
+            a.ticket
+        ),
+    };
+    let v = AddedView {
+        lang: locale.tag(),
+        subject: header_text(&subject),
+        shop,
+        name: customer_name(a.name),
+        ticket: a.ticket.to_string(),
+        reply_reaches_ticket: a.reply_reaches_ticket,
+    };
+    let v = &v;
+    match locale {
+        Locale::Tr => finish("added", &v.subject, &AddedTrHtml { v }, &AddedTrText { v }),
+        Locale::En => finish("added", &v.subject, &AddedEnHtml { v }, &AddedEnText { v }),
+    }
+}
+
+templates! {
+    AddedTrHtml(AddedView) => "added_tr.html",
+    AddedTrText(AddedView) => "added_tr.txt",
+    AddedEnHtml(AddedView) => "added_en.html",
+    AddedEnText(AddedView) => "added_en.txt",
 }

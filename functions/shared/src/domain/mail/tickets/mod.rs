@@ -1,9 +1,10 @@
 //! The emails of the support flows, in each language.
 //!
-//! To the customer: the acknowledgement of a new ticket, the satisfaction
-//! survey when it is resolved, the apology after a low rating, the apology
-//! for a late order, the apology for a missed SLA, and the order journey's
-//! notices (`orders`). To the team: the SLA warning and breach alerts.
+//! To the customer: the acknowledgement of a new ticket (and the note that
+//! a later message joined it), the satisfaction survey when it is
+//! resolved, the apology after a low rating, the apology for a late order,
+//! the apology for a missed SLA, and the order journey's notices
+//! (`orders`). To the team: the SLA warning and breach alerts.
 //!
 //! Same rules as [`super::render`]: the words live in
 //! `functions/shared/templates/` (`ack_tr.html`, `survey_en.txt`, …), every
@@ -142,7 +143,7 @@ mod orders;
 mod survey;
 mod team;
 
-pub use ack::{Acknowledgement, acknowledgement};
+pub use ack::{Acknowledgement, Added, acknowledgement, added};
 pub use apologies::{
     BreachApology, DelayApology, SatisfactionApology, breach_apology, delay_apology,
     satisfaction_apology,
