@@ -347,7 +347,9 @@ mod tests {
     use memnun_shared::domain::customer::{ContactDetails, Customer, CustomerId};
     use memnun_shared::domain::history::{Footprint, History};
     use memnun_shared::domain::sla::Goal;
-    use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
+    use memnun_shared::domain::ticket::{
+        Category, Channel, Origin, Priority, Ticket, TicketNumber,
+    };
     use memnun_shared::memory::{MemoryDesk, MemoryStore, Profile};
 
     use super::*;
@@ -655,6 +657,89 @@ mod tests {
         let answer = h.handle(batch(&[late.body]), deadline()).await;
         assert!(answer.batch_item_failures.is_empty());
         assert!(desk(&h).tickets().is_empty());
+    }
+
+    /// The `n`-th message that joined `ticket`, stored as complaint-intake
+    /// stores it, and its `ticket.updated` at `at`.
+    fn joined(h: &Desked, ticket: &Ticket, n: u32, at: &str) -> OutboundMessage {
+        let at: Timestamp = at.parse().unwrap();
+        let message = memnun_shared::domain::thread::ThreadMessage {
+            ticket: ticket.number.clone(),
+            customer_id: ticket.customer_id.clone(),
+            message: n,
+            channel: Channel::Chat,
+            at,
+            subject: None,
+            text: format!("Ek bilgi {n}: kapı kodu 1234."),
+        };
+        h.store
+            .world()
+            .messages
+            .insert((ticket.number.as_str().to_owned(), n), message);
+        outbound::ticket_updated(
+            ticket,
+            n,
+            Channel::Chat,
+            memnun_shared::domain::thread::JoinedBy::Number,
+            at,
+            "memnun/complaint-intake",
+        )
+    }
+
+    #[tokio::test]
+    async fn a_joined_message_is_added_to_the_desks_ticket_once_and_waits_for_its_opening() {
+        let h = with_desk(false);
+        let (ticket, opened) = complaint(&h, Some("ayse@example.com"));
+        // Overtaking its ticket.opened within the hour: retried.
+        let first = joined(&h, &ticket, 1, "2026-11-23T09:30:00Z");
+        let answer = h
+            .handle(batch(std::slice::from_ref(&first.body)), deadline())
+            .await;
+        assert_eq!(failed(&answer), ["m-0"]);
+        assert!(desk(&h).tickets().is_empty());
+        let answer = h
+            .handle(batch(&[opened.body, first.body.clone()]), deadline())
+            .await;
+        // The two run side by side: the message may overtake again.
+        if !answer.batch_item_failures.is_empty() {
+            let again = h
+                .handle(batch(std::slice::from_ref(&first.body)), deadline())
+                .await;
+            assert!(again.batch_item_failures.is_empty());
+        }
+        let second = joined(&h, &ticket, 2, "2026-11-23T11:00:00Z");
+        for _ in 0..2 {
+            let answer = h
+                .handle(batch(std::slice::from_ref(&second.body)), deadline())
+                .await;
+            assert!(answer.batch_item_failures.is_empty());
+        }
+        let tickets = desk(&h).tickets();
+        let comments: Vec<u32> = tickets[0].comments.iter().map(|(n, _)| *n).collect();
+        assert_eq!(comments, [1, 2], "each once");
+        let (_, body) = &tickets[0].comments[1];
+        assert!(
+            body.contains("chat") && body.contains("Ek bilgi 2"),
+            "{body}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_message_joined_to_a_ticket_the_desk_never_had_opens_it_and_an_erased_one_is_done() {
+        let h = with_desk(false);
+        let (ticket, _) = complaint(&h, Some("ayse@example.com"));
+        let late = joined(&h, &ticket, 1, "2026-11-24T09:00:00Z");
+        let answer = h.handle(batch(&[late.body]), deadline()).await;
+        assert!(answer.batch_item_failures.is_empty());
+        let tickets = desk(&h).tickets();
+        assert_eq!(tickets.len(), 1, "opened past the grace");
+        assert_eq!(tickets[0].comments.len(), 1);
+        // The customer's data erased since: nothing to add, no dead letter.
+        let gone = joined(&h, &ticket, 2, "2026-11-24T10:00:00Z");
+        h.store.world().messages.clear();
+        let answer = h.handle(batch(&[gone.body]), deadline()).await;
+        assert!(answer.batch_item_failures.is_empty());
+        assert_eq!(desk(&h).tickets()[0].comments.len(), 1);
     }
 
     #[test]
