@@ -61,7 +61,7 @@ fn complaint(
         "complaint.created",
         time,
         json!({
-            "customer_id": customer, "channel": channel, "message": message, "order_id": "ord-1",
+            "customer_id": customer, "channel": channel, "message": message, "order_id": format!("ord-{id}"),
             "customer": {"email": email, "name": "Ayşe Yılmaz", "locale": locale, "time_zone": tz}
         }),
     )
@@ -522,4 +522,159 @@ async fn a_reply_that_overtakes_its_ticket_is_applied_once_the_ticket_exists() {
     assert!(!t.contains_key("paused_since"));
     assert_eq!(attr(&t, "first_reply_outcome"), "met");
     assert_eq!(attr(&t, "resolution_due"), "2026-11-25T16:00:00Z");
+}
+
+/// A complaint of `customer` about `order` on `channel`, with `subject`.
+fn written(
+    id: &str,
+    time: &str,
+    customer: &str,
+    channel: &str,
+    order: &str,
+    subject: Option<&str>,
+) -> String {
+    event(
+        id,
+        "complaint.created",
+        time,
+        json!({
+            "customer_id": customer, "channel": channel, "order_id": order,
+            "subject": subject, "message": "Kargom hâlâ gelmedi, ne zaman gelir?",
+            "customer": {"email": format!("{customer}@example.com"), "locale": "tr"}
+        }),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_conversation_across_channels_is_one_ticket_with_one_sla_and_never_anothers() {
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    let first = written(
+        "th-1",
+        "2026-11-23T09:00:00Z",
+        "c-th",
+        "web",
+        "ord-th",
+        None,
+    );
+    stack.send("tickets", &first).await;
+    deliver_all(&stack, &h).await;
+    let opened = only_ticket(&stack).await;
+    let number = attr(&opened, "number").to_string();
+    let mangled = format!(
+        "Re: RE: [{}]",
+        number.to_ascii_lowercase().replace('-', " ")
+    );
+    // By number, mangled, on chat within the hour; by order, on the phone,
+    // later; a duplicate; and another customer naming the number.
+    for body in [
+        written(
+            "th-2",
+            "2026-11-23T09:20:00Z",
+            "c-th",
+            "chat",
+            "ord-other",
+            Some(&mangled),
+        ),
+        written(
+            "th-3",
+            "2026-11-23T12:00:00Z",
+            "c-th",
+            "phone",
+            "ord-th",
+            None,
+        ),
+        written(
+            "th-3",
+            "2026-11-23T12:00:00Z",
+            "c-th",
+            "phone",
+            "ord-th",
+            None,
+        ),
+        written(
+            "th-4",
+            "2026-11-23T12:30:00Z",
+            "c-else",
+            "email",
+            "ord-th",
+            Some(&format!("[{number}]")),
+        ),
+    ] {
+        stack.send("tickets", &body).await;
+        deliver_all(&stack, &h).await;
+    }
+    let all = tickets(&stack).await;
+    assert_eq!(all.len(), 2, "c-th's one ticket and c-else's own");
+    let joined = all
+        .iter()
+        .find(|t| attr(t, "number") == number)
+        .expect("the first ticket");
+    assert_eq!(
+        joined
+            .get("messages")
+            .and_then(|v| v.as_n().ok())
+            .map(String::as_str),
+        Some("2")
+    );
+    assert_eq!(attr(joined, "channels"), "web,chat,phone");
+    for clock in [
+        "first_reply_due",
+        "first_reply_warning_at",
+        "resolution_due",
+    ] {
+        assert_eq!(
+            attr(joined, clock),
+            attr(&opened, clock),
+            "{clock}: one SLA"
+        );
+    }
+    let kept: Vec<String> = stack
+        .customer_items("c-th")
+        .await
+        .iter()
+        .filter(|i| attr(i, "sk").starts_with("THREAD#"))
+        .map(|i| format!("{} {}", attr(i, "sk"), attr(i, "channel")))
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            format!("THREAD#{number}#0001 chat"),
+            format!("THREAD#{number}#0002 phone"),
+        ]
+    );
+    let subjects: Vec<String> = stack
+        .emulator
+        .sent_emails()
+        .iter()
+        .map(|e| e.subject.clone())
+        .collect();
+    assert_eq!(subjects.len(), 3, "{subjects:?}");
+    assert!(subjects[1].contains("talebinize ekledik") && subjects[1].contains(&number));
+    assert!(
+        !subjects[2].contains(&number),
+        "c-else's own ticket: {}",
+        subjects[2]
+    );
+    let published: Vec<Value> = stack.drain(&stack.queue("outbound").url).await;
+    let mut kinds: Vec<String> = published
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {}",
+                m["type"].as_str().unwrap_or(""),
+                m["data"]["joined_by"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "ticket.opened ",
+            "ticket.opened ",
+            "ticket.updated number",
+            "ticket.updated order"
+        ]
+    );
 }

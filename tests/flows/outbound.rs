@@ -531,3 +531,65 @@ async fn a_refused_token_leaves_the_ticket_dead_lettered_with_its_reason() {
     let dead = stack.drain_raw(&stack.queue("outbound").dlq_url).await;
     assert_eq!(dead.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_joined_on_another_channel_reaches_the_desks_ticket_once_in_zendesk_and_freshdesk()
+ {
+    for zendesk in [true, false] {
+        let desk = HelpDeskStandIn::start();
+        let parameters = if zendesk {
+            desks::zendesk_parameters(&desk.url())
+        } else {
+            desks::freshdesk_parameters(&desk.url())
+        };
+        let stack = stack_with(&parameters).await;
+        complain(&stack, "k-1", "2026-11-23T09:00:00Z", "Kargom nerede?").await;
+        let number = functions::ticket_numbers(&stack).await.remove(0);
+        // The customer writes again on chat, naming the number.
+        let intake = functions::intake(&stack);
+        let again = functions::complaint(
+            "k-2",
+            "2026-11-23T11:30:00Z",
+            "c-1",
+            "chat",
+            &format!("{number} numaralı talebim için: kapı kodu 4321."),
+            "ayse@example.com",
+            "tr",
+            "Europe/Istanbul",
+        );
+        stack.send("tickets", &again).await;
+        functions::deliver_tickets(&stack, &intake).await;
+        assert_eq!(functions::ticket_numbers(&stack).await, [number.clone()]);
+        let published = take_outbound(&stack).await;
+        let kinds: Vec<String> = published
+            .iter()
+            .map(|b| {
+                serde_json::from_str::<Value>(b).unwrap()["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(kinds, ["ticket.opened", "ticket.updated"]);
+        let h = outbound(&stack, OUTBOUND_WEBHOOK_SECRET);
+        // In order, then all of it again.
+        redeliver(&stack, &h, &published).await;
+        redeliver(&stack, &h, &published).await;
+        let tickets = desk.tickets();
+        assert_eq!(tickets.len(), 1, "zendesk: {zendesk}");
+        let t = &tickets[0];
+        let added: Vec<&(String, bool)> = t
+            .notes
+            .iter()
+            .filter(|(n, _)| n.contains("kapı kodu 4321"))
+            .collect();
+        assert_eq!(added.len(), 1, "once: {:?}", t.notes);
+        assert!(!added[0].1, "a note, never a reply mailed to the customer");
+        assert!(added[0].0.contains("chat"), "{}", added[0].0);
+        assert!(
+            t.tags.contains(&"memnun_message_1".to_owned()),
+            "{:?}",
+            t.tags
+        );
+    }
+}

@@ -1108,12 +1108,11 @@ async fn scan(stack: &Stack, prefix: &str) -> Vec<Item> {
     }
 }
 
-/// The ticket numbers (`TK-1234-5678`) in a text.
+/// The ticket numbers (`TK-1234-5678`) in a text, as memnun reads them.
 fn ticket_numbers(text: &str) -> Vec<String> {
-    text.match_indices("TK-")
-        .filter_map(|(at, _)| text.get(at..at + 12))
-        .filter(|candidate| memnun_shared::domain::ticket::TicketNumber::parse(candidate).is_some())
-        .map(str::to_string)
+    memnun_shared::domain::ticket::TicketNumber::all_in(text)
+        .iter()
+        .map(|n| n.as_str().to_owned())
         .collect()
 }
 

@@ -185,7 +185,7 @@ pub fn complaint(
         "complaint.created",
         time,
         json!({
-            "customer_id": customer, "channel": channel, "message": message, "order_id": "ord-1",
+            "customer_id": customer, "channel": channel, "message": message, "order_id": format!("ord-{id}"),
             "customer": {"email": email, "name": "Ayşe Yılmaz", "locale": locale, "time_zone": tz}
         }),
     )
