@@ -217,6 +217,45 @@ async fn a_low_review_a_complaint_and_their_duplicates_stay_within_budget() {
         &calls,
         DUPLICATE_BUDGET,
     );
+
+    // The customer writes again on chat, two hours later, naming the ticket:
+    // it joins, and they are told (the dearest join).
+    let number = c
+        .stack
+        .items_with_prefix("TICKET#")
+        .await
+        .iter()
+        .find(|t| memnun_tests::stack::attr(t, "customer_id") == "c-complains")
+        .map(|t| memnun_tests::stack::attr(t, "number").to_owned())
+        .expect("the complaint's ticket");
+    let again = event(
+        "k-budget-2",
+        "complaint.created",
+        "2026-11-23T12:00:00Z",
+        json!({
+            "customer_id": "c-complains",
+            "channel": "chat",
+            "message": format!("{number} için yazıyorum, kapı kodu 1234."),
+            "customer": {"email": "sikayet@example.com", "locale": "tr-TR"},
+        }),
+    );
+    let (response, calls) = c.count(intake.handle(batch(&again), deadline())).await;
+    no_failures(&response);
+    report(
+        "complaint.created joining its open ticket",
+        &calls,
+        COMPLAINT_BUDGET,
+    );
+    assert_eq!(
+        calls.iter().filter(|c| c.starts_with("ses:")).count(),
+        1,
+        "the note that it was added"
+    );
+    assert_eq!(
+        c.stack.items_with_prefix("TICKET#").await.len(),
+        2,
+        "the review's and the complaint's, no new one"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
