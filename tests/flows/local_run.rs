@@ -48,7 +48,7 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
     )
     .unwrap();
-    assert_eq!(summary["events_in"], 33, "{summary}");
+    assert_eq!(summary["events_in"], 34, "{summary}");
     assert_eq!(
         summary["customers"], 4,
         "Zeynep came from Shopify: {summary}"
@@ -123,6 +123,16 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
                 .contains("müşterinin geçmişi")),
         "{helpdesk}"
     );
+    // Her second message, on chat, is a note on the same desk ticket.
+    assert_eq!(kinds("ticket.updated"), 1, "{summary}");
+    assert!(
+        desk_tickets.iter().any(|t| t["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n[0].as_str().is_some_and(|n| n.contains("fotoğrafını")))),
+        "{helpdesk}"
+    );
     assert!(stdout.contains("│   in Zendesk"), "{stdout}");
     let dead = summary["dead_letters"].as_array().unwrap();
     assert_eq!(dead.len(), 1, "{summary}");
@@ -156,6 +166,9 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         "iade talebiniz onaylandı (RMA-5512)",
         "gönderdiğiniz ürün bize ulaştı (RMA-5512)",
         "Mesajınızı aldık",
+        // An hour later Ayşe writes again on chat about the same order: it
+        // joins her ticket, and she is told so briefly.
+        "Mesajınızı talebinize ekledik",
         "We are sorry",
         "SLA uyarısı: ilk yanıta 45 dk kaldı",
         "SLA aşıldı: ilk yanıt 5 dk gecikti",

@@ -4,7 +4,7 @@
 //! | item | how it is found | what happens |
 //! |---|---|---|
 //! | customer (`CUSTOMER#<id>` / `PROFILE`) | its key | deleted, last: contact details, birthday and its `by_birthday` entry, consent, greeting and apology-cap marks |
-//! | review, coupon by cause, ticket link, anything else in the customer's partition | one query on the partition | deleted: everything there is about the customer |
+//! | review, coupon by cause, ticket link, an order's last ticket, the words of a message that joined a ticket (`THREAD#…`), anything else in the customer's partition | one query on the partition | deleted: everything there is about the customer |
 //! | ticket (`TICKET#<number>` / `TICKET`) | the `by_customer` index, and the ticket links in the partition | kept as an anonymous shell (below) |
 //! | coupon by code (`COUPON#<code>` / `COUPON`) | the code on each coupon by cause | kept without its customer (below) |
 //! | message held until a civil hour (`SCHEDULED#<alarm id>` / `MESSAGE`) | its id, derived from each ticket number | deleted |
@@ -19,7 +19,7 @@
 //! queue. Ticket numbers are also never reused, and the stored ticket is
 //! what reserves its number. So the ticket item stays with what the help
 //! desk's workflow needs ([`TICKET_KEEPS`]: number, origin, category,
-//! priority, status, channel and its times), and loses everything that says
+//! priority, status, its channels and its times), and loses everything that says
 //! who or what: the customer id (replaced by [`ERASED`]), the order and
 //! product, the summary and subject, the causing event, its place in the
 //! customer index, and its SLA clocks with their place in the due index, so
@@ -62,6 +62,9 @@ pub const TICKET_KEEPS: &[&str] = &[
     "priority",
     "status",
     "channel",
+    "channels",
+    "messages",
+    "acknowledged_at",
     "opened_at",
     "last_agent_reply_at",
     "last_customer_reply_at",
