@@ -13,7 +13,10 @@
 //!   a short note to the customer unless they were told within the hour
 //!   ([`memnun_shared::domain::thread`]).
 //! - `ticket.replied` stops the first-reply clock and pauses or resumes the
-//!   resolution clock; `ticket.resolved` stops it and asks the customer for a
+//!   resolution clock; a ticket left waiting on the customer gets its
+//!   clocks (`ticket.waiting`, held in the due index until due): one
+//!   reminder after `CUSTOMER_REMINDER_DAYS` working days, resolved as "no
+//!   reply" after `AUTO_RESOLVE_DAYS` ([`memnun_shared::domain::waiting`]); `ticket.resolved` stops it and asks the customer for a
 //!   1–5 rating with five signed score links (each opens the `links` page,
 //!   where one press sends the score).
 //! - `survey.answered` records the rating (the first answer stands); a 1 or
@@ -62,8 +65,8 @@ use memnun_shared::domain::ticket::{Origin, Status, Ticket, TicketNumber};
 use memnun_shared::domain::token::{Purpose, Signer};
 use memnun_shared::idempotency::Idempotency;
 use memnun_shared::ports::{
-    Conflict, CouponRegistry, CouponStore, CustomerStore, Holder, IdempotencyStore, Mailer,
-    ProfileWrite, Publisher, StatsStore, TicketStore, WorkStore, Write,
+    Conflict, CouponRegistry, CouponStore, CustomerStore, DueIndex, Holder, IdempotencyStore,
+    Mailer, ProfileWrite, Publisher, StatsStore, TicketStore, WorkStore, Write,
 };
 use memnun_shared::work::Unit;
 
@@ -72,6 +75,7 @@ mod replied;
 mod resolved;
 mod survey;
 mod thread;
+mod waiting;
 use memnun_shared::{Error, Result};
 
 /// The name events published by this function carry as their `source`.
@@ -99,6 +103,9 @@ pub struct Config {
     /// The help desk's inbound address, the `Reply-To` of every email about
     /// a ticket (`SUPPORT_REPLY_TO_EMAIL`).
     pub reply_to: Option<memnun_shared::domain::mail::EmailAddress>,
+    /// When a ticket waiting on the customer reminds them and closes
+    /// (`CUSTOMER_REMINDER_DAYS`, `AUTO_RESOLVE_DAYS`).
+    pub waiting: memnun_shared::domain::waiting::WaitingPolicy,
 }
 
 impl Config {
@@ -114,6 +121,7 @@ impl Config {
             link_secret_parameter: env.required("LINK_SECRET_PARAMETER")?,
             stores: memnun_shared::config::StoreConfig::from_env(env)?,
             reply_to: memnun_shared::config::reply_to_from_env(env)?,
+            waiting: memnun_shared::config::waiting_policy_from_env(env)?,
         })
     }
 }
@@ -144,12 +152,18 @@ const ACKNOWLEDGED: u8 = 3;
 
 /// Everything the handler keeps in the tables.
 pub trait Store:
-    CustomerStore + CouponStore + TicketStore + IdempotencyStore + WorkStore + StatsStore
+    CustomerStore + CouponStore + TicketStore + IdempotencyStore + WorkStore + StatsStore + DueIndex
 {
 }
 
 impl<T> Store for T where
-    T: CustomerStore + CouponStore + TicketStore + IdempotencyStore + WorkStore + StatsStore
+    T: CustomerStore
+        + CouponStore
+        + TicketStore
+        + IdempotencyStore
+        + WorkStore
+        + StatsStore
+        + DueIndex
 {
 }
 
@@ -208,6 +222,13 @@ where
         deadline: Timestamp,
     ) -> Result<Outcome> {
         let ttl = self.config.resources.idempotency_ttl_days;
+        if message
+            .body
+            .as_deref()
+            .is_some_and(memnun_shared::contract::waiting::TicketWaiting::is_one)
+        {
+            return self.waiting_message(message, deadline).await;
+        }
         let Some((event, unit)) =
             unit::begin_event("complaint-intake", message, &self.store, deadline, ttl).await?
         else {

@@ -1,6 +1,7 @@
 //! `ticket.replied`: the first reply stops its clock; the resolution clock
 //! pauses while the ticket waits on the customer and resumes when they
-//! answer.
+//! answer. A ticket the reply leaves waiting gets its first waiting clock
+//! (`ticket.waiting`), kept in the due index.
 
 use super::*;
 
@@ -27,6 +28,11 @@ where
         // earlier attempt stored, and each outcome is counted once.
         let tz = &self.config.shop.time_zone;
         app::count::sla_outcomes(idempotency, &self.store, &ticket, tz).await?;
+        // From the stored ticket too: a retry keeps the clock the first
+        // attempt may not have kept (keeping it again changes nothing).
+        if memnun_shared::domain::waiting::still_waiting(&ticket, meta.time) {
+            self.start_waiting(&ticket, meta.time).await?;
+        }
         Ok(match change {
             Change::Replied {
                 first_reply: Some(outcome),

@@ -25,6 +25,11 @@ where
         {
             tracing::info!(ticket = %ticket.number, resolution = %outcome, "ticket resolved");
         }
+        if ticket.resolved_as.is_some() {
+            // memnun resolved it before (no reply): the desk's own
+            // resolution that follows asks nothing and counts nothing.
+            return Ok("resolved by memnun before: no survey");
+        }
         let tz = &self.config.shop.time_zone;
         app::count::sla_outcomes(idempotency, &self.store, &ticket, tz).await?;
         // Asked even when this event changed nothing: an earlier attempt may

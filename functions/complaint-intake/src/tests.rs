@@ -446,3 +446,200 @@ async fn a_join_whose_email_failed_is_retried_without_joining_twice() {
         1
     );
 }
+
+/// The handler with a Monday-to-Friday calendar, 09:00–18:00 in Istanbul.
+fn weekday_handler() -> InMemory {
+    let env = Env::from_pairs(
+        [
+            ("TABLE_NAME", "t"),
+            ("IDEMPOTENCY_TABLE_NAME", "i"),
+            ("OUTBOUND_QUEUE_URL", "http://localhost/outbound"),
+            ("SHOP_NAME", "Dükkan"),
+            ("SENDER_EMAIL", "destek@dukkan.example"),
+            ("LINKS_BASE_URL", "https://links.dukkan.example"),
+            ("LINK_SECRET_PARAMETER", "/memnun/link-secret"),
+            ("BUSINESS_DAYS", "mon-fri"),
+            ("BUSINESS_HOURS", "09:00-18:00"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    Handler::new(
+        Config::from_env(&env).unwrap(),
+        Signer::from_secret("a-link-signing-key-for-the-tests-0123456789").unwrap(),
+        MemoryStore::default(),
+        MemoryMailer::default(),
+        MemoryPublisher::default(),
+    )
+}
+
+/// Sends what the due index holds at `now` back to the handler, as the
+/// sweep would: every due held message, `times` times.
+async fn sweep(h: &InMemory, now: &str, times: usize) -> usize {
+    let now: Timestamp = now.parse().unwrap();
+    let due: Vec<String> = {
+        let world = h.store.world();
+        world
+            .held
+            .values()
+            .filter(|m| m.due <= now)
+            .map(|m| m.body.clone())
+            .collect()
+    };
+    for _ in 0..times {
+        for body in &due {
+            let mut message = SqsMessage::default();
+            message.message_id = Some("held".into());
+            message.body = Some(body.clone());
+            let mut e = SqsEvent::default();
+            e.records = vec![message];
+            handle(h, e).await;
+        }
+    }
+    due.len()
+}
+
+fn held(h: &InMemory) -> Vec<(String, Timestamp)> {
+    let mut held: Vec<(String, Timestamp)> = h
+        .store
+        .world()
+        .held
+        .values()
+        .map(|m| (m.id.clone(), m.due))
+        .collect();
+    held.sort();
+    held
+}
+
+/// A complaint on Thursday 26 November, the agent's question on Friday
+/// 27th at 15:10 in Istanbul.
+async fn asked_on_friday(h: &InMemory) -> TicketNumber {
+    handle(
+        h,
+        complaint_by("k-1", "2026-11-26T09:00:00Z", "c-1", "web", json!({})),
+    )
+    .await;
+    let number = only_ticket(h).number;
+    handle(
+        h,
+        event(
+            "p-1",
+            "ticket.replied",
+            "2026-11-27T12:10:00Z",
+            json!({"ticket_id": number.as_str(), "author": "agent"}),
+        ),
+    )
+    .await;
+    number
+}
+
+#[tokio::test]
+async fn a_ticket_waiting_over_a_weekend_is_reminded_once_then_closed_as_no_reply() {
+    let h = weekday_handler();
+    let number = asked_on_friday(&h).await;
+    // Mon 30 Nov, Tue 1, Wed 2 Dec: reminded on Wednesday at 15:10.
+    assert_eq!(
+        held(&h),
+        [(
+            format!("ticket.waiting:{number}:reminder"),
+            "2026-12-02T12:10:00Z".parse().unwrap()
+        )]
+    );
+    assert_eq!(sweep(&h, "2026-12-02T12:05:00Z", 1).await, 0, "not yet");
+    // The sweep sends it twice (a retry): one reminder.
+    sweep(&h, "2026-12-02T12:10:00Z", 2).await;
+    let sent = h.mailer.sent();
+    let templates: Vec<&str> = sent.iter().map(|m| m.template).collect();
+    assert_eq!(templates, ["ack", "reminder"]);
+    assert!(sent[1].subject.contains(number.as_str()));
+    // "… by Tuesday 8 December, 15:10" on the customer's clock.
+    assert!(sent[1].text.contains("8 Aralık 2026"), "{}", sent[1].text);
+    // Seven working days after Friday: Tuesday 8 December.
+    let resolve_at: Timestamp = "2026-12-08T12:10:00Z".parse().unwrap();
+    assert!(held(&h).contains(&(format!("ticket.waiting:{number}:resolve"), resolve_at)));
+    h.store
+        .world()
+        .held
+        .retain(|_, m| m.due > "2026-12-02T12:10:00Z".parse().unwrap());
+    sweep(&h, "2026-12-08T12:10:00Z", 2).await;
+    let ticket = only_ticket(&h);
+    assert_eq!(ticket.status, Status::Resolved);
+    assert_eq!(
+        ticket.resolved_as,
+        Some(memnun_shared::domain::ticket::ResolvedAs::NoReply)
+    );
+    assert_eq!(ticket.resolved_at, Some(resolve_at));
+    let closed: Vec<String> = h
+        .publisher
+        .published()
+        .iter()
+        .filter(|m| m.kind == "ticket.closed")
+        .map(|m| m.id.clone())
+        .collect();
+    assert_eq!(closed, [format!("ticket.closed:{number}")]);
+    // The desk solves its ticket in turn, and its webhook says so: no
+    // survey for a ticket nobody answered.
+    handle(
+        &h,
+        event(
+            "r-desk",
+            "ticket.resolved",
+            "2026-12-08T12:11:00Z",
+            json!({"ticket_id": number.as_str()}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        h.mailer.sent().len(),
+        2,
+        "the acknowledgement and the reminder only"
+    );
+    let week = memnun_shared::domain::digest::Week::of(
+        resolve_at,
+        &jiff::tz::TimeZone::get("Europe/Istanbul").unwrap(),
+    );
+    let world = h.store.world();
+    assert_eq!(world.counters[&week].get("tickets.no_reply"), Some(&1));
+}
+
+#[tokio::test]
+async fn an_answer_on_any_channel_stops_the_clocks_and_a_new_question_starts_its_own() {
+    let h = weekday_handler();
+    let number = asked_on_friday(&h).await;
+    // Monday: the customer writes on chat naming the ticket (joined).
+    handle(
+        &h,
+        complaint_by(
+            "k-2",
+            "2026-11-30T08:00:00Z",
+            "c-1",
+            "chat",
+            json!({"message": format!("{number}: adresim doğru.")}),
+        ),
+    )
+    .await;
+    sweep(&h, "2026-12-02T12:10:00Z", 1).await;
+    let templates: Vec<&str> = h.mailer.sent().iter().map(|m| m.template).collect();
+    assert_eq!(
+        templates,
+        ["ack", "added"],
+        "no reminder once they answered"
+    );
+    // The agent asks again on Tuesday 1 December at 10:00: its own clock.
+    handle(
+        &h,
+        event(
+            "p-2",
+            "ticket.replied",
+            "2026-12-01T07:00:00Z",
+            json!({"ticket_id": number.as_str(), "author": "agent"}),
+        ),
+    )
+    .await;
+    assert!(held(&h).contains(&(
+        format!("ticket.waiting:{number}:reminder"),
+        "2026-12-04T07:00:00Z".parse().unwrap()
+    )));
+    sweep(&h, "2026-12-04T07:00:00Z", 1).await;
+    let templates: Vec<&str> = h.mailer.sent().iter().map(|m| m.template).collect();
+    assert_eq!(templates, ["ack", "added", "reminder"]);
+}

@@ -6,6 +6,7 @@
 //! short note that the message reached the ticket.
 
 use memnun_shared::app::unit::KeptJoin;
+use memnun_shared::domain::digest::names;
 use memnun_shared::domain::history::Footprint;
 use memnun_shared::domain::mail::tickets::Added;
 use memnun_shared::domain::thread::{self, JoinedBy, MESSAGE_CHARS, ThreadMessage};
@@ -82,6 +83,10 @@ where
             let mut writes = vec![
                 Write::TicketChange(Box::new(ticket.clone())),
                 Write::Message(message),
+                Write::Count(
+                    Week::of(now, &self.config.shop.time_zone),
+                    vec![(names::JOINED.to_owned(), 1)],
+                ),
             ];
             if let Some(contact) = unit::contact_write(stored.as_ref(), &c.customer, now) {
                 writes.push(Write::Profile(ProfileWrite {

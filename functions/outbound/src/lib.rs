@@ -1,16 +1,19 @@
 //! `outbound`: memnun's outbound events, carried to the shop's help desk and
 //! to the shop's own URL.
 //!
-//! The flows publish `coupon.issued`, `ticket.opened`, `ticket.escalated`
-//! and `ticket.updated` on the outbound queue. This function consumes it when
-//! the shop has somewhere for them to go; without, it is not deployed and
-//! the queue stays the shop's to read.
+//! The flows publish `coupon.issued`, `ticket.opened`, `ticket.escalated`,
+//! `ticket.updated` and `ticket.closed` on the outbound queue. This function
+//! consumes it when the shop has somewhere for them to go; without, it is
+//! not deployed and the queue stays the shop's to read.
 //!
 //! - **A help desk** (`ZendeskUrl` or `FreshdeskUrl`): `ticket.opened`
 //!   opens the ticket there — requester, subject, the customer's message,
 //!   priority, tags and the customer's history as an internal note
 //!   ([`memnun_shared::domain::desk`]); `ticket.escalated` raises it to
-//!   urgent with a note. The ticket's words and the customer's address are
+//!   urgent with a note; `ticket.updated` adds the customer's later message
+//!   (written again, on any channel, and joined to the open ticket) as a
+//!   note; `ticket.closed` solves it with a note (memnun resolved it: no
+//!   reply). The ticket's words and the customer's address are
 //!   read from the main table (one consistent read), not carried on the
 //!   queue; so is the history of a follow-up ticket, whose `ticket.opened`
 //!   carries none (a complaint's does). Once per ticket whatever the
@@ -39,7 +42,8 @@ use memnun_shared::config::{Env, HelpDeskConfig, StoreSite, platform_site};
 use memnun_shared::contract::outbound::{ForHelpDesk, OutboundMessage};
 use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::desk::{
-    DeskTicket, TicketEscalated, TicketUpdated, escalation_note, message_comment,
+    DeskTicket, TicketClosed, TicketEscalated, TicketUpdated, closing_note, escalation_note,
+    message_comment,
 };
 use memnun_shared::domain::history::{self, History};
 use memnun_shared::domain::locale::Locale;
@@ -188,6 +192,7 @@ impl<D: Deliverer, H: HelpDesk, S: CustomerStore + TicketStore + WorkStore> Hand
             }
             ForHelpDesk::Escalated(e) => self.escalate(desk, &e).await,
             ForHelpDesk::Updated(u) => self.comment(desk, &u).await,
+            ForHelpDesk::Closed(c) => self.close(desk, &c).await,
         }
     }
 
@@ -300,6 +305,29 @@ impl<D: Deliverer, H: HelpDesk, S: CustomerStore + TicketStore + WorkStore> Hand
             "message added in the help desk"
         } else {
             "message added in the help desk before"
+        })
+    }
+
+    /// Solves the desk's ticket that memnun resolved, with a note.
+    async fn close(&self, desk: &H, c: &TicketClosed) -> Result<Outcome> {
+        let note = closing_note(c, self.config.team_locale, &self.config.time_zone);
+        let closed = match desk.close(&c.ticket_id, c.resolved_as, &note).await {
+            Err(Error::NotFound(reason)) => {
+                if !self
+                    .open_late(desk, &c.ticket_id, &c.customer_id, c.at, reason)
+                    .await?
+                {
+                    return Ok(NO_ADDRESS);
+                }
+                desk.close(&c.ticket_id, c.resolved_as, &note).await?
+            }
+            other => other?,
+        };
+        Ok(if closed {
+            tracing::info!(ticket = %c.ticket_id, resolved_as = c.resolved_as.as_str(), "closed in the help desk");
+            "closed in the help desk"
+        } else {
+            "closed in the help desk before"
         })
     }
 

@@ -502,6 +502,31 @@ pub fn calendar_from_env(env: &Env) -> Result<crate::domain::calendar::BusinessC
     Ok(BusinessCalendar::new(time_zone, days, hours, holidays))
 }
 
+/// How long a ticket waits on the customer before its reminder and its
+/// resolution as no reply (`CUSTOMER_REMINDER_DAYS`, `AUTO_RESOLVE_DAYS`,
+/// working days; 0 turns one off). The resolution must come after the
+/// reminder.
+pub fn waiting_policy_from_env(env: &Env) -> Result<crate::domain::waiting::WaitingPolicy> {
+    let defaults = crate::domain::waiting::WaitingPolicy::default();
+    let policy = crate::domain::waiting::WaitingPolicy {
+        remind_after: env.int_or("CUSTOMER_REMINDER_DAYS", defaults.remind_after, 0..=30)?,
+        resolve_after: env.int_or("AUTO_RESOLVE_DAYS", defaults.resolve_after, 0..=60)?,
+    };
+    if policy.remind_after > 0
+        && policy.resolve_after > 0
+        && policy.resolve_after <= policy.remind_after
+    {
+        return Err(Error::Config {
+            var: "AUTO_RESOLVE_DAYS",
+            reason: format!(
+                "is {}, not more than CUSTOMER_REMINDER_DAYS ({}): the ticket would be resolved before the reminder",
+                policy.resolve_after, policy.remind_after
+            ),
+        });
+    }
+    Ok(policy)
+}
+
 /// Reads the SLA policy: `SLA_TARGETS` (e.g.
 /// `urgent=1h/8h,high=4h/24h,normal=24h/72h,low=48h/120h`, which is the
 /// default; a priority left out keeps its default) and `SLA_WARNING_PERCENT`

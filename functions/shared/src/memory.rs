@@ -32,9 +32,10 @@ use crate::domain::thread::ThreadMessage;
 use crate::domain::ticket::{Origin, Priority, Ticket, TicketNumber};
 use crate::keys::WorkKey;
 use crate::ports::{
-    Begun, Claim, Conflict, CouponRegistry, CouponStore, CustomerStore, DeskOpened, HelpDesk,
-    Holder, IdempotencyStore, IssueOutcome, Lease, Mailer, OpenOutcome, OrderStore, ProfileWrite,
-    Publisher, Registered, ReviewRecord, StatsStore, TicketStore, WorkStore, Write,
+    Begun, Claim, Conflict, CouponRegistry, CouponStore, CustomerStore, DeskOpened, DueCursor,
+    DueEntry, DueIndex, DuePage, HelpDesk, Holder, IdempotencyStore, IssueOutcome, Lease, Mailer,
+    OpenOutcome, OrderStore, ProfileWrite, Publisher, Registered, ReviewRecord, ScheduledMessage,
+    StatsStore, TicketStore, WorkStore, Write,
 };
 
 /// A customer's item: contact details, the cap, consent, the year greeted.
@@ -630,6 +631,71 @@ impl OrderStore for MemoryStore {
     }
 }
 
+impl DueIndex for MemoryStore {
+    fn shards(&self) -> u32 {
+        1
+    }
+
+    async fn due(
+        &self,
+        _shard: u32,
+        now: Timestamp,
+        _after: Option<DueCursor>,
+        _limit: i32,
+    ) -> Result<DuePage> {
+        // Held messages only, all in one page: the sweep over tickets is
+        // proven against the emulator.
+        let world = self.call("due");
+        let mut entries: Vec<(Timestamp, String)> = world
+            .held
+            .values()
+            .filter(|m| m.due <= now)
+            .map(|m| (m.due, m.id.clone()))
+            .collect();
+        entries.sort();
+        Ok(DuePage {
+            entries: entries
+                .into_iter()
+                .map(|(_, id)| DueEntry::Message { id, seen: None })
+                .collect(),
+            next: None,
+        })
+    }
+
+    async fn mark(&self, ticket: &Ticket) -> Result<bool> {
+        let mut world = self.call("mark");
+        match world.tickets.get_mut(ticket.number.as_str()) {
+            Some(stored) if stored.version == ticket.version => {
+                *stored = ticket.clone();
+                stored.version += 1;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn schedule(&self, message: &ScheduledMessage) -> Result<()> {
+        self.call("schedule")
+            .held
+            .insert(message.id.clone(), message.clone());
+        Ok(())
+    }
+
+    async fn scheduled(&self, id: &str) -> Result<Option<ScheduledMessage>> {
+        Ok(self.call("scheduled").held.get(id).cloned())
+    }
+
+    async fn unschedule(&self, sent: &[(String, Timestamp)]) -> Result<()> {
+        let mut world = self.call("unschedule");
+        for (id, due) in sent {
+            if world.held.get(id).is_some_and(|m| m.due == *due) {
+                world.held.remove(id);
+            }
+        }
+        Ok(())
+    }
+}
+
 impl TicketStore for MemoryStore {
     async fn ticket(&self, number: &TicketNumber) -> Result<Option<Ticket>> {
         Ok(self.call("ticket").tickets.get(number.as_str()).cloned())
@@ -881,6 +947,8 @@ pub struct DeskEntry {
     pub raised_for: Vec<Goal>,
     /// The customer's later messages, by place.
     pub comments: Vec<(u32, String)>,
+    /// Why memnun closed it, if it did.
+    pub closed: Option<crate::domain::ticket::ResolvedAs>,
 }
 
 impl MemoryDesk {
@@ -905,8 +973,30 @@ impl HelpDesk for MemoryDesk {
             priority: ticket.priority,
             raised_for: Vec::new(),
             comments: Vec::new(),
+            closed: None,
         });
         Ok(DeskOpened::Now)
+    }
+
+    async fn close(
+        &self,
+        number: &TicketNumber,
+        resolved_as: crate::domain::ticket::ResolvedAs,
+        note: &str,
+    ) -> Result<bool> {
+        let mut tickets = self.tickets.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = tickets
+            .iter_mut()
+            .find(|e| e.ticket.number == *number)
+            .ok_or_else(|| {
+                crate::Error::NotFound(format!("the help desk's ticket for {number}"))
+            })?;
+        if entry.closed.is_some() {
+            return Ok(false);
+        }
+        entry.closed = Some(resolved_as);
+        entry.notes.push(note.to_owned());
+        Ok(true)
     }
 
     async fn comment(&self, number: &TicketNumber, message: u32, body: &str) -> Result<bool> {

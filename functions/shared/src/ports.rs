@@ -198,6 +198,16 @@ pub trait HelpDesk: Send + Sync {
         message: u32,
         body: &str,
     ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Solves memnun's ticket `number` with an internal `note`, once;
+    /// `false` when it was closed before. [`crate::Error::NotFound`] when
+    /// the desk has no such ticket, as for [`HelpDesk::escalate`].
+    fn close(
+        &self,
+        number: &TicketNumber,
+        resolved_as: crate::domain::ticket::ResolvedAs,
+        note: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
 }
 
 /// Whether [`HelpDesk::open`] opened the ticket or found it.

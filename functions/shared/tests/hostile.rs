@@ -909,6 +909,30 @@ fn added(locale: Locale, slot: Slot, v: Option<&str>) -> Option<memnun_shared::R
     Some(tickets::added(locale, &a))
 }
 
+fn reminder(
+    locale: Locale,
+    slot: Slot,
+    v: Option<&str>,
+) -> Option<memnun_shared::Result<Rendered>> {
+    let t = ticket();
+    let tz = ist();
+    let r = tickets::Reminder {
+        shop: "Dükkan",
+        name: Some("Ayşe"),
+        ticket: &t,
+        asked_at: "2026-11-27T12:10:00Z".parse().expect("time"),
+        closes_at: Some("2026-12-08T12:10:00Z".parse().expect("time")),
+        customer_tz: &tz,
+        reply_reaches_ticket: true,
+    };
+    let r = match slot {
+        Slot::Shop => tickets::Reminder { shop: v?, ..r },
+        Slot::Name => tickets::Reminder { name: v, ..r },
+        _ => return None,
+    };
+    Some(tickets::reminder(locale, &r))
+}
+
 fn survey(locale: Locale, slot: Slot, v: Option<&str>) -> Option<memnun_shared::Result<Rendered>> {
     let t = ticket();
     let links = score_links();
@@ -1103,10 +1127,11 @@ fn shipped(locale: Locale, slot: Slot, v: Option<&str>) -> Option<memnun_shared:
     ))
 }
 
-const EMAILS: [(&str, Renderer); 11] = [
+const EMAILS: [(&str, Renderer); 12] = [
     ("review_apology", review_apology),
     ("ack", acknowledgement),
     ("added", added),
+    ("reminder", reminder),
     ("survey", survey),
     ("satisfaction_apology", satisfaction),
     ("delay_apology", delay),

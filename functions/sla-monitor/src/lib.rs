@@ -17,7 +17,9 @@
 //!   escalator holds back the parts of an alarm until a civil hour (they
 //!   go back to the escalations queue); the order journey keeps its own
 //!   clocks here, `journey.due` (an order not shipped in time, a refund's
-//!   legal date), which go to the orders queue.
+//!   legal date), which go to the orders queue; complaint-intake keeps the
+//!   clocks of tickets waiting on the customer, `ticket.waiting`, which go
+//!   to the tickets queue.
 //!
 //! Why send before marking: an alarm marked but never sent would be lost
 //! without a trace, while one sent but not marked (the invocation died in
@@ -47,6 +49,7 @@ use memnun_shared::contract::internal::{
     InternalEvent, JOURNEY_DUE, SLA_BREACHED, SLA_WARNING, SlaAlarm, alarm_id, known_kind,
 };
 use memnun_shared::contract::outbound::OutboundMessage;
+use memnun_shared::contract::waiting::TICKET_WAITING;
 use memnun_shared::domain::sla::{AlarmKind, Goal};
 use memnun_shared::domain::ticket::{Ticket, TicketNumber};
 use memnun_shared::ports::{
@@ -82,6 +85,9 @@ pub struct Config {
     pub escalations_queue_url: String,
     /// Where the journey's clocks go, `journey.due` (`ORDERS_QUEUE_URL`).
     pub orders_queue_url: String,
+    /// Where waiting tickets' clocks go, `ticket.waiting`
+    /// (`TICKETS_QUEUE_URL`).
+    pub tickets_queue_url: String,
 }
 
 impl Config {
@@ -91,6 +97,7 @@ impl Config {
             table: env.required("TABLE_NAME")?,
             escalations_queue_url: queue_url_from_env(env, "ESCALATIONS_QUEUE_URL")?,
             orders_queue_url: queue_url_from_env(env, "ORDERS_QUEUE_URL")?,
+            tickets_queue_url: queue_url_from_env(env, "TICKETS_QUEUE_URL")?,
         })
     }
 }
@@ -450,14 +457,18 @@ where
             return;
         }
         // Ten to a batch, each batch to one queue: the journey's clocks to
-        // the orders queue, everything else to the escalations queue.
-        let (journey, escalations): (Vec<OutboundMessage>, Vec<OutboundMessage>) = out
+        // the orders queue, waiting tickets' to the tickets queue,
+        // everything else to the escalations queue.
+        let (journey, rest): (Vec<OutboundMessage>, Vec<OutboundMessage>) = out
             .messages
             .drain(..ready)
             .partition(|m| m.kind == JOURNEY_DUE);
+        let (waiting, escalations): (Vec<OutboundMessage>, Vec<OutboundMessage>) =
+            rest.into_iter().partition(|m| m.kind == TICKET_WAITING);
         let batches: Vec<(&str, Vec<OutboundMessage>)> = [
             (self.config.escalations_queue_url.as_str(), escalations),
             (self.config.orders_queue_url.as_str(), journey),
+            (self.config.tickets_queue_url.as_str(), waiting),
         ]
         .into_iter()
         .flat_map(|(queue, messages)| {
@@ -613,6 +624,10 @@ mod tests {
                 (
                     "ORDERS_QUEUE_URL",
                     "https://sqs.eu-central-1.amazonaws.com/1/orders",
+                ),
+                (
+                    "TICKETS_QUEUE_URL",
+                    "https://sqs.eu-central-1.amazonaws.com/1/tickets",
                 ),
             ])
         };

@@ -69,6 +69,7 @@ pub const TICKET_KEEPS: &[&str] = &[
     "last_agent_reply_at",
     "last_customer_reply_at",
     "resolved_at",
+    "resolved_as",
     "survey_score",
     "survey_at",
 ];

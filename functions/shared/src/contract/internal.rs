@@ -12,6 +12,7 @@
 //! | `sla.breached` | sla-monitor → sla-escalator | the same |
 //! | `birthday.due` | birthday-scheduler → birthday-greeter | customer_id, year (of the birthday, on the customer's clock), due |
 //! | `journey.due` | order-journey → (held in the due index) → sla-monitor → order-journey | watch (`promise`, `unshipped`, `undelivered`, `refund_warning`, `refund_overdue`), customer_id, order_id or return_id, promise (the promised day, for `promise`), due |
+//! | `ticket.waiting` | complaint-intake → (held in the due index) → sla-monitor → complaint-intake | ticket_id, customer_id, stage (`reminder`, `resolve`), since, due ([`crate::contract::waiting`]) |
 //!
 //! `due` is the deadline itself (for a warning too: the time left is `due`
 //! minus now). When the escalator holds part of an alarm back until a civil
@@ -172,7 +173,7 @@ impl SlaAlarm {
 
 /// Reads the envelope every internal event shares: its meta, `type` and
 /// `data` (an object).
-fn envelope(body: &str) -> Result<(EventMeta, String, serde_json::Value)> {
+pub(crate) fn envelope(body: &str) -> Result<(EventMeta, String, serde_json::Value)> {
     if body.len() > MAX_BODY_BYTES {
         return Err(Error::contract(
             "body",
@@ -521,9 +522,14 @@ impl InternalEvent {
 /// The `&'static` name of an internal event type, for a message read back
 /// from storage; `None` for anything else.
 pub fn known_kind(kind: &str) -> Option<&'static str> {
-    [SLA_WARNING, SLA_BREACHED, JOURNEY_DUE]
-        .into_iter()
-        .find(|k| *k == kind)
+    [
+        SLA_WARNING,
+        SLA_BREACHED,
+        JOURNEY_DUE,
+        crate::contract::waiting::TICKET_WAITING,
+    ]
+    .into_iter()
+    .find(|k| *k == kind)
 }
 
 #[derive(Deserialize)]

@@ -12,6 +12,7 @@ pub mod payload;
 pub mod routing;
 pub mod ses_feedback;
 pub mod signature;
+pub mod waiting;
 
 use jiff::Timestamp;
 use serde::Deserialize;

@@ -10,12 +10,14 @@ use serde_json::json;
 use crate::contract::internal::SlaAlarm;
 use crate::domain::coupon::{Coupon, CouponValue};
 use crate::domain::customer::CustomerId;
-use crate::domain::desk::{TicketEscalated, TicketOpened, TicketUpdated};
+use crate::domain::desk::{TicketClosed, TicketEscalated, TicketOpened, TicketUpdated};
 use crate::domain::history::{History, PastOrder};
 use crate::domain::order::{OrderId, Stage};
 use crate::domain::rating::Rating;
 use crate::domain::thread::JoinedBy;
-use crate::domain::ticket::{Category, Channel, Origin, Priority, Ticket, TicketNumber};
+use crate::domain::ticket::{
+    Category, Channel, Origin, Priority, ResolvedAs, Ticket, TicketNumber,
+};
 use crate::time::to_key;
 
 /// A message ready for a queue.
@@ -70,11 +72,12 @@ impl OutboundMessage {
 }
 
 /// The types memnun publishes on the outbound queue.
-pub const KINDS: [&str; 4] = [
+pub const KINDS: [&str; 5] = [
     "coupon.issued",
     "ticket.opened",
     "ticket.escalated",
     "ticket.updated",
+    "ticket.closed",
 ];
 
 /// The published type spelt `kind`, if it is one.
@@ -209,6 +212,29 @@ pub fn ticket_updated(
     )
 }
 
+/// `ticket.closed`: memnun resolved the ticket itself, `resolved_as` says
+/// why (`no_reply`: it waited on the customer past `AutoResolveDays`). The
+/// help desk solves its ticket with a note; no survey is asked.
+pub fn ticket_closed(
+    ticket: &Ticket,
+    resolved_as: ResolvedAs,
+    at: Timestamp,
+    source: &str,
+) -> OutboundMessage {
+    envelope(
+        format!("ticket.closed:{}", ticket.number),
+        "ticket.closed",
+        source,
+        at,
+        json!({
+            "ticket_id": ticket.number.as_str(),
+            "customer_id": ticket.customer_id.as_str(),
+            "resolved_as": resolved_as.as_str(),
+            "waiting_since": ticket.last_agent_reply_at.map(to_key),
+        }),
+    )
+}
+
 fn history_json(h: &History) -> serde_json::Value {
     json!({
         "since": to_key(h.since),
@@ -235,6 +261,8 @@ pub enum ForHelpDesk {
     Escalated(TicketEscalated),
     /// A message to add to a ticket.
     Updated(TicketUpdated),
+    /// A ticket to solve.
+    Closed(TicketClosed),
 }
 
 #[derive(Deserialize)]
@@ -281,6 +309,13 @@ struct OrderWire {
     order_id: String,
     stage: Option<String>,
     placed_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ClosedWire {
+    ticket_id: String,
+    customer_id: String,
+    resolved_as: String,
 }
 
 #[derive(Deserialize)]
@@ -407,6 +442,21 @@ impl ForHelpDesk {
                     message: d.message,
                     channel: Channel::parse(&d.channel)
                         .ok_or_else(|| bad("channel", "is not a channel"))?,
+                })))
+            }
+            "ticket.closed" => {
+                let w: Wire<ClosedWire> = parse_data(&message.body)?;
+                let d = w.data;
+                Ok(Some(ForHelpDesk::Closed(TicketClosed {
+                    ticket_id: number(&d.ticket_id)?,
+                    customer_id: CustomerId::parse(&d.customer_id)
+                        .map_err(|_| bad("customer_id", "is not a customer id"))?,
+                    at: w
+                        .time
+                        .parse()
+                        .map_err(|_| Error::contract("time", "must be an RFC 3339 time"))?,
+                    resolved_as: ResolvedAs::parse(&d.resolved_as)
+                        .ok_or_else(|| bad("resolved_as", "must be no_reply or self_served"))?,
                 })))
             }
             _ => Ok(None),
@@ -544,6 +594,14 @@ mod tests {
             (read.message, read.channel, read.at),
             (2, Channel::Email, at)
         );
+        let closed = ticket_closed(&ticket, ResolvedAs::NoReply, at, "memnun/complaint-intake");
+        assert_eq!(closed.id, "ticket.closed:TK-4821-0937");
+        let Some(ForHelpDesk::Closed(read)) =
+            ForHelpDesk::read(&OutboundMessage::parse(&closed.body).unwrap()).unwrap()
+        else {
+            panic!("not a ticket.closed");
+        };
+        assert_eq!((read.resolved_as, read.at), (ResolvedAs::NoReply, at));
         let coupon = r#"{"specversion":"1.0","id":"x","type":"coupon.issued","data":{}}"#;
         assert_eq!(
             ForHelpDesk::read(&OutboundMessage::parse(coupon).unwrap()).unwrap(),

@@ -18,7 +18,9 @@ use crate::domain::history::History;
 use crate::domain::locale::Locale;
 use crate::domain::mail::{EmailAddress, display_text};
 use crate::domain::sla::Goal;
-use crate::domain::ticket::{Category, Channel, Origin, Priority, Ticket, TicketNumber};
+use crate::domain::ticket::{
+    Category, Channel, Origin, Priority, ResolvedAs, Ticket, TicketNumber,
+};
 
 /// A `ticket.opened` as the help desk needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +74,44 @@ pub struct TicketUpdated {
     pub message: u32,
     /// Where the customer wrote.
     pub channel: Channel,
+}
+
+/// A `ticket.closed` as the help desk needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketClosed {
+    /// memnun's number.
+    pub ticket_id: TicketNumber,
+    /// Whose.
+    pub customer_id: CustomerId,
+    /// When memnun resolved it.
+    pub at: Timestamp,
+    /// Why.
+    pub resolved_as: ResolvedAs,
+}
+
+/// The tag a desk's ticket carries once memnun closed it, so a retry does
+/// not note it twice.
+pub fn closed_tag(resolved_as: ResolvedAs) -> String {
+    format!("memnun_closed_{}", resolved_as.as_str())
+}
+
+/// The internal note memnun's closing leaves on the desk's ticket.
+pub fn closing_note(c: &TicketClosed, team: Locale, tz: &TimeZone) -> String {
+    let at = local(c.at, tz);
+    match (team, c.resolved_as) {
+        (Locale::Tr, ResolvedAs::NoReply) => format!(
+            "memnun: müşteriden yanıt gelmediği için talep {at} itibarıyla çözüldü olarak kapatıldı (hatırlatma gönderilmişti). Anket gönderilmedi; müşteri yeniden yazarsa yeni talep açılır."
+        ),
+        (Locale::En, ResolvedAs::NoReply) => format!(
+            "memnun: resolved as of {at} because the customer did not answer (they were reminded). No survey was sent; if they write again, a new ticket opens."
+        ),
+        (Locale::Tr, ResolvedAs::SelfServed) => format!(
+            "memnun: müşteri {at} itibarıyla önerilen yanıtın sorusunu karşıladığını bildirdi; talep kendi kendine çözüldü olarak kapatıldı."
+        ),
+        (Locale::En, ResolvedAs::SelfServed) => format!(
+            "memnun: as of {at} the customer said a suggested answer answered their question; resolved as self-served."
+        ),
+    }
 }
 
 /// The tag a desk's ticket carries once the `message`-th joined message is

@@ -147,6 +147,13 @@ pub mod names {
     pub const REFUNDS_LATE: &str = "refunds.late";
     /// Review requests sent after delivery.
     pub const REVIEW_REQUESTS: &str = "reviews.requested";
+    /// Complaints that joined an open ticket instead of opening one
+    /// (the customer wrote again, on any channel).
+    pub const JOINED: &str = "complaints.joined";
+    /// Reminders to customers a ticket waited on.
+    pub const REMINDED: &str = "tickets.reminded";
+    /// Tickets resolved as "no reply" after waiting on the customer.
+    pub const NO_REPLY: &str = "tickets.no_reply";
 
     /// Return requests whose reason reads as `category`.
     pub fn returns_in(category: Category) -> String {

@@ -122,3 +122,14 @@ named_enum!(
         Customer => "customer",
     }
 );
+
+named_enum!(
+    /// How a ticket was resolved when nobody of the team resolved it.
+    ResolvedAs {
+        /// It waited on the customer past `AutoResolveDays` without an
+        /// answer ([`crate::domain::waiting`]).
+        NoReply => "no_reply",
+        /// The customer said a self-service answer answered it.
+        SelfServed => "self_served",
+    }
+);

@@ -31,4 +31,5 @@ pub mod text;
 pub mod thread;
 pub mod ticket;
 pub mod token;
+pub mod waiting;
 pub mod watch;

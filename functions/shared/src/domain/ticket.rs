@@ -15,7 +15,7 @@ use crate::domain::random;
 use crate::domain::rating::Rating;
 use crate::domain::sla::SlaClock;
 
-pub use crate::domain::labels::{Author, Category, Channel, Origin, Priority, Status};
+pub use crate::domain::labels::{Author, Category, Channel, Origin, Priority, ResolvedAs, Status};
 
 /// A ticket number such as `TK-4821-0937`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -167,6 +167,8 @@ pub struct Ticket {
     pub last_customer_reply_at: Option<Timestamp>,
     /// When it was resolved.
     pub resolved_at: Option<Timestamp>,
+    /// How, when memnun resolved it rather than the team (no reply).
+    pub resolved_as: Option<ResolvedAs>,
     /// The satisfaction score, when the customer answered the survey.
     pub survey: Option<(Rating, Timestamp)>,
     /// The stored version, for optimistic concurrency (0: not stored yet).
@@ -205,6 +207,7 @@ impl Ticket {
             last_agent_reply_at: None,
             last_customer_reply_at: None,
             resolved_at: None,
+            resolved_as: None,
             survey: None,
             version: 0,
         }

@@ -127,25 +127,9 @@ impl Default for JourneyPolicy {
     }
 }
 
-/// The `days`-th working day after the day of `at` on `calendar` (its days
-/// and holidays; hours do not matter to a parcel).
+/// The `days`-th working day after the day of `at` on `calendar`.
 fn working_days_after(at: Timestamp, days: i64, calendar: &BusinessCalendar) -> Date {
-    let mut day = at.to_zoned(calendar.time_zone().clone()).date();
-    let mut left = days;
-    // A year of days is enough for any calendar with a working day.
-    for _ in 0..366 {
-        if left <= 0 {
-            break;
-        }
-        day = match day.checked_add(1.day()) {
-            Ok(d) => d,
-            Err(_) => break,
-        };
-        if calendar.is_working_day(day) {
-            left -= 1;
-        }
-    }
-    day
+    calendar.working_days_after(at, days)
 }
 
 /// The start of the day after `day` in `tz`: the end of `day` on that clock.

@@ -18,7 +18,9 @@ use crate::domain::order::{OrderId, Stage};
 use crate::domain::rating::Rating;
 use crate::domain::sla::{Outcome, SlaClock, Timer};
 use crate::domain::thread::ThreadMessage;
-use crate::domain::ticket::{Category, Channel, Origin, Priority, Status, Ticket, TicketNumber};
+use crate::domain::ticket::{
+    Category, Channel, Origin, Priority, ResolvedAs, Status, Ticket, TicketNumber,
+};
 use crate::ports::ReviewRecord;
 use crate::time::to_key;
 use crate::{Error, Result};
@@ -207,6 +209,11 @@ pub(crate) fn ticket_item(t: &Ticket) -> Item {
         time(t.last_customer_reply_at).as_deref(),
     );
     put_opt(&mut item, "resolved_at", time(t.resolved_at).as_deref());
+    put_opt(
+        &mut item,
+        "resolved_as",
+        t.resolved_as.map(ResolvedAs::as_str),
+    );
     if let Some((score, at)) = t.survey {
         item.insert("survey_score".to_string(), n(i64::from(score.stars())));
         item.insert("survey_at".to_string(), s(to_key(at)));
@@ -345,6 +352,7 @@ pub(crate) fn ticket_from(item: &Item) -> Result<Ticket> {
         last_agent_reply_at: r.opt_time("last_agent_reply_at")?,
         last_customer_reply_at: r.opt_time("last_customer_reply_at")?,
         resolved_at: r.opt_time("resolved_at")?,
+        resolved_as: r.opt("resolved_as").and_then(ResolvedAs::parse),
         survey,
         version: u64::try_from(r.num("version").unwrap_or(0)).unwrap_or(0),
     })

@@ -15,6 +15,7 @@
 //! | the customer's history | a private note (`POST /api/v2/tickets/{id}/notes`, `private: true`), then the tag `memnun_history` |
 //! | a missed deadline | a private note, then `priority: 4` with the tag `memnun_missed_<goal>` |
 //! | a later message of the customer (`ticket.updated`) | a private note headed by the channel, then the tag `memnun_message_<n>` |
+//! | memnun closed it (`ticket.closed`, no reply) | a private note, then `status: 4` (Resolved) with the tag `memnun_closed_no_reply` |
 //!
 //! Looking up: `GET /api/v2/search/tickets?query="tag:'tk-…'"`, then the
 //! ticket itself (`GET /api/v2/tickets/{id}`) for its tags when the search
@@ -33,7 +34,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::{Found, call_json, fields, tags_in};
+use super::{Found, Note, call_json, fields, tags_in};
 use crate::adapters::http::{Answer, Credential, HttpClient, Method, Request, Verdict};
 use crate::domain::desk::{DeskTicket, tag_of};
 use crate::domain::ticket::{Channel, Priority, TicketNumber};
@@ -136,22 +137,24 @@ impl Freshdesk {
         &self,
         client: &HttpClient,
         found: &Found,
-        note: &str,
-        tag: &str,
-        raise: Option<Priority>,
+        note: Note<'_>,
     ) -> Result<()> {
         let request = self.request(
             Method::POST,
             &format!("/tickets/{}/notes", found.id),
-            Some(json!({"body": html(note), "private": true})),
+            Some(json!({"body": html(note.body), "private": true})),
         );
         call_json(client, (PLATFORM, NOTE), &request, &[200, 201], refused).await?;
         // The tag last: a retry that finds it knows the note is in.
         let mut tags = found.tags.clone();
-        tags.push(tag.to_owned());
+        tags.push(note.tag.to_owned());
         let mut update = json!({ "tags": tags });
-        if let Some(p) = raise {
+        if let Some(p) = note.raise {
             update["priority"] = json!(priority(p));
+        }
+        if note.solve {
+            // 4: Resolved.
+            update["status"] = json!(4);
         }
         let request = self.request(Method::PUT, &format!("/tickets/{}", found.id), Some(update));
         call_json(client, (PLATFORM, UPDATE), &request, &[200], refused).await?;

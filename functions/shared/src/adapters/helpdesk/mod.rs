@@ -24,11 +24,36 @@ pub mod zendesk;
 use std::time::Duration;
 
 use crate::adapters::http::{self, HttpClient, Request, Verdict};
-use crate::domain::desk::{DeskTicket, HISTORY_TAG, escalated_tag, message_tag};
+use crate::domain::desk::{DeskTicket, HISTORY_TAG, closed_tag, escalated_tag, message_tag};
 use crate::domain::sla::Goal;
-use crate::domain::ticket::{Priority, TicketNumber};
+use crate::domain::ticket::{Priority, ResolvedAs, TicketNumber};
 use crate::ports::{DeskOpened, HelpDesk};
 use crate::{Error, Result};
+
+/// What one note does to a desk's ticket besides the note: the tag that
+/// marks it done, and a raise or a solve.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Note<'a> {
+    /// The internal note.
+    pub(crate) body: &'a str,
+    /// The tag written with it.
+    pub(crate) tag: &'a str,
+    /// A priority to raise the ticket to.
+    pub(crate) raise: Option<Priority>,
+    /// Whether to solve the ticket.
+    pub(crate) solve: bool,
+}
+
+impl<'a> Note<'a> {
+    fn new(body: &'a str, tag: &'a str) -> Self {
+        Note {
+            body,
+            tag,
+            raise: None,
+            solve: false,
+        }
+    }
+}
 
 /// memnun's ticket as the desk holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,16 +133,10 @@ impl HelpDeskClient {
         })
     }
 
-    async fn note(
-        &self,
-        found: &Found,
-        note: &str,
-        tag: &str,
-        raise: Option<Priority>,
-    ) -> Result<()> {
+    async fn note(&self, found: &Found, note: Note<'_>) -> Result<()> {
         match &self.desk {
-            Desk::Zendesk(z) => z.note(&self.http, found, note, tag, raise).await,
-            Desk::Freshdesk(f) => f.note(&self.http, found, note, tag, raise).await,
+            Desk::Zendesk(z) => z.note(&self.http, found, note).await,
+            Desk::Freshdesk(f) => f.note(&self.http, found, note).await,
         }
     }
 
@@ -165,7 +184,8 @@ impl HelpDesk for HelpDeskClient {
     async fn open(&self, ticket: &DeskTicket) -> Result<DeskOpened> {
         let (found, how) = self.find_or_create(ticket).await?;
         if !found.has(HISTORY_TAG) {
-            self.note(&found, &ticket.note, HISTORY_TAG, None).await?;
+            self.note(&found, Note::new(&ticket.note, HISTORY_TAG))
+                .await?;
         }
         Ok(how)
     }
@@ -182,7 +202,11 @@ impl HelpDesk for HelpDeskClient {
         if found.has(&tag) {
             return Ok(false);
         }
-        self.note(&found, note, &tag, Some(priority)).await?;
+        let note = Note {
+            raise: Some(priority),
+            ..Note::new(note, &tag)
+        };
+        self.note(&found, note).await?;
         Ok(true)
     }
 
@@ -192,7 +216,26 @@ impl HelpDesk for HelpDeskClient {
         if found.has(&tag) {
             return Ok(false);
         }
-        self.note(&found, body, &tag, None).await?;
+        self.note(&found, Note::new(body, &tag)).await?;
+        Ok(true)
+    }
+
+    async fn close(
+        &self,
+        number: &TicketNumber,
+        resolved_as: ResolvedAs,
+        note: &str,
+    ) -> Result<bool> {
+        let found = self.found(number).await?;
+        let tag = closed_tag(resolved_as);
+        if found.has(&tag) {
+            return Ok(false);
+        }
+        let note = Note {
+            solve: true,
+            ..Note::new(note, &tag)
+        };
+        self.note(&found, note).await?;
         Ok(true)
     }
 }

@@ -13,6 +13,7 @@
 //! | the customer's history | a private comment (`public: false`) with the tag `memnun_history` |
 //! | a missed deadline | `priority: urgent`, a private comment, the tag `memnun_missed_<goal>` |
 //! | a later message of the customer (`ticket.updated`) | a private comment headed by the channel, the tag `memnun_message_<n>` |
+//! | memnun closed it (`ticket.closed`, no reply) | `status: solved`, a private comment, the tag `memnun_closed_no_reply`; a ticket Zendesk will not solve as it stands (`422`: no assignee, a required field) gets the comment and the tag, and the team solves it |
 //!
 //! Looking up: `GET /api/v2/tickets.json?external_id=TK-…` lists the
 //! tickets with that external id, with their tags. Notes and raises are
@@ -27,7 +28,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use super::{Found, call_json, fields, tags_in};
+use super::{Found, Note, call_json, fields, tags_in};
 use crate::adapters::http::{Answer, Credential, HttpClient, Method, Request, Verdict};
 use crate::domain::desk::DeskTicket;
 use crate::domain::ticket::{Priority, TicketNumber};
@@ -117,22 +118,31 @@ impl Zendesk {
         &self,
         client: &HttpClient,
         found: &Found,
-        note: &str,
-        tag: &str,
-        raise: Option<Priority>,
+        note: Note<'_>,
     ) -> Result<()> {
         let mut ticket = json!({
-            "comment": {"body": note, "public": false},
-            "additional_tags": [tag],
+            "comment": {"body": note.body, "public": false},
+            "additional_tags": [note.tag],
         });
-        if let Some(p) = raise {
+        if let Some(p) = note.raise {
             ticket["priority"] = json!(priority(p));
         }
-        let request = self.request(
-            Method::PUT,
-            &format!("/tickets/{}.json", found.id),
-            Some(json!({ "ticket": ticket })),
-        );
+        let path = format!("/tickets/{}.json", found.id);
+        if note.solve {
+            let mut solving = ticket.clone();
+            solving["status"] = json!("solved");
+            let request = self.request(Method::PUT, &path, Some(json!({ "ticket": solving })));
+            match call_json(client, (PLATFORM, UPDATE), &request, &[200], refused).await {
+                // A ticket Zendesk will not solve as it stands (no assignee,
+                // a required field empty): the note and the tag still go
+                // in, and the team solves it.
+                Err(Error::Platform { reason, .. }) if reason.starts_with("answered 422") => {
+                    tracing::warn!(platform = PLATFORM, reason = %reason, "the desk would not solve the ticket; noted for the team");
+                }
+                other => return other.map(|_| ()),
+            }
+        }
+        let request = self.request(Method::PUT, &path, Some(json!({ "ticket": ticket })));
         call_json(client, (PLATFORM, UPDATE), &request, &[200], refused).await?;
         Ok(())
     }

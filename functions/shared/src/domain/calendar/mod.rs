@@ -403,6 +403,28 @@ impl BusinessCalendar {
         self.days.contains(date.weekday()) && !self.holidays.contains(date)
     }
 
+    /// The `days`-th working day after the day of `at` (its days and
+    /// holidays; hours do not count): what "in 3 business days" means to a
+    /// customer or a parcel.
+    pub fn working_days_after(&self, at: Timestamp, days: i64) -> Date {
+        let mut day = at.to_zoned(self.time_zone().clone()).date();
+        let mut left = days;
+        // A year of days is enough for any calendar with a working day.
+        for _ in 0..366 {
+            if left <= 0 {
+                break;
+            }
+            day = match day.checked_add(jiff::ToSpan::day(1)) {
+                Ok(d) => d,
+                Err(_) => break,
+            };
+            if self.is_working_day(day) {
+                left -= 1;
+            }
+        }
+        day
+    }
+
     /// The moment at which `duration` of business time has elapsed after
     /// `start`. A duration that ends exactly at the end of working hours
     /// gives that end (Friday 18:00), not the next start. Zero or negative

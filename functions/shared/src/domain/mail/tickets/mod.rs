@@ -1,8 +1,8 @@
 //! The emails of the support flows, in each language.
 //!
 //! To the customer: the acknowledgement of a new ticket (and the note that
-//! a later message joined it), the satisfaction survey when it is
-//! resolved, the apology after a low rating, the apology for a late order,
+//! a later message joined it), the reminder when it waits on them, the
+//! satisfaction survey when it is resolved, the apology after a low rating, the apology for a late order,
 //! the apology for a missed SLA, and the order journey's notices
 //! (`orders`). To the team: the SLA warning and breach alerts.
 //!
@@ -140,6 +140,7 @@ mod ack;
 mod apologies;
 mod journey;
 mod orders;
+mod reminder;
 mod survey;
 mod team;
 
@@ -153,6 +154,7 @@ pub use orders::{
     ReturnNews, ReturnProgress, ReturnReceived, ShippedNotice, return_progress, return_received,
     shipped_notice,
 };
+pub use reminder::{Reminder, reminder};
 pub use survey::{SurveyRequest, survey_request};
 pub use team::{AlertKind, TeamAlert, team_alert};
 
