@@ -596,3 +596,80 @@ async fn a_message_joined_on_another_channel_reaches_the_desks_ticket_once_in_ze
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_closed_for_no_reply_is_solved_in_zendesk_and_freshdesk_once() {
+    for zendesk in [true, false] {
+        let desk = HelpDeskStandIn::start();
+        let parameters = if zendesk {
+            desks::zendesk_parameters(&desk.url())
+        } else {
+            desks::freshdesk_parameters(&desk.url())
+        };
+        let stack = stack_with(&parameters).await;
+        complain(&stack, "k-1", "2026-11-23T09:00:00Z", "Kargom nerede?").await;
+        let number = functions::ticket_numbers(&stack).await.remove(0);
+        let intake = functions::intake(&stack);
+        stack
+            .send(
+                "tickets",
+                &functions::reply("p-1", "2026-11-23T10:00:00Z", &number, "agent"),
+            )
+            .await;
+        functions::deliver_tickets(&stack, &intake).await;
+        // Seven days without an answer (every day works by default).
+        let monitor = functions::monitor(&stack);
+        for at in ["2026-11-26T10:00:00Z", "2026-11-30T10:00:00Z"] {
+            functions::sweep(&monitor, at).await;
+            functions::deliver_tickets(&stack, &intake).await;
+        }
+        let published = take_outbound(&stack).await;
+        let h = outbound(&stack, OUTBOUND_WEBHOOK_SECRET);
+        redeliver(&stack, &h, &published).await;
+        redeliver(&stack, &h, &published).await;
+        let tickets = desk.tickets();
+        assert_eq!(tickets.len(), 1);
+        let t = &tickets[0];
+        let solved = if zendesk { "solved" } else { "4" };
+        assert_eq!(t.status, solved, "zendesk: {zendesk}");
+        let closing: Vec<&(String, bool)> = t
+            .notes
+            .iter()
+            .filter(|(n, _)| n.contains("yanıt gelmediği"))
+            .collect();
+        assert_eq!(closing.len(), 1, "once: {:?}", t.notes);
+        assert!(!closing[0].1, "an internal note");
+        assert!(t.tags.contains(&"memnun_closed_no_reply".to_owned()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_zendesk_will_not_solve_still_gets_its_note_for_the_team() {
+    let desk = HelpDeskStandIn::start();
+    let stack = stack_with(&desks::zendesk_parameters(&desk.url())).await;
+    complain(&stack, "k-1", "2026-11-23T09:00:00Z", "Kargom nerede?").await;
+    let number = functions::ticket_numbers(&stack).await.remove(0);
+    let h = outbound(&stack, OUTBOUND_WEBHOOK_SECRET);
+    redeliver(&stack, &h, &take_outbound(&stack).await).await;
+    let intake = functions::intake(&stack);
+    stack
+        .send(
+            "tickets",
+            &functions::reply("p-1", "2026-11-23T10:00:00Z", &number, "agent"),
+        )
+        .await;
+    functions::deliver_tickets(&stack, &intake).await;
+    let monitor = functions::monitor(&stack);
+    for at in ["2026-11-26T10:00:00Z", "2026-11-30T10:00:00Z"] {
+        functions::sweep(&monitor, at).await;
+        functions::deliver_tickets(&stack, &intake).await;
+    }
+    let closed = take_outbound(&stack).await;
+    // The solve is refused as a record Zendesk will not take (no assignee).
+    desk.fail_on("update", [Fault::Status(422)]);
+    redeliver(&stack, &h, &closed).await;
+    let t = &desk.tickets()[0];
+    assert_ne!(t.status, "solved");
+    assert!(t.notes.iter().any(|(n, _)| n.contains("yanıt gelmediği")));
+    assert!(t.tags.contains(&"memnun_closed_no_reply".to_owned()));
+}

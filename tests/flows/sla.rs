@@ -829,3 +829,90 @@ async fn a_replayed_alarm_is_judged_at_its_own_time_not_the_wall_clock() {
         breach[0].subject
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_waiting_on_the_customer_over_a_weekend_is_reminded_then_closed_through_the_sweep()
+{
+    let stack = Stack::start_with(
+        &[
+            ("BusinessDays", "mon-fri"),
+            ("BusinessHours", "09:00-18:00"),
+        ],
+        true,
+    )
+    .await;
+    let intake = intake(&stack);
+    let monitor = monitor(&stack);
+    // Thursday's complaint; the agent asks something on Friday at 15:10.
+    let body = complaint(
+        "w-1",
+        "2026-11-26T09:00:00Z",
+        "c-wait",
+        "web",
+        MESSAGE,
+        AYSE,
+        "tr",
+        "Europe/Istanbul",
+    );
+    stack.send("tickets", &body).await;
+    deliver_tickets(&stack, &intake).await;
+    let number = attr(&ticket_of(&stack, "c-wait").await, "number").to_owned();
+    stack
+        .send(
+            "tickets",
+            &reply("w-r", "2026-11-27T12:10:00Z", &number, "agent"),
+        )
+        .await;
+    deliver_tickets(&stack, &intake).await;
+    stack.drain(&stack.queue("outbound").url).await;
+    let emails = || stack.emulator.sent_emails().len();
+    let before = emails();
+    // Monday and Tuesday: nothing. Wednesday 15:10: the reminder, once,
+    // however many sweeps run.
+    for at in ["2026-11-30T12:10:00Z", "2026-12-01T12:10:00Z"] {
+        sweep(&monitor, at).await;
+        deliver_tickets(&stack, &intake).await;
+    }
+    assert_eq!(emails(), before, "not before three working days");
+    for _ in 0..2 {
+        sweep(&monitor, "2026-12-02T12:10:00Z").await;
+        deliver_tickets(&stack, &intake).await;
+    }
+    let sent = stack.emulator.sent_emails();
+    assert_eq!(sent.len(), before + 1);
+    let reminder = sent.last().unwrap();
+    assert!(
+        reminder.subject.contains("Yanıtınızı bekliyoruz"),
+        "{}",
+        reminder.subject
+    );
+    assert!(reminder.subject.contains(&number));
+    // Tuesday 8 December: resolved as no reply, the desk told, no survey.
+    sweep(&monitor, "2026-12-08T12:10:00Z").await;
+    deliver_tickets(&stack, &intake).await;
+    let ticket = ticket_of(&stack, "c-wait").await;
+    assert_eq!(attr(&ticket, "status"), "resolved");
+    assert_eq!(attr(&ticket, "resolved_as"), "no_reply");
+    assert_eq!(attr(&ticket, "resolved_at"), "2026-12-08T12:10:00Z");
+    let published: Vec<Value> = stack.drain(&stack.queue("outbound").url).await;
+    let kinds: Vec<&str> = published
+        .iter()
+        .filter_map(|m| m["type"].as_str())
+        .collect();
+    assert_eq!(kinds, ["ticket.closed"]);
+    assert_eq!(published[0]["data"]["resolved_as"], "no_reply");
+    assert_eq!(stack.emulator.sent_emails().len(), before + 1, "no survey");
+    let week = Week::of(
+        ts("2026-12-08T12:10:00Z"),
+        &jiff::tz::TimeZone::get("Europe/Istanbul").unwrap(),
+    );
+    let counters = store(&stack).counters(week).await.expect("counters");
+    assert_eq!(counters.get(names::NO_REPLY), 1);
+    // Nothing is left held for it.
+    assert!(
+        stack
+            .items_with_prefix("SCHEDULED#ticket.waiting")
+            .await
+            .is_empty()
+    );
+}

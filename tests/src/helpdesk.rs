@@ -68,6 +68,9 @@ pub fn freshdesk_parameters(url: &str) -> [(&'static str, String); 2] {
     ]
 }
 
+/// A new Zendesk ticket's status.
+const STATUS_NEW: &str = "new";
+
 /// A fault the next request meets.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
@@ -107,6 +110,8 @@ pub struct DeskTicket {
     pub tags: Vec<String>,
     /// Comments or notes after the create: (body, public).
     pub notes: Vec<(String, bool)>,
+    /// Its status now (Zendesk's name, or Freshdesk's number as text).
+    pub status: String,
 }
 
 #[derive(Debug, Default)]
@@ -331,6 +336,7 @@ fn handle(state: &Mutex<State>, desk: &'static str, operation: &str, r: &Incomin
                 priority: t["priority"].as_str().unwrap_or_default().to_owned(),
                 tags: tags.clone(),
                 notes: Vec::new(),
+                status: STATUS_NEW.to_owned(),
             });
             Reply::json(
                 201,
@@ -352,6 +358,9 @@ fn handle(state: &Mutex<State>, desk: &'static str, operation: &str, r: &Incomin
             let t = &body["ticket"];
             if let Some(p) = t["priority"].as_str() {
                 ticket.priority = p.to_owned();
+            }
+            if let Some(status) = t["status"].as_str() {
+                ticket.status = status.to_owned();
             }
             if let Some(comment) = t["comment"]["body"].as_str() {
                 ticket.notes.push((
@@ -434,6 +443,7 @@ fn handle(state: &Mutex<State>, desk: &'static str, operation: &str, r: &Incomin
                 priority: priority.to_string(),
                 tags: tags.clone(),
                 notes: Vec::new(),
+                status: body["status"].as_u64().unwrap_or(2).to_string(),
             });
             Reply::json(
                 201,
@@ -471,6 +481,9 @@ fn handle(state: &Mutex<State>, desk: &'static str, operation: &str, r: &Incomin
                     }
                     if let Some(p) = body["priority"].as_u64() {
                         ticket.priority = p.to_string();
+                    }
+                    if let Some(status) = body["status"].as_u64() {
+                        ticket.status = status.to_string();
                     }
                     Reply::json(
                         200,

@@ -285,6 +285,36 @@ pub struct Figures {
     /// The order journey's figures; `None` when the journey counted nothing
     /// in either week (a shop that sends no order events).
     pub journey: Option<Journey>,
+    /// Conversations: messages joined to open tickets, reminders, tickets
+    /// closed for no reply; `None` when there were none in either week.
+    pub conversations: Option<Conversations>,
+}
+
+/// What happened to conversations in the week ([`crate::domain::thread`],
+/// [`crate::domain::waiting`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conversations {
+    /// Complaints that joined an open ticket instead of opening one.
+    pub joined: Pair,
+    /// Reminders to customers a ticket waited on.
+    pub reminded: Pair,
+    /// Tickets resolved as no reply (apart from the team's resolutions).
+    pub no_reply: Pair,
+}
+
+impl Conversations {
+    fn compute(this: &Counters, last: &Counters) -> Option<Conversations> {
+        let pair = |name: &str| Pair::of(this, last, name);
+        let c = Conversations {
+            joined: pair(names::JOINED),
+            reminded: pair(names::REMINDED),
+            no_reply: pair(names::NO_REPLY),
+        };
+        [c.joined, c.reminded, c.no_reply]
+            .iter()
+            .any(|p| *p != Pair::default())
+            .then_some(c)
+    }
 }
 
 /// The order journey's week.
@@ -447,6 +477,7 @@ impl Figures {
                 average_tenths(scores.last, surveys.last),
             ),
             journey: Journey::compute(this, last),
+            conversations: Conversations::compute(this, last),
         }
     }
 

@@ -290,6 +290,9 @@ struct Words {
     refunds: &'static str,
     review_requests: &'static str,
     returns_by_reason: &'static str,
+    joined: &'static str,
+    reminded: &'static str,
+    no_reply: &'static str,
 }
 
 fn words(locale: Locale) -> Words {
@@ -319,6 +322,9 @@ fn words(locale: Locale) -> Words {
             refunds: "14 gün içinde yapılan ücret iadeleri",
             review_requests: "Teslimattan sonra gönderilen değerlendirme istekleri",
             returns_by_reason: "Nedene göre iade talepleri",
+            joined: "Açık talebe eklenen yeni mesajlar",
+            reminded: "Yanıt beklenen müşterilere hatırlatmalar",
+            no_reply: "Yanıt gelmediği için kapanan talepler",
         },
         Locale::En => Words {
             subject: "weekly support digest",
@@ -345,6 +351,9 @@ fn words(locale: Locale) -> Words {
             refunds: "Refunds within 14 days",
             review_requests: "Review requests sent after delivery",
             returns_by_reason: "Return requests by reason",
+            joined: "New messages joined to an open ticket",
+            reminded: "Reminders to customers we waited on",
+            no_reply: "Tickets closed for no reply",
         },
     }
 }
@@ -367,6 +376,13 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
         score_row(locale, w.score, f.average_score),
         count_row(w.surveys, f.surveys),
     ];
+    if let Some(c) = &f.conversations {
+        summary.extend([
+            count_row(w.joined, c.joined),
+            count_row(w.reminded, c.reminded),
+            count_row(w.no_reply, c.no_reply),
+        ]);
+    }
     if let Some(j) = &f.journey {
         summary.extend([
             kept_row(locale, w.delivered, j.delivered),
@@ -427,7 +443,8 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
         && f.breaches() == Pair::default()
         && f.negative_reviews == Pair::default()
         && f.surveys == Pair::default()
-        && f.journey.is_none();
+        && f.journey.is_none()
+        && f.conversations.is_none();
     let v = DigestView {
         lang: locale.tag(),
         subject,
@@ -552,6 +569,49 @@ mod tests {
         .unwrap();
         assert!(en.subject.contains("16–22 November 2026"), "{}", en.subject);
         assert!(en.html.contains("lang=\"en\""));
+    }
+
+    #[test]
+    fn conversations_show_only_when_there_were_some() {
+        let render = |f: &Figures, locale| {
+            weekly_digest(
+                locale,
+                &DigestMail {
+                    shop: "Dükkan",
+                    figures: f,
+                },
+            )
+            .unwrap()
+        };
+        assert!(!render(&figures(), Locale::En).text.contains("no reply"));
+        let this = Counters(
+            [
+                ("complaints.joined", 5),
+                ("tickets.reminded", 3),
+                ("tickets.no_reply", 1),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+        );
+        let f = Figures::compute(
+            Week::parse("2026-W49").unwrap(),
+            &this,
+            &Counters::default(),
+        );
+        let en = render(&f, Locale::En);
+        for needle in [
+            "New messages joined to an open ticket: 5 / 0 / +5",
+            "Reminders to customers we waited on: 3 / 0 / +3",
+            "Tickets closed for no reply: 1 / 0 / +1",
+        ] {
+            assert!(en.text.contains(needle), "lacks {needle}: {}", en.text);
+        }
+        assert!(
+            render(&f, Locale::Tr)
+                .text
+                .contains("Yanıt gelmediği için kapanan talepler: 1")
+        );
     }
 
     #[test]
