@@ -48,7 +48,7 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
     )
     .unwrap();
-    assert_eq!(summary["events_in"], 34, "{summary}");
+    assert_eq!(summary["events_in"], 35, "{summary}");
     assert_eq!(
         summary["customers"], 4,
         "Zeynep came from Shopify: {summary}"
