@@ -58,6 +58,7 @@ where
         // The same text classifies the same way on every attempt.
         let category = classify(c.subject.as_deref(), &c.message).category;
         let locale = contact.locale(shop.default_locale);
+        let answers = self.suggestions(&number, category, c, locale);
         let rendered = mails::acknowledgement(
             locale,
             &Acknowledgement {
@@ -68,6 +69,7 @@ where
                 first_reply_due,
                 customer_tz: &contact.time_zone(&shop.time_zone),
                 reply_reaches_ticket: self.config.reply_to.is_some(),
+                answers: &answers,
             },
         )?;
         let email =
@@ -75,6 +77,55 @@ where
         unit.effect(ACKNOWLEDGED, || self.mailer.send(&email))
             .await?;
         Ok("ticket opened and acknowledged")
+    }
+
+    /// The FAQ's answers for the complaint, with their signed links
+    /// ([`memnun_shared::domain::faq`]); none without an FAQ.
+    fn suggestions(
+        &self,
+        number: &TicketNumber,
+        category: memnun_shared::domain::ticket::Category,
+        c: &ComplaintCreated,
+        locale: memnun_shared::domain::locale::Locale,
+    ) -> Vec<mails::Suggestion> {
+        let Some(faq) = &self.config.faq else {
+            return Vec::new();
+        };
+        faq.suggest(category, c.subject.as_deref(), &c.message)
+            .into_iter()
+            .map(|entry| {
+                let token = self
+                    .signer
+                    .sign(Purpose::Answered, &format!("{number}:{}", entry.id));
+                let text = entry.text(locale);
+                mails::Suggestion {
+                    question: text.question.clone(),
+                    answer: text.answer.clone(),
+                    link: format!("{}/answered?t={token}", self.config.links_base_url),
+                }
+            })
+            .collect()
+    }
+
+    /// What the FAQ adds to the week's counters for a new complaint: an
+    /// offer, or the category it had no answer for (what to write next).
+    fn faq_amounts(
+        &self,
+        category: memnun_shared::domain::ticket::Category,
+        c: &ComplaintCreated,
+    ) -> Vec<(String, i64)> {
+        use memnun_shared::domain::digest::names;
+        match &self.config.faq {
+            None => Vec::new(),
+            Some(faq)
+                if faq
+                    .suggest(category, c.subject.as_deref(), &c.message)
+                    .is_empty() =>
+            {
+                vec![(names::faq_unanswered(category), 1)]
+            }
+            Some(_) => vec![(names::FAQ_OFFERED.to_owned(), 1)],
+        }
     }
 
     /// Opens the complaint's ticket with the contact details and the
@@ -139,10 +190,9 @@ where
                     ticket.summary = Some(display_text(&c.message, 1000));
                     ticket.sla = Some(self.config.sla.start(priority, now, &self.config.calendar));
                     writes.push(Write::Ticket(Box::new(ticket.clone())));
-                    writes.push(Write::Count(
-                        Week::of(now, tz),
-                        app::count::complaint_amounts(&ticket),
-                    ));
+                    let mut amounts = app::count::complaint_amounts(&ticket);
+                    amounts.extend(self.faq_amounts(classification.category, c));
+                    writes.push(Write::Count(Week::of(now, tz), amounts));
                     ticket
                 }
             };

@@ -70,6 +70,7 @@ use memnun_shared::ports::{
 };
 use memnun_shared::work::Unit;
 
+mod closing;
 mod complaint;
 mod replied;
 mod resolved;
@@ -106,6 +107,8 @@ pub struct Config {
     /// When a ticket waiting on the customer reminds them and closes
     /// (`CUSTOMER_REMINDER_DAYS`, `AUTO_RESOLVE_DAYS`).
     pub waiting: memnun_shared::domain::waiting::WaitingPolicy,
+    /// The shop's FAQ, whose answers acknowledgements offer (`FAQ_FILE`).
+    pub faq: Option<memnun_shared::domain::faq::Faq>,
 }
 
 impl Config {
@@ -122,6 +125,7 @@ impl Config {
             stores: memnun_shared::config::StoreConfig::from_env(env)?,
             reply_to: memnun_shared::config::reply_to_from_env(env)?,
             waiting: memnun_shared::config::waiting_policy_from_env(env)?,
+            faq: memnun_shared::config::faq_from_env(env)?,
         })
     }
 }
@@ -240,6 +244,7 @@ where
             EventData::TicketReplied(r) => self.replied(meta, r, idempotency).await,
             EventData::TicketResolved(r) => self.resolved(meta, r, idempotency).await,
             EventData::SurveyAnswered(s) => self.survey(meta, s, idempotency).await,
+            EventData::TicketSelfServed(s) => self.self_served(meta, s, &unit).await,
             other => Err(Error::contract(
                 "type",
                 format!("{} does not belong on the tickets queue", other.kind()),

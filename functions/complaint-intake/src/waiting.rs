@@ -95,7 +95,9 @@ where
         match clock.stage {
             Stage::Reminder => self.remind(clock, unit, &kept).await,
             Stage::Resolve => {
-                self.publish_closed(clock, unit, &kept).await?;
+                let how = (clock.due, ResolvedAs::NoReply);
+                self.publish_closed(unit, &clock.ticket_id, how, &kept)
+                    .await?;
                 Ok("resolved as no reply; the help desk told")
             }
         }
@@ -167,79 +169,22 @@ where
         Ok("customer reminded")
     }
 
-    /// The ticket resolved as no reply over its version, with its count
-    /// and its `ticket.closed`; `None` when the customer answered in
-    /// between.
+    /// The ticket resolved as no reply over its version, with its count;
+    /// `None` when the customer answered in between.
     async fn commit_no_reply(
         &self,
         clock: &TicketWaiting,
         unit: &Unit<'_, S>,
-        mut ticket: Ticket,
+        ticket: Ticket,
     ) -> Result<Option<Kept>> {
-        let week = Week::of(clock.due, &self.config.shop.time_zone);
-        for _ in 0..UPDATE_ATTEMPTS {
-            waiting::resolve_for_no_reply(&mut ticket, clock.due);
-            let writes = [
-                Write::TicketChange(Box::new(ticket.clone())),
-                Write::Count(week, vec![(names::NO_REPLY.to_owned(), 1)]),
-            ];
-            let kept = Kept {
-                ticket: Some(ticket.number.to_string()),
-                ..Kept::default()
-            }
-            .with_messages(vec![outbound::ticket_closed(
-                &ticket,
-                ResolvedAs::NoReply,
-                clock.due,
-                SOURCE,
-            )]);
-            let conflicts = unit.commit(&writes, &kept).await?;
-            if conflicts.is_empty() {
-                tracing::info!(ticket = %ticket.number, "resolved as no reply");
-                return Ok(Some(kept));
-            }
-            if !conflicts.contains(&Conflict::Ticket) {
-                return Err(Error::Exhausted("no-reply commit (the unit moved on)"));
-            }
-            match self.store.ticket(&clock.ticket_id).await? {
-                Some(t) if waiting::still_waiting(&t, clock.since) => ticket = t,
-                _ => return Ok(None),
-            }
-        }
-        Err(Error::Exhausted(
-            "no-reply commit (too many concurrent changes)",
-        ))
-    }
-
-    /// `ticket.closed`, as the commit kept it or, on a retry, rebuilt from
-    /// the stored ticket.
-    async fn publish_closed(
-        &self,
-        clock: &TicketWaiting,
-        unit: &Unit<'_, S>,
-        kept: &Kept,
-    ) -> Result<()> {
-        if unit.step() >= PUBLISHED {
-            return Ok(());
-        }
-        let messages = if kept.messages.is_empty() {
-            let ticket = self
-                .store
-                .ticket(&clock.ticket_id)
-                .await?
-                .ok_or_else(|| Error::NotFound(format!("ticket {}", clock.ticket_id)))?;
-            vec![outbound::ticket_closed(
-                &ticket,
-                ResolvedAs::NoReply,
-                clock.due,
-                SOURCE,
-            )]
-        } else {
-            kept.messages.clone()
-        };
-        let queue = &self.config.resources.outbound_queue_url;
-        unit.effect(PUBLISHED, || self.publisher.publish(queue, &messages))
-            .await?;
-        Ok(())
+        let since = clock.since;
+        self.commit_close(
+            unit,
+            ticket,
+            (clock.due, ResolvedAs::NoReply),
+            vec![(names::NO_REPLY.to_owned(), 1)],
+            |t| waiting::still_waiting(t, since),
+        )
+        .await
     }
 }

@@ -502,6 +502,38 @@ pub fn calendar_from_env(env: &Env) -> Result<crate::domain::calendar::BusinessC
     Ok(BusinessCalendar::new(time_zone, days, hours, holidays))
 }
 
+/// The shop's FAQ ([`crate::domain::faq`]), read from `FAQ_FILE` (the
+/// template sets `faq.json`: beside the function's binary, where `memnun-faq
+/// check --into` puts it). Unset, or no file there: no FAQ, and
+/// acknowledgements carry no answers. A file that is not a good FAQ stops
+/// the init, naming the variable and the first bad entry (`memnun-faq
+/// check` names them all before a deploy).
+pub fn faq_from_env(env: &Env) -> Result<Option<crate::domain::faq::Faq>> {
+    let Some(path) = env.optional("FAQ_FILE").filter(|p| !p.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Error::Config {
+                var: "FAQ_FILE",
+                reason: format!("names a file that cannot be read ({})", e.kind()),
+            });
+        }
+    };
+    crate::domain::faq::Faq::parse(&bytes)
+        .map(Some)
+        .map_err(|errors| Error::Config {
+            var: "FAQ_FILE",
+            reason: format!(
+                "names a file that is not a good FAQ: {} ({} problem(s); memnun-faq check names them all)",
+                errors.first().map(ToString::to_string).unwrap_or_default(),
+                errors.len()
+            ),
+        })
+}
+
 /// How long a ticket waits on the customer before its reminder and its
 /// resolution as no reply (`CUSTOMER_REMINDER_DAYS`, `AUTO_RESOLVE_DAYS`,
 /// working days; 0 turns one off). The resolution must come after the

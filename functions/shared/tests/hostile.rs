@@ -884,10 +884,21 @@ fn acknowledgement(
         first_reply_due: "2026-11-22T13:40:00Z".parse().expect("time"),
         customer_tz: &tz,
         reply_reaches_ticket: true,
+        answers: &[],
     };
+    // The FAQ is the shop's text, carried like the product's.
+    let answers = [tickets::Suggestion {
+        question: v.unwrap_or_default().to_owned(),
+        answer: v.unwrap_or_default().to_owned(),
+        link: "https://links.dukkan.example/answered?t=v1.a.x.y".into(),
+    }];
     let a = match slot {
         Slot::Shop => tickets::Acknowledgement { shop: v?, ..a },
         Slot::Name => tickets::Acknowledgement { name: v, ..a },
+        Slot::Product => tickets::Acknowledgement {
+            answers: &answers,
+            ..a
+        },
         _ => return None,
     };
     Some(tickets::acknowledgement(locale, &a))

@@ -357,6 +357,7 @@ mod properties {
             kind in prop_oneof![
                 Just("customer.upserted"), Just("complaint.created"), Just("ticket.replied"),
                 Just("ticket.resolved"), Just("survey.answered"), Just("review.posted"),
+                Just("ticket.self_served"),
                 Just("order.delayed"), Just("nonsense")
             ],
             data in json_value(),

@@ -37,6 +37,8 @@ pub enum EventData {
     TicketResolved(TicketResolved),
     /// `survey.answered`
     SurveyAnswered(SurveyAnswered),
+    /// `ticket.self_served`
+    TicketSelfServed(TicketSelfServed),
     /// `review.posted`
     ReviewPosted(ReviewPosted),
     /// `order.delayed`
@@ -79,6 +81,9 @@ impl EventData {
             "ticket.replied" => EventData::TicketReplied(TicketReplied::from_raw(typed(data)?)?),
             "ticket.resolved" => EventData::TicketResolved(TicketResolved::from_raw(typed(data)?)?),
             "survey.answered" => EventData::SurveyAnswered(SurveyAnswered::from_raw(typed(data)?)?),
+            "ticket.self_served" => {
+                EventData::TicketSelfServed(TicketSelfServed::from_raw(typed(data)?)?)
+            }
             "review.posted" => EventData::ReviewPosted(ReviewPosted::from_raw(typed(data)?)?),
             "order.delayed" => EventData::OrderDelayed(OrderDelayed::from_raw(typed(data)?)?),
             "order.placed" => EventData::OrderPlaced(OrderPlaced::from_raw(typed(data)?)?),
@@ -113,6 +118,7 @@ impl EventData {
             EventData::TicketReplied(_) => "ticket.replied",
             EventData::TicketResolved(_) => "ticket.resolved",
             EventData::SurveyAnswered(_) => "survey.answered",
+            EventData::TicketSelfServed(_) => "ticket.self_served",
             EventData::ReviewPosted(_) => "review.posted",
             EventData::OrderDelayed(_) => "order.delayed",
             EventData::OrderPlaced(_) => "order.placed",
@@ -423,6 +429,50 @@ impl SurveyAnswered {
                 Error::contract("data.score", "must be a whole number from 1 to 5")
             })?,
             comment: text("data.comment", r.comment, MAX_MESSAGE_CHARS)?,
+        })
+    }
+}
+
+/// `ticket.self_served`: the customer said a suggested answer answered
+/// their question (the acknowledgement's one-click link, or the shop's own
+/// self-service page): the ticket is resolved as self-served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketSelfServed {
+    /// The ticket.
+    pub ticket_id: TicketNumber,
+    /// The FAQ entry that answered it, if known.
+    pub faq_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawTicketSelfServed {
+    ticket_id: String,
+    faq_id: Option<String>,
+}
+
+impl TicketSelfServed {
+    fn from_raw(r: RawTicketSelfServed) -> Result<Self> {
+        let faq_id = match r.faq_id {
+            None => None,
+            Some(id)
+                if !id.is_empty()
+                    && id.len() <= 40
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+            {
+                Some(id)
+            }
+            Some(_) => {
+                return Err(Error::contract(
+                    "data.faq_id",
+                    "must be 1 to 40 lower-case letters, digits and dashes",
+                ));
+            }
+        };
+        Ok(TicketSelfServed {
+            ticket_id: ticket_id(&r.ticket_id)?,
+            faq_id,
         })
     }
 }

@@ -32,9 +32,8 @@ impl Route {
     pub fn for_type(kind: &str) -> Option<Route> {
         match kind {
             "review.posted" => Some(Route::Reviews),
-            "complaint.created" | "ticket.replied" | "ticket.resolved" | "survey.answered" => {
-                Some(Route::Tickets)
-            }
+            "complaint.created" | "ticket.replied" | "ticket.resolved" | "survey.answered"
+            | "ticket.self_served" => Some(Route::Tickets),
             "customer.upserted" => Some(Route::Customers),
             "order.placed" | "order.shipped" | "order.delivered" | "order.cancelled"
             | "order.delayed" | "return.requested" | "return.approved" | "return.rejected"
@@ -76,6 +75,7 @@ mod tests {
             "ticket.replied",
             "ticket.resolved",
             "survey.answered",
+            "ticket.self_served",
             "review.posted",
             "order.delayed",
             "order.placed",

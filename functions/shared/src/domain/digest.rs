@@ -154,6 +154,20 @@ pub mod names {
     pub const REMINDED: &str = "tickets.reminded";
     /// Tickets resolved as "no reply" after waiting on the customer.
     pub const NO_REPLY: &str = "tickets.no_reply";
+    /// Tickets the customer said a suggested answer resolved.
+    pub const SELF_SERVED: &str = "tickets.self_served";
+    /// Complaints whose acknowledgement offered FAQ answers.
+    pub const FAQ_OFFERED: &str = "faq.offered";
+
+    /// Tickets the FAQ entry `id` resolved.
+    pub fn faq_resolved(id: &str) -> String {
+        format!("faq.resolved.{id}")
+    }
+
+    /// Complaints in `category` the FAQ had no answer for.
+    pub fn faq_unanswered(category: Category) -> String {
+        format!("faq.unanswered.{}", category.as_str())
+    }
 
     /// Return requests whose reason reads as `category`.
     pub fn returns_in(category: Category) -> String {

@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use crate::domain::calendar::BusinessCalendar;
 use crate::domain::rating::Rating;
 use crate::domain::sla::Outcome;
-use crate::domain::ticket::{Author, Status, Ticket};
+use crate::domain::ticket::{Author, ResolvedAs, Status, Ticket};
 
 /// What an event changed, for the log and for what to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +105,17 @@ pub fn resolve(ticket: &mut Ticket, at: Timestamp) -> Change {
     ticket.resolved_at = Some(at);
     let outcome = ticket.sla.as_mut().map(|sla| sla.resolve(at));
     Change::Resolved { outcome }
+}
+
+/// Applies a resolution at `at` that memnun made itself, `how` (no reply,
+/// self-served): the same as [`resolve`], marked so that no survey follows
+/// and the digest counts it apart.
+pub fn resolve_as(ticket: &mut Ticket, at: Timestamp, how: ResolvedAs) -> Change {
+    let change = resolve(ticket, at);
+    if matches!(change, Change::Resolved { .. }) {
+        ticket.resolved_as = Some(how);
+    }
+    change
 }
 
 /// Records a survey answer; the first one stands.

@@ -14,6 +14,7 @@ pub mod delay;
 pub mod desk;
 pub mod digest;
 pub mod escalation;
+pub mod faq;
 pub mod history;
 pub mod labels;
 pub mod lifecycle;

@@ -30,6 +30,9 @@ pub enum Purpose {
     Survey,
     /// Withdrawing marketing consent.
     Unsubscribe,
+    /// Saying a suggested answer answered the question (subject
+    /// `<ticket>:<faq id>`).
+    Answered,
 }
 
 impl Purpose {
@@ -37,6 +40,7 @@ impl Purpose {
         match self {
             Purpose::Survey => "s",
             Purpose::Unsubscribe => "u",
+            Purpose::Answered => "a",
         }
     }
 
@@ -44,6 +48,7 @@ impl Purpose {
         match s {
             "s" => Some(Purpose::Survey),
             "u" => Some(Purpose::Unsubscribe),
+            "a" => Some(Purpose::Answered),
             _ => None,
         }
     }

@@ -118,11 +118,7 @@ pub fn still_waiting(ticket: &Ticket, since: Timestamp) -> bool {
 
 /// Resolves a ticket that waited in vain, at `at`.
 pub fn resolve_for_no_reply(ticket: &mut Ticket, at: Timestamp) -> Change {
-    let change = lifecycle::resolve(ticket, at);
-    if matches!(change, Change::Resolved { .. }) {
-        ticket.resolved_as = Some(ResolvedAs::NoReply);
-    }
-    change
+    lifecycle::resolve_as(ticket, at, ResolvedAs::NoReply)
 }
 
 #[cfg(test)]

@@ -158,6 +158,12 @@ impl Keyword {
         (0..words.len()).filter(move |i| self.matches_at(words, *i))
     }
 
+    /// True when the keyword occurs in `words` (text already [`fold`]ed
+    /// and split on spaces).
+    pub fn found_in(&self, words: &[&str]) -> bool {
+        self.positions(words).next().is_some()
+    }
+
     /// True when the keyword occurs anywhere in `text` (folded here).
     pub fn occurs_in(&self, text: &str) -> bool {
         let folded = fold(text);

@@ -23,6 +23,27 @@ pub struct Acknowledgement<'a> {
     /// Whether a reply reaches the ticket (the email carries the help
     /// desk's `Reply-To`): only then does the email promise it.
     pub reply_reaches_ticket: bool,
+    /// The shop's answers that may settle it at once
+    /// ([`crate::domain::faq`]), each with its one-click link.
+    pub answers: &'a [Suggestion],
+}
+
+/// A suggested answer as the acknowledgement shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// The question, in the customer's language.
+    pub question: String,
+    /// The answer.
+    pub answer: String,
+    /// The signed "this answered my question" link (a page with one
+    /// button: a mail scanner that opens it resolves nothing).
+    pub link: String,
+}
+
+struct SuggestionView {
+    question: String,
+    paragraphs: Vec<String>,
+    link: String,
 }
 
 struct AckView {
@@ -35,6 +56,7 @@ struct AckView {
     due: String,
     zone: String,
     reply_reaches_ticket: bool,
+    answers: Vec<SuggestionView>,
 }
 
 /// Renders the acknowledgement of a new ticket in `locale`.
@@ -54,6 +76,20 @@ pub fn acknowledgement(locale: Locale, a: &Acknowledgement<'_>) -> Result<Render
         due: local_date_time(locale, a.first_reply_due, a.customer_tz),
         zone: zone_name(a.customer_tz, a.first_reply_due),
         reply_reaches_ticket: a.reply_reaches_ticket,
+        answers: a
+            .answers
+            .iter()
+            .map(|s| SuggestionView {
+                question: display_text(&s.question, 200),
+                paragraphs: s
+                    .answer
+                    .split("\n\n")
+                    .map(|p| display_text(p, 1500))
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+                link: s.link.clone(),
+            })
+            .collect(),
     };
     let v = &v;
     match locale {

@@ -144,7 +144,7 @@ mod reminder;
 mod survey;
 mod team;
 
-pub use ack::{Acknowledgement, Added, acknowledgement, added};
+pub use ack::{Acknowledgement, Added, Suggestion, acknowledgement, added};
 pub use apologies::{
     BreachApology, DelayApology, SatisfactionApology, breach_apology, delay_apology,
     satisfaction_apology,

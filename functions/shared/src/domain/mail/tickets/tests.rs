@@ -117,6 +117,7 @@ fn ack_replying(
             first_reply_due: due(),
             customer_tz: tz,
             reply_reaches_ticket,
+            answers: &[],
         },
     )
     .unwrap()
@@ -548,6 +549,7 @@ fn hostile_customer_text_stays_data_everywhere() {
                     first_reply_due: due(),
                     customer_tz: &ist(),
                     reply_reaches_ticket: true,
+                    answers: &[],
                 },
             )
             .unwrap(),
@@ -708,4 +710,52 @@ fn team_alerts_carry_no_customer_details() {
             in_neither(&r, word);
         }
     }
+}
+
+#[test]
+fn the_acknowledgement_offers_the_faqs_answers_with_their_links() {
+    let t = ticket();
+    let answers = [Suggestion {
+        question: "Kargom nerede?".into(),
+        answer: "Takip numarasını e-postayla göndeririz.\n\nHesabım sayfasından da görebilirsiniz."
+            .into(),
+        link: "https://links.dukkan.example/answered?t=v1.a.x.y".into(),
+    }];
+    for (locale, heading, press) in [
+        (
+            Locale::Tr,
+            "Belki hemen yardımcı olur",
+            "Bu yanıt sorumu karşıladı",
+        ),
+        (
+            Locale::En,
+            "This may help right away",
+            "This answered my question",
+        ),
+    ] {
+        let r = acknowledgement(
+            locale,
+            &Acknowledgement {
+                shop: "Dükkan",
+                name: None,
+                ticket: &t,
+                category: Category::Delivery,
+                first_reply_due: due(),
+                customer_tz: &ist(),
+                reply_reaches_ticket: true,
+                answers: &answers,
+            },
+        )
+        .unwrap();
+        for part in [&r.html, &r.text] {
+            assert!(part.contains(heading), "{part}");
+            assert!(part.contains(press), "{part}");
+            assert!(part.contains("https://links.dukkan.example/answered?t=v1.a.x.y"));
+            assert!(part.contains("Hesabım sayfasından da görebilirsiniz."));
+        }
+        // Two paragraphs in HTML.
+        assert_eq!(r.html.matches("Takip numarasını").count(), 1);
+    }
+    let none = ack_replying(Locale::Tr, None, Category::Delivery, &ist(), true);
+    assert!(!none.html.contains("Belki hemen"));
 }
