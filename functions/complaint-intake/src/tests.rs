@@ -643,3 +643,144 @@ async fn an_answer_on_any_channel_stops_the_clocks_and_a_new_question_starts_its
     let templates: Vec<&str> = h.mailer.sent().iter().map(|m| m.template).collect();
     assert_eq!(templates, ["ack", "added", "reminder"]);
 }
+
+/// The handler with the example FAQ.
+fn faq_handler() -> InMemory {
+    let mut h = handler();
+    h.config.faq = Some(
+        memnun_shared::domain::faq::Faq::parse(include_bytes!("../../../infra/faq.example.json"))
+            .unwrap(),
+    );
+    h
+}
+
+#[tokio::test]
+async fn the_acknowledgement_offers_the_faqs_answers_and_a_press_resolves_as_self_served() {
+    let h = faq_handler();
+    handle(
+        &h,
+        complaint_by(
+            "k-1",
+            "2026-11-23T09:00:00Z",
+            "c-1",
+            "web",
+            json!({"subject": "KARGOM NERDE", "message": "Siparişim gelmedi."}),
+        ),
+    )
+    .await;
+    let number = only_ticket(&h).number;
+    let ack = &h.mailer.sent()[0];
+    assert!(
+        ack.text.contains("Siparişim nerede, nasıl takip ederim?"),
+        "{}",
+        ack.text
+    );
+    let link = ack
+        .text
+        .lines()
+        .find_map(|l| {
+            l.split_once("https://links.dukkan.example/answered?t=")
+                .map(|(_, t)| t.trim().to_owned())
+        })
+        .expect("a link");
+    let signer = Signer::from_secret("a-link-signing-key-for-the-tests-0123456789").unwrap();
+    assert_eq!(
+        signer.verify(Purpose::Answered, &link).unwrap(),
+        format!("{number}:kargo-nerede")
+    );
+    // The press, delivered twice.
+    let pressed = event(
+        &format!("self-served-{number}"),
+        "ticket.self_served",
+        "2026-11-23T09:20:00Z",
+        json!({"ticket_id": number.as_str(), "faq_id": "kargo-nerede"}),
+    );
+    handle(&h, pressed.clone()).await;
+    handle(&h, pressed).await;
+    let ticket = only_ticket(&h);
+    assert_eq!(ticket.status, Status::Resolved);
+    assert_eq!(
+        ticket.resolved_as,
+        Some(memnun_shared::domain::ticket::ResolvedAs::SelfServed)
+    );
+    let closed: Vec<String> = h
+        .publisher
+        .published()
+        .iter()
+        .filter(|m| m.kind == "ticket.closed")
+        .map(|m| m.body.clone())
+        .collect();
+    assert_eq!(closed.len(), 1);
+    assert!(closed[0].contains("self_served"));
+    // No survey, even when the desk reports the ticket solved after.
+    handle(
+        &h,
+        event(
+            "r-desk",
+            "ticket.resolved",
+            "2026-11-23T09:30:00Z",
+            json!({"ticket_id": number.as_str()}),
+        ),
+    )
+    .await;
+    assert_eq!(h.mailer.sent().len(), 1);
+    let week = memnun_shared::domain::digest::Week::of(
+        "2026-11-23T09:00:00Z".parse().unwrap(),
+        &jiff::tz::TimeZone::get("Europe/Istanbul").unwrap(),
+    );
+    let world = h.store.world();
+    let counters = &world.counters[&week];
+    assert_eq!(counters.get("faq.offered"), Some(&1));
+    assert_eq!(counters.get("tickets.self_served"), Some(&1));
+    assert_eq!(counters.get("faq.resolved.kargo-nerede"), Some(&1));
+}
+
+#[tokio::test]
+async fn a_complaint_the_faq_cannot_answer_is_counted_by_category_and_a_late_press_changes_nothing()
+{
+    let h = faq_handler();
+    handle(
+        &h,
+        complaint_by(
+            "k-1",
+            "2026-11-23T09:00:00Z",
+            "c-1",
+            "web",
+            json!({"subject": "Fatura", "message": "Faturamı bulamıyorum, ödeme onaylandı mı?"}),
+        ),
+    )
+    .await;
+    let number = only_ticket(&h).number;
+    assert!(!h.mailer.sent()[0].text.contains("answered?t="));
+    // Resolved by the team first; a press afterwards changes nothing.
+    handle(
+        &h,
+        event(
+            "r-1",
+            "ticket.resolved",
+            "2026-11-23T10:00:00Z",
+            json!({"ticket_id": number.as_str()}),
+        ),
+    )
+    .await;
+    handle(
+        &h,
+        event(
+            &format!("self-served-{number}"),
+            "ticket.self_served",
+            "2026-11-23T10:05:00Z",
+            json!({"ticket_id": number.as_str(), "faq_id": "kargo-nerede"}),
+        ),
+    )
+    .await;
+    let ticket = only_ticket(&h);
+    assert_eq!(ticket.resolved_as, None, "the team resolved it");
+    let week = memnun_shared::domain::digest::Week::of(
+        "2026-11-23T09:00:00Z".parse().unwrap(),
+        &jiff::tz::TimeZone::get("Europe/Istanbul").unwrap(),
+    );
+    let world = h.store.world();
+    let counters = &world.counters[&week];
+    assert_eq!(counters.get("faq.unanswered.payment"), Some(&1));
+    assert_eq!(counters.get("tickets.self_served"), None);
+}

@@ -6,6 +6,8 @@
 //! | `POST /survey` (form: `t`, `s`) | enqueues `survey.answered` for the ticket on the tickets queue | the thank-you page (200) |
 //! | `GET /unsubscribe?t=<token>` | nothing yet: one button | the confirmation form (200) |
 //! | `POST /unsubscribe?t=<token>` | withdraws marketing consent at once, recording when and how | the confirmation (200) |
+//! | `GET /answered?t=<token>` | nothing yet: "did that answer your question?", one button | the form (200); a ticket resolved already: says so |
+//! | `POST /answered?t=<token>` | enqueues `ticket.self_served` for the ticket on the tickets queue | the confirmation (200) |
 //!
 //! The `POST /unsubscribe` is also the RFC 8058 one-click endpoint that mail
 //! providers call (`List-Unsubscribe-Post: List-Unsubscribe=One-Click`): a
@@ -182,6 +184,7 @@ pub struct Handler<S, P> {
 enum Route {
     Survey,
     Unsubscribe,
+    Answered,
 }
 
 impl<S, P> Handler<S, P>
@@ -220,6 +223,7 @@ where
         let route = match incoming.path.trim_end_matches('/') {
             "/survey" => Route::Survey,
             "/unsubscribe" => Route::Unsubscribe,
+            "/answered" => Route::Answered,
             _ => return self.problem(incoming, Problem::NotFound).into(),
         };
         let page = match (route, incoming.method) {
@@ -227,6 +231,8 @@ where
             (Route::Survey, "POST") => self.survey_answer(incoming, now).await,
             (Route::Unsubscribe, "GET" | "HEAD") => self.unsubscribe_form(incoming).await,
             (Route::Unsubscribe, "POST") => self.unsubscribe(incoming, now).await,
+            (Route::Answered, "GET" | "HEAD") => self.answered_form(incoming).await,
+            (Route::Answered, "POST") => self.answered(incoming, now).await,
             _ => {
                 return Answer {
                     page: self.problem(incoming, Problem::Method),
@@ -399,6 +405,71 @@ where
         Ok(pages::thanks(locale, shop, &number, rating.stars(), false))
     }
 
+    /// Verifies an "answered" token and reads its ticket: the number, the
+    /// FAQ entry, whether the ticket is resolved, the customer's language.
+    async fn answered_ticket(
+        &self,
+        incoming: &Incoming<'_>,
+        token: Option<&str>,
+    ) -> std::result::Result<(TicketNumber, String, bool, Locale), Problem> {
+        let subject = self.verify(Purpose::Answered, token)?;
+        let (number, entry) = subject.split_once(':').ok_or(Problem::IncompleteLink)?;
+        let number = TicketNumber::parse(number).ok_or(Problem::IncompleteLink)?;
+        let ticket = match self.store.ticket(&number).await {
+            Ok(Some(t)) => t,
+            Ok(None) => return Err(Problem::UnknownTicket),
+            Err(e) => {
+                tracing::error!(error = %e, ticket = %number, "ticket not read");
+                return Err(Problem::Unavailable);
+            }
+        };
+        let locale = self
+            .customer_locale(incoming, Some(&ticket.customer_id))
+            .await;
+        let resolved = ticket.status == memnun_shared::domain::ticket::Status::Resolved;
+        Ok((number, entry.to_owned(), resolved, locale))
+    }
+
+    async fn answered_form(&self, incoming: &Incoming<'_>) -> std::result::Result<Page, Problem> {
+        let (query, _) = Self::params(incoming)?;
+        let token = query.get("t");
+        let (number, _, resolved, locale) = self.answered_ticket(incoming, token).await?;
+        let shop = &self.config.shop_name;
+        if resolved {
+            return Ok(pages::self_served(locale, shop, &number, true));
+        }
+        Ok(pages::answered(locale, shop, token.unwrap_or_default()))
+    }
+
+    async fn answered(
+        &self,
+        incoming: &Incoming<'_>,
+        now: Timestamp,
+    ) -> std::result::Result<Page, Problem> {
+        let (query, form) = Self::params(incoming)?;
+        let token = form.get("t").or(query.get("t"));
+        let (number, entry, resolved, locale) = self.answered_ticket(incoming, token).await?;
+        let shop = &self.config.shop_name;
+        if resolved {
+            tracing::info!(ticket = %number, outcome = "already resolved", "self-service answer");
+            return Ok(pages::self_served(locale, shop, &number, true));
+        }
+        let message = self_served(&number, &entry, now);
+        if let Err(e) = self
+            .publisher
+            .publish(
+                &self.config.tickets_queue_url,
+                std::slice::from_ref(&message),
+            )
+            .await
+        {
+            tracing::error!(error = %e, ticket = %number, "self-service answer not enqueued");
+            return Err(Problem::Unavailable);
+        }
+        tracing::info!(ticket = %number, event_id = %message.id, outcome = "enqueued", "self-service answer");
+        Ok(pages::self_served(locale, shop, &number, false))
+    }
+
     async fn unsubscribe_customer(
         &self,
         token: Option<&str>,
@@ -516,6 +587,28 @@ pub fn survey_answered(ticket: &TicketNumber, score: Rating, now: Timestamp) -> 
     OutboundMessage {
         id,
         kind: "survey.answered",
+        body,
+    }
+}
+
+/// `ticket.self_served` for `ticket`, answered by the FAQ entry `entry`:
+/// one id per ticket (`self-served-<ticket>`), so a second press is a
+/// repeat complaint-intake drops.
+pub fn self_served(ticket: &TicketNumber, entry: &str, now: Timestamp) -> OutboundMessage {
+    let id = format!("self-served-{ticket}");
+    let body = serde_json::json!({
+        "specversion": "1.0",
+        "id": id,
+        "source": SOURCE,
+        "type": "ticket.self_served",
+        "time": to_key(now),
+        "datacontenttype": "application/json",
+        "data": { "ticket_id": ticket.as_str(), "faq_id": entry },
+    })
+    .to_string();
+    OutboundMessage {
+        id,
+        kind: "ticket.self_served",
         body,
     }
 }

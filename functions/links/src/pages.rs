@@ -66,10 +66,13 @@ struct SurveyPage<'a> {
     error: Option<&'static str>,
 }
 
+/// A page with one button, which posts to `action` with the token: what a
+/// mail scanner opening the link cannot press.
 #[derive(Template)]
-#[template(path = "page_unsubscribe.html")]
-struct UnsubscribePage<'a> {
+#[template(path = "page_button.html")]
+struct ButtonPage<'a> {
     frame: Frame<'a>,
+    action: &'static str,
     text: &'static str,
     token: &'a str,
     token_in_url: String,
@@ -100,6 +103,12 @@ pub struct Words {
     unsubscribe_note: &'static str,
     unsubscribed_title: &'static str,
     unsubscribed_text: &'static str,
+    answered_title: &'static str,
+    answered_text: &'static str,
+    answered_button: &'static str,
+    answered_note: &'static str,
+    self_served_title: &'static str,
+    self_served_more: &'static str,
     problems: [(&'static str, &'static str); PROBLEMS],
 }
 
@@ -195,6 +204,12 @@ const TR: Words = Words {
     unsubscribe_note: "Siparişleriniz ve destek talepleriniz hakkındaki e‑postalar gelmeye devam eder.",
     unsubscribed_title: "Abonelikten çıktınız",
     unsubscribed_text: "Size artık pazarlama e‑postası göndermeyeceğiz. Siparişleriniz ve destek talepleriniz hakkındaki e‑postalar gelmeye devam eder.",
+    answered_title: "Sorunuz yanıtlandı mı?",
+    answered_text: "Önerdiğimiz yanıt sorunuzu karşıladıysa talebinizi kapatalım; ekibimiz size ayrıca yazmayacak.",
+    answered_button: "Evet, talebimi kapatın",
+    answered_note: "Karşılamadıysa bu sayfayı kapatmanız yeterli: ekibimiz size dönecek.",
+    self_served_title: "Talebiniz kapatıldı",
+    self_served_more: "Yardımcı olabildiğimize sevindik. Başka bir sorunuz olursa e‑postalarımızdan birini yanıtlamanız yeterli.",
     problems: [
         (
             "Bu bağlantı eksik",
@@ -250,6 +265,12 @@ const EN: Words = Words {
     unsubscribe_note: "Emails about your orders and support requests will still reach you.",
     unsubscribed_title: "You are unsubscribed",
     unsubscribed_text: "We will not send you marketing emails any more. Emails about your orders and support requests will still reach you.",
+    answered_title: "Did that answer your question?",
+    answered_text: "If the answer we suggested settles it, we will close your ticket; the team will not write to you about it.",
+    answered_button: "Yes, close my ticket",
+    answered_note: "If it did not, just close this page: the team will get back to you.",
+    self_served_title: "Your ticket is closed",
+    self_served_more: "We are glad it helped. If anything else comes up, simply reply to any of our emails.",
     problems: [
         (
             "This link is incomplete",
@@ -418,17 +439,65 @@ pub fn unsubscribe(locale: Locale, shop: &str, token: &str) -> Page {
     let shop = shop_name(shop);
     render(
         200,
-        &UnsubscribePage {
+        &ButtonPage {
             frame: Frame {
                 lang: w.lang,
                 shop: &shop,
                 title: w.unsubscribe_title,
             },
+            action: "/unsubscribe",
             text: w.unsubscribe_text,
             token,
             token_in_url: encode(token),
             button: w.unsubscribe_button,
             note: w.unsubscribe_note,
+        },
+    )
+}
+
+/// The "this answered my question" page: one button, which posts to the
+/// same link.
+pub fn answered(locale: Locale, shop: &str, token: &str) -> Page {
+    let w = words(locale);
+    let shop = shop_name(shop);
+    render(
+        200,
+        &ButtonPage {
+            frame: Frame {
+                lang: w.lang,
+                shop: &shop,
+                title: w.answered_title,
+            },
+            action: "/answered",
+            text: w.answered_text,
+            token,
+            token_in_url: encode(token),
+            button: w.answered_button,
+            note: w.answered_note,
+        },
+    )
+}
+
+/// The page after "this answered my question", or for a ticket already
+/// resolved (`already`).
+pub fn self_served(locale: Locale, shop: &str, ticket: &TicketNumber, already: bool) -> Page {
+    let w = words(locale);
+    let shop = shop_name(shop);
+    let closed = match (locale, already) {
+        (Locale::Tr, false) => Line::naming("", ticket, " numaralı talebinizi kapattık."),
+        (Locale::Tr, true) => Line::naming("", ticket, " numaralı talebiniz zaten kapatılmış."),
+        (Locale::En, false) => Line::naming("We have closed ticket ", ticket, "."),
+        (Locale::En, true) => Line::naming("Ticket ", ticket, " was already closed."),
+    };
+    render(
+        200,
+        &MessagePage {
+            frame: Frame {
+                lang: w.lang,
+                shop: &shop,
+                title: w.self_served_title,
+            },
+            paragraphs: vec![closed, Line::plain(w.self_served_more)],
         },
     )
 }

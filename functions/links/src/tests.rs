@@ -701,3 +701,77 @@ fn both_spellings_of_each_page_post_their_form_to_a_page_that_answers() {
         );
     }
 }
+
+#[test]
+fn this_answered_my_question_opens_one_button_and_its_press_closes_the_ticket_once() {
+    let h = handler(fake());
+    let t = sign(Purpose::Answered, &format!("{TICKET}:kargo-nerede"));
+    let query = format!("t={t}");
+    // Opening the link (a mail scanner does) changes nothing.
+    let form = get(&h, "/answered", &query);
+    assert_eq!(form.page.status, 200);
+    assert!(
+        form.page.html.contains("Yes, close my ticket"),
+        "{}",
+        form.page.html
+    );
+    assert!(form.page.html.contains("action=\"/answered?t="));
+    assert!(h.publisher.sent.lock().unwrap().is_empty());
+    // Pressed twice: the same event twice, which complaint-intake takes once.
+    for _ in 0..2 {
+        let done = post(&h, "/answered", &query, &format!("t={t}"));
+        assert_eq!(done.page.status, 200);
+        assert!(done.page.html.contains("We have closed ticket"));
+    }
+    let sent = h.publisher.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(|m| m.id == format!("self-served-{TICKET}")));
+    let event = Event::parse(&sent[0].body).unwrap();
+    let EventData::TicketSelfServed(s) = event.data else {
+        panic!("not a ticket.self_served");
+    };
+    assert_eq!(s.ticket_id.as_str(), TICKET);
+    assert_eq!(s.faq_id.as_deref(), Some("kargo-nerede"));
+}
+
+#[test]
+fn a_tampered_answered_link_a_survey_token_and_a_resolved_ticket_close_nothing() {
+    let mut store = fake();
+    let mut resolved = ticket("TK-9999-0000", "c-tr");
+    resolved.status = memnun_shared::domain::ticket::Status::Resolved;
+    store.tickets.insert("TK-9999-0000".into(), resolved);
+    let h = handler(store);
+    let good = sign(Purpose::Answered, &format!("{TICKET}:kargo-nerede"));
+    // The subject changed to another ticket, the signature kept.
+    let other = sign(Purpose::Answered, "TK-2222-3333:kargo-nerede");
+    let (head, _) = good.rsplit_once('.').unwrap();
+    let (_, tag) = other.rsplit_once('.').unwrap();
+    let forged = format!("{head}.{tag}");
+    assert_eq!(
+        post(&h, "/answered", &format!("t={forged}"), "")
+            .page
+            .status,
+        403
+    );
+    let survey = sign(Purpose::Survey, TICKET);
+    assert_eq!(
+        post(&h, "/answered", &format!("t={survey}"), "")
+            .page
+            .status,
+        400
+    );
+    assert_eq!(post(&h, "/answered", "", "").page.status, 400);
+    let closed = sign(Purpose::Answered, "TK-9999-0000:kargo-nerede");
+    for page in [
+        get(&h, "/answered", &format!("t={closed}")),
+        post(&h, "/answered", &format!("t={closed}"), ""),
+    ] {
+        assert_eq!(page.page.status, 200);
+        assert!(
+            page.page.html.contains("zaten kapatılmış"),
+            "{}",
+            page.page.html
+        );
+    }
+    assert!(h.publisher.sent.lock().unwrap().is_empty());
+}

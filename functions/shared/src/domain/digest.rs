@@ -302,6 +302,73 @@ pub struct Figures {
     /// Conversations: messages joined to open tickets, reminders, tickets
     /// closed for no reply; `None` when there were none in either week.
     pub conversations: Option<Conversations>,
+    /// Self-service: the FAQ's answers offered and what they resolved;
+    /// `None` without an FAQ or anything counted in either week.
+    pub self_service: Option<SelfService>,
+}
+
+/// What the shop's FAQ did in the week ([`crate::domain::faq`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelfService {
+    /// Complaints whose acknowledgement offered answers.
+    pub offered: Pair,
+    /// Tickets the customer closed with "this answered my question".
+    pub self_served: Pair,
+    /// The share of the offers that resolved a ticket, this week and last.
+    pub rate: (Kept, Kept),
+    /// The FAQ entries' ids, the labels of [`SelfService::by_entry`].
+    pub entries: Vec<String>,
+    /// Tickets each entry resolved (keys index [`SelfService::entries`]).
+    pub by_entry: Vec<Bar<usize>>,
+    /// Complaints the FAQ had no answer for, by category: what to write
+    /// next.
+    pub unanswered: Vec<Bar<Category>>,
+}
+
+impl SelfService {
+    fn compute(this: &Counters, last: &Counters) -> Option<SelfService> {
+        let pair = |name: &str| Pair::of(this, last, name);
+        let offered = pair(names::FAQ_OFFERED);
+        let self_served = pair(names::SELF_SERVED);
+        let rate = |c: &Counters| {
+            let served = c.get(names::SELF_SERVED);
+            Kept {
+                met: served,
+                missed: (c.get(names::FAQ_OFFERED) - served).max(0),
+            }
+        };
+        let prefix = "faq.resolved.";
+        let mut entries: Vec<String> = this
+            .0
+            .keys()
+            .chain(last.0.keys())
+            .filter_map(|k| k.strip_prefix(prefix).map(str::to_owned))
+            .collect();
+        entries.sort();
+        entries.dedup();
+        let mut by_entry = bars(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (i, pair(&names::faq_resolved(id)))),
+        );
+        by_entry.sort_by(|a, b| b.value.this.cmp(&a.value.this).then(a.key.cmp(&b.key)));
+        let unanswered = bars(
+            Category::ALL
+                .iter()
+                .map(|c| (*c, pair(&names::faq_unanswered(*c)))),
+        );
+        let any =
+            offered != Pair::default() || self_served != Pair::default() || !unanswered.is_empty();
+        any.then(|| SelfService {
+            offered,
+            self_served,
+            rate: (rate(this), rate(last)),
+            entries,
+            by_entry,
+            unanswered,
+        })
+    }
 }
 
 /// What happened to conversations in the week ([`crate::domain::thread`],
@@ -492,6 +559,7 @@ impl Figures {
             ),
             journey: Journey::compute(this, last),
             conversations: Conversations::compute(this, last),
+            self_service: SelfService::compute(this, last),
         }
     }
 

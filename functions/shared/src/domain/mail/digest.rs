@@ -293,6 +293,10 @@ struct Words {
     joined: &'static str,
     reminded: &'static str,
     no_reply: &'static str,
+    self_served: &'static str,
+    self_service_rate: &'static str,
+    by_entry: &'static str,
+    unanswered: &'static str,
 }
 
 fn words(locale: Locale) -> Words {
@@ -325,6 +329,10 @@ fn words(locale: Locale) -> Words {
             joined: "Açık talebe eklenen yeni mesajlar",
             reminded: "Yanıt beklenen müşterilere hatırlatmalar",
             no_reply: "Yanıt gelmediği için kapanan talepler",
+            self_served: "SSS yanıtıyla kendi kendine çözülen talepler",
+            self_service_rate: "SSS yanıtı önerilen şikâyetlerde çözülme oranı",
+            by_entry: "Talep çözen SSS yanıtları",
+            unanswered: "SSS'de yanıtı olmayan şikâyetler (yazılacaklar)",
         },
         Locale::En => Words {
             subject: "weekly support digest",
@@ -354,6 +362,10 @@ fn words(locale: Locale) -> Words {
             joined: "New messages joined to an open ticket",
             reminded: "Reminders to customers we waited on",
             no_reply: "Tickets closed for no reply",
+            self_served: "Tickets self-served with an FAQ answer",
+            self_service_rate: "Self-service rate where FAQ answers were offered",
+            by_entry: "FAQ answers that resolved tickets",
+            unanswered: "Complaints the FAQ had no answer for (what to write next)",
         },
     }
 }
@@ -381,6 +393,12 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
             count_row(w.joined, c.joined),
             count_row(w.reminded, c.reminded),
             count_row(w.no_reply, c.no_reply),
+        ]);
+    }
+    if let Some(ss) = &f.self_service {
+        summary.extend([
+            count_row(w.self_served, ss.self_served),
+            kept_row(locale, w.self_service_rate, ss.rate),
         ]);
     }
     if let Some(j) = &f.journey {
@@ -437,6 +455,22 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
         ),
     ]
     .into_iter()
+    .chain(f.self_service.as_ref().map(|ss| {
+        chart(
+            w.by_entry,
+            &ss.by_entry,
+            |i| ss.entries.get(i).cloned().unwrap_or_default(),
+            |_| None,
+        )
+    }))
+    .chain(f.self_service.as_ref().map(|ss| {
+        chart(
+            w.unanswered,
+            &ss.unanswered,
+            |c| category_label(locale, c).to_owned(),
+            |_| None,
+        )
+    }))
     .filter(|c| !c.rows.is_empty())
     .collect::<Vec<_>>();
     let quiet = charts.is_empty()
@@ -444,7 +478,8 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
         && f.negative_reviews == Pair::default()
         && f.surveys == Pair::default()
         && f.journey.is_none()
-        && f.conversations.is_none();
+        && f.conversations.is_none()
+        && f.self_service.is_none();
     let v = DigestView {
         lang: locale.tag(),
         subject,
@@ -569,6 +604,46 @@ mod tests {
         .unwrap();
         assert!(en.subject.contains("16–22 November 2026"), "{}", en.subject);
         assert!(en.html.contains("lang=\"en\""));
+    }
+
+    #[test]
+    fn self_service_shows_its_rate_the_answers_that_worked_and_what_to_write_next() {
+        let this = Counters(
+            [
+                ("faq.offered", 8),
+                ("tickets.self_served", 2),
+                ("faq.resolved.kargo-nerede", 2),
+                ("faq.unanswered.payment", 3),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+        );
+        let f = Figures::compute(
+            Week::parse("2026-W49").unwrap(),
+            &this,
+            &Counters::default(),
+        );
+        let ss = f.self_service.as_ref().expect("self-service counted");
+        assert_eq!(ss.rate.0.percent(), Some(25));
+        let en = weekly_digest(
+            Locale::En,
+            &DigestMail {
+                shop: "Dükkan",
+                figures: &f,
+            },
+        )
+        .unwrap();
+        for needle in [
+            "Tickets self-served with an FAQ answer: 2 / 0 / +2",
+            "Self-service rate where FAQ answers were offered: 25%",
+            "FAQ answers that resolved tickets",
+            "kargo-nerede",
+            "Complaints the FAQ had no answer for (what to write next)",
+        ] {
+            assert!(en.text.contains(needle), "lacks {needle}: {}", en.text);
+        }
+        assert!(figures().self_service.is_none());
     }
 
     #[test]
