@@ -59,6 +59,7 @@ where
         let category = classify(c.subject.as_deref(), &c.message).category;
         let locale = contact.locale(shop.default_locale);
         let answers = self.suggestions(&number, category, c, locale);
+        let order = self.order_asked_about(category, c, &footprint).await?;
         let rendered = mails::acknowledgement(
             locale,
             &Acknowledgement {
@@ -70,6 +71,7 @@ where
                 customer_tz: &contact.time_zone(&shop.time_zone),
                 reply_reaches_ticket: self.config.reply_to.is_some(),
                 answers: &answers,
+                order: order.as_ref(),
             },
         )?;
         let email =
@@ -105,6 +107,32 @@ where
                 }
             })
             .collect()
+    }
+
+    /// For a delivery complaint about an order the journey follows, the
+    /// order as it stands (one read, only then): "where is my order?"
+    /// answered in the acknowledgement.
+    async fn order_asked_about(
+        &self,
+        category: memnun_shared::domain::ticket::Category,
+        c: &ComplaintCreated,
+        footprint: &Footprint,
+    ) -> Result<Option<memnun_shared::domain::order::Order>> {
+        if category != memnun_shared::domain::ticket::Category::Delivery {
+            return Ok(None);
+        }
+        let Some(known) = c
+            .order_id
+            .as_deref()
+            .and_then(|id| footprint.orders.iter().find(|o| o.id.as_str() == id))
+        else {
+            return Ok(None);
+        };
+        let (order, _) = self
+            .store
+            .order_with_customer(&known.id, &c.customer_id)
+            .await?;
+        Ok(order.filter(|o| o.customer_id == c.customer_id))
     }
 
     /// What the FAQ adds to the week's counters for a new complaint: an

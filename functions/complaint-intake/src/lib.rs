@@ -66,7 +66,7 @@ use memnun_shared::domain::token::{Purpose, Signer};
 use memnun_shared::idempotency::Idempotency;
 use memnun_shared::ports::{
     Conflict, CouponRegistry, CouponStore, CustomerStore, DueIndex, Holder, IdempotencyStore,
-    Mailer, ProfileWrite, Publisher, StatsStore, TicketStore, WorkStore, Write,
+    Mailer, OrderStore, ProfileWrite, Publisher, StatsStore, TicketStore, WorkStore, Write,
 };
 use memnun_shared::work::Unit;
 
@@ -156,7 +156,14 @@ const ACKNOWLEDGED: u8 = 3;
 
 /// Everything the handler keeps in the tables.
 pub trait Store:
-    CustomerStore + CouponStore + TicketStore + IdempotencyStore + WorkStore + StatsStore + DueIndex
+    CustomerStore
+    + CouponStore
+    + TicketStore
+    + IdempotencyStore
+    + WorkStore
+    + StatsStore
+    + DueIndex
+    + OrderStore
 {
 }
 
@@ -168,6 +175,7 @@ impl<T> Store for T where
         + WorkStore
         + StatsStore
         + DueIndex
+        + OrderStore
 {
 }
 

@@ -784,3 +784,57 @@ async fn a_complaint_the_faq_cannot_answer_is_counted_by_category_and_a_late_pre
     assert_eq!(counters.get("faq.unanswered.payment"), Some(&1));
     assert_eq!(counters.get("tickets.self_served"), None);
 }
+
+#[tokio::test]
+async fn where_is_my_order_is_answered_with_its_shipping_state_and_tracking_link() {
+    use memnun_shared::domain::order::{Order, OrderId, Shipment, Stage};
+    let h = handler();
+    let mut order = Order::new(
+        OrderId::parse("1001").unwrap(),
+        memnun_shared::domain::customer::CustomerId::parse("c-1").unwrap(),
+    );
+    order.stage = Stage::Shipped;
+    order.placed_at = Some("2026-11-20T10:00:00Z".parse().unwrap());
+    order.shipped_at = Some("2026-11-21T10:00:00Z".parse().unwrap());
+    order.shipment = Some(Shipment {
+        carrier: Some("Yurtiçi Kargo".into()),
+        tracking_number: Some("YK123".into()),
+        tracking_url: Some("https://kargo.example/t/YK123".into()),
+        estimated_delivery: Some(jiff::civil::date(2026, 11, 24)),
+    });
+    h.store.world().orders.insert("1001".into(), order);
+    handle(
+        &h,
+        complaint_by(
+            "k-1",
+            "2026-11-23T09:00:00Z",
+            "c-1",
+            "web",
+            json!({"subject": "Kargom nerede?", "message": "Siparişim gelmedi.", "order_id": "1001"}),
+        ),
+    )
+    .await;
+    let ack = &h.mailer.sent()[0];
+    for needle in [
+        "1001 numaralı siparişiniz 21 Kasım 2026 tarihinde Yurtiçi Kargo ile kargoya verildi.",
+        "YK123",
+        "https://kargo.example/t/YK123",
+        "24 Kasım 2026",
+    ] {
+        assert!(ack.text.contains(needle), "lacks {needle}: {}", ack.text);
+        assert!(ack.html.contains(needle), "lacks {needle}: {}", ack.html);
+    }
+    // An order memnun does not follow: nothing said about it.
+    handle(
+        &h,
+        complaint_by(
+            "k-2",
+            "2026-11-23T10:00:00Z",
+            "c-2",
+            "web",
+            json!({"subject": "Kargom nerede?", "message": "Gelmedi.", "order_id": "7777"}),
+        ),
+    )
+    .await;
+    assert!(!h.mailer.sent()[1].text.contains("Siparişiniz nerede?"));
+}

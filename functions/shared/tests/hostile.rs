@@ -885,6 +885,7 @@ fn acknowledgement(
         customer_tz: &tz,
         reply_reaches_ticket: true,
         answers: &[],
+        order: None,
     };
     // The FAQ is the shop's text, carried like the product's.
     let answers = [tickets::Suggestion {

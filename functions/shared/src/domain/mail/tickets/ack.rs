@@ -26,6 +26,91 @@ pub struct Acknowledgement<'a> {
     /// The shop's answers that may settle it at once
     /// ([`crate::domain::faq`]), each with its one-click link.
     pub answers: &'a [Suggestion],
+    /// For a delivery complaint about an order memnun follows, the order:
+    /// where it stands and how to track it ("where is my order?").
+    pub order: Option<&'a crate::domain::order::Order>,
+}
+
+struct OrderView {
+    /// The sentence saying where the order stands.
+    state: String,
+    tracking_number: Option<String>,
+    tracking_url: Option<String>,
+    expected: Option<String>,
+}
+
+/// Where `order` stands, in `locale`, with its dates on the customer's
+/// clock.
+fn order_view(locale: Locale, order: &crate::domain::order::Order, tz: &TimeZone) -> OrderView {
+    use crate::domain::order::Stage;
+    let n = display_text(order.known_as(), 40);
+    let day = |t: Timestamp| format::date(locale, t.to_zoned(tz.clone()).date());
+    let shipment = order.shipment.as_ref();
+    let carrier = shipment
+        .and_then(|s| s.carrier.as_deref())
+        .map(|c| display_text(c, 60))
+        .filter(|c| !c.is_empty());
+    let state = match (locale, order.stage) {
+        (Locale::Tr, Stage::Placed) => {
+            format!("{n} numaralı siparişiniz hazırlanıyor; henüz kargoya verilmedi.")
+        }
+        (Locale::En, Stage::Placed) => {
+            format!("Your order {n} is being prepared; it has not shipped yet.")
+        }
+        (Locale::Tr, Stage::Shipped) => {
+            let when = order
+                .shipped_at
+                .map(|t| format!("{} tarihinde ", day(t)))
+                .unwrap_or_default();
+            let with = carrier.map(|c| format!("{c} ile ")).unwrap_or_default();
+            format!("{n} numaralı siparişiniz {when}{with}kargoya verildi.")
+        }
+        (Locale::En, Stage::Shipped) => {
+            let when = order
+                .shipped_at
+                .map(|t| format!(" on {}", day(t)))
+                .unwrap_or_default();
+            let with = carrier.map(|c| format!(" with {c}")).unwrap_or_default();
+            format!("Your order {n} was shipped{when}{with}.")
+        }
+        (Locale::Tr, Stage::Delivered) => {
+            let when = order
+                .delivered_at
+                .map(|t| format!(" {} tarihinde", day(t)))
+                .unwrap_or_default();
+            format!(
+                "{n} numaralı siparişiniz kargo firmasına göre{when} teslim edildi. Elinize ulaşmadıysa bu e‑postayı yanıtlayın, hemen kargo firmasıyla görüşelim."
+            )
+        }
+        (Locale::En, Stage::Delivered) => {
+            let when = order
+                .delivered_at
+                .map(|t| format!(" on {}", day(t)))
+                .unwrap_or_default();
+            format!(
+                "According to the carrier, your order {n} was delivered{when}. If it has not reached you, reply to this email and we will take it up with the carrier at once."
+            )
+        }
+        (Locale::Tr, Stage::Cancelled) => format!("{n} numaralı siparişiniz iptal edildi."),
+        (Locale::En, Stage::Cancelled) => format!("Your order {n} was cancelled."),
+    };
+    let shipped = order.stage == Stage::Shipped;
+    OrderView {
+        state,
+        tracking_number: shipment
+            .filter(|_| shipped)
+            .and_then(|s| s.tracking_number.as_deref())
+            .map(|t| display_text(t, 60))
+            .filter(|t| !t.is_empty()),
+        tracking_url: shipment
+            .filter(|_| shipped)
+            .and_then(|s| s.tracking_url.as_deref())
+            .and_then(https_url),
+        expected: shipment
+            .filter(|_| shipped)
+            .and_then(|s| s.estimated_delivery)
+            .map(|d| format::date(locale, d)),
+    }
 }
 
 /// A suggested answer as the acknowledgement shows it.
@@ -57,6 +142,7 @@ struct AckView {
     zone: String,
     reply_reaches_ticket: bool,
     answers: Vec<SuggestionView>,
+    order: Option<OrderView>,
 }
 
 /// Renders the acknowledgement of a new ticket in `locale`.
@@ -90,6 +176,7 @@ pub fn acknowledgement(locale: Locale, a: &Acknowledgement<'_>) -> Result<Render
                 link: s.link.clone(),
             })
             .collect(),
+        order: a.order.map(|o| order_view(locale, o, a.customer_tz)),
     };
     let v = &v;
     match locale {

@@ -118,6 +118,7 @@ fn ack_replying(
             customer_tz: tz,
             reply_reaches_ticket,
             answers: &[],
+            order: None,
         },
     )
     .unwrap()
@@ -550,6 +551,7 @@ fn hostile_customer_text_stays_data_everywhere() {
                     customer_tz: &ist(),
                     reply_reaches_ticket: true,
                     answers: &[],
+                    order: None,
                 },
             )
             .unwrap(),
@@ -744,6 +746,7 @@ fn the_acknowledgement_offers_the_faqs_answers_with_their_links() {
                 customer_tz: &ist(),
                 reply_reaches_ticket: true,
                 answers: &answers,
+                order: None,
             },
         )
         .unwrap();
