@@ -429,3 +429,122 @@ async fn one_click_unsubscribe_withdraws_consent_at_once_and_a_repeat_is_harmles
     assert_eq!(page.status, 200);
     assert!(profile(&stack, "c-gone").await.is_none());
 }
+
+/// complaint-intake with the example FAQ (`infra/faq.example.json`), as the
+/// deployed function reads it beside its binary.
+fn intake_with_faq(stack: &Stack) -> Intake<DynamoStore, SesMailer, SqsPublisher> {
+    let mut env = stack.function_env("complaint-intake");
+    env.retain(|(k, _)| k != "FAQ_FILE");
+    env.push((
+        "FAQ_FILE".into(),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/faq.example.json").into(),
+    ));
+    let config = complaint_intake::Config::from_env(&Env::from_pairs(env)).expect("config");
+    assert!(config.faq.is_some(), "the example FAQ is read");
+    Intake::new(
+        config.clone(),
+        Signer::from_secret(LINK_SECRET).expect("signer"),
+        DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&stack.aws),
+            &stack.table,
+            &stack.idempotency_table,
+        ),
+        SesMailer::new(
+            aws_sdk_ses::Client::new(&stack.aws),
+            &config.shop.name,
+            &config.shop.sender,
+            None,
+        ),
+        SqsPublisher::new(aws_sdk_sqs::Client::new(&stack.aws)),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_faq_answer_pressed_in_the_acknowledgement_resolves_the_ticket_as_self_served_once() {
+    let stack = Stack::start().await;
+    let intake = intake_with_faq(&stack);
+    let deliver = || async {
+        let q = stack.queue("tickets");
+        deliver::until_empty(&stack.sqs, &q.url, &q.arn, 10, |e| {
+            intake.handle(e, Timestamp::now() + SignedDuration::from_secs(30))
+        })
+        .await;
+    };
+    stack
+        .send(
+            "tickets",
+            &event(
+                "faq-1",
+                "complaint.created",
+                "2026-11-24T09:00:00Z",
+                json!({"customer_id": "c-faq", "channel": "web", "subject": "Kupa kırık geldi",
+                       "message": "Kutudan kırık çıktı.",
+                       "customer": {"email": "faq@example.com", "locale": "tr"}}),
+            ),
+        )
+        .await;
+    deliver().await;
+    let ack = stack.emulator.sent_emails().remove(0);
+    assert!(
+        ack.body.contains("Ürün kırık ya da hasarlı geldi"),
+        "{}",
+        ack.body
+    );
+    let href = ack
+        .body
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.contains("/answered?t="))
+        .expect("the answer's link")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    let query = href
+        .split_once('?')
+        .map(|(_, q)| q.to_owned())
+        .expect("query");
+    let token = query.trim_start_matches("t=").to_owned();
+    let h = links(&stack);
+    let form = open(
+        &h,
+        get(&format!("https://links.example/answered?{query}")),
+        now(),
+    )
+    .await;
+    assert_eq!(form.status, 200, "{}", form.html);
+    assert!(form.html.contains("Evet, talebimi kapatın"));
+    // Pressed twice.
+    for _ in 0..2 {
+        let done = open(
+            &h,
+            post(
+                &format!("https://links.example/answered?{query}"),
+                &format!("t={token}"),
+            ),
+            now(),
+        )
+        .await;
+        assert_eq!(done.status, 200, "{}", done.html);
+    }
+    deliver().await;
+    let ticket = stack.items_with_prefix("TICKET#").await.remove(0);
+    assert_eq!(attr(&ticket, "status"), "resolved");
+    assert_eq!(attr(&ticket, "resolved_as"), "self_served");
+    let closed: Vec<Value> = stack
+        .drain(&stack.queue("outbound").url)
+        .await
+        .into_iter()
+        .filter(|m| m["type"] == "ticket.closed")
+        .collect();
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0]["data"]["resolved_as"], "self_served");
+    assert_eq!(stack.emulator.sent_emails().len(), 1, "no survey");
+    // The link again, once the ticket is resolved: it says so.
+    let again = open(
+        &h,
+        get(&format!("https://links.example/answered?{query}")),
+        now(),
+    )
+    .await;
+    assert!(again.html.contains("zaten kapatılmış"), "{}", again.html);
+}
