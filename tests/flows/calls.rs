@@ -416,6 +416,33 @@ async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
     let (response, calls) = c.count(journey.handle(batch(&shipped), deadline())).await;
     no_failures(&response);
     report("order.shipped, delivered again", &calls, DUPLICATE_BUDGET);
+
+    // "Where is my order?": a delivery complaint about it reads the order
+    // for its shipping state and tracking link (the dearest complaint).
+    let config = complaint_intake::Config::from_env(&c.env("complaint-intake")).expect("config");
+    let mailer = c.mailer(&config.shop);
+    let intake = complaint_intake::Handler::new(
+        config,
+        Signer::from_secret(LINK_SECRET).expect("signer"),
+        c.store(),
+        mailer,
+        c.publisher(),
+    );
+    let wismo = event(
+        "k-wismo",
+        "complaint.created",
+        "2026-12-03T10:00:00Z",
+        json!({"customer_id": "c-orders", "channel": "web", "order_id": "o-77",
+               "subject": "Kargom nerede?", "message": "Siparişim hâlâ gelmedi.",
+               "customer": customer}),
+    );
+    let (response, calls) = c.count(intake.handle(batch(&wismo), deadline())).await;
+    no_failures(&response);
+    report(
+        "complaint.created about a shipped order (where is my order?)",
+        &calls,
+        COMPLAINT_BUDGET,
+    );
     let requested = event(
         "o-budget-3",
         "return.requested",

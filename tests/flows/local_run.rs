@@ -48,14 +48,14 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
     )
     .unwrap();
-    assert_eq!(summary["events_in"], 35, "{summary}");
+    assert_eq!(summary["events_in"], 36, "{summary}");
     assert_eq!(
         summary["customers"], 4,
         "Zeynep came from Shopify: {summary}"
     );
     assert_eq!(
-        summary["tickets"], 4,
-        "the complaint, the two reviews' follow-ups and the return request's: {summary}"
+        summary["tickets"], 5,
+        "the two complaints, the two reviews' follow-ups and the return request's: {summary}"
     );
     assert_eq!(
         summary["coupons"], 4,
@@ -88,13 +88,13 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
     assert_eq!(summary["webhook"], delivered.len(), "{summary}");
     assert_eq!(
         (kinds("coupon.issued"), kinds("ticket.opened")),
-        (4, 4),
+        (4, 5),
         "every coupon and every ticket: {summary}"
     );
     // Every ticket was opened in the help desk's stand-in (Zendesk), once,
     // its first note memnun's; the complaint's carries the customer's
     // history, and a ticket whose deadline passed was raised.
-    assert_eq!(summary["in_helpdesk"], 4, "{summary}");
+    assert_eq!(summary["in_helpdesk"], 5, "{summary}");
     let helpdesk: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(out.join("helpdesk.json")).expect("helpdesk.json"),
     )
@@ -123,6 +123,12 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
                 .contains("müşterinin geçmişi")),
         "{helpdesk}"
     );
+    let john = std::fs::read_dir(out.join("emails"))
+        .expect("emails")
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .find(|page| page.contains("Where is your order?"))
+        .expect("John's acknowledgement answers where his order is");
+    assert!(john.contains("AR7730412256"), "the tracking number");
     // Her second message, on chat, is a note on the same desk ticket.
     assert_eq!(kinds("ticket.updated"), 1, "{summary}");
     assert!(
@@ -195,6 +201,9 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         // survey).
         "1042 numaralı siparişiniz kargoda",
         "Özür dileriz",
+        // John asks where his parcel is: the acknowledgement says it was
+        // shipped with Aras Kargo, with the tracking link.
+        "We have received your message",
         "Doğum gününüz kutlu olsun, Ayşe",
         // A week after delivery, Mehmet is asked to review the order he
         // kept (ord-80420), not the one he sent back (ord-80211). Marketing
