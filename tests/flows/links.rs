@@ -32,10 +32,15 @@ fn links(stack: &Stack) -> Links {
 }
 
 fn intake(stack: &Stack) -> Intake<DynamoStore, SesMailer, SqsPublisher> {
-    let config = complaint_intake::Config::from_env(&Env::from_pairs(
-        stack.function_env("complaint-intake"),
-    ))
-    .expect("config");
+    intake_from(stack, stack.function_env("complaint-intake"))
+}
+
+/// complaint-intake on the stack with the variables `env`.
+fn intake_from(
+    stack: &Stack,
+    env: Vec<(String, String)>,
+) -> Intake<DynamoStore, SesMailer, SqsPublisher> {
+    let config = complaint_intake::Config::from_env(&Env::from_pairs(env)).expect("config");
     Intake::new(
         config.clone(),
         Signer::from_secret(LINK_SECRET).expect("signer"),
@@ -439,24 +444,7 @@ fn intake_with_faq(stack: &Stack) -> Intake<DynamoStore, SesMailer, SqsPublisher
         "FAQ_FILE".into(),
         concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/faq.example.json").into(),
     ));
-    let config = complaint_intake::Config::from_env(&Env::from_pairs(env)).expect("config");
-    assert!(config.faq.is_some(), "the example FAQ is read");
-    Intake::new(
-        config.clone(),
-        Signer::from_secret(LINK_SECRET).expect("signer"),
-        DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&stack.aws),
-            &stack.table,
-            &stack.idempotency_table,
-        ),
-        SesMailer::new(
-            aws_sdk_ses::Client::new(&stack.aws),
-            &config.shop.name,
-            &config.shop.sender,
-            None,
-        ),
-        SqsPublisher::new(aws_sdk_sqs::Client::new(&stack.aws)),
-    )
+    intake_from(stack, env)
 }
 
 #[tokio::test(flavor = "multi_thread")]

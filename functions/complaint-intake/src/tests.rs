@@ -11,17 +11,25 @@ use super::*;
 type InMemory = Handler<MemoryStore, MemoryMailer, MemoryPublisher>;
 
 fn handler() -> InMemory {
+    handler_with(&[])
+}
+
+/// The handler with the tests' variables and `extra` over them.
+fn handler_with(extra: &[(&str, &str)]) -> InMemory {
+    let mut pairs = vec![
+        ("TABLE_NAME", "t"),
+        ("IDEMPOTENCY_TABLE_NAME", "i"),
+        ("OUTBOUND_QUEUE_URL", "http://localhost/outbound"),
+        ("SHOP_NAME", "Dükkan"),
+        ("SENDER_EMAIL", "destek@dukkan.example"),
+        ("LINKS_BASE_URL", "https://links.dukkan.example"),
+        ("LINK_SECRET_PARAMETER", "/memnun/link-secret"),
+    ];
+    pairs.extend_from_slice(extra);
     let env = Env::from_pairs(
-        [
-            ("TABLE_NAME", "t"),
-            ("IDEMPOTENCY_TABLE_NAME", "i"),
-            ("OUTBOUND_QUEUE_URL", "http://localhost/outbound"),
-            ("SHOP_NAME", "Dükkan"),
-            ("SENDER_EMAIL", "destek@dukkan.example"),
-            ("LINKS_BASE_URL", "https://links.dukkan.example"),
-            ("LINK_SECRET_PARAMETER", "/memnun/link-secret"),
-        ]
-        .map(|(k, v)| (k.to_string(), v.to_string())),
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
     );
     Handler::new(
         Config::from_env(&env).unwrap(),
@@ -449,27 +457,10 @@ async fn a_join_whose_email_failed_is_retried_without_joining_twice() {
 
 /// The handler with a Monday-to-Friday calendar, 09:00–18:00 in Istanbul.
 fn weekday_handler() -> InMemory {
-    let env = Env::from_pairs(
-        [
-            ("TABLE_NAME", "t"),
-            ("IDEMPOTENCY_TABLE_NAME", "i"),
-            ("OUTBOUND_QUEUE_URL", "http://localhost/outbound"),
-            ("SHOP_NAME", "Dükkan"),
-            ("SENDER_EMAIL", "destek@dukkan.example"),
-            ("LINKS_BASE_URL", "https://links.dukkan.example"),
-            ("LINK_SECRET_PARAMETER", "/memnun/link-secret"),
-            ("BUSINESS_DAYS", "mon-fri"),
-            ("BUSINESS_HOURS", "09:00-18:00"),
-        ]
-        .map(|(k, v)| (k.to_string(), v.to_string())),
-    );
-    Handler::new(
-        Config::from_env(&env).unwrap(),
-        Signer::from_secret("a-link-signing-key-for-the-tests-0123456789").unwrap(),
-        MemoryStore::default(),
-        MemoryMailer::default(),
-        MemoryPublisher::default(),
-    )
+    handler_with(&[
+        ("BUSINESS_DAYS", "mon-fri"),
+        ("BUSINESS_HOURS", "09:00-18:00"),
+    ])
 }
 
 /// Sends what the due index holds at `now` back to the handler, as the

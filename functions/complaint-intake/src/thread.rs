@@ -89,12 +89,10 @@ where
                 ),
             ];
             if let Some(contact) = unit::contact_write(stored.as_ref(), &c.customer, now) {
-                writes.push(Write::Profile(ProfileWrite {
-                    id: c.customer_id.clone(),
-                    contact: Some(contact),
-                    apology_coupon: None,
-                    greeted: None,
-                }));
+                writes.push(Write::Profile(ProfileWrite::contact(
+                    c.customer_id.clone(),
+                    contact,
+                )));
             }
             let kept = Kept {
                 ticket: Some(ticket.number.to_string()),

@@ -321,7 +321,17 @@ where
     ) -> std::result::Result<(TicketNumber, Option<Rating>, Locale), Problem> {
         let subject = self.verify(Purpose::Survey, token)?;
         let number = TicketNumber::parse(&subject).ok_or(Problem::IncompleteLink)?;
-        let ticket = match self.store.ticket(&number).await {
+        let (ticket, locale) = self.ticket_page(incoming, &number).await?;
+        Ok((number, ticket.survey.map(|(score, _)| score), locale))
+    }
+
+    /// The ticket a link names, and the language of its customer's page.
+    async fn ticket_page(
+        &self,
+        incoming: &Incoming<'_>,
+        number: &TicketNumber,
+    ) -> std::result::Result<(memnun_shared::domain::ticket::Ticket, Locale), Problem> {
+        let ticket = match self.store.ticket(number).await {
             Ok(Some(t)) => t,
             Ok(None) => return Err(Problem::UnknownTicket),
             Err(e) => {
@@ -332,7 +342,7 @@ where
         let locale = self
             .customer_locale(incoming, Some(&ticket.customer_id))
             .await;
-        Ok((number, ticket.survey.map(|(score, _)| score), locale))
+        Ok((ticket, locale))
     }
 
     async fn survey_form(&self, incoming: &Incoming<'_>) -> std::result::Result<Page, Problem> {
@@ -415,17 +425,7 @@ where
         let subject = self.verify(Purpose::Answered, token)?;
         let (number, entry) = subject.split_once(':').ok_or(Problem::IncompleteLink)?;
         let number = TicketNumber::parse(number).ok_or(Problem::IncompleteLink)?;
-        let ticket = match self.store.ticket(&number).await {
-            Ok(Some(t)) => t,
-            Ok(None) => return Err(Problem::UnknownTicket),
-            Err(e) => {
-                tracing::error!(error = %e, ticket = %number, "ticket not read");
-                return Err(Problem::Unavailable);
-            }
-        };
-        let locale = self
-            .customer_locale(incoming, Some(&ticket.customer_id))
-            .await;
+        let (ticket, locale) = self.ticket_page(incoming, &number).await?;
         let resolved = ticket.status == memnun_shared::domain::ticket::Status::Resolved;
         Ok((number, entry.to_owned(), resolved, locale))
     }

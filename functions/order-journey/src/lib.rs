@@ -1069,12 +1069,10 @@ where
                     writes.extend(self.promise_clock(&order, contact.time_zone.as_deref()));
                 }
                 if let Some(c) = unit::contact_write(customer, incoming, meta.time) {
-                    writes.push(Write::Profile(ProfileWrite {
-                        id: customer_id.clone(),
-                        contact: Some(c),
-                        apology_coupon: None,
-                        greeted: None,
-                    }));
+                    writes.push(Write::Profile(ProfileWrite::contact(
+                        customer_id.clone(),
+                        c,
+                    )));
                 }
                 (order, promised, d.new_date, Lateness::Told)
             }
@@ -1421,12 +1419,10 @@ where
         writes.push(Write::Return(Box::new(requested)));
         if let Some(contact) = unit::contact_write(customer.as_ref(), &request.customer, meta.time)
         {
-            writes.push(Write::Profile(ProfileWrite {
-                id: request.customer_id.clone(),
-                contact: Some(contact),
-                apology_coupon: None,
-                greeted: None,
-            }));
+            writes.push(Write::Profile(ProfileWrite::contact(
+                request.customer_id.clone(),
+                contact,
+            )));
         }
         let kept = Published {
             ticket: Some(ticket.number.to_string()),
@@ -1548,12 +1544,10 @@ where
             .contact
             .and_then(|c| unit::contact_write(customer.as_ref(), c, meta.time))
         {
-            writes.push(Write::Profile(ProfileWrite {
-                id: e.customer_id.clone(),
-                contact: Some(contact),
-                apology_coupon: None,
-                greeted: None,
-            }));
+            writes.push(Write::Profile(ProfileWrite::contact(
+                e.customer_id.clone(),
+                contact,
+            )));
         }
         let kept = Kept {
             tell: applied == Applied::Tell,

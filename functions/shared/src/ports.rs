@@ -666,6 +666,18 @@ pub struct ProfileWrite {
     pub greeted: Option<i16>,
 }
 
+impl ProfileWrite {
+    /// New contact details for `id`, as of a time, and nothing else.
+    pub fn contact(id: CustomerId, contact: (ContactDetails, Timestamp)) -> Self {
+        ProfileWrite {
+            id,
+            contact: Some(contact),
+            apology_coupon: None,
+            greeted: None,
+        }
+    }
+}
+
 /// One domain write of a unit of work. All of a unit's writes, and the step
 /// of its record, land in one transaction or not at all.
 #[derive(Debug, Clone)]

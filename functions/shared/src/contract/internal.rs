@@ -173,6 +173,19 @@ impl SlaAlarm {
 
 /// Reads the envelope every internal event shares: its meta, `type` and
 /// `data` (an object).
+/// Whether `body` is an event of type `kind`, by its `type` alone: how a
+/// consumer tells its own internal events from the producers' events on the
+/// same queue before parsing either.
+pub(crate) fn is_type(body: &str, kind: &str) -> bool {
+    #[derive(Deserialize)]
+    struct Kind<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Option<std::borrow::Cow<'a, str>>,
+    }
+    body.len() <= MAX_BODY_BYTES
+        && serde_json::from_str::<Kind<'_>>(body).is_ok_and(|k| k.kind.as_deref() == Some(kind))
+}
+
 pub(crate) fn envelope(body: &str) -> Result<(EventMeta, String, serde_json::Value)> {
     if body.len() > MAX_BODY_BYTES {
         return Err(Error::contract(
@@ -348,14 +361,7 @@ impl JourneyDue {
     /// Whether `body` is a `journey.due` event, by its `type` alone (the
     /// orders queue carries producers' events too).
     pub fn is_one(body: &str) -> bool {
-        #[derive(Deserialize)]
-        struct Kind<'a> {
-            #[serde(rename = "type", borrow)]
-            kind: Option<std::borrow::Cow<'a, str>>,
-        }
-        body.len() <= MAX_BODY_BYTES
-            && serde_json::from_str::<Kind<'_>>(body)
-                .is_ok_and(|k| k.kind.as_deref() == Some(JOURNEY_DUE))
+        is_type(body, JOURNEY_DUE)
     }
 
     /// Parses a message body; any other type is refused.

@@ -19,8 +19,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::contract::internal::envelope;
-use crate::contract::{EventMeta, MAX_BODY_BYTES, serde_error};
+use crate::contract::internal::{envelope, is_type};
+use crate::contract::{EventMeta, serde_error};
 use crate::domain::customer::CustomerId;
 use crate::domain::ticket::TicketNumber;
 use crate::domain::waiting::Stage;
@@ -72,14 +72,7 @@ impl TicketWaiting {
     /// Whether `body` is a `ticket.waiting`, by its `type` alone (the
     /// tickets queue carries producers' events too).
     pub fn is_one(body: &str) -> bool {
-        #[derive(Deserialize)]
-        struct Kind<'a> {
-            #[serde(rename = "type", borrow)]
-            kind: Option<std::borrow::Cow<'a, str>>,
-        }
-        body.len() <= MAX_BODY_BYTES
-            && serde_json::from_str::<Kind<'_>>(body)
-                .is_ok_and(|k| k.kind.as_deref() == Some(TICKET_WAITING))
+        is_type(body, TICKET_WAITING)
     }
 
     /// Parses a message body; any other type is refused, a bad field named.
