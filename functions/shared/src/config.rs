@@ -396,6 +396,30 @@ fn parse_url(v: &str) -> std::result::Result<String, String> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_faq_file_is_read_none_is_no_faq_and_a_bad_one_names_the_variable() {
+        let env = |path: &str| Env::from_pairs([("FAQ_FILE", path)]);
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/faq.example.json");
+        assert!(faq_from_env(&env(example)).unwrap().is_some());
+        assert!(
+            faq_from_env(&env("/nonexistent/faq.json"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            faq_from_env(&Env::from_pairs([("X", "y")]))
+                .unwrap()
+                .is_none()
+        );
+        let bad = std::env::temp_dir().join(format!("memnun-bad-faq-{}.json", std::process::id()));
+        std::fs::write(&bad, r#"{"entries":[{"id":"Bad","keywords":["a"],"tr":{"question":"s","answer":"c"},"en":{"question":"q","answer":"a"}}]}"#).unwrap();
+        let e = faq_from_env(&env(bad.to_str().unwrap()))
+            .unwrap_err()
+            .to_string();
+        std::fs::remove_file(&bad).unwrap();
+        assert!(e.contains("FAQ_FILE") && e.contains("entry 1 (Bad)"), "{e}");
+    }
+
     fn env(pairs: &[(&str, &str)]) -> Env {
         Env::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
     }
@@ -504,13 +528,22 @@ pub fn calendar_from_env(env: &Env) -> Result<crate::domain::calendar::BusinessC
 
 /// The shop's FAQ ([`crate::domain::faq`]), read from `FAQ_FILE` (the
 /// template sets `faq.json`: beside the function's binary, where `memnun-faq
-/// check --into` puts it). Unset, or no file there: no FAQ, and
+/// check --into` puts it; a relative path is taken from Lambda's
+/// `LAMBDA_TASK_ROOT` when the runtime sets it). Unset, or no file there: no FAQ, and
 /// acknowledgements carry no answers. A file that is not a good FAQ stops
 /// the init, naming the variable and the first bad entry (`memnun-faq
 /// check` names them all before a deploy).
 pub fn faq_from_env(env: &Env) -> Result<Option<crate::domain::faq::Faq>> {
     let Some(path) = env.optional("FAQ_FILE").filter(|p| !p.trim().is_empty()) else {
         return Ok(None);
+    };
+    // Relative to the package (Lambda's task root), wherever the process
+    // was started from.
+    let path = match std::env::var_os("LAMBDA_TASK_ROOT") {
+        Some(root) if std::path::Path::new(&path).is_relative() => {
+            std::path::Path::new(&root).join(&path)
+        }
+        _ => std::path::PathBuf::from(&path),
     };
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
