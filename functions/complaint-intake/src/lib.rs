@@ -6,7 +6,10 @@
 //!   the text, prioritised from category, channel, wording and the
 //!   customer's complaints of the last 30 days, with SLA deadlines in
 //!   business hours; the customer is acknowledged at once, in their language,
-//!   with the number and when they will hear from us (their local time).
+//!   with the number, when they will hear from us (their local time), up to
+//!   three of the shop's FAQ answers with a one-click "this answered my
+//!   question" link ([`memnun_shared::domain::faq`]) and, for a delivery
+//!   complaint about an order the journey follows, where the order stands.
 //!   A complaint that names an open ticket of the customer's, or is about
 //!   the order of one, joins it instead: no new ticket, no new SLA, the
 //!   message the customer's reply, `ticket.updated` for the help desk, and
@@ -16,9 +19,13 @@
 //!   resolution clock; a ticket left waiting on the customer gets its
 //!   clocks (`ticket.waiting`, held in the due index until due): one
 //!   reminder after `CUSTOMER_REMINDER_DAYS` working days, resolved as "no
-//!   reply" after `AUTO_RESOLVE_DAYS` ([`memnun_shared::domain::waiting`]); `ticket.resolved` stops it and asks the customer for a
-//!   1–5 rating with five signed score links (each opens the `links` page,
-//!   where one press sends the score).
+//!   reply" after `AUTO_RESOLVE_DAYS` ([`memnun_shared::domain::waiting`]).
+//! - `ticket.resolved` stops the resolution clock and asks the customer for
+//!   a 1–5 rating with five signed score links (each opens the `links`
+//!   page, where one press sends the score); not for a ticket memnun
+//!   resolved itself.
+//! - `ticket.self_served` (the FAQ link's press) resolves the ticket as
+//!   self-served: no survey, `ticket.closed` for the help desk.
 //! - `survey.answered` records the rating (the first answer stands); a 1 or
 //!   2 gets the apology policy of a negative review: an apology, a coupon
 //!   under the same cap (created in the shop's store, when one is
