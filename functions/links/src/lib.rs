@@ -394,17 +394,7 @@ where
             ));
         };
         let message = survey_answered(&number, rating, now);
-        if let Err(e) = self
-            .publisher
-            .publish(
-                &self.config.tickets_queue_url,
-                std::slice::from_ref(&message),
-            )
-            .await
-        {
-            tracing::error!(error = %e, ticket = %number, "survey answer not enqueued");
-            return Err(Problem::Unavailable);
-        }
+        self.enqueue(&message, &number, "survey answer").await?;
         tracing::info!(
             ticket = %number,
             score = rating.stars(),
@@ -413,6 +403,24 @@ where
             "survey answer"
         );
         Ok(pages::thanks(locale, shop, &number, rating.stars(), false))
+    }
+
+    /// Puts `message` about `number` on the tickets queue; a failure is the
+    /// page's 503, logged as `what`.
+    async fn enqueue(
+        &self,
+        message: &OutboundMessage,
+        number: &TicketNumber,
+        what: &'static str,
+    ) -> std::result::Result<(), Problem> {
+        let queue = &self.config.tickets_queue_url;
+        self.publisher
+            .publish(queue, std::slice::from_ref(message))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, ticket = %number, what, "not enqueued");
+                Problem::Unavailable
+            })
     }
 
     /// Verifies an "answered" token and reads its ticket: the number, the
@@ -455,17 +463,8 @@ where
             return Ok(pages::self_served(locale, shop, &number, true));
         }
         let message = self_served(&number, &entry, now);
-        if let Err(e) = self
-            .publisher
-            .publish(
-                &self.config.tickets_queue_url,
-                std::slice::from_ref(&message),
-            )
-            .await
-        {
-            tracing::error!(error = %e, ticket = %number, "self-service answer not enqueued");
-            return Err(Problem::Unavailable);
-        }
+        self.enqueue(&message, &number, "self-service answer")
+            .await?;
         tracing::info!(ticket = %number, event_id = %message.id, outcome = "enqueued", "self-service answer");
         Ok(pages::self_served(locale, shop, &number, false))
     }

@@ -961,6 +961,17 @@ impl MemoryDesk {
     }
 }
 
+/// The desk's ticket for memnun's `number`, as a desk answers a look-up.
+fn desk_entry<'a>(
+    tickets: &'a mut [DeskEntry],
+    number: &TicketNumber,
+) -> Result<&'a mut DeskEntry> {
+    tickets
+        .iter_mut()
+        .find(|e| e.ticket.number == *number)
+        .ok_or_else(|| crate::Error::NotFound(format!("the help desk's ticket for {number}")))
+}
+
 impl HelpDesk for MemoryDesk {
     async fn open(&self, ticket: &DeskTicket) -> Result<DeskOpened> {
         let mut tickets = self.tickets.lock().unwrap_or_else(PoisonError::into_inner);
@@ -985,12 +996,7 @@ impl HelpDesk for MemoryDesk {
         note: &str,
     ) -> Result<bool> {
         let mut tickets = self.tickets.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = tickets
-            .iter_mut()
-            .find(|e| e.ticket.number == *number)
-            .ok_or_else(|| {
-                crate::Error::NotFound(format!("the help desk's ticket for {number}"))
-            })?;
+        let entry = desk_entry(&mut tickets, number)?;
         if entry.closed.is_some() {
             return Ok(false);
         }
@@ -1001,12 +1007,7 @@ impl HelpDesk for MemoryDesk {
 
     async fn comment(&self, number: &TicketNumber, message: u32, body: &str) -> Result<bool> {
         let mut tickets = self.tickets.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = tickets
-            .iter_mut()
-            .find(|e| e.ticket.number == *number)
-            .ok_or_else(|| {
-                crate::Error::NotFound(format!("the help desk's ticket for {number}"))
-            })?;
+        let entry = desk_entry(&mut tickets, number)?;
         if entry.comments.iter().any(|(n, _)| *n == message) {
             return Ok(false);
         }
@@ -1022,12 +1023,7 @@ impl HelpDesk for MemoryDesk {
         note: &str,
     ) -> Result<bool> {
         let mut tickets = self.tickets.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = tickets
-            .iter_mut()
-            .find(|e| e.ticket.number == *number)
-            .ok_or_else(|| {
-                crate::Error::NotFound(format!("the help desk's ticket for {number}"))
-            })?;
+        let entry = desk_entry(&mut tickets, number)?;
         if entry.raised_for.contains(&missed) {
             return Ok(false);
         }

@@ -352,6 +352,13 @@ impl ForHelpDesk {
         };
         let priority =
             |v: &str| Priority::parse(v).ok_or_else(|| bad("priority", "is not a priority"));
+        let customer =
+            |v: &str| CustomerId::parse(v).map_err(|_| bad("customer_id", "is not a customer id"));
+        // The envelope's time: when the event happened.
+        let sent = |v: &str| -> crate::Result<Timestamp> {
+            v.parse()
+                .map_err(|_| Error::contract("time", "must be an RFC 3339 time"))
+        };
         match message.kind {
             "ticket.opened" => {
                 let w: Wire<OpenedWire> = parse_data(&message.body)?;
@@ -396,8 +403,7 @@ impl ForHelpDesk {
                 };
                 Ok(Some(ForHelpDesk::Opened(TicketOpened {
                     ticket_id: number(&d.ticket_id)?,
-                    customer_id: CustomerId::parse(&d.customer_id)
-                        .map_err(|_| bad("customer_id", "is not a customer id"))?,
+                    customer_id: customer(&d.customer_id)?,
                     origin: Origin::parse(&d.origin)
                         .ok_or_else(|| bad("origin", "is not an origin"))?,
                     category: Category::parse(&d.category)
@@ -413,12 +419,8 @@ impl ForHelpDesk {
                 let d = w.data;
                 Ok(Some(ForHelpDesk::Escalated(TicketEscalated {
                     ticket_id: number(&d.ticket_id)?,
-                    customer_id: CustomerId::parse(&d.customer_id)
-                        .map_err(|_| bad("customer_id", "is not a customer id"))?,
-                    at: w
-                        .time
-                        .parse()
-                        .map_err(|_| Error::contract("time", "must be an RFC 3339 time"))?,
+                    customer_id: customer(&d.customer_id)?,
+                    at: sent(&w.time)?,
                     missed: crate::contract::internal::parse_goal(&d.missed)
                         .ok_or_else(|| bad("missed", "must be first_reply or resolution"))?,
                     due: time("due", &d.due)?,
@@ -433,12 +435,8 @@ impl ForHelpDesk {
                 }
                 Ok(Some(ForHelpDesk::Updated(TicketUpdated {
                     ticket_id: number(&d.ticket_id)?,
-                    customer_id: CustomerId::parse(&d.customer_id)
-                        .map_err(|_| bad("customer_id", "is not a customer id"))?,
-                    at: w
-                        .time
-                        .parse()
-                        .map_err(|_| Error::contract("time", "must be an RFC 3339 time"))?,
+                    customer_id: customer(&d.customer_id)?,
+                    at: sent(&w.time)?,
                     message: d.message,
                     channel: Channel::parse(&d.channel)
                         .ok_or_else(|| bad("channel", "is not a channel"))?,
@@ -449,12 +447,8 @@ impl ForHelpDesk {
                 let d = w.data;
                 Ok(Some(ForHelpDesk::Closed(TicketClosed {
                     ticket_id: number(&d.ticket_id)?,
-                    customer_id: CustomerId::parse(&d.customer_id)
-                        .map_err(|_| bad("customer_id", "is not a customer id"))?,
-                    at: w
-                        .time
-                        .parse()
-                        .map_err(|_| Error::contract("time", "must be an RFC 3339 time"))?,
+                    customer_id: customer(&d.customer_id)?,
+                    at: sent(&w.time)?,
                     resolved_as: ResolvedAs::parse(&d.resolved_as)
                         .ok_or_else(|| bad("resolved_as", "must be no_reply or self_served"))?,
                 })))
