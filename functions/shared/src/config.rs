@@ -384,7 +384,8 @@ pub fn links_base_url_from_env(env: &Env) -> Result<String> {
     })
 }
 
-fn parse_url(v: &str) -> std::result::Result<String, String> {
+/// An http(s) URL with no whitespace: a queue's URL (http only locally).
+pub fn parse_url(v: &str) -> std::result::Result<String, String> {
     if (v.starts_with("https://") || v.starts_with("http://")) && !v.contains(char::is_whitespace) {
         Ok(v.to_owned())
     } else {

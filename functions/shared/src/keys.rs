@@ -79,6 +79,11 @@ impl WorkKey {
         WorkKey(format!("count#{}#{ticket}", goal.as_str()))
     }
 
+    /// The counting of a received mail set aside (SES's message id).
+    pub fn set_aside_counted(ses_message_id: &str) -> Self {
+        WorkKey(format!("count#email-set-aside#{ses_message_id}"))
+    }
+
     /// The counting of a ticket's survey answer.
     pub fn survey_counted(ticket: &TicketNumber) -> Self {
         WorkKey(format!("count#survey#{ticket}"))

@@ -331,6 +331,27 @@ pub trait OrderStore: Send + Sync {
     ) -> impl Future<Output = Result<bool>> + Send;
 }
 
+/// A stored mail, read up to a bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched {
+    /// The whole mail.
+    Mail(Vec<u8>),
+    /// The mail is larger than the bound: its size in bytes, when known.
+    TooLarge(Option<u64>),
+}
+
+/// Where SES stores the mail it receives.
+pub trait MailBox: Send + Sync {
+    /// The mail stored under `key` in `bucket`, read only up to `max_bytes`:
+    /// a larger one is [`Fetched::TooLarge`], never read whole.
+    fn fetch(
+        &self,
+        bucket: &str,
+        key: &str,
+        max_bytes: usize,
+    ) -> impl Future<Output = Result<Fetched>> + Send;
+}
+
 /// Sending email.
 pub trait Mailer: Send + Sync {
     /// Sends and answers the provider's message id.

@@ -12,6 +12,8 @@ pub mod due;
 pub mod dynamodb;
 pub mod helpdesk;
 pub mod http;
+pub mod mime;
+pub mod s3;
 pub mod ses;
 pub mod sqs;
 pub mod ssm;
@@ -262,6 +264,16 @@ impl Clients {
             &shop.sender,
             shop.configuration_set.clone(),
         )
+    }
+
+    /// The mail bucket (S3), for inbound email. With an endpoint of its own
+    /// (`AWS_ENDPOINT_URL`: the local emulator) buckets are addressed by
+    /// path, since a loopback host has no per-bucket names.
+    pub fn mail_box(&self) -> s3::S3MailBox {
+        let config = aws_sdk_s3::config::Builder::from(&self.config)
+            .force_path_style(self.config.endpoint_url().is_some())
+            .build();
+        s3::S3MailBox::new(aws_sdk_s3::Client::from_conf(config))
     }
 
     /// SQS.

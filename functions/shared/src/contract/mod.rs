@@ -11,6 +11,7 @@ pub mod outbound;
 pub mod payload;
 pub mod routing;
 pub mod ses_feedback;
+pub mod ses_inbound;
 pub mod signature;
 pub mod waiting;
 

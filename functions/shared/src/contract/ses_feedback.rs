@@ -98,42 +98,8 @@ impl SesNotice {
 
     /// Parses a message body: an SNS envelope or a raw notification.
     pub fn parse(body: &str) -> Result<SesNotice> {
-        if body.len() > MAX_BODY_BYTES {
-            return Err(Error::contract(
-                "body",
-                format!("is larger than {MAX_BODY_BYTES} bytes"),
-            ));
-        }
-        let value: serde_json::Value =
-            serde_json::from_str(body).map_err(|e| not_json("body", &e))?;
-        let Some(object) = value.as_object() else {
-            return Err(Error::contract("body", "must be a JSON object"));
-        };
-        let raw = object.contains_key("eventType") || object.contains_key("notificationType");
-        if !raw && (object.contains_key("Type") || object.contains_key("Message")) {
-            Self::from_envelope(value)
-        } else {
-            Self::from_notification(value, "")
-        }
-    }
-
-    fn from_envelope(value: serde_json::Value) -> Result<SesNotice> {
-        let envelope: RawEnvelope =
-            serde_path_to_error::deserialize(value).map_err(|e| serde_error("", e))?;
-        if envelope.kind != "Notification" {
-            // A SubscriptionConfirmation means a topic the template did not
-            // subscribe is sending here: worth a look, so it is refused.
-            return Err(Error::contract(
-                "Type",
-                "must be Notification (the queue takes only the template's SES feedback topic)",
-            ));
-        }
-        let inner: serde_json::Value =
-            serde_json::from_str(&envelope.message).map_err(|e| not_json("Message", &e))?;
-        if !inner.is_object() {
-            return Err(Error::contract("Message", "must be a JSON object"));
-        }
-        Self::from_notification(inner, "Message")
+        let (value, prefix) = sns_message(body, "the template's SES feedback topic")?;
+        Self::from_notification(value, prefix)
     }
 
     fn from_notification(value: serde_json::Value, prefix: &str) -> Result<SesNotice> {
@@ -248,6 +214,43 @@ struct Report {
     timestamp: String,
 }
 
+/// SES's notification in a queue message body, as a JSON object: the SNS
+/// envelope's `Message` (its path prefix `Message`), or the body itself
+/// under raw message delivery (prefix empty). `topic` names, in the error,
+/// the one topic the queue takes.
+pub(crate) fn sns_message(body: &str, topic: &str) -> Result<(serde_json::Value, &'static str)> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Error::contract(
+            "body",
+            format!("is larger than {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|e| not_json("body", &e))?;
+    let Some(object) = value.as_object() else {
+        return Err(Error::contract("body", "must be a JSON object"));
+    };
+    let raw = object.contains_key("eventType") || object.contains_key("notificationType");
+    if raw || !(object.contains_key("Type") || object.contains_key("Message")) {
+        return Ok((value, ""));
+    }
+    let envelope: RawEnvelope =
+        serde_path_to_error::deserialize(value).map_err(|e| serde_error("", e))?;
+    if envelope.kind != "Notification" {
+        // A SubscriptionConfirmation means a topic the template did not
+        // subscribe is sending here: worth a look, so it is refused.
+        return Err(Error::contract(
+            "Type",
+            format!("must be Notification (the queue takes only {topic})"),
+        ));
+    }
+    let inner: serde_json::Value =
+        serde_json::from_str(&envelope.message).map_err(|e| not_json("Message", &e))?;
+    if !inner.is_object() {
+        return Err(Error::contract("Message", "must be a JSON object"));
+    }
+    Ok((inner, "Message"))
+}
+
 #[derive(Deserialize)]
 struct RawEnvelope {
     #[serde(rename = "Type")]
@@ -301,7 +304,7 @@ struct RawRecipient {
     email_address: String,
 }
 
-fn join(prefix: &str, name: &str) -> String {
+pub(crate) fn join(prefix: &str, name: &str) -> String {
     if prefix.is_empty() {
         name.to_owned()
     } else {
@@ -317,7 +320,7 @@ fn not_json(field: &str, e: &serde_json::Error) -> Error {
     )
 }
 
-fn check_text(field: &str, v: &str, max_bytes: usize) -> Result<()> {
+pub(crate) fn check_text(field: &str, v: &str, max_bytes: usize) -> Result<()> {
     if v.is_empty() || v.len() > max_bytes {
         return Err(Error::contract(
             field,

@@ -150,6 +150,10 @@ pub mod names {
     /// Complaints that joined an open ticket instead of opening one
     /// (the customer wrote again, on any channel).
     pub const JOINED: &str = "complaints.joined";
+    /// Received mails not joined to a ticket (inbound email,
+    /// [`crate::domain::inbound::SetAside`]); by reason under
+    /// `emails.set_aside.<reason>`.
+    pub const SET_ASIDE: &str = "emails.set_aside";
     /// Reminders to customers a ticket waited on.
     pub const REMINDED: &str = "tickets.reminded";
     /// Tickets resolved as "no reply" after waiting on the customer.
