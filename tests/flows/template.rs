@@ -27,6 +27,7 @@ fn config_reader(function: &str) -> Option<ReadConfig> {
         "weekly-digest" => Some(|env| weekly_digest::Config::from_env(env).map(drop)),
         "customer-directory" => Some(|env| customer_directory::Config::from_env(env).map(drop)),
         "mail-feedback" => Some(|env| mail_feedback::Config::from_env(env).map(drop)),
+        "mail-inbound" => Some(|env| mail_inbound::Config::from_env(env).map(drop)),
         "birthday-scheduler" => Some(|env| birthday_scheduler::Config::from_env(env).map(drop)),
         "birthday-greeter" => Some(|env| birthday_greeter::Config::from_env(env).map(drop)),
         "order-journey" => Some(|env| order_journey::Config::from_env(env).map(drop)),

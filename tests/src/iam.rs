@@ -450,6 +450,10 @@ impl Roles {
             .collect();
         let mut by_function = BTreeMap::new();
         for function in template.functions().map_err(|e| e.to_string())? {
+            // A function the plan does not deploy has no role to grant.
+            if !local.deploys(&function).map_err(|e| e.to_string())? {
+                continue;
+            }
             let body = &resources[&function.logical_id];
             let role_id = referenced_resource(body.get("Role"))
                 .ok_or_else(|| format!("{} has no Role of its own", function.logical_id))?;

@@ -235,6 +235,8 @@ pub struct Local {
     pub queues: BTreeMap<String, LocalQueue>,
     /// SES configuration sets: logical id → name.
     pub configuration_sets: BTreeMap<String, String>,
+    /// S3 buckets: logical id → name.
+    pub buckets: BTreeMap<String, String>,
     /// Every resource's type, to say why a reference cannot resolve.
     types: BTreeMap<String, String>,
     /// The template's `Conditions`, unevaluated.
@@ -658,6 +660,7 @@ impl Template {
             tables: BTreeMap::new(),
             queues: BTreeMap::new(),
             configuration_sets: BTreeMap::new(),
+            buckets: BTreeMap::new(),
             types: self
                 .resources()
                 .into_iter()
@@ -692,6 +695,12 @@ impl Template {
             local
                 .configuration_sets
                 .insert(id.clone(), name(stack, &id, 64));
+        }
+        // Bucket names are lower case, at most 63 characters.
+        for (id, _) in self.resources_of_type("AWS::S3::Bucket") {
+            local
+                .buckets
+                .insert(id.clone(), name(stack, &id, 63).to_ascii_lowercase());
         }
         Ok(local)
     }
@@ -744,6 +753,25 @@ impl Template {
                 .send()
                 .await
                 .map_err(|e| aws_err(&format!("CreateConfigurationSet {name}"), e))?;
+        }
+
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(aws)
+                .force_path_style(true)
+                .build(),
+        );
+        for name in local.buckets.values() {
+            let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                    LOCAL_REGION,
+                ))
+                .build();
+            s3.create_bucket()
+                .bucket(name)
+                .create_bucket_configuration(location)
+                .send()
+                .await
+                .map_err(|e| aws_err(&format!("CreateBucket {name}"), e))?;
         }
         Ok(local)
     }
@@ -933,6 +961,9 @@ impl Local {
         if let Some(c) = self.configuration_sets.get(name) {
             return Ok(c.clone());
         }
+        if let Some(b) = self.buckets.get(name) {
+            return Ok(b.clone());
+        }
         match self.types.get(name) {
             Some(kind) => err(format!("{name} ({kind}) does not exist locally")),
             None => err(format!(
@@ -949,6 +980,11 @@ impl Local {
                 "QueueUrl" => Ok(q.url.clone()),
                 _ => err(format!("{id}.{attr}: no such queue attribute locally")),
             };
+        }
+        if let Some(b) = self.buckets.get(id)
+            && attr == "Arn"
+        {
+            return Ok(format!("arn:aws:s3:::{b}"));
         }
         if let Some(t) = self.tables.get(id)
             && attr == "Arn"

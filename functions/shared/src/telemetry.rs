@@ -35,6 +35,7 @@ pub const OWN_CRATES: &[&str] = &[
     "birthday_scheduler",
     "birthday_greeter",
     "mail_feedback",
+    "mail_inbound",
     "order_journey",
     "outbound",
 ];
