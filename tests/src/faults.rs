@@ -220,6 +220,10 @@ pub struct RecordedCall {
     pub target: String,
     /// The body as text (JSON, or a form for SES).
     pub body: String,
+    /// The request line's method and path (`GET /bucket/key`): what names
+    /// an S3 call, which has neither target nor body.
+    #[serde(default)]
+    pub request: String,
 }
 
 /// Where an armed kill strikes the process that signs with a key id: after
@@ -247,6 +251,9 @@ impl RecordedCall {
                 other => other,
             };
             return format!("{service}:{operation}");
+        }
+        if self.request.starts_with("GET /") && self.body.is_empty() {
+            return "s3:GetObject".into();
         }
         let action = self
             .body
@@ -648,6 +655,11 @@ fn record(shared: &Shared, request: &Request) {
         key_id: request.key_id.clone(),
         target: header_in(&head, "x-amz-target").unwrap_or_default(),
         body: String::from_utf8_lossy(&request.body).into_owned(),
+        request: head
+            .lines()
+            .next()
+            .and_then(|line| line.rsplit_once(' ').map(|(r, _)| r.to_owned()))
+            .unwrap_or_default(),
     };
     if let Ok(mut recorded) = shared.recorded.lock() {
         recorded.push(call);

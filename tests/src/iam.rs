@@ -98,6 +98,17 @@ pub fn needs(call: &RecordedCall, ses: Ses) -> Result<Vec<Need>, String> {
     if call.target.is_empty() && call.body.contains("Version=2010-12-01") {
         return ses_query(&form(&call.body), ses);
     }
+    // S3, addressed by path (`GET /bucket/key`): reading an object.
+    if let Some(path) = call.request.strip_prefix("GET /")
+        && call.target.is_empty()
+        && call.body.is_empty()
+    {
+        let object = path.split('?').next().unwrap_or_default();
+        return Ok(vec![Need::on(
+            "s3:GetObject",
+            format!("arn:aws:s3:::{object}"),
+        )]);
+    }
     Err(format!(
         "a request of no known protocol (target {:?})",
         call.target
@@ -689,6 +700,7 @@ mod tests {
             key_id: "review-responder".into(),
             target: target.into(),
             body: body.into(),
+            request: String::new(),
         }
     }
 
