@@ -385,6 +385,8 @@ pub struct Conversations {
     pub reminded: Pair,
     /// Tickets resolved as no reply (apart from the team's resolutions).
     pub no_reply: Pair,
+    /// Received emails set aside instead of joined (inbound email).
+    pub set_aside: Pair,
 }
 
 impl Conversations {
@@ -394,8 +396,9 @@ impl Conversations {
             joined: pair(names::JOINED),
             reminded: pair(names::REMINDED),
             no_reply: pair(names::NO_REPLY),
+            set_aside: pair(names::SET_ASIDE),
         };
-        [c.joined, c.reminded, c.no_reply]
+        [c.joined, c.reminded, c.no_reply, c.set_aside]
             .iter()
             .any(|p| *p != Pair::default())
             .then_some(c)

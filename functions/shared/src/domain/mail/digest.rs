@@ -293,6 +293,7 @@ struct Words {
     joined: &'static str,
     reminded: &'static str,
     no_reply: &'static str,
+    set_aside: &'static str,
     self_served: &'static str,
     self_service_rate: &'static str,
     by_entry: &'static str,
@@ -329,6 +330,7 @@ fn words(locale: Locale) -> Words {
             joined: "Açık talebe eklenen yeni mesajlar",
             reminded: "Yanıt beklenen müşterilere hatırlatmalar",
             no_reply: "Yanıt gelmediği için kapanan talepler",
+            set_aside: "Talebe eklenmeyen gelen e-postalar (kayıtlarda nedeni)",
             self_served: "SSS yanıtıyla kendi kendine çözülen talepler",
             self_service_rate: "SSS yanıtı önerilen şikâyetlerde çözülme oranı",
             by_entry: "Talep çözen SSS yanıtları",
@@ -362,6 +364,7 @@ fn words(locale: Locale) -> Words {
             joined: "New messages joined to an open ticket",
             reminded: "Reminders to customers we waited on",
             no_reply: "Tickets closed for no reply",
+            set_aside: "Received emails not joined to a ticket (the log says why)",
             self_served: "Tickets self-served with an FAQ answer",
             self_service_rate: "Self-service rate where FAQ answers were offered",
             by_entry: "FAQ answers that resolved tickets",
@@ -394,6 +397,9 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
             count_row(w.reminded, c.reminded),
             count_row(w.no_reply, c.no_reply),
         ]);
+        if c.set_aside != Pair::default() {
+            summary.push(count_row(w.set_aside, c.set_aside));
+        }
     }
     if let Some(ss) = &f.self_service {
         summary.extend([
@@ -664,6 +670,7 @@ mod tests {
                 ("complaints.joined", 5),
                 ("tickets.reminded", 3),
                 ("tickets.no_reply", 1),
+                ("emails.set_aside", 2),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
@@ -679,6 +686,7 @@ mod tests {
             "New messages joined to an open ticket: 5 / 0 / +5",
             "Reminders to customers we waited on: 3 / 0 / +3",
             "Tickets closed for no reply: 1 / 0 / +1",
+            "Received emails not joined to a ticket (the log says why): 2 / 0 / +2",
         ] {
             assert!(en.text.contains(needle), "lacks {needle}: {}", en.text);
         }
