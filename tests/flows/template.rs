@@ -626,3 +626,174 @@ fn shopify_through_eventbridge_is_wired_only_when_its_source_is_named() {
     let env: BTreeMap<String, String> = on.function_env(&function).unwrap().into_iter().collect();
     assert_eq!(env["SHOPIFY_EVENT_SOURCE"], source);
 }
+
+/// Inbound email, which the emulator cannot run (SES receiving has no
+/// local mail server): the wiring SES needs, read from the template.
+#[test]
+fn inbound_email_is_wired_from_the_receipt_rule_to_mail_inbound_and_only_when_asked() {
+    let template = template();
+    let domain = "cevap.dukkan.example";
+    let off = template.plan(shop_with(&template, &[])).expect("plan");
+    let on = template
+        .plan(shop_with(&template, &[("InboundEmailDomain", domain)]))
+        .expect("plan");
+    assert!(!off.condition("ReceivesEmail").unwrap());
+    assert!(on.condition("ReceivesEmail").unwrap());
+    // Nothing of it deployed when the domain is empty.
+    for (id, _, _) in template.resources() {
+        if id.starts_with("InboundEmail") || id.starts_with("MailInbound") {
+            assert_eq!(
+                template.resource_condition(&id).as_deref(),
+                Some("ReceivesEmail"),
+                "{id}"
+            );
+        }
+    }
+    let props = |id: &str| -> serde_yaml_ng::Mapping {
+        template
+            .resources()
+            .into_iter()
+            .find(|(logical, _, _)| logical == id)
+            .map(|(_, _, properties)| properties)
+            .unwrap_or_else(|| panic!("no {id}"))
+    };
+    let resolve = |v: &Value| on.resolve(v).unwrap_or_else(|e| panic!("{e}"));
+
+    // The rule: every mail to the domain, scanned, stored under inbound/
+    // in the bucket, notified to the topic.
+    let rule = &props("InboundEmailRule")["Rule"];
+    assert_eq!(rule["ScanEnabled"].as_bool(), Some(true));
+    assert_eq!(resolve(&rule["Recipients"][0]), domain);
+    let action = &rule["Actions"][0]["S3Action"];
+    assert_eq!(
+        referenced_resource(action.get("BucketName")).as_deref(),
+        Some("InboundEmailBucket")
+    );
+    assert_eq!(action["ObjectKeyPrefix"].as_str(), Some("inbound/"));
+    assert_eq!(
+        referenced_resource(action.get("TopicArn")).as_deref(),
+        Some("InboundEmailTopic")
+    );
+    let bucket = on.buckets["InboundEmailBucket"].clone();
+
+    // SES of this account may write there, under that prefix only.
+    let policy = props("InboundEmailBucketPolicy");
+    let statements = policy["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .expect("statements");
+    let ses = statements
+        .iter()
+        .find(|s| s["Principal"]["Service"].as_str() == Some("ses.amazonaws.com"))
+        .expect("a statement for SES");
+    assert_eq!(ses["Effect"].as_str(), Some("Allow"));
+    assert_eq!(ses["Action"].as_str(), Some("s3:PutObject"));
+    assert_eq!(
+        resolve(&ses["Resource"]),
+        format!("arn:aws:s3:::{bucket}/inbound/*")
+    );
+    assert!(
+        ses["Condition"]["StringEquals"]
+            .get("aws:SourceAccount")
+            .is_some()
+    );
+    assert!(
+        statements
+            .iter()
+            .any(|s| s["Effect"].as_str() == Some("Deny")
+                && s["Condition"]["Bool"]["aws:SecureTransport"].as_str() == Some("false")),
+        "TLS only"
+    );
+    // Private, and emptied by its lifecycle rule after the retention.
+    let b = props("InboundEmailBucket");
+    for flag in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(
+            b["PublicAccessBlockConfiguration"][flag].as_bool(),
+            Some(true),
+            "{flag}"
+        );
+    }
+    let expiry = &b["LifecycleConfiguration"]["Rules"][0];
+    assert_eq!(expiry["Status"].as_str(), Some("Enabled"));
+    assert_eq!(resolve(&expiry["ExpirationInDays"]), "14");
+
+    // SES may publish to the topic and its key; the topic delivers to the
+    // queue mail-inbound consumes, which takes the topic alone.
+    let topic_policy = props("InboundEmailTopicPolicy");
+    assert_eq!(
+        topic_policy["PolicyDocument"]["Statement"][0]["Principal"]["Service"].as_str(),
+        Some("ses.amazonaws.com")
+    );
+    let key = referenced_resource(props("InboundEmailTopic").get("KmsMasterKeyId"))
+        .expect("a key of the stack's");
+    let key_policy = props(&key);
+    assert!(
+        key_policy["KeyPolicy"]["Statement"]
+            .as_sequence()
+            .expect("statements")
+            .iter()
+            .any(|s| s["Principal"]["Service"].as_str() == Some("ses.amazonaws.com")),
+        "SES may use the topic's key"
+    );
+    let subscription = props("InboundEmailSubscription");
+    assert_eq!(subscription["Protocol"].as_str(), Some("sqs"));
+    assert_eq!(
+        referenced_resource(subscription.get("TopicArn")).as_deref(),
+        Some("InboundEmailTopic")
+    );
+    assert_eq!(
+        resolve(&subscription["Endpoint"]),
+        on.queues["InboundEmailQueue"].arn
+    );
+    let queue_policy = props("InboundEmailQueuePolicy");
+    let sends = &queue_policy["PolicyDocument"]["Statement"][0];
+    assert_eq!(
+        sends["Principal"]["Service"].as_str(),
+        Some("sns.amazonaws.com")
+    );
+    assert_eq!(
+        referenced_resource(sends["Condition"]["ArnEquals"].get("aws:SourceArn")).as_deref(),
+        Some("InboundEmailTopic")
+    );
+    let function = template.function("mail-inbound").expect("mail-inbound");
+    assert!(on.deploys(&function).unwrap());
+    assert!(!off.deploys(&function).unwrap());
+    assert_eq!(
+        function
+            .sqs_events
+            .iter()
+            .map(|e| e.queue.as_str())
+            .collect::<Vec<_>>(),
+        ["InboundEmailQueue"]
+    );
+
+    // Ticket emails carry the reply address, unless the help desk's is set.
+    let intake = template
+        .function("complaint-intake")
+        .expect("complaint-intake");
+    let reply_to = |local: &Local| -> String {
+        local
+            .function_env(&intake)
+            .unwrap()
+            .into_iter()
+            .find(|(k, _)| k == "SUPPORT_REPLY_TO_EMAIL")
+            .map(|(_, v)| v)
+            .unwrap_or_default()
+    };
+    assert_eq!(reply_to(&off), "");
+    assert_eq!(reply_to(&on), format!("reply@{domain}"));
+    let desk = template
+        .plan(shop_with(
+            &template,
+            &[
+                ("InboundEmailDomain", domain),
+                ("SupportReplyToEmail", "destek@dukkan.zendesk.com"),
+            ],
+        ))
+        .expect("plan");
+    assert_eq!(reply_to(&desk), "destek@dukkan.zendesk.com");
+}
