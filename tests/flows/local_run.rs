@@ -48,7 +48,7 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
     )
     .unwrap();
-    assert_eq!(summary["events_in"], 36, "{summary}");
+    assert_eq!(summary["events_in"], 38, "{summary}");
     assert_eq!(
         summary["customers"], 4,
         "Zeynep came from Shopify: {summary}"
@@ -129,8 +129,17 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         .find(|page| page.contains("Where is your order?"))
         .expect("John's acknowledgement answers where his order is");
     assert!(john.contains("AR7730412256"), "the tracking number");
-    // Her second message, on chat, is a note on the same desk ticket.
-    assert_eq!(kinds("ticket.updated"), 1, "{summary}");
+    // Her second message, on chat, and her answer by email are notes on the
+    // same desk ticket.
+    assert_eq!(kinds("ticket.updated"), 2, "{summary}");
+    assert!(
+        desk_tickets
+            .iter()
+            .any(|t| t["notes"].as_array().unwrap().iter().any(|n| n[0]
+                .as_str()
+                .is_some_and(|n| n.contains("Yeni kupayı bekliyorum")))),
+        "the email reply, without its quote, on the desk's ticket: {helpdesk}"
+    );
     assert!(
         desk_tickets.iter().any(|t| t["notes"]
             .as_array()
@@ -181,6 +190,10 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         "Sizi beklettiğimiz için özür dileriz",
         "haftalık destek özeti — 16–22 Kasım 2026",
         "haftalık destek özeti — 16–22 Kasım 2026",
+        // Ayşe answers the team's reply by email (inbound email): it joins
+        // her ticket, and she is told so; the out-of-office that follows is
+        // set aside.
+        "Mesajınızı talebinize ekledik",
         "Hizmetimizi nasıl buldunuz?",
         // John's promised day (8 December, London) ended without a
         // delivery: memnun found it at the next sweep and apologised.
@@ -260,6 +273,17 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
             .any(|l| l.contains("01JF7R9B3C6D8F1G4H7J0K2M5N") && l.contains("resolution recorded")),
         "the Zendesk solve"
     );
+    // The email reply reached its ticket; the out-of-office was set aside,
+    // with its reason.
+    assert!(
+        logs.lines().any(|l| l.contains("reply sent to its ticket")),
+        "mail-inbound's join"
+    );
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("mail set aside") && l.contains("\"reason\":\"automatic\"")),
+        "the out-of-office"
+    );
     for secret in [
         "@example.com",
         "Ayşe",
@@ -274,6 +298,8 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         "https://kargo",
         "Zeynep",
         "YK30418822",
+        "kupayı",
+        "out of the office",
     ] {
         assert!(!logs.contains(secret), "the logs show {secret}");
     }

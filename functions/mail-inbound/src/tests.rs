@@ -374,6 +374,24 @@ async fn a_body_that_is_not_ses_fails_alone_and_a_missing_mail_is_retried() {
 }
 
 #[test]
+fn the_sample_notice_is_read_as_ses_writes_it() {
+    let body = std::fs::read_to_string(format!(
+        "{}/../../events/mail/received.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let Received::Mail(receipt) = SesReceipt::parse(&body).unwrap() else {
+        panic!("not a received mail")
+    };
+    assert_eq!(
+        receipt.key,
+        "inbound/o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1"
+    );
+    assert_eq!(receipt.recipients, ["reply@cevap.dukkan.example"]);
+    assert_eq!(receipt.verdicts.refusal(), None);
+}
+
+#[test]
 fn clipping_keeps_characters_whole() {
     assert_eq!(clip("şşşş", 3), "şş…");
     assert_eq!(clip("şş", 3), "şş");

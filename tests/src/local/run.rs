@@ -1,6 +1,6 @@
 //! The local run's steps, in order.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
@@ -81,6 +81,7 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
         .chain(&webhook_parameters)
         .chain(&desk_parameters)
         .map(|(name, value)| (*name, value.as_str()))
+        .chain([("InboundEmailDomain", INBOUND_DOMAIN)])
         .collect();
     say("starting the AWS emulator and creating the template's resources");
     let stack = Stack::start_with(&parameters, true).await;
@@ -184,6 +185,14 @@ pub async fn run(options: Options, mut say: impl FnMut(&str)) -> Result<Summary,
                 fire_schedules(&running, Some(function), *at, &mut say).await;
             }
             Step::Open(link) => open(&stack, &running, *link, &mut say)?,
+            Step::Mail(mail) => {
+                receive_mail(&stack, mail).await?;
+                summary.events_in += 1;
+                say(&format!(
+                    "received {} by email (SES receiving)",
+                    mail.file.display()
+                ));
+            }
         }
         drain_queues(&stack, &running, &mut summary).await?;
     }
@@ -340,13 +349,61 @@ async fn fire_schedules(
     }
 }
 
-/// The event of `send`, its `data.ticket_id` set to the number of the ticket
-/// that the event `ticket_of` opened, when the step asks for it.
-async fn with_ticket(stack: &Stack, send: &Send) -> Result<String, String> {
-    let Some(source) = &send.ticket_of else {
-        return Ok(send.body.clone());
+/// The ticket number in the samples (`events/`), which a step's
+/// `ticket_of` replaces with a real one.
+pub const SAMPLE_TICKET: &str = "TK-4821-0937";
+
+/// The domain whose mail SES receives in the local run (inbound email).
+pub const INBOUND_DOMAIN: &str = "cevap.dukkan.example";
+
+/// Stores `mail` in the template's mail bucket as SES's S3 action does, and
+/// puts SES's notice, in the SNS envelope, on the inbound queue.
+async fn receive_mail(stack: &Stack, mail: &scenario::Mail) -> Result<(), String> {
+    let raw = match &mail.ticket_of {
+        Some(source) => mail
+            .raw
+            .replace(SAMPLE_TICKET, &ticket_of(stack, source, &mail.file).await?),
+        None => mail.raw.clone(),
     };
-    let number = stack
+    let bucket = stack
+        .local
+        .buckets
+        .get("InboundEmailBucket")
+        .ok_or("the template has no InboundEmailBucket")?;
+    let ses_id = mail
+        .file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("mail")
+        .replace('.', "-");
+    let key = format!("inbound/{ses_id}");
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&stack.aws)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.put_object()
+        .bucket(bucket)
+        .key(&key)
+        .body(raw.into_bytes().into())
+        .send()
+        .await
+        .map_err(|e| format!("{}: storing it: {e}", mail.file.display()))?;
+    let notice = memnun_shared::contract::ses_inbound::notification(
+        &ses_id,
+        mail.at,
+        &[&format!("reply@{INBOUND_DOMAIN}")],
+        bucket,
+        &key,
+    );
+    let envelope = serde_json::json!({"Type": "Notification", "Message": notice}).to_string();
+    stack.send("inbound-email", &envelope).await;
+    Ok(())
+}
+
+/// The number of the ticket the event `source` opened.
+async fn ticket_of(stack: &Stack, source: &str, file: &Path) -> Result<String, String> {
+    stack
         .items_with_prefix("TICKET#")
         .await
         .iter()
@@ -360,9 +417,18 @@ async fn with_ticket(stack: &Stack, send: &Send) -> Result<String, String> {
         .ok_or_else(|| {
             format!(
                 "{}: no ticket was opened by the event {source}",
-                send.file.display()
+                file.display()
             )
-        })?;
+        })
+}
+
+/// The event of `send`, its `data.ticket_id` set to the number of the ticket
+/// that the event `ticket_of` opened, when the step asks for it.
+async fn with_ticket(stack: &Stack, send: &Send) -> Result<String, String> {
+    let Some(source) = &send.ticket_of else {
+        return Ok(send.body.clone());
+    };
+    let number = ticket_of(stack, source, &send.file).await?;
     let mut event: serde_json::Value =
         serde_json::from_str(&send.body).map_err(|e| format!("{}: {e}", send.file.display()))?;
     if send.platform.is_some() {

@@ -6,7 +6,8 @@
 //!            {"file": "ticket.resolved.json", "ticket_of": "cmp-1"},
 //!            {"schedule": "sla-monitor", "at": "2026-11-23T12:05:00Z"},
 //!            {"open": "survey", "score": 2},
-//!            {"open": "unsubscribe"}]}
+//!            {"open": "unsubscribe"},
+//!            {"mail": "mail/gmail-en.eml", "at": "2026-11-23T11:25:00Z", "ticket_of": "cmp-1"}]}
 //! ```
 //!
 //! Steps run in order, every queue drained after each:
@@ -27,7 +28,12 @@
 //!   is the same on any day it is run;
 //! - an **open** step is the customer clicking in an email sent so far: the
 //!   survey's score (`score`, default 5), sent with the page's button, or the
-//!   one-click unsubscribe a mail provider posts.
+//!   one-click unsubscribe a mail provider posts;
+//! - a **mail** step is a customer's email as SES receiving delivers it
+//!   (inbound email): the raw mail stored in the template's mail bucket, and
+//!   SES's notice, received at `at`, on the inbound queue; with
+//!   `ticket_of`, the sample's ticket number `TK-4821-0937` becomes that of
+//!   the ticket the event with that id opened.
 
 use std::path::{Path, PathBuf};
 
@@ -77,6 +83,21 @@ pub enum Step {
     },
     /// A link opened.
     Open(Link),
+    /// A customer's email, received by SES.
+    Mail(Mail),
+}
+
+/// A received mail: what SES stores and when.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    /// The raw mail's file.
+    pub file: PathBuf,
+    /// The raw mail.
+    pub raw: String,
+    /// When SES received it.
+    pub at: Timestamp,
+    /// The event id whose ticket's number replaces the sample's.
+    pub ticket_of: Option<String>,
 }
 
 /// Reads `events/scenario.json` (relative to `events_dir`).
@@ -116,9 +137,23 @@ pub fn load(events_dir: &Path) -> Result<Vec<Step>, String> {
                     _ => Err(at("opening neither \"survey\" nor \"unsubscribe\"")),
                 };
             }
+            if let Some(file) = step["mail"].as_str() {
+                let path = events_dir.join(file);
+                let raw = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let time = step["at"].as_str().ok_or_else(|| at("without \"at\""))?;
+                return Ok(Step::Mail(Mail {
+                    file: path,
+                    raw,
+                    at: time
+                        .parse()
+                        .map_err(|e| at(&format!("with an unreadable time ({e})")))?,
+                    ticket_of: step["ticket_of"].as_str().map(str::to_string),
+                }));
+            }
             let file = step["file"]
                 .as_str()
-                .ok_or_else(|| at("with no file, schedule or open"))?;
+                .ok_or_else(|| at("with no file, schedule, open or mail"))?;
             let deliveries = step["deliveries"].as_u64().unwrap_or(1).max(1) as usize;
             if let Some(platform @ ("shopify" | "woocommerce" | "zendesk" | "judgeme")) =
                 step["via"].as_str()
