@@ -676,7 +676,8 @@ fn inbound_email_is_wired_from_the_receipt_rule_to_mail_inbound_and_only_when_as
     );
     let bucket = on.buckets["InboundEmailBucket"].clone();
 
-    // SES of this account may write there, under that prefix only.
+    // SES of this account may write there (its setup check writes beside
+    // the prefix); mail-inbound reads under the prefix only.
     let policy = props("InboundEmailBucketPolicy");
     let statements = policy["PolicyDocument"]["Statement"]
         .as_sequence()
@@ -689,7 +690,7 @@ fn inbound_email_is_wired_from_the_receipt_rule_to_mail_inbound_and_only_when_as
     assert_eq!(ses["Action"].as_str(), Some("s3:PutObject"));
     assert_eq!(
         resolve(&ses["Resource"]),
-        format!("arn:aws:s3:::{bucket}/inbound/*")
+        format!("arn:aws:s3:::{bucket}/*")
     );
     assert!(
         ses["Condition"]["StringEquals"]
@@ -760,6 +761,15 @@ fn inbound_email_is_wired_from_the_receipt_rule_to_mail_inbound_and_only_when_as
         Some("InboundEmailTopic")
     );
     let function = template.function("mail-inbound").expect("mail-inbound");
+    let roles = memnun_tests::iam::Roles::load(&template, &on).expect("roles");
+    assert!(
+        roles.by_function["mail-inbound"]
+            .iter()
+            .any(|s| s.sid == "ReadReceivedMail"
+                && s.actions == ["s3:GetObject"]
+                && s.resources == [format!("arn:aws:s3:::{bucket}/inbound/*")]),
+        "mail-inbound reads received mail, under the prefix only"
+    );
     assert!(on.deploys(&function).unwrap());
     assert!(!off.deploys(&function).unwrap());
     assert_eq!(
