@@ -4,7 +4,8 @@
 //! mail-inbound, cut from its quote, and joined by complaint-intake to the
 //! customer's ticket: no second ticket, one SLA, the words on the ticket.
 //! The same mail twice joins once; a stranger naming the ticket never
-//! joins; a notice that is not SES's ends in the dead-letter queue. The
+//! joins; a notice that is not SES's ends in the dead-letter queue; a mail
+//! over the bound is set aside from a ranged read, an empty one as no mail. The
 //! calls are counted, and each is checked against the function's role in
 //! the template (S3, DynamoDB, SQS): what the emulator cannot refuse.
 
@@ -21,7 +22,7 @@ use memnun_shared::config::Env;
 use memnun_shared::contract::ses_inbound::notification;
 use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::ticket::{Channel, TicketNumber};
-use memnun_shared::ports::TicketStore;
+use memnun_shared::ports::{Fetched, MailBox, TicketStore};
 use memnun_tests::deliver::{self, Delivery};
 use memnun_tests::faults::{FaultConfig, FaultProxy, RecordedCall};
 use memnun_tests::iam::{Roles, Ses};
@@ -294,4 +295,41 @@ async fn a_notice_that_is_not_ses_ends_in_the_dead_letter_queue() {
     assert_eq!(deliveries.len(), 5, "received five times");
     let dead = stack.drain_raw(&stack.queue("inbound-email").dlq_url).await;
     assert_eq!(dead.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_reads_no_more_than_the_bound_and_an_empty_object_is_no_mail() {
+    let stack = Stack::start_with(
+        &[
+            ("InboundEmailDomain", DOMAIN),
+            ("InboundEmailMaxBytes", "65536"),
+        ],
+        true,
+    )
+    .await;
+    let h = inbound(&stack, &stack.aws);
+    let mut big = outlook_reply(SAMPLE_TICKET, AYSE);
+    big.extend(std::iter::repeat_n(b'x', 100_000));
+    receive(&stack, "ses-big", &big).await;
+    receive(&stack, "ses-empty", b"").await;
+    let deliveries = deliver_inbound(&stack, &h).await;
+    assert!(
+        deliveries.iter().all(|d| d.failed.is_empty()),
+        "{deliveries:?}"
+    );
+    let stats = stack.items_with_prefix("STATS#").await;
+    for reason in ["too_large", "unreadable"] {
+        assert!(
+            stats
+                .iter()
+                .any(|i| i.contains_key(&format!("emails.set_aside.{reason}"))),
+            "{reason}"
+        );
+    }
+    // What S3 answers past the bound: too large, with the mail's size.
+    let read = S3MailBox::new(s3(&stack.aws))
+        .fetch(&bucket(&stack), "inbound/ses-big", 65536)
+        .await
+        .expect("fetch");
+    assert_eq!(read, Fetched::TooLarge(Some(big.len() as u64)));
 }
