@@ -42,6 +42,9 @@ const BIRTHDAY_BUDGET: usize = 9;
 const ORDER_STEP_BUDGET: usize = 4;
 /// An order shipped, with its notice.
 const SHIPPED_BUDGET: usize = 5;
+/// An order placed with memnun's coupons: the codes' redemptions read, and
+/// `coupon.redeemed` published.
+const REDEEMING_BUDGET: usize = 6;
 /// A return requested: its ticket published, the customer confirmed.
 const RETURN_BUDGET: usize = 7;
 /// A later step of a return, or a refund, with its email.
@@ -399,6 +402,26 @@ async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
     let (response, calls) = c.count(journey.handle(batch(&placed), deadline())).await;
     no_failures(&response);
     report("order.placed", &calls, ORDER_STEP_BUDGET);
+    // An order that used one of memnun's coupons (a code of memnun's shape
+    // that memnun has not issued here: read and redeemed all the same).
+    let code = memnun_shared::domain::coupon::CouponCode::generate(
+        memnun_shared::domain::coupon::CouponReason::Birthday,
+    )
+    .expect("a code");
+    let redeeming = event(
+        "o-budget-coupon",
+        "order.placed",
+        "2026-12-01T11:00:00Z",
+        json!({"customer_id": "c-orders", "order_id": "o-78", "total": "99.90", "currency": "TRY",
+               "discount_codes": [code.as_str()], "customer": customer}),
+    );
+    let (response, calls) = c.count(journey.handle(batch(&redeeming), deadline())).await;
+    no_failures(&response);
+    report(
+        "order.placed with memnun's coupon (redeemed, published)",
+        &calls,
+        REDEEMING_BUDGET,
+    );
     let shipped = event(
         "o-budget-2",
         "order.shipped",

@@ -669,3 +669,79 @@ async fn a_promise_moved_while_the_sweep_sends_its_old_clock_keeps_its_new_one()
         .expect("forget");
     assert!(store.scheduled(id).await.expect("read").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_coupon_is_redeemed_once_and_a_second_order_with_it_is_flagged() {
+    use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
+    use memnun_shared::domain::customer::CustomerId;
+    use memnun_shared::ports::CouponStore;
+
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    // A birthday coupon memnun issued on 22 November, in the real table.
+    let code = CouponCode::generate(CouponReason::Birthday).expect("a code");
+    let coupon = Coupon {
+        code: code.clone(),
+        customer_id: CustomerId::parse("c-1").expect("id"),
+        reason: CouponReason::Birthday,
+        value: CouponValue::Percent(15),
+        issued_at: "2026-11-22T07:30:00Z".parse().expect("time"),
+        expires_at: "2026-12-06T20:59:59Z".parse().expect("time"),
+        source_event: "memnun/birthday-scheduler#bday-c-1-2026".into(),
+    };
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&stack.aws),
+        &stack.table,
+        &stack.idempotency_table,
+    );
+    store.issue(&coupon, None).await.expect("issue");
+
+    let placed = |id: &str, order: &str, time: &str| {
+        order_event(
+            id,
+            "order.placed",
+            time,
+            order,
+            json!({"total": "349.90", "currency": "TRY",
+                   "discount_codes": ["YENIYIL", code.as_str().to_ascii_lowercase()]}),
+        )
+    };
+    let first = placed("p-1", "ord-5001", "2026-11-28T12:00:00Z");
+    let second = placed("p-2", "ord-5002", "2026-11-30T12:00:00Z");
+    send_and_deliver(&stack, &h, &[&first, &first, &second, &second]).await;
+
+    let kept = stack.items_with_prefix("REDEEMED#").await;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(attr(&kept[0], "order_id"), "ord-5001");
+    assert_eq!(attr(&kept[0], "reason"), "birthday");
+    assert!(
+        !kept[0].contains_key("customer_id"),
+        "no customer is kept with a redemption"
+    );
+    assert_eq!(
+        kept[0].get("reused_by").and_then(|v| v.as_ss().ok()),
+        Some(&vec!["ord-5002".to_owned()])
+    );
+    let redeemed: Vec<Value> = stack
+        .drain(&stack.queue("outbound").url)
+        .await
+        .into_iter()
+        .filter(|m| m["type"] == "coupon.redeemed")
+        .collect();
+    assert_eq!(redeemed.len(), 1, "{redeemed:?}");
+    assert_eq!(redeemed[0]["data"]["order_id"], "ord-5001");
+    assert_eq!(redeemed[0]["data"]["total_cents"], 34990);
+    assert_eq!(redeemed[0]["data"]["days_to_redeem"], 6);
+    let stats = stack.items_with_prefix("STATS#").await;
+    let count = |name: &str| -> i64 {
+        stats
+            .iter()
+            .filter_map(|i| i.get(name).and_then(|v| v.as_n().ok()))
+            .map(|n| n.parse::<i64>().unwrap_or(0))
+            .sum()
+    };
+    assert_eq!(count("coupons.redeemed.birthday"), 1);
+    assert_eq!(count("coupons.revenue.birthday.TRY"), 34990);
+    assert_eq!(count("coupons.redeem_days.birthday.6"), 1);
+    assert_eq!(count("coupons.reused.birthday"), 1);
+}

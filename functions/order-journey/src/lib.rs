@@ -94,7 +94,7 @@ use memnun_shared::contract::journey::{
     OrderEnded, OrderPlaced, OrderShipped, Owner, RefundIssued, ReturnRequested, ReturnUpdate,
     Unnamed,
 };
-use memnun_shared::contract::outbound;
+use memnun_shared::contract::outbound::{self, OutboundMessage};
 use memnun_shared::contract::payload::OrderDelayed;
 use memnun_shared::contract::{EventData, EventMeta};
 use memnun_shared::domain::calendar::BusinessCalendar;
@@ -110,6 +110,7 @@ use memnun_shared::domain::mail::tickets::{
 };
 use memnun_shared::domain::mail::{EmailAddress, OutgoingEmail};
 use memnun_shared::domain::order::{Applied, Lateness, Order, OrderId, Stage, Step};
+use memnun_shared::domain::redemption::{self, Use};
 use memnun_shared::domain::returns::{Return, ReturnKind, ReturnStage, ReturnStep};
 use memnun_shared::domain::review_request::{ReviewLink, Skip, may_ask};
 use memnun_shared::domain::ticket::{Category, Origin, Priority, Ticket, TicketNumber};
@@ -148,6 +149,9 @@ const CONFIRMED: u8 = 3;
 /// customer told.
 const LEAD_TOLD: u8 = 2;
 const CUSTOMER_TOLD: u8 = 3;
+/// An order placed with memnun's coupons: `coupon.redeemed` published (a
+/// step of its own, after [`TOLD`], which an order placed never uses).
+const REDEEMED: u8 = 3;
 
 /// Everything the function reads at init.
 #[derive(Debug, Clone)]
@@ -262,6 +266,17 @@ struct Event<'a> {
     step: Step,
     /// The producer's contact details (a refund carries none).
     contact: Option<&'a ContactDetails>,
+    /// memnun's coupons an order placed used, with its total
+    /// ([`memnun_shared::domain::redemption`]); empty for any other step.
+    redeeming: Redeeming<'a>,
+}
+
+/// What an order placed brings to redeeming memnun's coupons.
+#[derive(Default)]
+struct Redeeming<'a> {
+    codes: Vec<(CouponCode, CouponReason)>,
+    total: Option<&'a str>,
+    currency: Option<&'a str>,
 }
 
 impl<'a> Event<'a> {
@@ -271,6 +286,7 @@ impl<'a> Event<'a> {
             order_id: &e.order_id,
             step,
             contact: Some(&e.customer),
+            redeeming: Redeeming::default(),
         };
         Ok(match data {
             EventData::OrderPlaced(OrderPlaced {
@@ -280,7 +296,9 @@ impl<'a> Event<'a> {
                 number,
                 items,
                 customer,
-                ..
+                total,
+                currency,
+                discount_codes,
             }) => Event {
                 customer_id,
                 order_id,
@@ -290,6 +308,11 @@ impl<'a> Event<'a> {
                     number: number.clone(),
                 },
                 contact: Some(customer),
+                redeeming: Redeeming {
+                    codes: redemption::memnun_codes(discount_codes),
+                    total: total.as_deref(),
+                    currency: currency.as_deref(),
+                },
             },
             EventData::OrderShipped(OrderShipped {
                 customer_id,
@@ -301,6 +324,7 @@ impl<'a> Event<'a> {
                 order_id,
                 step: Step::Shipped(shipment.clone()),
                 contact: Some(customer),
+                redeeming: Redeeming::default(),
             },
             EventData::OrderDelivered(e) => ended(e, Step::Delivered),
             EventData::OrderCancelled(e) => ended(e, Step::Cancelled),
@@ -314,6 +338,7 @@ impl<'a> Event<'a> {
                 order_id,
                 step: Step::Refunded(refund.clone()),
                 contact: None,
+                redeeming: Redeeming::default(),
             },
             other => {
                 return Err(Error::contract(
@@ -329,10 +354,13 @@ impl<'a> Event<'a> {
     }
 }
 
-/// What a commit keeps for a retry: whether the customer is to be told.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+/// What a commit keeps for a retry: whether the customer is to be told,
+/// and the `coupon.redeemed` messages to publish (id and body).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Kept {
     tell: bool,
+    #[serde(default)]
+    redeemed: Vec<(String, String)>,
 }
 
 impl<S, M, P> Handler<S, M, P> {
@@ -481,11 +509,14 @@ where
         let kept = match unit.saved::<Kept>()? {
             Some(kept) if unit.committed() => kept,
             _ => {
+                // memnun's coupons the order used: one more read, only
+                // for an order that used one.
+                let mut codes = self.redemptions(e).await?;
                 let mut attempts = 0;
                 loop {
                     attempts += 1;
                     let (kept, conflicts) = self
-                        .commit(meta, e, unit, order.as_ref(), &customer)
+                        .commit(meta, e, unit, order.as_ref(), &customer, &codes)
                         .await?;
                     if conflicts.is_empty() {
                         break kept;
@@ -497,9 +528,28 @@ where
                         .store
                         .order_with_customer(e.order_id, e.customer_id)
                         .await?;
+                    codes = self.redemptions(e).await?;
                 }
             }
         };
+        if !kept.redeemed.is_empty() {
+            let messages: Vec<OutboundMessage> = kept
+                .redeemed
+                .iter()
+                .map(|(id, body)| OutboundMessage {
+                    id: id.clone(),
+                    kind: "coupon.redeemed",
+                    body: body.clone(),
+                })
+                .collect();
+            let queue = &self.config.resources.outbound_queue_url;
+            unit.effect(REDEEMED, || self.publisher.publish(queue, &messages))
+                .await?;
+            tracing::info!(coupons = messages.len(), "coupons redeemed");
+            if !kept.tell {
+                return Ok("recorded; coupons redeemed");
+            }
+        }
         if !kept.tell {
             return Ok("recorded");
         }
@@ -620,7 +670,10 @@ where
                     let mut marked = known.clone();
                     marked.alerted.push((due.watch, meta.time));
                     marked.alerted.sort();
-                    let kept = Kept { tell: true };
+                    let kept = Kept {
+                        tell: true,
+                        redeemed: Vec::new(),
+                    };
                     let writes = [Write::Order(Box::new(marked))];
                     if unit.commit(&writes, &kept).await?.is_empty() {
                         break kept;
@@ -692,7 +745,10 @@ where
                     let mut marked = known.clone();
                     marked.alerted.push((due.watch, meta.time));
                     marked.alerted.sort();
-                    let kept = Kept { tell: true };
+                    let kept = Kept {
+                        tell: true,
+                        redeemed: Vec::new(),
+                    };
                     let writes = [Write::Return(Box::new(marked))];
                     if unit.commit(&writes, &kept).await?.is_empty() {
                         break kept;
@@ -842,7 +898,15 @@ where
                         vec![(names::REVIEW_REQUESTS.to_owned(), 1)],
                     ),
                 ];
-                let conflicts = unit.commit(&writes, &Kept { tell: true }).await?;
+                let conflicts = unit
+                    .commit(
+                        &writes,
+                        &Kept {
+                            tell: true,
+                            redeemed: Vec::new(),
+                        },
+                    )
+                    .await?;
                 if conflicts.is_empty() {
                     break;
                 }
@@ -1196,6 +1260,7 @@ where
                     }
                     let kept = Kept {
                         tell: applied == Applied::Tell,
+                        redeemed: Vec::new(),
                     };
                     if unit.commit(&writes, &kept).await?.is_empty() {
                         break kept;
@@ -1455,6 +1520,15 @@ where
         Ok(ticket)
     }
 
+    /// What is kept under the memnun codes an order used: no read at all
+    /// for an order that used none.
+    async fn redemptions(&self, e: &Event<'_>) -> Result<Vec<redemption::Stored>> {
+        if e.redeeming.codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.store.redemptions(&e.redeeming.codes).await
+    }
+
     /// Merges the event into the order and commits it with any newer
     /// contact details; answers what to keep and the conflicts met.
     async fn commit(
@@ -1464,6 +1538,7 @@ where
         unit: &Unit<'_, S>,
         stored: Option<&Order>,
         customer: &Option<Customer>,
+        codes: &[redemption::Stored],
     ) -> Result<(Kept, Vec<Conflict>)> {
         let mut order = stored
             .cloned()
@@ -1549,8 +1624,42 @@ where
                 contact,
             )));
         }
+        // memnun's coupons redeemed: once per code, reuse flagged once per
+        // order, counted in the week the order was placed.
+        let uses = redemption::uses(
+            redemption::Redeeming {
+                order_id: e.order_id,
+                at: meta.time,
+                total: e.redeeming.total,
+                currency: e.redeeming.currency,
+            },
+            codes,
+        );
+        let mut redeemed = Vec::new();
+        for u in &uses {
+            match u {
+                Use::First(r) => {
+                    let message = outbound::coupon_redeemed(r, e.customer_id, SOURCE);
+                    redeemed.push((message.id, message.body));
+                    writes.push(Write::Redemption(Box::new(r.clone())));
+                }
+                Use::Again { code, order_id, .. } => writes.push(Write::Reused {
+                    code: code.clone(),
+                    order_id: order_id.clone(),
+                }),
+                Use::Known => {}
+            }
+        }
+        let counts = redemption::amounts(&uses);
+        if !counts.is_empty() {
+            writes.push(Write::Count(
+                Week::of(meta.time, &self.config.shop.time_zone),
+                counts,
+            ));
+        }
         let kept = Kept {
             tell: applied == Applied::Tell,
+            redeemed,
         };
         let conflicts = unit.commit(&writes, &kept).await?;
         Ok((kept, conflicts))

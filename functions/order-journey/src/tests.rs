@@ -1,6 +1,8 @@
 //! The journey's policy in milliseconds, against the ports in memory; the
 //! emulator test (`tests/flows/order_journey.rs`) proves the AWS side.
 
+use std::collections::BTreeMap;
+
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use memnun_shared::config::Env;
 use memnun_shared::memory::{MemoryMailer, MemoryPublisher, MemoryStore};
@@ -1235,4 +1237,157 @@ async fn emails_call_the_order_by_the_number_its_customer_knows() {
         "the email adds its own #, or none"
     );
     assert!(!sent[0].text.contains("1001"), "not the shop's internal id");
+}
+
+/// An `order.placed` of order `order` with these discount codes.
+fn placed_with(id: &str, order: &str, time: &str, codes: &[&str]) -> SqsEvent {
+    let mut e = event(
+        id,
+        "order.placed",
+        time,
+        serde_json::json!({"total": "149.90", "currency": "TRY", "discount_codes": codes}),
+    );
+    let body = e.records[0].body.take().unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&body).unwrap();
+    value["data"]["order_id"] = order.into();
+    e.records[0].body = Some(value.to_string());
+    e
+}
+
+/// A coupon memnun issued to the test customer on 22 November.
+fn issued(h: &TestHandler, reason: CouponReason) -> CouponCode {
+    let code = CouponCode::generate(reason).unwrap();
+    let coupon = Coupon {
+        code: code.clone(),
+        customer_id: CustomerId::parse("c-1").unwrap(),
+        reason,
+        value: CouponValue::Percent(15),
+        issued_at: "2026-11-22T07:30:00Z".parse().unwrap(),
+        expires_at: "2026-12-06T20:59:59Z".parse().unwrap(),
+        source_event: "shop/test#cause".into(),
+    };
+    h.store
+        .world()
+        .coupons
+        .insert(code.as_str().to_owned(), coupon);
+    code
+}
+
+fn coupon_counters(h: &TestHandler) -> BTreeMap<String, i64> {
+    h.store
+        .world()
+        .counters
+        .values()
+        .flat_map(|c| c.iter())
+        .filter(|(k, _)| k.starts_with("coupons.re"))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_order_redeems_memnuns_coupon_once_and_the_shops_own_codes_are_ignored() {
+    let h = handler();
+    let code = issued(&h, CouponReason::Birthday);
+    // The store wrote the code in lower case, beside a code of its own.
+    let lower = code.as_str().to_ascii_lowercase();
+    let order = placed_with("p-1", "2001", "2026-11-30T10:00:00Z", &["KIS10", &lower]);
+    handle(&h, order.clone()).await;
+    // A duplicate, and the same order under another event id (a replay).
+    handle(&h, order).await;
+    handle(
+        &h,
+        placed_with("p-1b", "2001", "2026-11-30T10:00:00Z", &[&lower]),
+    )
+    .await;
+    let published = h.publisher.published();
+    let redeemed: Vec<_> = published
+        .iter()
+        .filter(|m| m.kind == "coupon.redeemed")
+        .collect();
+    assert_eq!(redeemed.len(), 1, "{published:?}");
+    let body: serde_json::Value = serde_json::from_str(&redeemed[0].body).unwrap();
+    assert_eq!(body["data"]["code"], code.as_str());
+    assert_eq!(body["data"]["reason"], "birthday");
+    assert_eq!(body["data"]["order_id"], "2001");
+    assert_eq!(body["data"]["total_cents"], 14990);
+    assert_eq!(body["data"]["days_to_redeem"], 8);
+    assert_eq!(
+        coupon_counters(&h),
+        BTreeMap::from([
+            ("coupons.redeem_days.birthday.8".to_owned(), 1),
+            ("coupons.redeemed.birthday".to_owned(), 1),
+            ("coupons.revenue.birthday.TRY".to_owned(), 14990),
+        ])
+    );
+    let world = h.store.world();
+    let kept = &world.redemptions[code.as_str()];
+    assert_eq!(kept.order_id.as_str(), "2001");
+    assert!(kept.reused_by.is_empty());
+}
+
+#[tokio::test]
+async fn a_second_order_with_a_redeemed_code_is_flagged_once_and_counted_apart() {
+    let h = handler();
+    let code = issued(&h, CouponReason::NegativeReview);
+    handle(
+        &h,
+        placed_with("p-1", "2001", "2026-11-30T10:00:00Z", &[code.as_str()]),
+    )
+    .await;
+    let again = placed_with("p-2", "2002", "2026-12-01T10:00:00Z", &[code.as_str()]);
+    handle(&h, again.clone()).await;
+    handle(&h, again).await;
+    handle(
+        &h,
+        placed_with("p-2b", "2002", "2026-12-01T10:00:00Z", &[code.as_str()]),
+    )
+    .await;
+    let redeemed = h
+        .publisher
+        .published()
+        .iter()
+        .filter(|m| m.kind == "coupon.redeemed")
+        .count();
+    assert_eq!(redeemed, 1, "the first order's only");
+    let counters = coupon_counters(&h);
+    assert_eq!(counters["coupons.redeemed.negative_review"], 1);
+    assert_eq!(counters["coupons.reused.negative_review"], 1);
+    let world = h.store.world();
+    let kept = &world.redemptions[code.as_str()];
+    assert_eq!(kept.order_id.as_str(), "2001");
+    assert_eq!(kept.reused_by, [OrderId::parse("2002").unwrap()]);
+}
+
+#[tokio::test]
+async fn an_order_replayed_before_its_coupons_event_still_redeems_it_once() {
+    let h = handler();
+    // The code is memnun's (its prefix), the coupon not stored yet.
+    let code = CouponCode::generate(CouponReason::OrderDelay).unwrap();
+    handle(
+        &h,
+        placed_with("p-1", "2001", "2026-11-30T10:00:00Z", &[code.as_str()]),
+    )
+    .await;
+    // The coupon's own event comes after: the redemption stands, once.
+    issued(&h, CouponReason::OrderDelay);
+    handle(
+        &h,
+        placed_with("p-1", "2001", "2026-11-30T10:00:00Z", &[code.as_str()]),
+    )
+    .await;
+    assert_eq!(
+        coupon_counters(&h),
+        BTreeMap::from([
+            ("coupons.redeemed.order_delay".to_owned(), 1),
+            ("coupons.revenue.order_delay.TRY".to_owned(), 14990),
+        ])
+    );
+    assert_eq!(
+        h.publisher
+            .published()
+            .iter()
+            .filter(|m| m.kind == "coupon.redeemed")
+            .count(),
+        1
+    );
 }

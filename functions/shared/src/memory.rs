@@ -89,6 +89,8 @@ pub struct World {
     pub order_tickets: HashMap<(String, String), TicketNumber>,
     /// Messages that joined tickets, by (ticket, place).
     pub messages: BTreeMap<(String, u32), ThreadMessage>,
+    /// Coupons' redemptions, by code.
+    pub redemptions: HashMap<String, crate::domain::redemption::Redemption>,
     units: HashMap<WorkKey, Record>,
     /// Every port call, by name, in order.
     pub calls: Vec<&'static str>,
@@ -201,6 +203,12 @@ impl World {
                 }
                 Write::Claim(key) if self.claims.contains_key(key) => {
                     found.push(Conflict::Claimed(key.clone()));
+                }
+                Write::Redemption(r) if self.redemptions.contains_key(r.code.as_str()) => {
+                    found.push(Conflict::Redeemed);
+                }
+                Write::Reused { code, .. } if !self.redemptions.contains_key(code.as_str()) => {
+                    found.push(Conflict::Redeemed);
                 }
                 Write::TicketChange(t)
                     if self.tickets.get(t.number.as_str()).map_or(0, |o| o.version)
@@ -346,6 +354,17 @@ impl World {
                     let mut stored = (**r).clone();
                     stored.version += 1;
                     self.returns.insert(r.id.as_str().to_owned(), stored);
+                }
+                Write::Redemption(r) => {
+                    self.redemptions
+                        .insert(r.code.as_str().to_owned(), (**r).clone());
+                }
+                Write::Reused { code, order_id } => {
+                    if let Some(r) = self.redemptions.get_mut(code.as_str())
+                        && !r.reused_by.contains(order_id)
+                    {
+                        r.reused_by.push(order_id.clone());
+                    }
                 }
                 Write::NoCoupon { .. } | Write::NotSuppressed(_) | Write::Consented(_) => {}
             }
@@ -575,6 +594,24 @@ impl CouponStore for MemoryStore {
         }
         world.apply(&no_lease(), &writes);
         Ok(true)
+    }
+
+    async fn redemptions(
+        &self,
+        codes: &[(CouponCode, CouponReason)],
+    ) -> Result<Vec<crate::domain::redemption::Stored>> {
+        let world = self.call("redemptions");
+        Ok(codes
+            .iter()
+            .map(|(code, reason)| {
+                (
+                    code.clone(),
+                    *reason,
+                    world.redemptions.get(code.as_str()).cloned(),
+                    world.coupons.get(code.as_str()).map(|c| c.issued_at),
+                )
+            })
+            .collect())
     }
 }
 

@@ -124,6 +124,14 @@ pub trait CouponStore: Send + Sync {
         coupon: &Coupon,
         to: &crate::domain::coupon::CouponCode,
     ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// What is kept under each of `codes` (memnun's, with their flows):
+    /// its redemption and when its coupon was issued, each when there is
+    /// one; in one read.
+    fn redemptions(
+        &self,
+        codes: &[(crate::domain::coupon::CouponCode, CouponReason)],
+    ) -> impl Future<Output = Result<Vec<crate::domain::redemption::Stored>>> + Send;
 }
 
 /// What registering a coupon in the shop's store found.
@@ -747,6 +755,15 @@ pub enum Write {
     Order(Box<Order>),
     /// A return, over the version it was read at (0: it must be new).
     Return(Box<Return>),
+    /// A coupon's first redemption: nothing may be kept under its code yet.
+    Redemption(Box<crate::domain::redemption::Redemption>),
+    /// Another order that used a redeemed code, flagged on the redemption.
+    Reused {
+        /// The code.
+        code: crate::domain::coupon::CouponCode,
+        /// The other order.
+        order_id: crate::domain::order::OrderId,
+    },
 }
 
 /// Which write stopped a commit.
@@ -778,6 +795,8 @@ pub enum Conflict {
     /// The return changed since it was read (or was recorded by another
     /// event in between): read it again.
     Return,
+    /// A code was redeemed by another order since it was read: read again.
+    Redeemed,
 }
 
 /// The records of units of work (the idempotency table): one per event or

@@ -242,6 +242,33 @@ fn transaction(
                 let item = crate::adapters::due::scheduled_item(message);
                 items.push((put_over(table, item)?, None));
             }
+            Write::Redemption(redemption) => {
+                items.push((
+                    put(
+                        table,
+                        crate::adapters::dynamodb::redemption_item(redemption),
+                        "attribute_not_exists(pk)",
+                    )?,
+                    Some(Conflict::Redeemed),
+                ));
+            }
+            Write::Reused { code, order_id } => {
+                let update = aws_sdk_dynamodb::types::Update::builder()
+                    .table_name(table)
+                    .set_key(Some(key(keys::redemption(code), keys::REDEMPTION)))
+                    .update_expression("ADD reused_by :order")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(
+                        ":order",
+                        AttributeValue::Ss(vec![order_id.as_str().to_owned()]),
+                    )
+                    .build()
+                    .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
+                items.push((
+                    TransactWriteItem::builder().update(update).build(),
+                    Some(Conflict::Redeemed),
+                ));
+            }
             Write::Claim(claim) => {
                 let item = HashMap::from([
                     ("pk".to_string(), s(claim.as_str())),

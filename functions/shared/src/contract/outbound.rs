@@ -72,8 +72,9 @@ impl OutboundMessage {
 }
 
 /// The types memnun publishes on the outbound queue.
-pub const KINDS: [&str; 5] = [
+pub const KINDS: [&str; 6] = [
     "coupon.issued",
+    "coupon.redeemed",
     "ticket.opened",
     "ticket.escalated",
     "ticket.updated",
@@ -124,6 +125,33 @@ pub fn coupon_issued(coupon: &Coupon, source: &str) -> OutboundMessage {
             "percent": percent,
             "expires_at": to_key(coupon.expires_at),
             "reason": coupon.reason.as_str(),
+        }),
+    )
+}
+
+/// `coupon.redeemed`: an order used one of memnun's coupons for the first
+/// time (once per code: its id is the code's). The order's customer, total
+/// and currency travel with it; the shop's own systems can tie revenue to
+/// the campaign.
+pub fn coupon_redeemed(
+    r: &crate::domain::redemption::Redemption,
+    customer: &crate::domain::customer::CustomerId,
+    source: &str,
+) -> OutboundMessage {
+    envelope(
+        format!("coupon.redeemed:{}", r.code.as_str()),
+        "coupon.redeemed",
+        source,
+        r.at,
+        json!({
+            "code": r.code.as_str(),
+            "reason": r.reason.as_str(),
+            "customer_id": customer.as_str(),
+            "order_id": r.order_id.as_str(),
+            "total_cents": r.total_cents,
+            "currency": r.currency,
+            "issued_at": r.issued_at.map(to_key),
+            "days_to_redeem": r.days(),
         }),
     )
 }

@@ -36,6 +36,15 @@ pub enum CouponReason {
 }
 
 impl CouponReason {
+    /// Every reason, in the order figures list them.
+    pub const ALL: [CouponReason; 5] = [
+        CouponReason::NegativeReview,
+        CouponReason::LowSatisfaction,
+        CouponReason::SlaBreach,
+        CouponReason::OrderDelay,
+        CouponReason::Birthday,
+    ];
+
     /// The stable name used in events and records.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -49,15 +58,7 @@ impl CouponReason {
 
     /// Reads [`CouponReason::as_str`] back.
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            CouponReason::NegativeReview,
-            CouponReason::LowSatisfaction,
-            CouponReason::SlaBreach,
-            CouponReason::OrderDelay,
-            CouponReason::Birthday,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// The code prefix.
@@ -111,6 +112,14 @@ impl CouponCode {
     /// The code as the customer types it.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The reason a code of memnun's was issued for, read from its prefix;
+    /// `None` for a code of this shape with another prefix (another
+    /// system's).
+    pub fn reason(&self) -> Option<CouponReason> {
+        let prefix = self.0.split('-').next()?;
+        CouponReason::ALL.into_iter().find(|r| r.prefix() == prefix)
     }
 }
 

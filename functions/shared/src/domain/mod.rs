@@ -25,6 +25,7 @@ pub mod order;
 pub mod priority;
 pub mod random;
 pub mod rating;
+pub mod redemption;
 pub mod reply;
 pub mod returns;
 pub mod review_request;

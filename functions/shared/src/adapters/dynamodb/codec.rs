@@ -86,6 +86,51 @@ pub(crate) fn coupon_from(item: &Item) -> Result<Coupon> {
     })
 }
 
+/// A coupon's redemption, under its code.
+pub(crate) fn redemption_item(r: &crate::domain::redemption::Redemption) -> Item {
+    let mut item = key(keys::redemption(&r.code), keys::REDEMPTION);
+    item.extend([
+        ("code".to_string(), s(r.code.as_str())),
+        ("reason".to_string(), s(r.reason.as_str())),
+        ("order_id".to_string(), s(r.order_id.as_str())),
+        ("redeemed_at".to_string(), s(to_key(r.at))),
+    ]);
+    if let Some(cents) = r.total_cents {
+        item.insert("total_cents".to_string(), n(cents));
+    }
+    if let Some(currency) = &r.currency {
+        item.insert("currency".to_string(), s(currency));
+    }
+    if let Some(issued) = r.issued_at {
+        item.insert("issued_at".to_string(), s(to_key(issued)));
+    }
+    item
+}
+
+pub(crate) fn redemption_from(item: &Item) -> Result<crate::domain::redemption::Redemption> {
+    let r = Reader {
+        item,
+        what: "redemption",
+    };
+    let reused_by = match item.get("reused_by") {
+        Some(AttributeValue::Ss(orders)) => orders
+            .iter()
+            .filter_map(|o| OrderId::parse(o).ok())
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(crate::domain::redemption::Redemption {
+        code: r.parsed("code", CouponCode::parse)?,
+        reason: r.parsed("reason", CouponReason::parse)?,
+        order_id: r.parsed("order_id", |s| OrderId::parse(s).ok())?,
+        at: r.time("redeemed_at")?,
+        total_cents: r.num("total_cents").ok(),
+        currency: r.opt("currency").map(str::to_owned),
+        issued_at: r.opt_time("issued_at")?,
+        reused_by,
+    })
+}
+
 /// A coupon by cause, as the history counts it.
 pub(crate) fn past_coupon_from(item: &Item) -> Result<PastCoupon> {
     let r = Reader {

@@ -89,6 +89,44 @@ impl CouponStore for DynamoStore {
             .await?;
         Ok(failed.is_empty())
     }
+
+    async fn redemptions(
+        &self,
+        codes: &[(CouponCode, CouponReason)],
+    ) -> Result<Vec<crate::domain::redemption::Stored>> {
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Each code's redemption and its coupon, in one read.
+        let wanted = codes
+            .iter()
+            .flat_map(|(code, _)| {
+                [
+                    key(keys::redemption(code), keys::REDEMPTION),
+                    key(keys::coupon(code), "COUPON"),
+                ]
+            })
+            .collect();
+        let items = self.batch_get(wanted).await?;
+        let pk_of = |item: &Item| item.get("pk").and_then(|v| v.as_s().ok()).cloned();
+        codes
+            .iter()
+            .map(|(code, reason)| {
+                let redemption = items
+                    .iter()
+                    .find(|i| pk_of(i).as_deref() == Some(keys::redemption(code).as_str()))
+                    .map(redemption_from)
+                    .transpose()?;
+                let issued_at = items
+                    .iter()
+                    .find(|i| pk_of(i).as_deref() == Some(keys::coupon(code).as_str()))
+                    .map(coupon_from)
+                    .transpose()?
+                    .map(|c| c.issued_at);
+                Ok((code.clone(), *reason, redemption, issued_at))
+            })
+            .collect()
+    }
 }
 
 /// The items that give `coupon` the code `to`: the old code's item goes,

@@ -50,6 +50,14 @@ pub fn ticket(number: &TicketNumber) -> String {
     format!("TICKET#{number}")
 }
 
+/// A coupon's redemption, under its code (sort key [`REDEMPTION`]).
+pub fn redemption(code: &CouponCode) -> String {
+    format!("REDEEMED#{}", code.as_str())
+}
+
+/// The sort key of a redemption.
+pub const REDEMPTION: &str = "REDEMPTION";
+
 /// A ticket's sort key in its customer's partition.
 pub fn ticket_by_cause(origin: Origin, event_key: &str) -> String {
     format!("TICKET#{}#{event_key}", origin.as_str())

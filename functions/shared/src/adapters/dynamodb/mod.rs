@@ -60,8 +60,8 @@ mod orders;
 mod tickets;
 
 pub(crate) use codec::{
-    cancelled_items, coupon_item, customer_from, put, review_item, thread_message_item,
-    ticket_from, ticket_item,
+    cancelled_items, coupon_item, customer_from, put, redemption_item, review_item,
+    thread_message_item, ticket_from, ticket_item,
 };
 pub(crate) use coupons::recode_items;
 pub(crate) use item::{Item, Reader, key, n, put_opt, s};
