@@ -740,8 +740,8 @@ async fn a_coupon_is_redeemed_once_and_a_second_order_with_it_is_flagged() {
             .map(|n| n.parse::<i64>().unwrap_or(0))
             .sum()
     };
-    assert_eq!(count("coupons.redeemed.birthday"), 1);
-    assert_eq!(count("coupons.revenue.birthday.TRY"), 34990);
-    assert_eq!(count("coupons.redeem_days.birthday.6"), 1);
-    assert_eq!(count("coupons.reused.birthday"), 1);
+    assert_eq!(count("coupons.birthday.redeemed"), 1);
+    assert_eq!(count("coupons.birthday.revenue.TRY"), 34990);
+    assert_eq!(count("coupons.birthday.redeem_days.6"), 1);
+    assert_eq!(count("coupons.birthday.reused"), 1);
 }

@@ -131,6 +131,28 @@ pub mod names {
         format!("coupons.{}.percent", reason.as_str())
     }
 
+    /// Coupons of a reason redeemed by an order
+    /// ([`crate::domain::redemption`]).
+    pub fn redeemed(reason: CouponReason) -> String {
+        format!("coupons.{}.redeemed", reason.as_str())
+    }
+
+    /// The totals of the orders that redeemed them, in hundredths of
+    /// `currency`.
+    pub fn revenue(reason: CouponReason, currency: &str) -> String {
+        format!("coupons.{}.revenue.{currency}", reason.as_str())
+    }
+
+    /// Redemptions `days` whole days after the coupon's issue.
+    pub fn redeem_days(reason: CouponReason, days: i64) -> String {
+        format!("coupons.{}.redeem_days.{days}", reason.as_str())
+    }
+
+    /// Orders that used a code another order had redeemed.
+    pub fn reused(reason: CouponReason) -> String {
+        format!("coupons.{}.reused", reason.as_str())
+    }
+
     /// Orders delivered.
     pub const DELIVERED: &str = "orders.delivered";
     /// Of those, delivered after the day they were promised for.

@@ -24,6 +24,7 @@
 use jiff::Timestamp;
 
 use crate::domain::coupon::{CouponCode, CouponReason};
+use crate::domain::digest::names;
 use crate::domain::order::OrderId;
 
 /// The most days to redeem counted one by one; later ones share the last
@@ -152,19 +153,15 @@ pub fn amounts(uses: &[Use]) -> Vec<(String, i64)> {
     for u in uses {
         match u {
             Use::First(r) => {
-                let reason = r.reason.as_str();
-                out.push((format!("coupons.redeemed.{reason}"), 1));
+                out.push((names::redeemed(r.reason), 1));
                 if let (Some(cents), Some(currency)) = (r.total_cents, &r.currency) {
-                    out.push((format!("coupons.revenue.{reason}.{currency}"), cents));
+                    out.push((names::revenue(r.reason, currency), cents));
                 }
                 if let Some(days) = r.days() {
-                    let bucket = days.min(DAYS_COUNTED);
-                    out.push((format!("coupons.redeem_days.{reason}.{bucket}"), 1));
+                    out.push((names::redeem_days(r.reason, days.min(DAYS_COUNTED)), 1));
                 }
             }
-            Use::Again { reason, .. } => {
-                out.push((format!("coupons.reused.{}", reason.as_str()), 1));
-            }
+            Use::Again { reason, .. } => out.push((names::reused(*reason), 1)),
             Use::Known => {}
         }
     }
@@ -241,9 +238,9 @@ mod tests {
         assert_eq!(
             amounts(&[Use::First(r.clone())]),
             [
-                ("coupons.redeemed.negative_review".to_owned(), 1),
-                ("coupons.revenue.negative_review.TRY".to_owned(), 14990),
-                ("coupons.redeem_days.negative_review.8".to_owned(), 1),
+                ("coupons.negative_review.redeemed".to_owned(), 1),
+                ("coupons.negative_review.revenue.TRY".to_owned(), 14990),
+                ("coupons.negative_review.redeem_days.8".to_owned(), 1),
             ]
         );
         let stored = [(c.clone(), rvw, Some(r.clone()), issued)];
@@ -260,7 +257,7 @@ mod tests {
         );
         assert_eq!(
             amounts(&again),
-            [("coupons.reused.negative_review".to_owned(), 1)]
+            [("coupons.negative_review.reused".to_owned(), 1)]
         );
         let mut flagged = r;
         flagged.reused_by.push(second.clone());
@@ -289,7 +286,7 @@ mod tests {
         assert_eq!(r.days(), None);
         assert_eq!(
             amounts(&[Use::First(r)]),
-            [("coupons.redeemed.order_delay".to_owned(), 1)]
+            [("coupons.order_delay.redeemed".to_owned(), 1)]
         );
     }
 
