@@ -258,12 +258,22 @@ async fn the_digest_reports_the_events_replayed_once_per_week() {
         .collect::<Vec<_>>();
     let marketing = emails_to(&stack, MARKETING);
     assert_eq!((lead.len(), marketing.len()), (1, 1));
-    let d = &marketing[0];
+    let d = &lead[0];
     assert_eq!(
         d.subject,
         "Dükkan: haftalık destek özeti — 16–22 Kasım 2026"
     );
-    assert_eq!(lead[0].body, d.body);
+    // Marketing gets its own: what each coupon flow gave this week.
+    let m = &marketing[0];
+    assert_eq!(
+        m.subject,
+        "Dükkan: haftalık pazarlama özeti — 16–22 Kasım 2026"
+    );
+    assert!(m.body.contains(": verilen kupon</td>"), "{}", m.body);
+    assert!(
+        !m.body.contains("Şikâyetler"),
+        "no support figures for marketing"
+    );
     let rows: BTreeMap<&str, &str> = [
         ("Şikâyetler", "3</td>"),
         ("Zamanında ilk yanıt", "%50</td>"),
@@ -328,4 +338,99 @@ async fn the_digest_reports_the_events_replayed_once_per_week() {
         .expect("digest");
     assert_eq!((again.sent, again.already_sent), (0, 2));
     assert_eq!(stack.emulator.sent_emails().len(), before + 2);
+}
+
+/// Marketing's digest equals the replayed events: two apology coupons
+/// issued by the real review-responder, one redeemed by an order placed
+/// two days later (and used again by another order), read by the real
+/// order-journey; the digest of that week says so, flow by flow.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_marketing_digest_counts_what_each_flow_gave_and_brought_back() {
+    let stack = Stack::start().await;
+    let responder = responder(&stack);
+    for (id, customer) in [("r-m1", "c-m1"), ("r-m2", "c-m2")] {
+        stack
+            .send(
+                "reviews",
+                &review(
+                    id,
+                    "2026-11-24T09:00:00Z",
+                    customer,
+                    1,
+                    &format!("{customer}@example.com"),
+                    "tr",
+                ),
+            )
+            .await;
+    }
+    deliver_reviews(&stack, &responder).await;
+    let coupons = stack.items_with_prefix("COUPON#").await;
+    assert_eq!(coupons.len(), 2);
+    let code = attr(
+        coupons
+            .iter()
+            .find(|c| attr(c, "customer_id") == "c-m1")
+            .expect("c-m1's coupon"),
+        "code",
+    )
+    .to_string();
+
+    let journey = journey(&stack);
+    let placed = |id: &str, order: &str, time: &str| {
+        event(
+            id,
+            "order.placed",
+            time,
+            json!({"customer_id": "c-m1", "order_id": order, "total": "349.90", "currency": "TRY",
+                   "discount_codes": [code.as_str()],
+                   "customer": {"email": "c-m1@example.com", "locale": "tr"}}),
+        )
+    };
+    let first = placed("o-m1", "ord-m1", "2026-11-26T12:00:00Z");
+    let again = placed("o-m2", "ord-m2", "2026-11-27T12:00:00Z");
+    for body in [&first, &first, &again] {
+        stack.send("orders", body).await;
+    }
+    deliver_orders(&stack, &journey).await;
+
+    let digest = digest(&stack);
+    digest
+        .run(ts("2026-11-30T05:00:00Z"), deadline())
+        .await
+        .expect("digest");
+    let marketing = emails_to(&stack, MARKETING);
+    assert_eq!(marketing.len(), 1);
+    let m = &marketing[0];
+    assert_eq!(
+        m.subject,
+        "Dükkan: haftalık pazarlama özeti — 23–29 Kasım 2026"
+    );
+    for (label, value) in [
+        ("Olumsuz ürün yorumu: verilen kupon", ">2</td>"),
+        ("Olumsuz ürün yorumu: kullanılan kupon", ">1</td>"),
+        ("Olumsuz ürün yorumu: kullanım oranı", ">%50</td>"),
+        (
+            "Olumsuz ürün yorumu: kupon kullanan siparişlerin tutarı",
+            ">349,90 TL</td>",
+        ),
+        (
+            "Olumsuz ürün yorumu: kullanıma kadar geçen gün (ortanca)",
+            ">2 gün</td>",
+        ),
+        (
+            "Olumsuz ürün yorumu: başka siparişte yeniden kullanılan kod",
+            ">1</td>",
+        ),
+    ] {
+        let at = m
+            .body
+            .find(&format!(">{label}</td>"))
+            .unwrap_or_else(|| panic!("no row {label}: {}", m.body));
+        let row_end = at + m.body[at..].find("</tr>").expect("row end");
+        assert!(
+            m.body[at..row_end].contains(value),
+            "{label}: {}",
+            &m.body[at..row_end]
+        );
+    }
 }

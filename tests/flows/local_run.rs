@@ -188,8 +188,9 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         "SLA uyarısı: ilk yanıta 45 dk kaldı",
         "SLA aşıldı: ilk yanıt 5 dk gecikti",
         "Sizi beklettiğimiz için özür dileriz",
+        // Monday's digests: the lead's, and marketing's own.
         "haftalık destek özeti — 16–22 Kasım 2026",
-        "haftalık destek özeti — 16–22 Kasım 2026",
+        "haftalık pazarlama özeti — 16–22 Kasım 2026",
         // Ayşe answers the team's reply by email (inbound email): it joins
         // her ticket, and she is told so; the out-of-office that follows is
         // set aside.

@@ -1,6 +1,8 @@
 //! `weekly-digest`: once a week (Monday 08:00 on the shop's clock by
-//! default), the support lead and marketing get the week's figures against
-//! the week before.
+//! default), the support lead and marketing each get their week's figures
+//! against the week before: the lead the support digest, marketing what
+//! each coupon flow gave and brought back
+//! ([`memnun_shared::domain::marketing`]).
 //!
 //! The figures are counters kept as things happen
 //! ([`memnun_shared::app::count`]): complaints by category and channel,
@@ -13,14 +15,18 @@
 //!
 //! It takes its time from the schedule's input and reports the last full
 //! week before it, so a late or retried run reports the same week. Each
-//! recipient gets one digest per week (`digest#<week>#<recipient>`).
+//! role gets one digest per week (`digest#<week>#<role>`); one address for
+//! both roles gets both, since they say different things.
 
 use jiff::Timestamp;
 use memnun_shared::Result;
 use memnun_shared::config::{Env, ShopConfig};
 use memnun_shared::domain::digest::{Figures, Week};
-use memnun_shared::domain::mail::digest::{DigestMail, weekly_digest};
+use memnun_shared::domain::mail::digest::{
+    DigestMail, MarketingMail, marketing_digest, weekly_digest,
+};
 use memnun_shared::domain::mail::{EmailAddress, OutgoingEmail};
+use memnun_shared::domain::marketing::Marketing;
 use memnun_shared::idempotency::{Idempotency, Once};
 use memnun_shared::keys::WorkKey;
 use memnun_shared::ports::{IdempotencyStore, Mailer, StatsStore};
@@ -105,19 +111,26 @@ where
                 figures: &figures,
             },
         )?;
+        let marketing = Marketing::compute(week, &this, &last);
+        let for_marketing = marketing_digest(
+            shop.default_locale,
+            &MarketingMail {
+                shop: &shop.name,
+                marketing: &marketing,
+            },
+        )?;
         let idempotency = Idempotency::new(&self.store, deadline, self.config.idempotency_ttl_days);
-        let mut recipients = vec![("lead", &self.config.lead)];
-        // One copy when both roles are one address.
-        if self.config.marketing != self.config.lead {
-            recipients.push(("marketing", &self.config.marketing));
-        }
+        let recipients = [
+            ("lead", &self.config.lead, rendered),
+            ("marketing", &self.config.marketing, for_marketing),
+        ];
         let mut report = Report {
             week: week.to_string(),
             sent: 0,
             already_sent: 0,
         };
-        for (role, to) in recipients {
-            let email = OutgoingEmail::new(to.clone(), rendered.clone(), "digest");
+        for (role, to, rendered) in recipients {
+            let email = OutgoingEmail::new(to.clone(), rendered, "digest");
             let key = WorkKey::digest(&week.to_string(), role);
             match idempotency
                 .once(&key, || async { self.mailer.send(&email).await.map(Some) })

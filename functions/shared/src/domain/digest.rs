@@ -231,7 +231,7 @@ pub struct Pair {
 }
 
 impl Pair {
-    fn of(this: &Counters, last: &Counters, name: &str) -> Pair {
+    pub(crate) fn of(this: &Counters, last: &Counters, name: &str) -> Pair {
         Pair {
             this: this.get(name),
             last: last.get(name),
@@ -448,7 +448,7 @@ pub struct Journey {
 
 /// Rows of a chart from (key, figures) pairs: rows that are zero in both
 /// weeks are left out.
-fn bars<K: Copy>(rows: impl IntoIterator<Item = (K, Pair)>) -> Vec<Bar<K>> {
+pub(crate) fn bars<K: Copy>(rows: impl IntoIterator<Item = (K, Pair)>) -> Vec<Bar<K>> {
     let rows: Vec<(K, Pair)> = rows
         .into_iter()
         .filter(|(_, p)| p.this != 0 || p.last != 0)

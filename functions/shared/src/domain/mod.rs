@@ -21,6 +21,7 @@ pub mod labels;
 pub mod lifecycle;
 pub mod locale;
 pub mod mail;
+pub mod marketing;
 pub mod order;
 pub mod priority;
 pub mod random;

@@ -20,6 +20,7 @@ use crate::domain::locale::Locale;
 use crate::domain::mail::render::Rendered;
 use crate::domain::mail::tickets::category_label;
 use crate::domain::mail::{display_text, format, header_text};
+use crate::domain::marketing::Marketing;
 use crate::domain::ticket::Channel;
 use crate::{Error, Result};
 
@@ -57,7 +58,7 @@ pub fn reason_label(locale: Locale, r: CouponReason) -> &'static str {
 
 /// A line of the key figures table.
 struct SummaryRow {
-    label: &'static str,
+    label: String,
     this: String,
     last: String,
     delta: String,
@@ -121,6 +122,10 @@ templates! {
     DigestTrText => "digest_tr.txt",
     DigestEnHtml => "digest_en.html",
     DigestEnText => "digest_en.txt",
+    MarketingTrHtml => "marketing_tr.html",
+    MarketingTrText => "marketing_tr.txt",
+    MarketingEnHtml => "marketing_en.html",
+    MarketingEnText => "marketing_en.txt",
 }
 
 /// What the digest needs besides the figures.
@@ -160,16 +165,16 @@ fn signed(n: i64) -> String {
     }
 }
 
-fn count_row(label: &'static str, p: Pair) -> SummaryRow {
+fn count_row(label: impl Into<String>, p: Pair) -> SummaryRow {
     SummaryRow {
-        label,
+        label: label.into(),
         this: p.this.to_string(),
         last: p.last.to_string(),
         delta: signed(p.delta()),
     }
 }
 
-fn kept_row(locale: Locale, label: &'static str, (this, last): (Kept, Kept)) -> SummaryRow {
+fn kept_row(locale: Locale, label: impl Into<String>, (this, last): (Kept, Kept)) -> SummaryRow {
     let shown = |k: Kept| match k.percent() {
         Some(p) => format::percent(locale, p),
         None => "—".to_owned(),
@@ -179,7 +184,7 @@ fn kept_row(locale: Locale, label: &'static str, (this, last): (Kept, Kept)) -> 
         Locale::En => "pts",
     };
     SummaryRow {
-        label,
+        label: label.into(),
         this: shown(this),
         last: shown(last),
         delta: match (this.percent(), last.percent()) {
@@ -202,13 +207,13 @@ fn tenths(locale: Locale, t: u16) -> String {
 
 fn score_row(
     locale: Locale,
-    label: &'static str,
+    label: impl Into<String>,
     (this, last): (Option<u16>, Option<u16>),
 ) -> SummaryRow {
     let shown =
         |t: Option<u16>| t.map_or_else(|| "—".to_owned(), |t| format!("{} / 5", tenths(locale, t)));
     SummaryRow {
-        label,
+        label: label.into(),
         this: shown(this),
         last: shown(last),
         delta: match (this, last) {
@@ -516,6 +521,167 @@ pub fn weekly_digest(locale: Locale, d: &DigestMail<'_>) -> Result<Rendered> {
     })
 }
 
+/// What the marketing digest shows: the shop, and the week's flows.
+#[derive(Debug, Clone)]
+pub struct MarketingMail<'a> {
+    /// The shop's name.
+    pub shop: &'a str,
+    /// The figures.
+    pub marketing: &'a Marketing,
+}
+
+/// The words of the marketing digest in one language.
+struct MarketingWords {
+    subject: &'static str,
+    issued: &'static str,
+    redeemed: &'static str,
+    rate: &'static str,
+    revenue: &'static str,
+    discount: &'static str,
+    days: &'static str,
+    reused: &'static str,
+    redeemed_chart: &'static str,
+    day_unit: &'static str,
+}
+
+fn marketing_words(locale: Locale) -> MarketingWords {
+    match locale {
+        Locale::Tr => MarketingWords {
+            subject: "haftalık pazarlama özeti",
+            issued: "verilen kupon",
+            redeemed: "kullanılan kupon",
+            rate: "kullanım oranı",
+            revenue: "kupon kullanan siparişlerin tutarı",
+            discount: "ortalama indirim",
+            days: "kullanıma kadar geçen gün (ortanca)",
+            reused: "başka siparişte yeniden kullanılan kod",
+            redeemed_chart: "Akışa göre kullanılan kuponlar",
+            day_unit: "gün",
+        },
+        Locale::En => MarketingWords {
+            subject: "weekly marketing digest",
+            issued: "coupons issued",
+            redeemed: "coupons redeemed",
+            rate: "redemption rate",
+            revenue: "revenue of redeeming orders",
+            discount: "average discount",
+            days: "days to redeem (median)",
+            reused: "codes used again by another order",
+            redeemed_chart: "Coupons redeemed by flow",
+            day_unit: "days",
+        },
+    }
+}
+
+/// Hundredths as the contract's decimal (`104970` → `1049.70`).
+fn from_cents(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let c = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", c / 100, c % 100)
+}
+
+/// Renders marketing's digest of `m.marketing` in `locale`: each flow's
+/// row of figures, this week against last, and the redemptions as bars.
+pub fn marketing_digest(locale: Locale, m: &MarketingMail<'_>) -> Result<Rendered> {
+    let f = m.marketing;
+    let w = marketing_words(locale);
+    let d = words(locale);
+    let shop = display_text(m.shop, 100);
+    let range_text = range(locale, f.week);
+    let subject = header_text(&format!("{shop}: {} — {range_text}", w.subject));
+    let mut summary = Vec::new();
+    for flow in &f.flows {
+        // The flows' labels start no word with an `i`, whose capital differs
+        // in Turkish.
+        let name = reason_label(locale, flow.reason);
+        let mut chars = name.chars();
+        let name: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        let label = |what: &str| format!("{name}: {what}");
+        summary.push(count_row(label(w.issued), flow.issued));
+        summary.push(count_row(label(w.redeemed), flow.redeemed));
+        summary.push(kept_row(locale, label(w.rate), flow.rate()));
+        for (currency, p) in &flow.revenue {
+            let money = |cents: i64| format::money(locale, &from_cents(cents), currency);
+            summary.push(SummaryRow {
+                label: label(w.revenue),
+                this: money(p.this),
+                last: money(p.last),
+                delta: match p.delta() {
+                    0 => "0".to_owned(),
+                    n if n > 0 => format!("+{}", money(n)),
+                    n => format!("\u{2212}{}", money(n.abs())),
+                },
+            });
+        }
+        let (a, b) = flow.average_percent();
+        let shown =
+            |p: Option<u8>| p.map_or_else(|| "—".to_owned(), |p| format::percent(locale, p));
+        summary.push(SummaryRow {
+            label: label(w.discount),
+            this: shown(a),
+            last: shown(b),
+            delta: "—".to_owned(),
+        });
+        let days =
+            |n: Option<i64>| n.map_or_else(|| "—".to_owned(), |n| format!("{n} {}", w.day_unit));
+        summary.push(SummaryRow {
+            label: label(w.days),
+            this: days(flow.median_days.0),
+            last: days(flow.median_days.1),
+            delta: "—".to_owned(),
+        });
+        if flow.reused != Pair::default() {
+            summary.push(count_row(label(w.reused), flow.reused));
+        }
+    }
+    let charts = vec![chart(
+        w.redeemed_chart,
+        &f.redeemed,
+        |r| reason_label(locale, r).to_owned(),
+        |_| None,
+    )]
+    .into_iter()
+    .filter(|c| !c.rows.is_empty())
+    .collect::<Vec<_>>();
+    let v = DigestView {
+        lang: locale.tag(),
+        subject,
+        shop,
+        range: range_text,
+        previous_range: range(locale, f.previous),
+        week_number: f.week.number(),
+        this_head: d.this_head,
+        last_head: d.last_head,
+        delta_head: d.delta_head,
+        summary,
+        charts,
+        quiet: f.is_quiet(),
+    };
+    let v = &v;
+    let err = |e: askama::Error| Error::Render {
+        template: "marketing",
+        reason: e.to_string(),
+    };
+    let (html, text) = match locale {
+        Locale::Tr => (
+            MarketingTrHtml { v }.render(),
+            MarketingTrText { v }.render(),
+        ),
+        Locale::En => (
+            MarketingEnHtml { v }.render(),
+            MarketingEnText { v }.render(),
+        ),
+    };
+    Ok(Rendered {
+        subject: v.subject.clone(),
+        html: html.map_err(err)?,
+        text: text.map_err(err)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -650,6 +816,79 @@ mod tests {
             assert!(en.text.contains(needle), "lacks {needle}: {}", en.text);
         }
         assert!(figures().self_service.is_none());
+    }
+
+    #[test]
+    fn marketing_reads_each_flows_figures_in_both_languages() {
+        use crate::domain::marketing::Marketing;
+        let this = Counters(
+            [
+                ("coupons.birthday.count", 10),
+                ("coupons.birthday.percent", 150),
+                ("coupons.birthday.redeemed", 3),
+                ("coupons.birthday.revenue.TRY", 104_970),
+                ("coupons.birthday.redeem_days.4", 3),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+        );
+        let m = Marketing::compute(
+            Week::parse("2026-W49").unwrap(),
+            &this,
+            &Counters::default(),
+        );
+        let render = |locale| {
+            marketing_digest(
+                locale,
+                &MarketingMail {
+                    shop: "Dükkan",
+                    marketing: &m,
+                },
+            )
+            .unwrap()
+        };
+        let en = render(Locale::En);
+        assert!(
+            en.subject.contains("weekly marketing digest"),
+            "{}",
+            en.subject
+        );
+        for needle in [
+            "Birthday: coupons issued: 10 / 0 / +10",
+            "Birthday: coupons redeemed: 3 / 0 / +3",
+            "Birthday: redemption rate: 30%",
+            "Birthday: revenue of redeeming orders: TRY 1,049.70 / TRY 0.00 / +TRY 1,049.70",
+            "Birthday: average discount: 15%",
+            "Birthday: days to redeem (median): 4 days",
+            "Coupons redeemed by flow",
+        ] {
+            assert!(en.text.contains(needle), "lacks {needle}: {}", en.text);
+        }
+        let tr = render(Locale::Tr);
+        for needle in [
+            "Doğum günü: verilen kupon: 10",
+            "Doğum günü: kupon kullanan siparişlerin tutarı: 1.049,70 TL",
+            "Doğum günü: kullanıma kadar geçen gün (ortanca): 4 gün",
+        ] {
+            assert!(tr.text.contains(needle), "lacks {needle}: {}", tr.text);
+        }
+        assert!(tr.html.contains("Haftalık pazarlama özeti"));
+        let quiet = Marketing::compute(
+            Week::parse("2026-W49").unwrap(),
+            &Counters::default(),
+            &Counters::default(),
+        );
+        let text = marketing_digest(
+            Locale::En,
+            &MarketingMail {
+                shop: "Dükkan",
+                marketing: &quiet,
+            },
+        )
+        .unwrap()
+        .text;
+        assert!(text.contains("No coupon was issued or redeemed"), "{text}");
     }
 
     #[test]
