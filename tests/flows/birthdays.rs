@@ -648,3 +648,143 @@ async fn a_birthday_coupon_is_in_woocommerce_before_the_greeting() {
         "the greeting names the registered code"
     );
 }
+
+/// The reminders of the greetings' coupons: kept with the greeting, sent
+/// back by the real SLA sweep at 10:00 on each customer's clock three days
+/// before the coupon's last day, and handled by the greeter.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unused_birthday_coupon_is_reminded_once_and_only_when_it_may_be() {
+    let stack = Stack::start().await;
+    customers(
+        &stack,
+        &[
+            ("ayse", "--11-22", None, true, "tr"),
+            ("john", "--11-22", Some("Europe/London"), true, "en"),
+            ("mehmet", "--11-22", None, true, "tr"),
+            ("zeynep", "--11-22", None, true, "tr"),
+        ],
+    )
+    .await;
+    let s = scheduler(&stack);
+    run(&s, "2026-11-22T07:00:00Z").await;
+    run(&s, "2026-11-22T10:00:00Z").await;
+    let g = greeter(&stack);
+    greet_all(&stack, &g).await;
+    let codes: HashMap<String, String> = stack
+        .items_with_prefix("COUPON#")
+        .await
+        .iter()
+        .map(|c| {
+            (
+                attr(c, "customer_id").to_owned(),
+                attr(c, "code").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(codes.len(), 4);
+
+    // Mehmet redeems his; Zeynep unsubscribes.
+    let journey = functions::journey(&stack);
+    stack
+        .send(
+            "orders",
+            &event(
+                "o-mehmet",
+                "order.placed",
+                "2026-11-25T12:00:00Z",
+                json!({"customer_id": "mehmet", "order_id": "ord-m", "total": "200", "currency": "TRY",
+                       "discount_codes": [codes["mehmet"]],
+                       "customer": {"email": "mehmet@example.com"}}),
+            ),
+        )
+        .await;
+    functions::deliver_orders(&stack, &journey).await;
+    store(&stack)
+        .withdraw_marketing_consent(
+            &CustomerId::parse("zeynep").expect("id"),
+            ts("2026-11-28T09:00:00Z"),
+            ConsentChannel::OneClick,
+        )
+        .await
+        .expect("withdraw");
+
+    // The coupons are valid through 6 December (Istanbul). The sweep just
+    // before 10:00 Istanbul on the 3rd sends nothing; at 10:00 Ayşe's,
+    // Mehmet's and Zeynep's reminders go, John's at 10:00 London.
+    let m = functions::monitor(&stack);
+    let swept = |at: &'static str| {
+        let m = &m;
+        async move { m.sweep(ts(at), deadline()).await.expect("sweep") }
+    };
+    swept("2026-12-03T06:59:00Z").await;
+    assert!(
+        stack
+            .drain_raw(&stack.queue("greetings").url)
+            .await
+            .is_empty()
+    );
+    swept("2026-12-03T07:00:00Z").await;
+    // Each delivered twice: one reminder each, whatever the deliveries.
+    let q = stack.queue("greetings");
+    let first = stack.drain_raw(&q.url).await;
+    assert_eq!(first.len(), 3, "{first:?}");
+    for body in first.iter().chain(first.iter()) {
+        stack.send("greetings", body).await;
+    }
+    greet_all(&stack, &g).await;
+    swept("2026-12-03T10:00:00Z").await;
+    greet_all(&stack, &g).await;
+
+    let reminders = |customer: &str| {
+        greetings_to(&stack, customer)
+            .into_iter()
+            .filter(|m| m.subject.contains("sona eriyor") || m.subject.contains("ends on"))
+            .collect::<Vec<_>>()
+    };
+    let ayse = reminders("ayse");
+    assert_eq!(ayse.len(), 1);
+    assert_eq!(
+        ayse[0].subject,
+        "Doğum günü hediyeniz 6 Aralık 2026 tarihinde sona eriyor"
+    );
+    assert!(ayse[0].body.contains(&codes["ayse"]));
+    assert!(
+        ayse[0].header("List-Unsubscribe-Post").is_some(),
+        "a reminder is marketing mail with one-click unsubscribe"
+    );
+    assert_eq!(reminders("john").len(), 1, "at 10:00 on his own clock");
+    assert!(reminders("mehmet").is_empty(), "his coupon was redeemed");
+    assert!(reminders("zeynep").is_empty(), "she withdrew her consent");
+    let reminded: i64 = stack
+        .items_with_prefix("STATS#")
+        .await
+        .iter()
+        .filter_map(|i| {
+            i.get("coupons.birthday.reminded")?
+                .as_n()
+                .ok()?
+                .parse::<i64>()
+                .ok()
+        })
+        .sum();
+    assert_eq!(reminded, 2);
+
+    // A reminder whose time is past the coupon's end (kept under an older
+    // policy, or replayed) sends nothing.
+    let late = first
+        .iter()
+        .find(|b| b.contains("\"customer_id\":\"ayse\""))
+        .expect("ayse's reminder")
+        .replace("2026-12-03T07:00:00Z", "2026-12-07T07:00:00Z")
+        .replace(
+            "coupon.expiring:birthday:",
+            "coupon.expiring:birthday:late-",
+        );
+    stack.send("greetings", &late).await;
+    greet_all(&stack, &g).await;
+    assert_eq!(
+        reminders("ayse").len(),
+        1,
+        "an ended coupon is not advertised"
+    );
+}

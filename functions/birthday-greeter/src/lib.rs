@@ -26,6 +26,14 @@
 //!    and a visible unsubscribe link in the footer. A retry that finds the
 //!    commit in reads consent again first: an unsubscribe in between stops
 //!    what is left.
+//!
+//! The greeting's commit also keeps the coupon's reminder in the due index
+//! (`coupon.expiring`, [`memnun_shared::domain::reminder`]): a few days
+//! before the coupon ends, at 10:00 on the customer's clock, the SLA sweep
+//! sends it back here. Its own unit of work then reads the customer and
+//! the coupon's redemption, and sends one reminder only if the coupon is
+//! live and unused and the customer still consents, the commit checking
+//! consent and suppression once more.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use jiff::Timestamp;
@@ -36,13 +44,16 @@ use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, links_base_url_from_env};
 use memnun_shared::contract::internal::BirthdayDue;
 use memnun_shared::contract::outbound;
+use memnun_shared::contract::reminder::{COUPON_EXPIRING, CouponExpiring};
 use memnun_shared::domain::birthday::Refusal;
 use memnun_shared::domain::birthday::{GreetingPolicy, may_greet};
 use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
 use memnun_shared::domain::digest::Week;
+use memnun_shared::domain::digest::names;
 use memnun_shared::domain::locale::Locale;
 use memnun_shared::domain::mail::OutgoingEmail;
-use memnun_shared::domain::mail::birthday::{Greeting, greeting};
+use memnun_shared::domain::mail::birthday::{Greeting, coupon_reminder, greeting};
+use memnun_shared::domain::reminder::{ReminderPolicy, Skip, may_remind};
 use memnun_shared::domain::token::Signer;
 use memnun_shared::keys::WorkKey;
 use memnun_shared::ports::{
@@ -52,6 +63,8 @@ use memnun_shared::ports::{
 use memnun_shared::work::Unit;
 use memnun_shared::{Error, Result};
 
+/// The function's name in unit-of-work keys.
+pub const FUNCTION: &str = "birthday-greeter";
 /// The name events published by this function carry as their `source`.
 pub const SOURCE: &str = "memnun/birthday-greeter";
 /// The template name in SES tags and idempotency keys.
@@ -73,6 +86,9 @@ pub struct Config {
     pub link_secret_parameter: String,
     /// Where birthday coupons are registered before their greetings.
     pub stores: memnun_shared::config::StoreConfig,
+    /// When an unused birthday coupon is reminded of
+    /// (`COUPON_REMINDER_DAYS` before its last day; 0: never).
+    pub reminder: ReminderPolicy,
 }
 
 impl Config {
@@ -94,6 +110,13 @@ impl Config {
             links_base_url: links_base_url_from_env(env)?,
             link_secret_parameter: env.required("LINK_SECRET_PARAMETER")?,
             stores: memnun_shared::config::StoreConfig::from_env(env)?,
+            reminder: ReminderPolicy {
+                days: env.int_or(
+                    "COUPON_REMINDER_DAYS",
+                    ReminderPolicy::default().days,
+                    0..=30,
+                )?,
+            },
         })
     }
 }
@@ -112,6 +135,10 @@ pub struct Handler<S, M, P, R = StoreRegistry> {
 /// The unit's steps after its commit.
 const PUBLISHED: u8 = 2;
 const GREETED: u8 = 3;
+/// A reminder's step after its commit.
+const REMINDED: u8 = 2;
+/// The template name of the reminder.
+const REMINDER_TEMPLATE: &str = "coupon_reminder";
 /// How often a commit is tried again after a conflict.
 const ATTEMPTS: usize = 5;
 
@@ -165,6 +192,9 @@ where
         let body = message
             .body
             .ok_or_else(|| Error::contract("body", "is empty"))?;
+        if CouponExpiring::is_one(&body) {
+            return self.reminder_message(&body, deadline).await;
+        }
         let (meta, due) = BirthdayDue::parse(&body)?;
         batch::record_event(&meta.id, memnun_shared::contract::internal::BIRTHDAY_DUE);
         let ttl = self.config.resources.idempotency_ttl_days;
@@ -311,6 +341,18 @@ where
                     None => None,
                 },
             };
+            // The coupon's reminder, on the customer's clock (held, sent
+            // back by the sweep); kept again over itself on a retry.
+            if let Some(c) = &coupon {
+                let tz = self.customer_tz(greetee.contact.time_zone.as_deref());
+                if let Some(due) = self.config.reminder.due(c, &tz) {
+                    let held = CouponExpiring {
+                        coupon: c.clone(),
+                        due,
+                    };
+                    writes.push(Write::Schedule(held.to_scheduled(SOURCE)));
+                }
+            }
             let kept = Kept::default().with_coupon(coupon.as_ref()).with_messages(
                 coupon
                     .iter()
@@ -339,6 +381,128 @@ where
             }
         }
         Err(Error::Exhausted("greeting commit (too many conflicts)"))
+    }
+}
+
+impl<S, M, P, R> Handler<S, M, P, R>
+where
+    S: BirthdayStore + CouponStore + WorkStore,
+    M: Mailer,
+    P: Publisher,
+    R: CouponRegistry,
+{
+    /// A coupon's reminder come due: its own unit of work,
+    /// `event#birthday-greeter#<source>#coupon.expiring:<reason>:<cause>`.
+    async fn reminder_message(&self, body: &str, deadline: Timestamp) -> Result<Outcome> {
+        let (meta, reminder) = CouponExpiring::parse(body)?;
+        batch::record_event(&meta.id, COUPON_EXPIRING);
+        let key = WorkKey::event(FUNCTION, &meta);
+        let ttl = self.config.resources.idempotency_ttl_days;
+        let Some(unit) = Unit::begin(&self.store, key, deadline, ttl).await? else {
+            return Ok("duplicate");
+        };
+        let result = self.remind(meta.time, &reminder, &unit).await;
+        unit.end(result).await
+    }
+
+    /// Reminds of an unused, live coupon a consenting customer holds; a
+    /// reminder that may not go is an answer, not a failure.
+    async fn remind(
+        &self,
+        now: Timestamp,
+        reminder: &CouponExpiring,
+        unit: &Unit<'_, S>,
+    ) -> Result<Outcome> {
+        let coupon = &reminder.coupon;
+        let customer = &coupon.customer_id;
+        let Some(greetee) = self.store.greetee(customer).await? else {
+            return Ok("skipped: unknown customer");
+        };
+        let redeemed = self
+            .store
+            .redemptions(&[(coupon.code.clone(), coupon.reason)])
+            .await?
+            .first()
+            .is_some_and(|(_, _, redemption, _)| redemption.is_some());
+        if let Err(skip) = may_remind(
+            now,
+            coupon,
+            redeemed,
+            greetee.contact.email.is_some(),
+            greetee.consent.granted,
+        ) {
+            tracing::info!(reason = skip.as_str(), "no reminder");
+            return Ok(skip_outcome(skip));
+        }
+        let Some(address) = greetee.contact.email.clone() else {
+            return Ok(skip_outcome(Skip::NoAddress));
+        };
+        if !unit.committed() {
+            // Consent and suppression as conditions of the commit, with
+            // the count: a customer who unsubscribed since the read gets
+            // nothing.
+            let writes = [
+                Write::Consented(customer.clone()),
+                Write::NotSuppressed(address.clone()),
+                Write::Count(
+                    Week::of(now, &self.config.shop.time_zone),
+                    vec![(names::reminded(coupon.reason), 1)],
+                ),
+            ];
+            let conflicts = unit.commit(&writes, &()).await?;
+            if conflicts.contains(&Conflict::Suppressed) {
+                tracing::info!(reason = "suppressed", "no reminder");
+                return Ok("no reminder: address suppressed");
+            }
+            if conflicts.contains(&Conflict::Profile) {
+                tracing::info!(reason = "no_consent", "no reminder");
+                return Ok(skip_outcome(Skip::NoConsent));
+            }
+            if !conflicts.is_empty() {
+                return Err(Error::Exhausted("reminder commit (the unit moved on)"));
+            }
+        }
+        let shop = &self.config.shop;
+        let locale = Locale::choose(greetee.contact.locale.as_deref(), shop.default_locale);
+        let unsubscribe = self
+            .signer
+            .unsubscribe_url(&self.config.links_base_url, customer.as_str());
+        let rendered = coupon_reminder(
+            locale,
+            &Greeting {
+                shop: &shop.name,
+                name: greetee.contact.name.as_deref(),
+                coupon: Some(coupon),
+                shop_tz: &shop.time_zone,
+                unsubscribe_url: &unsubscribe,
+            },
+            coupon,
+        )?;
+        let email =
+            OutgoingEmail::new(address, rendered, REMINDER_TEMPLATE).with_unsubscribe(unsubscribe);
+        Ok(
+            match unit.effect(REMINDED, || self.mailer.send(&email)).await? {
+                Some(_) => "reminded",
+                None => "reminded before",
+            },
+        )
+    }
+}
+
+impl<S, M, P, R> Handler<S, M, P, R> {
+    /// The customer's zone when it is one, else the shop's.
+    fn customer_tz(&self, zone: Option<&str>) -> jiff::tz::TimeZone {
+        zone.and_then(|z| jiff::tz::TimeZone::get(z).ok())
+            .unwrap_or_else(|| self.config.shop.time_zone.clone())
+    }
+}
+
+fn skip_outcome(skip: Skip) -> Outcome {
+    match skip {
+        Skip::Expired => "no reminder: the coupon has ended",
+        Skip::Redeemed => "no reminder: the coupon was redeemed",
+        Skip::NoAddress => "no reminder: no address",
+        Skip::NoConsent => "no reminder: no consent",
     }
 }
 

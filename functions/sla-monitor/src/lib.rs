@@ -49,6 +49,7 @@ use memnun_shared::contract::internal::{
     InternalEvent, JOURNEY_DUE, SLA_BREACHED, SLA_WARNING, SlaAlarm, alarm_id, known_kind,
 };
 use memnun_shared::contract::outbound::OutboundMessage;
+use memnun_shared::contract::reminder::COUPON_EXPIRING;
 use memnun_shared::contract::waiting::TICKET_WAITING;
 use memnun_shared::domain::sla::{AlarmKind, Goal};
 use memnun_shared::domain::ticket::{Ticket, TicketNumber};
@@ -88,6 +89,9 @@ pub struct Config {
     /// Where waiting tickets' clocks go, `ticket.waiting`
     /// (`TICKETS_QUEUE_URL`).
     pub tickets_queue_url: String,
+    /// Where unused coupons' reminders go, `coupon.expiring`
+    /// (`GREETINGS_QUEUE_URL`).
+    pub greetings_queue_url: String,
 }
 
 impl Config {
@@ -98,6 +102,7 @@ impl Config {
             escalations_queue_url: queue_url_from_env(env, "ESCALATIONS_QUEUE_URL")?,
             orders_queue_url: queue_url_from_env(env, "ORDERS_QUEUE_URL")?,
             tickets_queue_url: queue_url_from_env(env, "TICKETS_QUEUE_URL")?,
+            greetings_queue_url: queue_url_from_env(env, "GREETINGS_QUEUE_URL")?,
         })
     }
 }
@@ -457,18 +462,22 @@ where
             return;
         }
         // Ten to a batch, each batch to one queue: the journey's clocks to
-        // the orders queue, waiting tickets' to the tickets queue,
-        // everything else to the escalations queue.
+        // the orders queue, waiting tickets' to the tickets queue, coupons'
+        // reminders to the greetings queue, everything else to the
+        // escalations queue.
         let (journey, rest): (Vec<OutboundMessage>, Vec<OutboundMessage>) = out
             .messages
             .drain(..ready)
             .partition(|m| m.kind == JOURNEY_DUE);
-        let (waiting, escalations): (Vec<OutboundMessage>, Vec<OutboundMessage>) =
+        let (waiting, rest): (Vec<OutboundMessage>, Vec<OutboundMessage>) =
             rest.into_iter().partition(|m| m.kind == TICKET_WAITING);
+        let (reminders, escalations): (Vec<OutboundMessage>, Vec<OutboundMessage>) =
+            rest.into_iter().partition(|m| m.kind == COUPON_EXPIRING);
         let batches: Vec<(&str, Vec<OutboundMessage>)> = [
             (self.config.escalations_queue_url.as_str(), escalations),
             (self.config.orders_queue_url.as_str(), journey),
             (self.config.tickets_queue_url.as_str(), waiting),
+            (self.config.greetings_queue_url.as_str(), reminders),
         ]
         .into_iter()
         .flat_map(|(queue, messages)| {
@@ -628,6 +637,10 @@ mod tests {
                 (
                     "TICKETS_QUEUE_URL",
                     "https://sqs.eu-central-1.amazonaws.com/1/tickets",
+                ),
+                (
+                    "GREETINGS_QUEUE_URL",
+                    "https://sqs.eu-central-1.amazonaws.com/1/greetings",
                 ),
             ])
         };

@@ -533,6 +533,7 @@ pub fn known_kind(kind: &str) -> Option<&'static str> {
         SLA_BREACHED,
         JOURNEY_DUE,
         crate::contract::waiting::TICKET_WAITING,
+        crate::contract::reminder::COUPON_EXPIRING,
     ]
     .into_iter()
     .find(|k| *k == kind)

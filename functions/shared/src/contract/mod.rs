@@ -9,6 +9,7 @@ pub mod internal;
 pub mod journey;
 pub mod outbound;
 pub mod payload;
+pub mod reminder;
 pub mod routing;
 pub mod ses_feedback;
 pub mod ses_inbound;

@@ -148,6 +148,11 @@ pub mod names {
         format!("coupons.{}.redeem_days.{days}", reason.as_str())
     }
 
+    /// Reminders sent before an unused coupon of a reason ended.
+    pub fn reminded(reason: CouponReason) -> String {
+        format!("coupons.{}.reminded", reason.as_str())
+    }
+
     /// Orders that used a code another order had redeemed.
     pub fn reused(reason: CouponReason) -> String {
         format!("coupons.{}.reused", reason.as_str())

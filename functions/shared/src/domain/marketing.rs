@@ -5,7 +5,8 @@
 //! issued, coupons redeemed by an order (the first order that used the code,
 //! [`crate::domain::redemption`]), the redemption rate, the revenue of the
 //! redeeming orders by currency, the average discount given, the median
-//! days from issue to redemption, and codes used again by another order.
+//! days from issue to redemption, reminders sent before unused coupons
+//! ended, and codes used again by another order.
 //! This week against last, from the weekly counters alone.
 //!
 //! Why the rate is this week's redemptions over this week's issues and not
@@ -29,6 +30,9 @@ pub struct Flow {
     pub redeemed: Pair,
     /// Orders that used a code another order had redeemed.
     pub reused: Pair,
+    /// Reminders sent before an unused coupon ended
+    /// ([`crate::domain::reminder`]).
+    pub reminded: Pair,
     /// The sum of the issued coupons' percentages.
     pub percent: Pair,
     /// The redeeming orders' totals by currency, in hundredths.
@@ -126,6 +130,7 @@ fn flow(reason: CouponReason, this: &Counters, last: &Counters) -> Flow {
         issued: pair(&names::coupons(reason)),
         redeemed: pair(&names::redeemed(reason)),
         reused: pair(&names::reused(reason)),
+        reminded: pair(&names::reminded(reason)),
         percent: pair(&names::coupon_percent(reason)),
         revenue: currencies
             .into_iter()

@@ -27,6 +27,7 @@ pub mod priority;
 pub mod random;
 pub mod rating;
 pub mod redemption;
+pub mod reminder;
 pub mod reply;
 pub mod returns;
 pub mod review_request;

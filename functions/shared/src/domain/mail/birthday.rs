@@ -55,6 +55,10 @@ templates! {
     BirthdayTrText => "birthday_tr.txt",
     BirthdayEnHtml => "birthday_en.html",
     BirthdayEnText => "birthday_en.txt",
+    ReminderTrHtml => "coupon_reminder_tr.html",
+    ReminderTrText => "coupon_reminder_tr.txt",
+    ReminderEnHtml => "coupon_reminder_en.html",
+    ReminderEnText => "coupon_reminder_en.txt",
 }
 
 /// Renders the greeting in `locale`.
@@ -91,6 +95,48 @@ pub fn greeting(locale: Locale, g: &Greeting<'_>) -> Result<Rendered> {
             &v.subject,
             &BirthdayEnHtml { v },
             &BirthdayEnText { v },
+        ),
+    }
+}
+
+/// Renders the reminder of an unused birthday coupon
+/// ([`crate::domain::reminder`]) in `locale`: the same marketing email as
+/// the greeting, its coupon, the day it ends, and the unsubscribe link.
+pub fn coupon_reminder(locale: Locale, g: &Greeting<'_>, coupon: &Coupon) -> Result<Rendered> {
+    let shop = display_text(g.shop, 100);
+    let name = g
+        .name
+        .map(|n| display_text(n, 80))
+        .filter(|n| !n.is_empty());
+    let view = CouponView::new(coupon, locale, g.shop_tz);
+    let subject = match locale {
+        Locale::Tr => format!(
+            "Doğum günü hediyeniz {} tarihinde sona eriyor",
+            view.valid_until
+        ),
+        Locale::En => format!("Your birthday gift ends on {}", view.valid_until),
+    };
+    let v = View {
+        lang: locale.tag(),
+        subject: header_text(&subject),
+        shop,
+        name,
+        coupon: Some(view),
+        unsubscribe: display_text(g.unsubscribe_url, 2048),
+    };
+    let v = &v;
+    match locale {
+        Locale::Tr => finish(
+            "coupon_reminder",
+            &v.subject,
+            &ReminderTrHtml { v },
+            &ReminderTrText { v },
+        ),
+        Locale::En => finish(
+            "coupon_reminder",
+            &v.subject,
+            &ReminderEnHtml { v },
+            &ReminderEnText { v },
         ),
     }
 }

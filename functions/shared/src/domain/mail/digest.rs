@@ -540,6 +540,7 @@ struct MarketingWords {
     discount: &'static str,
     days: &'static str,
     reused: &'static str,
+    reminded: &'static str,
     redeemed_chart: &'static str,
     day_unit: &'static str,
 }
@@ -555,6 +556,7 @@ fn marketing_words(locale: Locale) -> MarketingWords {
             discount: "ortalama indirim",
             days: "kullanıma kadar geçen gün (ortanca)",
             reused: "başka siparişte yeniden kullanılan kod",
+            reminded: "süresi dolmadan gönderilen hatırlatma",
             redeemed_chart: "Akışa göre kullanılan kuponlar",
             day_unit: "gün",
         },
@@ -567,6 +569,7 @@ fn marketing_words(locale: Locale) -> MarketingWords {
             discount: "average discount",
             days: "days to redeem (median)",
             reused: "codes used again by another order",
+            reminded: "reminders before the coupon ended",
             redeemed_chart: "Coupons redeemed by flow",
             day_unit: "days",
         },
@@ -633,6 +636,9 @@ pub fn marketing_digest(locale: Locale, m: &MarketingMail<'_>) -> Result<Rendere
             last: days(flow.median_days.1),
             delta: "—".to_owned(),
         });
+        if flow.reminded != Pair::default() {
+            summary.push(count_row(label(w.reminded), flow.reminded));
+        }
         if flow.reused != Pair::default() {
             summary.push(count_row(label(w.reused), flow.reused));
         }
