@@ -312,7 +312,7 @@ where
                     id: customer.clone(),
                     contact: None,
                     apology_coupon: None,
-                    greeted: Some(due.year),
+                    greeted: Some((due.year, now)),
                 }),
                 Write::NotSuppressed(address),
             ];

@@ -147,6 +147,7 @@ fn customer(id: &str, locale: &str) -> Customer {
         contact_updated_at: None,
         last_apology_coupon_at: None,
         marketing_consent: false,
+        greeted_at: None,
     }
 }
 

@@ -97,6 +97,7 @@ use memnun_shared::contract::journey::{
 use memnun_shared::contract::outbound::{self, OutboundMessage};
 use memnun_shared::contract::payload::OrderDelayed;
 use memnun_shared::contract::{EventData, EventMeta};
+use memnun_shared::domain::attribution::AttributionPolicy;
 use memnun_shared::domain::calendar::BusinessCalendar;
 use memnun_shared::domain::classification::classify;
 use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
@@ -181,6 +182,9 @@ pub struct Config {
     /// The help desk's inbound address, the `Reply-To` of a return's emails
     /// (they name its ticket) (`SUPPORT_REPLY_TO_EMAIL`).
     pub reply_to: Option<EmailAddress>,
+    /// How long after a birthday greeting an order counts for the birthday
+    /// flow (`ATTRIBUTION_DAYS`).
+    pub attribution: AttributionPolicy,
 }
 
 /// Where review requests send the customer, and how they unsubscribe.
@@ -241,6 +245,13 @@ impl Config {
             review,
             stores: memnun_shared::config::StoreConfig::from_env(env)?,
             reply_to: memnun_shared::config::reply_to_from_env(env)?,
+            attribution: AttributionPolicy {
+                days: env.int_or(
+                    "ATTRIBUTION_DAYS",
+                    AttributionPolicy::default().days,
+                    0..=60,
+                )?,
+            },
         })
     }
 }
@@ -1594,6 +1605,23 @@ where
             writes.extend(self.promise_clock(&order, contact.time_zone.as_deref()));
         }
         if !was_placed && order.placed_at.is_some() {
+            // Placed now: counted for the birthday flow when it follows the
+            // greeting within the window, with or without its coupon.
+            let greeted = customer.as_ref().and_then(|c| c.greeted_at);
+            if self.config.attribution.attributed(greeted, meta.time) {
+                let birthday = CouponReason::Birthday;
+                let mut counts = vec![(names::attributed(birthday), 1)];
+                if let (Some(cents), Some(currency)) = (
+                    e.redeeming.total.and_then(redemption::cents),
+                    e.redeeming.currency,
+                ) {
+                    counts.push((names::attributed_revenue(birthday, currency), cents));
+                }
+                writes.push(Write::Count(
+                    Week::of(meta.time, &self.config.shop.time_zone),
+                    counts,
+                ));
+            }
             // Placed now: its clocks start (held in the due index).
             let clocks = self
                 .config

@@ -1391,3 +1391,49 @@ async fn an_order_replayed_before_its_coupons_event_still_redeems_it_once() {
         1
     );
 }
+
+#[tokio::test]
+async fn orders_within_a_week_of_the_greeting_count_for_the_birthday_flow_once() {
+    let h = handler();
+    // The customer was greeted at 10:00 Istanbul on 22 November.
+    let customer = CustomerId::parse("c-1").unwrap();
+    {
+        let mut world = h.store.world();
+        let profile = world.profiles.entry("c-1".into()).or_default();
+        profile.customer = Some(Customer {
+            id: customer.clone(),
+            contact: ContactDetails::default(),
+            contact_updated_at: None,
+            last_apology_coupon_at: None,
+            marketing_consent: true,
+            greeted_at: Some("2026-11-22T07:00:00Z".parse().unwrap()),
+        });
+    }
+    // Without the code, six days on; twice (a duplicate under another id).
+    let inside = placed_with("a-1", "3001", "2026-11-28T12:00:00Z", &["KIS10"]);
+    handle(&h, inside).await;
+    handle(
+        &h,
+        placed_with("a-1b", "3001", "2026-11-28T12:00:00Z", &["KIS10"]),
+    )
+    .await;
+    // At the window's last moment, and a second past it.
+    handle(&h, placed_with("a-2", "3002", "2026-11-29T07:00:00Z", &[])).await;
+    handle(&h, placed_with("a-3", "3003", "2026-11-29T07:00:01Z", &[])).await;
+    let counted: BTreeMap<String, i64> = h
+        .store
+        .world()
+        .counters
+        .values()
+        .flat_map(|c| c.iter())
+        .filter(|(k, _)| k.contains(".attributed"))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    assert_eq!(
+        counted,
+        BTreeMap::from([
+            ("coupons.birthday.attributed".to_owned(), 2),
+            ("coupons.birthday.attributed_revenue.TRY".to_owned(), 29980),
+        ])
+    );
+}

@@ -529,6 +529,7 @@ mod tests {
                     contact_updated_at: None,
                     last_apology_coupon_at: None,
                     marketing_consent: false,
+                    greeted_at: None,
                 }),
                 ..Profile::default()
             },

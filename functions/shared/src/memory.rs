@@ -249,7 +249,7 @@ impl World {
         };
         let greeting_ok = match p.greeted {
             None => true,
-            Some(year) => profile
+            Some((year, _)) => profile
                 .is_some_and(|pr| pr.consent.granted && pr.greeted_year.is_none_or(|y| y < year)),
         };
         contact_ok && cap_ok && greeting_ok
@@ -266,6 +266,7 @@ impl World {
                         contact_updated_at: None,
                         last_apology_coupon_at: None,
                         marketing_consent: false,
+                        greeted_at: None,
                     });
                     if let Some((contact, as_of)) = &p.contact {
                         let stored = &mut customer.contact;
@@ -286,8 +287,9 @@ impl World {
                     if let Some((issued, _)) = p.apology_coupon {
                         customer.last_apology_coupon_at = Some(issued);
                     }
-                    if let Some(year) = p.greeted {
+                    if let Some((year, at)) = p.greeted {
                         profile.greeted_year = Some(year);
+                        customer.greeted_at = Some(at);
                     }
                 }
                 Write::Review(r) => self.reviews.push(r.clone()),

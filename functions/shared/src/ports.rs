@@ -690,9 +690,9 @@ pub struct ProfileWrite {
     /// An apology coupon issued at a time: the customer's last one must be
     /// older than the cutoff, when one is given.
     pub apology_coupon: Option<(Timestamp, Option<Timestamp>)>,
-    /// Greeted for this year: only a customer with marketing consent, not
-    /// greeted for it yet.
-    pub greeted: Option<i16>,
+    /// Greeted for this year, at this time: only a customer with marketing
+    /// consent, not greeted for it yet.
+    pub greeted: Option<(i16, Timestamp)>,
 }
 
 impl ProfileWrite {

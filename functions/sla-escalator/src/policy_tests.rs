@@ -60,6 +60,7 @@ fn handler() -> InMemory {
                 contact_updated_at: None,
                 last_apology_coupon_at: None,
                 marketing_consent: false,
+                greeted_at: None,
             }),
             ..Profile::default()
         },

@@ -360,10 +360,12 @@ fn profile_update(table: &str, p: &ProfileWrite) -> Result<TransactWriteItem> {
             );
         }
     }
-    if let Some(year) = p.greeted {
+    if let Some((year, at)) = p.greeted {
         values.insert(":y".to_string(), n(i64::from(year)));
+        values.insert(":greeted_at".to_string(), s(to_key(at)));
         values.insert(":yes".to_string(), AttributeValue::Bool(true));
         sets.push("greeted_year = :y".to_string());
+        sets.push("greeted_at = :greeted_at".to_string());
         // Never creates a customer; consent as it stands at the commit, the
         // last look before the greeting leaves.
         conditions.push(

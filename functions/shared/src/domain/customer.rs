@@ -77,6 +77,9 @@ pub struct Customer {
     /// Whether marketing messages may be sent, as stored now (the consent
     /// state's `granted`, [`crate::domain::consent`]).
     pub marketing_consent: bool,
+    /// When they were last greeted for their birthday: where the birthday
+    /// flow's attribution window starts ([`crate::domain::attribution`]).
+    pub greeted_at: Option<Timestamp>,
 }
 
 /// The contact fields to write, if an event brings anything new: a field the
@@ -109,6 +112,7 @@ mod tests {
             contact_updated_at: None,
             last_apology_coupon_at: None,
             marketing_consent: false,
+            greeted_at: None,
         }
     }
 

@@ -148,6 +148,17 @@ pub mod names {
         format!("coupons.{}.redeem_days.{days}", reason.as_str())
     }
 
+    /// Orders placed within the attribution window of a flow's message
+    /// ([`crate::domain::attribution`]), with its code or without.
+    pub fn attributed(reason: CouponReason) -> String {
+        format!("coupons.{}.attributed", reason.as_str())
+    }
+
+    /// Those orders' totals, in hundredths of `currency`.
+    pub fn attributed_revenue(reason: CouponReason, currency: &str) -> String {
+        format!("coupons.{}.attributed_revenue.{currency}", reason.as_str())
+    }
+
     /// Reminders sent before an unused coupon of a reason ended.
     pub fn reminded(reason: CouponReason) -> String {
         format!("coupons.{}.reminded", reason.as_str())

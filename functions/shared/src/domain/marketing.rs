@@ -33,6 +33,12 @@ pub struct Flow {
     /// Reminders sent before an unused coupon ended
     /// ([`crate::domain::reminder`]).
     pub reminded: Pair,
+    /// Orders placed within the attribution window of the flow's message,
+    /// with its code or without ([`crate::domain::attribution`]; the
+    /// birthday flow's).
+    pub attributed: Pair,
+    /// Those orders' totals by currency, in hundredths.
+    pub attributed_revenue: Vec<(String, Pair)>,
     /// The sum of the issued coupons' percentages.
     pub percent: Pair,
     /// The redeeming orders' totals by currency, in hundredths.
@@ -91,7 +97,7 @@ impl Marketing {
             .into_iter()
             .map(|reason| flow(reason, this, last))
             .filter(|f| {
-                [f.issued, f.redeemed, f.reused]
+                [f.issued, f.redeemed, f.reused, f.attributed]
                     .iter()
                     .any(|p| *p != Pair::default())
             })
@@ -113,18 +119,27 @@ impl Marketing {
 
 fn flow(reason: CouponReason, this: &Counters, last: &Counters) -> Flow {
     let pair = |name: &str| Pair::of(this, last, name);
-    // `coupons.<flow>.revenue.`: each currency follows it.
-    let prefix = names::revenue(reason, "");
-    let mut currencies: Vec<String> = this
-        .0
-        .keys()
-        .chain(last.0.keys())
-        .filter_map(|k| k.strip_prefix(prefix.as_str()))
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned)
-        .collect();
-    currencies.sort();
-    currencies.dedup();
+    // `coupons.<flow>.revenue.` (or `.attributed_revenue.`): each currency
+    // follows it.
+    let by_currency = |prefix: String, name: &dyn Fn(&str) -> String| -> Vec<(String, Pair)> {
+        let mut currencies: Vec<String> = this
+            .0
+            .keys()
+            .chain(last.0.keys())
+            .filter_map(|k| k.strip_prefix(prefix.as_str()))
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect();
+        currencies.sort();
+        currencies.dedup();
+        currencies
+            .into_iter()
+            .map(|c| {
+                let p = pair(&name(&c));
+                (c, p)
+            })
+            .collect()
+    };
     Flow {
         reason,
         issued: pair(&names::coupons(reason)),
@@ -132,13 +147,11 @@ fn flow(reason: CouponReason, this: &Counters, last: &Counters) -> Flow {
         reused: pair(&names::reused(reason)),
         reminded: pair(&names::reminded(reason)),
         percent: pair(&names::coupon_percent(reason)),
-        revenue: currencies
-            .into_iter()
-            .map(|c| {
-                let p = pair(&names::revenue(reason, &c));
-                (c, p)
-            })
-            .collect(),
+        revenue: by_currency(names::revenue(reason, ""), &|c| names::revenue(reason, c)),
+        attributed: pair(&names::attributed(reason)),
+        attributed_revenue: by_currency(names::attributed_revenue(reason, ""), &|c| {
+            names::attributed_revenue(reason, c)
+        }),
         median_days: (median_days(reason, this), median_days(reason, last)),
     }
 }

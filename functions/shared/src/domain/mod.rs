@@ -4,6 +4,7 @@
 //! computed" or "when does a review get an apology" has one place to look.
 
 pub mod apology;
+pub mod attribution;
 pub mod birthday;
 pub mod calendar;
 pub mod classification;

@@ -52,6 +52,7 @@ pub(crate) fn customer_from(item: &Item) -> Result<Customer> {
             .and_then(|v| v.as_bool().ok())
             .copied()
             .unwrap_or(false),
+        greeted_at: r.opt_time("greeted_at")?,
     })
 }
 

@@ -541,6 +541,8 @@ struct MarketingWords {
     days: &'static str,
     reused: &'static str,
     reminded: &'static str,
+    attributed: &'static str,
+    attributed_revenue: &'static str,
     redeemed_chart: &'static str,
     day_unit: &'static str,
 }
@@ -557,6 +559,8 @@ fn marketing_words(locale: Locale) -> MarketingWords {
             days: "kullanıma kadar geçen gün (ortanca)",
             reused: "başka siparişte yeniden kullanılan kod",
             reminded: "süresi dolmadan gönderilen hatırlatma",
+            attributed: "tebrikten sonraki günlerde verilen siparişler (kodlu ya da kodsuz)",
+            attributed_revenue: "bu siparişlerin tutarı",
             redeemed_chart: "Akışa göre kullanılan kuponlar",
             day_unit: "gün",
         },
@@ -570,6 +574,8 @@ fn marketing_words(locale: Locale) -> MarketingWords {
             days: "days to redeem (median)",
             reused: "codes used again by another order",
             reminded: "reminders before the coupon ended",
+            attributed: "orders in the days after the greeting (with the code or without)",
+            attributed_revenue: "those orders' revenue",
             redeemed_chart: "Coupons redeemed by flow",
             day_unit: "days",
         },
@@ -581,6 +587,21 @@ fn from_cents(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let c = cents.unsigned_abs();
     format!("{sign}{}.{:02}", c / 100, c % 100)
+}
+
+/// A row of amounts in hundredths of `currency`.
+fn money_row(locale: Locale, label: String, currency: &str, p: Pair) -> SummaryRow {
+    let money = |cents: i64| format::money(locale, &from_cents(cents), currency);
+    SummaryRow {
+        label,
+        this: money(p.this),
+        last: money(p.last),
+        delta: match p.delta() {
+            0 => "0".to_owned(),
+            n if n > 0 => format!("+{}", money(n)),
+            n => format!("\u{2212}{}", money(n.abs())),
+        },
+    }
 }
 
 /// Renders marketing's digest of `m.marketing` in `locale`: each flow's
@@ -607,17 +628,7 @@ pub fn marketing_digest(locale: Locale, m: &MarketingMail<'_>) -> Result<Rendere
         summary.push(count_row(label(w.redeemed), flow.redeemed));
         summary.push(kept_row(locale, label(w.rate), flow.rate()));
         for (currency, p) in &flow.revenue {
-            let money = |cents: i64| format::money(locale, &from_cents(cents), currency);
-            summary.push(SummaryRow {
-                label: label(w.revenue),
-                this: money(p.this),
-                last: money(p.last),
-                delta: match p.delta() {
-                    0 => "0".to_owned(),
-                    n if n > 0 => format!("+{}", money(n)),
-                    n => format!("\u{2212}{}", money(n.abs())),
-                },
-            });
+            summary.push(money_row(locale, label(w.revenue), currency, *p));
         }
         let (a, b) = flow.average_percent();
         let shown =
@@ -636,6 +647,12 @@ pub fn marketing_digest(locale: Locale, m: &MarketingMail<'_>) -> Result<Rendere
             last: days(flow.median_days.1),
             delta: "—".to_owned(),
         });
+        if flow.attributed != Pair::default() {
+            summary.push(count_row(label(w.attributed), flow.attributed));
+            for (currency, p) in &flow.attributed_revenue {
+                summary.push(money_row(locale, label(w.attributed_revenue), currency, *p));
+            }
+        }
         if flow.reminded != Pair::default() {
             summary.push(count_row(label(w.reminded), flow.reminded));
         }
@@ -834,6 +851,8 @@ mod tests {
                 ("coupons.birthday.redeemed", 3),
                 ("coupons.birthday.revenue.TRY", 104_970),
                 ("coupons.birthday.redeem_days.4", 3),
+                ("coupons.birthday.attributed", 5),
+                ("coupons.birthday.attributed_revenue.TRY", 250_000),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
@@ -867,6 +886,8 @@ mod tests {
             "Birthday: revenue of redeeming orders: TRY 1,049.70 / TRY 0.00 / +TRY 1,049.70",
             "Birthday: average discount: 15%",
             "Birthday: days to redeem (median): 4 days",
+            "Birthday: orders in the days after the greeting (with the code or without): 5 / 0 / +5",
+            "Birthday: those orders' revenue: TRY 2,500.00",
             "Coupons redeemed by flow",
         ] {
             assert!(en.text.contains(needle), "lacks {needle}: {}", en.text);
