@@ -48,11 +48,13 @@ use memnun_shared::contract::reminder::{COUPON_EXPIRING, CouponExpiring};
 use memnun_shared::domain::birthday::Refusal;
 use memnun_shared::domain::birthday::{GreetingPolicy, may_greet};
 use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
+use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::digest::Week;
 use memnun_shared::domain::digest::names;
 use memnun_shared::domain::locale::Locale;
-use memnun_shared::domain::mail::OutgoingEmail;
 use memnun_shared::domain::mail::birthday::{Greeting, coupon_reminder, greeting};
+use memnun_shared::domain::mail::render::Rendered;
+use memnun_shared::domain::mail::{EmailAddress, OutgoingEmail};
 use memnun_shared::domain::reminder::{ReminderPolicy, Skip, may_remind};
 use memnun_shared::domain::token::Signer;
 use memnun_shared::keys::WorkKey;
@@ -253,22 +255,14 @@ where
             SOURCE,
         )
         .await?;
-        let shop = &self.config.shop;
-        let locale = Locale::choose(greetee.contact.locale.as_deref(), shop.default_locale);
-        let unsubscribe = self
-            .signer
-            .unsubscribe_url(&self.config.links_base_url, customer.as_str());
-        let rendered = greeting(
-            locale,
-            &Greeting {
-                shop: &shop.name,
-                name: greetee.contact.name.as_deref(),
-                coupon: coupon.as_ref(),
-                shop_tz: &shop.time_zone,
-                unsubscribe_url: &unsubscribe,
-            },
+        let email = self.marketing_email(
+            customer,
+            &greetee,
+            address,
+            TEMPLATE,
+            coupon.as_ref(),
+            greeting,
         )?;
-        let email = OutgoingEmail::new(address, rendered, TEMPLATE).with_unsubscribe(unsubscribe);
         Ok(
             match unit.effect(GREETED, || self.mailer.send(&email)).await? {
                 Some(_) => "greeted",
@@ -462,24 +456,14 @@ where
                 return Err(Error::Exhausted("reminder commit (the unit moved on)"));
             }
         }
-        let shop = &self.config.shop;
-        let locale = Locale::choose(greetee.contact.locale.as_deref(), shop.default_locale);
-        let unsubscribe = self
-            .signer
-            .unsubscribe_url(&self.config.links_base_url, customer.as_str());
-        let rendered = coupon_reminder(
-            locale,
-            &Greeting {
-                shop: &shop.name,
-                name: greetee.contact.name.as_deref(),
-                coupon: Some(coupon),
-                shop_tz: &shop.time_zone,
-                unsubscribe_url: &unsubscribe,
-            },
-            coupon,
+        let email = self.marketing_email(
+            customer,
+            &greetee,
+            address,
+            REMINDER_TEMPLATE,
+            Some(coupon),
+            |l, g| coupon_reminder(l, g, coupon),
         )?;
-        let email =
-            OutgoingEmail::new(address, rendered, REMINDER_TEMPLATE).with_unsubscribe(unsubscribe);
         Ok(
             match unit.effect(REMINDED, || self.mailer.send(&email)).await? {
                 Some(_) => "reminded",
@@ -490,6 +474,36 @@ where
 }
 
 impl<S, M, P, R> Handler<S, M, P, R> {
+    /// A marketing email to `address` in the customer's language, rendered
+    /// by `render`, with the unsubscribe link in its footer and as the
+    /// one-click header: the greeting and the reminder alike.
+    fn marketing_email(
+        &self,
+        customer: &CustomerId,
+        greetee: &Greetee,
+        address: EmailAddress,
+        template: &'static str,
+        coupon: Option<&Coupon>,
+        render: impl FnOnce(Locale, &Greeting<'_>) -> Result<Rendered>,
+    ) -> Result<OutgoingEmail> {
+        let shop = &self.config.shop;
+        let locale = Locale::choose(greetee.contact.locale.as_deref(), shop.default_locale);
+        let unsubscribe = self
+            .signer
+            .unsubscribe_url(&self.config.links_base_url, customer.as_str());
+        let rendered = render(
+            locale,
+            &Greeting {
+                shop: &shop.name,
+                name: greetee.contact.name.as_deref(),
+                coupon,
+                shop_tz: &shop.time_zone,
+                unsubscribe_url: &unsubscribe,
+            },
+        )?;
+        Ok(OutgoingEmail::new(address, rendered, template).with_unsubscribe(unsubscribe))
+    }
+
     /// The customer's zone when it is one, else the shop's.
     fn customer_tz(&self, zone: Option<&str>) -> jiff::tz::TimeZone {
         zone.and_then(|z| jiff::tz::TimeZone::get(z).ok())
