@@ -68,8 +68,17 @@
 //! thought of it ([`memnun_shared::domain::review_request`]). Off until the
 //! shop names its review page (`REVIEW_URL`).
 //!
+//! An `order.placed` also measures marketing: memnun's coupons among its
+//! discount codes are redeemed, once each, in the same commit
+//! ([`memnun_shared::domain::redemption`]: a second order with a code is
+//! flagged, the shop's own codes ignored) and published as
+//! `coupon.redeemed`; and an order placed within `ATTRIBUTION_DAYS` of the
+//! customer's birthday greeting counts for the birthday flow
+//! ([`memnun_shared::domain::attribution`]).
+//!
 //! Calls: a duplicate 1; placed, delivered, cancelled 4 (begin, read,
-//! commit, done); shipped 5 (and the notice); a return requested 7 (begin,
+//! commit, done); placed with memnun's coupons 6 (their redemptions read,
+//! `coupon.redeemed` published); shipped 5 (and the notice); a return requested 7 (begin,
 //! read, commit, publish, the step, email, done); a later step of a return,
 //! or a refund, 5 (begin, read, commit, email, done), 4 when not told; a
 //! clock come due 5 with its alert (begin, read, commit, email, done), 7
