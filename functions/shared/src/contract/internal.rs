@@ -186,6 +186,22 @@ pub(crate) fn is_type(body: &str, kind: &str) -> bool {
         && serde_json::from_str::<Kind<'_>>(body).is_ok_and(|k| k.kind.as_deref() == Some(kind))
 }
 
+/// The envelope and the typed `data` of an internal message that must be
+/// of type `kind`: another type is refused naming it (cut short), a bad
+/// field named by its path (never its value).
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(
+    body: &str,
+    kind: &str,
+) -> Result<(EventMeta, T)> {
+    let (meta, found, data) = envelope(body)?;
+    if found != kind {
+        let shown = crate::domain::mail::display_text(&found, 60);
+        return Err(Error::contract("type", format!("`{shown}` is not {kind}")));
+    }
+    let raw = serde_path_to_error::deserialize(data).map_err(|e| serde_error("data", e))?;
+    Ok((meta, raw))
+}
+
 pub(crate) fn envelope(body: &str) -> Result<(EventMeta, String, serde_json::Value)> {
     if body.len() > MAX_BODY_BYTES {
         return Err(Error::contract(
@@ -251,16 +267,7 @@ impl BirthdayDue {
 
     /// Parses a message body; any other type is refused.
     pub fn parse(body: &str) -> Result<(EventMeta, BirthdayDue)> {
-        let (meta, kind, data) = envelope(body)?;
-        if kind != BIRTHDAY_DUE {
-            let shown = crate::domain::mail::display_text(&kind, 60);
-            return Err(Error::contract(
-                "type",
-                format!("`{shown}` is not {BIRTHDAY_DUE}"),
-            ));
-        }
-        let raw: RawBirthdayDue =
-            serde_path_to_error::deserialize(data).map_err(|e| serde_error("data", e))?;
+        let (meta, raw): (EventMeta, RawBirthdayDue) = typed(body, BIRTHDAY_DUE)?;
         let bad = |field: &str, what: &str| Error::contract(format!("data.{field}"), what);
         let due = BirthdayDue {
             customer_id: CustomerId::parse(&raw.customer_id)
@@ -366,16 +373,7 @@ impl JourneyDue {
 
     /// Parses a message body; any other type is refused.
     pub fn parse(body: &str) -> Result<(EventMeta, JourneyDue)> {
-        let (meta, kind, data) = envelope(body)?;
-        if kind != JOURNEY_DUE {
-            let shown = crate::domain::mail::display_text(&kind, 60);
-            return Err(Error::contract(
-                "type",
-                format!("`{shown}` is not {JOURNEY_DUE}"),
-            ));
-        }
-        let raw: RawJourneyDue =
-            serde_path_to_error::deserialize(data).map_err(|e| serde_error("data", e))?;
+        let (meta, raw): (EventMeta, RawJourneyDue) = typed(body, JOURNEY_DUE)?;
         let bad = |field: &str, what: &str| Error::contract(format!("data.{field}"), what);
         let watch = Watch::parse(&raw.watch).ok_or_else(|| {
             bad(

@@ -20,8 +20,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::contract::internal::{envelope, is_type};
-use crate::contract::{EventMeta, serde_error};
+use crate::contract::EventMeta;
+use crate::contract::internal::{is_type, typed};
 use crate::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
 use crate::domain::customer::CustomerId;
 use crate::time::to_key;
@@ -69,16 +69,7 @@ impl CouponExpiring {
     /// Parses a message body; any other type is refused, a bad field
     /// named (never its value).
     pub fn parse(body: &str) -> Result<(EventMeta, CouponExpiring)> {
-        let (meta, kind, data) = envelope(body)?;
-        if kind != COUPON_EXPIRING {
-            let shown = crate::domain::mail::display_text(&kind, 60);
-            return Err(Error::contract(
-                "type",
-                format!("`{shown}` is not {COUPON_EXPIRING}"),
-            ));
-        }
-        let raw: Raw =
-            serde_path_to_error::deserialize(data).map_err(|e| serde_error("data", e))?;
+        let (meta, raw): (EventMeta, Raw) = typed(body, COUPON_EXPIRING)?;
         let bad = |field: &str, what: &str| Error::contract(format!("data.{field}"), what);
         let time = |field: &str, v: &str| -> Result<Timestamp> {
             v.parse()

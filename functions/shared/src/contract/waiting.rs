@@ -19,8 +19,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::contract::internal::{envelope, is_type};
-use crate::contract::{EventMeta, serde_error};
+use crate::contract::EventMeta;
+use crate::contract::internal::{is_type, typed};
 use crate::domain::customer::CustomerId;
 use crate::domain::ticket::TicketNumber;
 use crate::domain::waiting::Stage;
@@ -77,16 +77,7 @@ impl TicketWaiting {
 
     /// Parses a message body; any other type is refused, a bad field named.
     pub fn parse(body: &str) -> Result<(EventMeta, TicketWaiting)> {
-        let (meta, kind, data) = envelope(body)?;
-        if kind != TICKET_WAITING {
-            let shown = crate::domain::mail::display_text(&kind, 60);
-            return Err(Error::contract(
-                "type",
-                format!("`{shown}` is not {TICKET_WAITING}"),
-            ));
-        }
-        let raw: Raw =
-            serde_path_to_error::deserialize(data).map_err(|e| serde_error("data", e))?;
+        let (meta, raw): (EventMeta, Raw) = typed(body, TICKET_WAITING)?;
         let bad = |field: &str, what: &str| Error::contract(format!("data.{field}"), what);
         let time = |field: &str, v: &str| -> Result<Timestamp> {
             v.parse()
