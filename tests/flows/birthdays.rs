@@ -22,7 +22,7 @@ use memnun_shared::domain::token::{Purpose, Signer};
 use memnun_shared::ports::{ConsentChannel, ConsentStore, Publisher};
 use memnun_tests::deliver::{self, Delivery};
 use memnun_tests::emulator::SentEmail;
-use memnun_tests::events::event;
+use memnun_tests::events::{event, review};
 use memnun_tests::stack::{LINK_SECRET, Stack, attr};
 use serde_json::{Value, json};
 
@@ -48,8 +48,19 @@ fn scheduler(stack: &Stack) -> Scheduler {
 }
 
 fn greeter(stack: &Stack) -> Greeter {
-    let config =
-        birthday_greeter::Config::from_env(&env(stack, "birthday-greeter")).expect("config");
+    greeter_with(stack, &[])
+}
+
+/// The greeter with some of its variables changed from the template's.
+fn greeter_with(stack: &Stack, changed: &[(&str, &str)]) -> Greeter {
+    let vars = stack
+        .function_env("birthday-greeter")
+        .into_iter()
+        .map(|(k, v)| {
+            let new = changed.iter().find(|(name, _)| *name == k);
+            (k, new.map_or(v, |(_, value)| value.to_string()))
+        });
+    let config = birthday_greeter::Config::from_env(&Env::from_pairs(vars)).expect("config");
     let mailer = SesMailer::new(
         aws_sdk_ses::Client::new(&stack.aws),
         &config.shop.name,
@@ -786,5 +797,160 @@ async fn an_unused_birthday_coupon_is_reminded_once_and_only_when_it_may_be() {
         reminders("ayse").len(),
         1,
         "an ended coupon is not advertised"
+    );
+}
+
+/// Apology coupons with `ApologyCouponReminder` on: the reminder is kept by
+/// the flow that issues the coupon (here a low review and a late order),
+/// sent by the greeter under the birthday reminder's rules and consent, in
+/// words of its own; none for a customer without marketing consent, and
+/// none once the shop turns the switch off again.
+#[tokio::test(flavor = "multi_thread")]
+async fn apology_coupons_are_reminded_only_when_the_shop_turns_it_on() {
+    let stack = Stack::start_with(&[("ApologyCouponReminder", "true")], true).await;
+    customers(
+        &stack,
+        &[
+            ("ayse", "--03-01", None, true, "tr"),
+            ("john", "--03-01", Some("Europe/London"), true, "en"),
+            ("zeynep", "--03-01", None, false, "tr"),
+        ],
+    )
+    .await;
+    for (id, customer) in [("rev-a", "ayse"), ("rev-z", "zeynep")] {
+        let body = review(
+            id,
+            "2026-11-12T10:00:00Z",
+            customer,
+            1,
+            &format!("{customer}@example.com"),
+            "tr",
+        );
+        // Delivered twice: one coupon, one reminder kept.
+        stack.send("reviews", &body).await;
+        stack.send("reviews", &body).await;
+    }
+    functions::deliver_reviews(&stack, &functions::responder(&stack)).await;
+    stack
+        .send(
+            "orders",
+            &event(
+                "late-j",
+                "order.delayed",
+                "2026-11-12T07:00:00Z",
+                json!({"customer_id": "john", "order_id": "ord-j", "promised_date": "2026-11-10",
+                       "new_date": "2026-11-20", "customer": {"email": "john@example.com", "locale": "en"}}),
+            ),
+        )
+        .await;
+    functions::deliver_orders(&stack, &functions::journey(&stack)).await;
+
+    let held = stack.items_with_prefix("SCHEDULED#coupon.expiring:").await;
+    let mut reasons: Vec<(String, String)> = held
+        .iter()
+        .map(|m| {
+            let body: Value = serde_json::from_str(attr(m, "body")).expect("body");
+            (
+                body["data"]["customer_id"]
+                    .as_str()
+                    .expect("customer")
+                    .to_owned(),
+                body["data"]["reason"].as_str().expect("reason").to_owned(),
+            )
+        })
+        .collect();
+    reasons.sort();
+    assert_eq!(
+        reasons,
+        [
+            ("ayse".into(), "negative_review".into()),
+            ("john".into(), "order_delay".into()),
+            ("zeynep".into(), "negative_review".into()),
+        ]
+    );
+    // The coupons are valid 30 days, to the 12th of December (Istanbul):
+    // reminded on the 9th at 10:00, John at 10:00 London.
+    let dues: BTreeSet<&str> = held.iter().map(|m| attr(m, "due")).collect();
+    assert_eq!(
+        dues,
+        BTreeSet::from(["2026-12-09T07:00:00Z", "2026-12-09T10:00:00Z"])
+    );
+    let m = functions::monitor(&stack);
+    m.sweep(ts("2026-12-09T10:00:00Z"), deadline())
+        .await
+        .expect("sweep");
+    let q = stack.queue("greetings");
+    let sent = stack.drain_raw(&q.url).await;
+    assert_eq!(sent.len(), 3, "{sent:?}");
+
+    // Turned off before they are handled (copies under other ids): none goes.
+    for body in &sent {
+        stack
+            .send(
+                "greetings",
+                &body.replace("\"coupon.expiring:", "\"coupon.expiring:off-"),
+            )
+            .await;
+    }
+    greet_all(
+        &stack,
+        &greeter_with(&stack, &[("APOLOGY_COUPON_REMINDER", "false")]),
+    )
+    .await;
+    assert!(
+        stack
+            .emulator
+            .sent_emails()
+            .iter()
+            .all(|m| !m.subject.contains("sona eriyor") && !m.subject.contains("ends on")),
+        "the switch is read when the reminder comes due"
+    );
+
+    // On: each once, however often delivered.
+    for body in sent.iter().chain(sent.iter()) {
+        stack.send("greetings", body).await;
+    }
+    greet_all(&stack, &greeter(&stack)).await;
+    let reminders = |customer: &str| {
+        greetings_to(&stack, customer)
+            .into_iter()
+            .filter(|m| m.subject.contains("sona eriyor") || m.subject.contains("ends on"))
+            .collect::<Vec<_>>()
+    };
+    let ayse = reminders("ayse");
+    assert_eq!(ayse.len(), 1);
+    assert_eq!(
+        ayse[0].subject,
+        "İndirim kodunuz 12 Aralık 2026 tarihinde sona eriyor"
+    );
+    assert!(ayse[0].body.contains("size gönderdiğimiz indirim kodu"));
+    assert!(ayse[0].body.contains("RVW-"));
+    assert!(ayse[0].header("List-Unsubscribe-Post").is_some());
+    let john = reminders("john");
+    assert_eq!(john.len(), 1);
+    assert_eq!(
+        john[0].subject,
+        "Your discount code ends on 12 December 2026"
+    );
+    assert!(john[0].body.contains("LATE-"));
+    assert!(
+        reminders("zeynep").is_empty(),
+        "no marketing consent, no reminder, whatever the coupon"
+    );
+    let mut reminded: BTreeMap<String, i64> = BTreeMap::new();
+    for item in stack.items_with_prefix("STATS#").await {
+        for (name, value) in &item {
+            if name.ends_with(".reminded") {
+                *reminded.entry(name.clone()).or_default() +=
+                    value.as_n().expect("n").parse::<i64>().expect("number");
+            }
+        }
+    }
+    assert_eq!(
+        reminded,
+        BTreeMap::from([
+            ("coupons.negative_review.reminded".to_owned(), 1),
+            ("coupons.order_delay.reminded".to_owned(), 1),
+        ])
     );
 }

@@ -39,7 +39,8 @@ fn survey(id: &str, time: &str, ticket: &str, score: u8) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_digest_reports_the_events_replayed_once_per_week() {
-    let stack = Stack::start().await;
+    // Apology coupons reminded of: every flow keeps its coupon's reminder.
+    let stack = Stack::start_with(&[("ApologyCouponReminder", "true")], true).await;
     let (intake, responder, monitor, escalator, digest) = (
         intake(&stack),
         responder(&stack),
@@ -241,6 +242,25 @@ async fn the_digest_reports_the_events_replayed_once_per_week() {
     );
     let coupons = stack.items_with_prefix("COUPON#").await.len();
     assert_eq!(coupons, 5, "as many coupons as counted over both weeks");
+    // Each apology flow kept its coupon's reminder, once however often its
+    // event came.
+    let mut held: Vec<String> = stack
+        .items_with_prefix("SCHEDULED#coupon.expiring:")
+        .await
+        .iter()
+        .map(|m| attr(m, "id").split(':').nth(1).expect("reason").to_owned())
+        .collect();
+    held.sort();
+    assert_eq!(
+        held,
+        [
+            "low_satisfaction",
+            "negative_review",
+            "negative_review",
+            "order_delay",
+            "sla_breach"
+        ]
+    );
 
     // Monday 08:00 in Istanbul: the week that just ended against the one before.
     let before = stack.emulator.sent_emails().len();

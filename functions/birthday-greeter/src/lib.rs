@@ -88,8 +88,9 @@ pub struct Config {
     pub link_secret_parameter: String,
     /// Where birthday coupons are registered before their greetings.
     pub stores: memnun_shared::config::StoreConfig,
-    /// When an unused birthday coupon is reminded of
-    /// (`COUPON_REMINDER_DAYS` before its last day; 0: never).
+    /// When an unused coupon is reminded of (`COUPON_REMINDER_DAYS` before
+    /// its last day; 0: never) and whether apology coupons are
+    /// (`APOLOGY_COUPON_REMINDER`).
     pub reminder: ReminderPolicy,
 }
 
@@ -112,13 +113,7 @@ impl Config {
             links_base_url: links_base_url_from_env(env)?,
             link_secret_parameter: env.required("LINK_SECRET_PARAMETER")?,
             stores: memnun_shared::config::StoreConfig::from_env(env)?,
-            reminder: ReminderPolicy {
-                days: env.int_or(
-                    "COUPON_REMINDER_DAYS",
-                    ReminderPolicy::default().days,
-                    0..=30,
-                )?,
-            },
+            reminder: memnun_shared::config::reminder_policy_from_env(env)?,
         })
     }
 }
@@ -338,13 +333,12 @@ where
             // The coupon's reminder, on the customer's clock (held, sent
             // back by the sweep); kept again over itself on a retry.
             if let Some(c) = &coupon {
-                let tz = self.customer_tz(greetee.contact.time_zone.as_deref());
-                if let Some(due) = self.config.reminder.due(c, &tz) {
-                    let held = CouponExpiring {
-                        coupon: c.clone(),
-                        due,
-                    };
-                    writes.push(Write::Schedule(held.to_scheduled(SOURCE)));
+                let tz = self
+                    .config
+                    .shop
+                    .clock_of(greetee.contact.time_zone.as_deref());
+                if let Some(held) = CouponExpiring::held(&self.config.reminder, c, &tz, SOURCE) {
+                    writes.push(Write::Schedule(held));
                 }
             }
             let kept = Kept::default().with_coupon(coupon.as_ref()).with_messages(
@@ -419,6 +413,7 @@ where
             .first()
             .is_some_and(|(_, _, redemption, _)| redemption.is_some());
         if let Err(skip) = may_remind(
+            &self.config.reminder,
             now,
             coupon,
             redeemed,
@@ -503,16 +498,11 @@ impl<S, M, P, R> Handler<S, M, P, R> {
         )?;
         Ok(OutgoingEmail::new(address, rendered, template).with_unsubscribe(unsubscribe))
     }
-
-    /// The customer's zone when it is one, else the shop's.
-    fn customer_tz(&self, zone: Option<&str>) -> jiff::tz::TimeZone {
-        zone.and_then(|z| jiff::tz::TimeZone::get(z).ok())
-            .unwrap_or_else(|| self.config.shop.time_zone.clone())
-    }
 }
 
 fn skip_outcome(skip: Skip) -> Outcome {
     match skip {
+        Skip::Off => "no reminder: the shop no longer reminds of this flow",
         Skip::Expired => "no reminder: the coupon has ended",
         Skip::Redeemed => "no reminder: the coupon was redeemed",
         Skip::NoAddress => "no reminder: no address",

@@ -116,6 +116,9 @@ pub struct Config {
     pub waiting: memnun_shared::domain::waiting::WaitingPolicy,
     /// The shop's FAQ, whose answers acknowledgements offer (`FAQ_FILE`).
     pub faq: Option<memnun_shared::domain::faq::Faq>,
+    /// Whether this flow's coupons are reminded of before they end
+    /// (`APOLOGY_COUPON_REMINDER`, `COUPON_REMINDER_DAYS`).
+    pub reminder: memnun_shared::domain::reminder::ReminderPolicy,
 }
 
 impl Config {
@@ -133,6 +136,7 @@ impl Config {
             reply_to: memnun_shared::config::reply_to_from_env(env)?,
             waiting: memnun_shared::config::waiting_policy_from_env(env)?,
             faq: memnun_shared::config::faq_from_env(env)?,
+            reminder: memnun_shared::config::reminder_policy_from_env(env)?,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! policy of a low review.
 
 use super::*;
+use memnun_shared::contract::reminder::CouponExpiring;
 
 impl<S, M, P, R> Handler<S, M, P, R>
 where
@@ -76,6 +77,12 @@ where
         .await?;
         if let Some(coupon) = &done.coupon {
             app::count::coupon_issued(idempotency, &self.store, coupon, &shop.time_zone).await?;
+            // Kept again over itself by a retry; sent back by the sweep.
+            let clock = contact.time_zone(&shop.time_zone);
+            let held = CouponExpiring::held(&self.config.reminder, coupon, &clock, SOURCE);
+            if let Some(held) = held {
+                self.store.schedule(&held).await?;
+            }
         }
         let follow_up = done
             .ticket

@@ -105,6 +105,7 @@ use memnun_shared::contract::journey::{
 };
 use memnun_shared::contract::outbound::{self, OutboundMessage};
 use memnun_shared::contract::payload::OrderDelayed;
+use memnun_shared::contract::reminder::CouponExpiring;
 use memnun_shared::contract::{EventData, EventMeta};
 use memnun_shared::domain::attribution::AttributionPolicy;
 use memnun_shared::domain::calendar::BusinessCalendar;
@@ -194,6 +195,9 @@ pub struct Config {
     /// How long after a birthday greeting an order counts for the birthday
     /// flow (`ATTRIBUTION_DAYS`).
     pub attribution: AttributionPolicy,
+    /// Whether late orders' coupons are reminded of before they end
+    /// (`APOLOGY_COUPON_REMINDER`, `COUPON_REMINDER_DAYS`).
+    pub reminder: memnun_shared::domain::reminder::ReminderPolicy,
 }
 
 /// Where review requests send the customer, and how they unsubscribe.
@@ -261,6 +265,7 @@ impl Config {
                     0..=60,
                 )?,
             },
+            reminder: memnun_shared::config::reminder_policy_from_env(env)?,
         })
     }
 }
@@ -847,13 +852,6 @@ where
         }
     }
 
-    /// The customer's time zone, else the shop's.
-    fn customer_tz(&self, customer_tz: Option<&str>) -> jiff::tz::TimeZone {
-        customer_tz
-            .and_then(|z| jiff::tz::TimeZone::get(z).ok())
-            .unwrap_or_else(|| self.config.shop.time_zone.clone())
-    }
-
     /// The review request come due: asked once, when the order is
     /// delivered and kept and the customer may receive marketing email.
     /// Each check is taken as the clock speaks, consent and suppression
@@ -947,7 +945,7 @@ where
         };
         let shop = &self.config.shop;
         let locale = contact.locale(shop.default_locale);
-        let tz = self.customer_tz(contact.time_zone.as_deref());
+        let tz = self.config.shop.clock_of(contact.time_zone.as_deref());
         let delivered = order.delivered_at.unwrap_or(due.due).to_zoned(tz).date();
         let unsubscribe = signer.unsubscribe_url(&review.links_base_url, customer_id.as_str());
         let links = review.link.links(&order);
@@ -972,7 +970,7 @@ where
     /// The clock of `order`'s promise, on the customer's clock (their time
     /// zone, else the shop's), while an apology is still due.
     fn promise_clock(&self, order: &Order, customer_tz: Option<&str>) -> Option<Write> {
-        let tz = self.customer_tz(customer_tz);
+        let tz = self.config.shop.clock_of(customer_tz);
         let (promise, due) = JourneyPolicy::promise_clock(order, &tz)?;
         let clock = JourneyDue {
             watch: Watch::Promise,
@@ -1219,6 +1217,13 @@ where
                 }
                 (None, None) => None,
             };
+            if let Some(c) = &coupon {
+                let clock = self.config.shop.clock_of(contact.time_zone.as_deref());
+                writes.extend(
+                    CouponExpiring::held(&self.config.reminder, c, &clock, SOURCE)
+                        .map(Write::Schedule),
+                );
+            }
             let messages = coupon
                 .iter()
                 .map(|c| outbound::coupon_issued(c, SOURCE))
@@ -1593,7 +1598,7 @@ where
                 // A week on, on the customer's clock: the review request.
                 let none = ContactDetails::default();
                 let contact = known_contact(customer.as_ref(), e.contact.unwrap_or(&none));
-                let tz = self.customer_tz(contact.time_zone.as_deref());
+                let tz = self.config.shop.clock_of(contact.time_zone.as_deref());
                 if let Some(due) = self.config.policy.review_clock(&order, &tz) {
                     let clock = JourneyDue {
                         watch: Watch::ReviewRequest,

@@ -28,6 +28,7 @@ use memnun_shared::config::{
 };
 use memnun_shared::contract::outbound;
 use memnun_shared::contract::payload::ReviewPosted;
+use memnun_shared::contract::reminder::CouponExpiring;
 use memnun_shared::contract::{EventData, EventMeta};
 use memnun_shared::domain::apology::{ApologyPolicy, Decision, follow_up_priority};
 use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
@@ -60,6 +61,9 @@ pub struct Config {
     /// The help desk's inbound address, the apology's `Reply-To`
     /// (`SUPPORT_REPLY_TO_EMAIL`).
     pub reply_to: Option<memnun_shared::domain::mail::EmailAddress>,
+    /// Whether this flow's coupons are reminded of before they end
+    /// (`APOLOGY_COUPON_REMINDER`, `COUPON_REMINDER_DAYS`).
+    pub reminder: memnun_shared::domain::reminder::ReminderPolicy,
 }
 
 impl Config {
@@ -71,6 +75,7 @@ impl Config {
             policy: apology_policy_from_env(env)?,
             stores: StoreConfig::from_env(env)?,
             reply_to: memnun_shared::config::reply_to_from_env(env)?,
+            reminder: memnun_shared::config::reminder_policy_from_env(env)?,
         })
     }
 }
@@ -285,6 +290,11 @@ where
                 let mut messages = Vec::new();
                 if let Some(c) = &coupon {
                     messages.push(outbound::coupon_issued(c, SOURCE));
+                    let clock = contact.time_zone(tz);
+                    writes.extend(
+                        CouponExpiring::held(&self.config.reminder, c, &clock, SOURCE)
+                            .map(Write::Schedule),
+                    );
                 }
                 messages.push(outbound::ticket_opened(&ticket, None, SOURCE));
                 kept = Kept {

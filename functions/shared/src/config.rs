@@ -100,6 +100,15 @@ impl Env {
         })
     }
 
+    /// `true` or `false` (in any case), or `default` when unset.
+    pub fn flag_or(&self, var: &'static str, default: bool) -> Result<bool> {
+        self.parsed_or(var, default, |v| match v.to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(format!("`{v}` is not true or false")),
+        })
+    }
+
     /// An integer within `range`, or `default` when unset.
     pub fn int_or<T>(
         &self,
@@ -168,6 +177,14 @@ impl ShopConfig {
             time_zone_name,
             configuration_set,
         })
+    }
+
+    /// The customer's clock: their IANA zone when they gave one that
+    /// exists, else the shop's.
+    pub fn clock_of(&self, customer_zone: Option<&str>) -> TimeZone {
+        customer_zone
+            .and_then(|z| TimeZone::get(z).ok())
+            .unwrap_or_else(|| self.time_zone.clone())
     }
 }
 
@@ -355,6 +372,17 @@ pub fn apology_policy_from_env(env: &Env) -> Result<ApologyPolicy> {
         percent_by_rating: percents,
         valid_days: env.int_or("APOLOGY_COUPON_VALID_DAYS", defaults.valid_days, 1..=365)?,
         cap_days: env.int_or("APOLOGY_COUPON_CAP_DAYS", defaults.cap_days, 0..=365)?,
+    })
+}
+
+/// Reads when unused coupons are reminded of (`COUPON_REMINDER_DAYS`,
+/// `APOLOGY_COUPON_REMINDER`): the greeter, which sends reminders, and
+/// every flow that issues a coupon read the same two.
+pub fn reminder_policy_from_env(env: &Env) -> Result<crate::domain::reminder::ReminderPolicy> {
+    let d = crate::domain::reminder::ReminderPolicy::default();
+    Ok(crate::domain::reminder::ReminderPolicy {
+        days: env.int_or("COUPON_REMINDER_DAYS", d.days, 0..=30)?,
+        apology: env.flag_or("APOLOGY_COUPON_REMINDER", d.apology)?,
     })
 }
 

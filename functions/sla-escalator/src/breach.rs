@@ -153,7 +153,7 @@ where
                         tracing::warn!(customer_id = %alarm.customer_id, ticket = %alarm.ticket_id, "breach for a customer with no email: nobody to apologise to");
                     }
                     Some(_) => {
-                        let customer_tz = self.customer_tz(&contact);
+                        let customer_tz = self.config.shop.clock_of(contact.time_zone.as_deref());
                         let send_at = customer_send_at(at, &customer_tz, &self.config.civil_hours);
                         if send_at > at {
                             writes.push(self.hold(&event, Part::Customer, send_at));
@@ -163,7 +163,7 @@ where
                             // customer's clock: the first breach to claim
                             // the day apologises, the other goes to the lead
                             // only.
-                            let day = at.to_zoned(customer_tz).date();
+                            let day = at.to_zoned(customer_tz.clone()).date();
                             writes.push(Write::Claim(WorkKey::sla_apology(&alarm.ticket_id, day)));
                             sends.push(CUSTOMER.to_owned());
                             let last = customer.as_ref().and_then(|c| c.last_apology_coupon_at);
@@ -212,6 +212,15 @@ where
                             };
                             if let Some(c) = &coupon {
                                 messages.push(outbound::coupon_issued(c, SOURCE));
+                                writes.extend(
+                                    CouponExpiring::held(
+                                        &self.config.reminder,
+                                        c,
+                                        &customer_tz,
+                                        SOURCE,
+                                    )
+                                    .map(Write::Schedule),
+                                );
                             }
                         }
                     }
@@ -250,14 +259,6 @@ where
         Err(Error::Exhausted("breach commit (too many conflicts)"))
     }
 
-    fn customer_tz(&self, contact: &ContactDetails) -> jiff::tz::TimeZone {
-        contact
-            .time_zone
-            .as_deref()
-            .and_then(|tz| jiff::tz::TimeZone::get(tz).ok())
-            .unwrap_or_else(|| self.config.shop.time_zone.clone())
-    }
-
     async fn breach_team(&self, alarm: &SlaAlarm, at: Timestamp, unit: &Unit<'_, S>) -> Result<()> {
         let shop = &self.config.shop;
         let rendered = mails::team_alert(
@@ -292,7 +293,7 @@ where
         let Some(to) = contact.email.clone() else {
             return Ok(Done::Skipped);
         };
-        let customer_tz = self.customer_tz(&contact);
+        let customer_tz = self.config.shop.clock_of(contact.time_zone.as_deref());
         let locale = Locale::choose(contact.locale.as_deref(), shop.default_locale);
         let rendered = mails::breach_apology(
             locale,

@@ -54,6 +54,7 @@ use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, ResourceConfig, ShopConfig, calendar_from_env};
 use memnun_shared::contract::internal::{InternalEvent, Part, SlaAlarm};
 use memnun_shared::contract::outbound;
+use memnun_shared::contract::reminder::CouponExpiring;
 use memnun_shared::domain::calendar::{BusinessCalendar, WorkingHours};
 use memnun_shared::domain::coupon::CouponReason;
 use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponValue};
@@ -111,6 +112,9 @@ pub struct Config {
     /// The help desk's inbound address, the apology's `Reply-To`
     /// (`SUPPORT_REPLY_TO_EMAIL`).
     pub reply_to: Option<EmailAddress>,
+    /// Whether this flow's coupons are reminded of before they end
+    /// (`APOLOGY_COUPON_REMINDER`, `COUPON_REMINDER_DAYS`).
+    pub reminder: memnun_shared::domain::reminder::ReminderPolicy,
 }
 
 impl Config {
@@ -131,20 +135,13 @@ impl Config {
             )?,
             coupon: BreachCoupon {
                 percent: env.int_or("SLA_BREACH_COUPON_PERCENT", d.percent, 0..=100)?,
-                first_reply: env.parsed_or(
-                    "SLA_BREACH_COUPON_FIRST_REPLY",
-                    d.first_reply,
-                    |v| match v.to_ascii_lowercase().as_str() {
-                        "true" => Ok(true),
-                        "false" => Ok(false),
-                        _ => Err(format!("`{v}` is not true or false")),
-                    },
-                )?,
+                first_reply: env.flag_or("SLA_BREACH_COUPON_FIRST_REPLY", d.first_reply)?,
                 valid_days: env.int_or("APOLOGY_COUPON_VALID_DAYS", d.valid_days, 1..=365)?,
                 cap_days: env.int_or("APOLOGY_COUPON_CAP_DAYS", d.cap_days, 0..=365)?,
             },
             stores: memnun_shared::config::StoreConfig::from_env(env)?,
             reply_to: memnun_shared::config::reply_to_from_env(env)?,
+            reminder: memnun_shared::config::reminder_policy_from_env(env)?,
         })
     }
 }

@@ -1,12 +1,14 @@
 //! `coupon.expiring`: an unused coupon's reminder came due
-//! ([`crate::domain::reminder`]). birthday-greeter keeps it in the due index
-//! when it issues a birthday coupon; the SLA sweep sends it back to the
-//! greetings queue at its time.
+//! ([`crate::domain::reminder`]). The flow that issues a coupon keeps it in
+//! the due index in the coupon's own commit ([`CouponExpiring::held`]):
+//! birthday-greeter always, the apology flows when `ApologyCouponReminder`
+//! is on. The SLA sweep sends it to the greetings queue at its time, where
+//! birthday-greeter sends the reminder.
 //!
 //! | field | meaning |
 //! | --- | --- |
 //! | `code` | the coupon's code (the body is never logged) |
-//! | `reason` | its flow (`birthday`) |
+//! | `reason` | its flow (`birthday`, `negative_review`, …) |
 //! | `customer_id` | whose |
 //! | `percent` | its value |
 //! | `expires_at` | its last moment |
@@ -17,13 +19,16 @@
 //! one reminder per coupon, and no code in an id, which logs carry.
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde_json::json;
+use sha2::Digest;
 
 use crate::contract::EventMeta;
 use crate::contract::internal::{is_type, typed};
 use crate::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
 use crate::domain::customer::CustomerId;
+use crate::domain::reminder::ReminderPolicy;
 use crate::time::to_key;
 use crate::{Error, Result};
 
@@ -52,13 +57,36 @@ struct Raw {
 }
 
 impl CouponExpiring {
+    /// The reminder `policy` keeps for `coupon`, on the clock of `tz` (the
+    /// customer's, else the shop's), sent by `source`: `None` when its flow
+    /// is not reminded of or the coupon is too short-lived. Kept over
+    /// itself when a commit is tried again.
+    pub fn held(
+        policy: &ReminderPolicy,
+        coupon: &Coupon,
+        tz: &TimeZone,
+        source: &str,
+    ) -> Option<crate::ports::ScheduledMessage> {
+        let due = policy.due(coupon, tz)?;
+        let reminder = CouponExpiring {
+            coupon: coupon.clone(),
+            due,
+        };
+        Some(reminder.to_scheduled(source))
+    }
+
     /// Where the reminder is held, and its event's id.
     pub fn id(&self) -> String {
-        format!(
-            "{COUPON_EXPIRING}:{}:{}",
-            self.coupon.reason.as_str(),
-            self.coupon.source_event
-        )
+        let reason = self.coupon.reason.as_str();
+        let id = format!("{COUPON_EXPIRING}:{reason}:{}", self.coupon.source_event);
+        if id.len() <= crate::contract::MAX_ID_BYTES {
+            return id;
+        }
+        // A cause near the limit itself (a shop's long event id): its
+        // digest, which is as unique and fits.
+        let digest = sha2::Sha256::digest(self.coupon.source_event.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{COUPON_EXPIRING}:{reason}:sha256-{hex}")
     }
 
     /// Whether `body` is a `coupon.expiring`, by its `type` alone.
@@ -78,8 +106,9 @@ impl CouponExpiring {
         if raw.percent > 100 {
             return Err(bad("percent", "must be 0 to 100"));
         }
-        if raw.cause.is_empty() || raw.cause.len() > 256 {
-            return Err(bad("cause", "must be 1 to 256 bytes"));
+        // An event key: a source and an id of up to 256 bytes each.
+        if raw.cause.is_empty() || raw.cause.len() > 1024 {
+            return Err(bad("cause", "must be 1 to 1024 bytes"));
         }
         let coupon = Coupon {
             code: CouponCode::parse(&raw.code)
@@ -160,6 +189,18 @@ mod tests {
         let (meta, back) = CouponExpiring::parse(&held.body).unwrap();
         assert_eq!(back, r);
         assert_eq!(meta.time, r.due);
+        // A cause as long as an event key may be still gives an id the
+        // contract takes.
+        let mut long = r.clone();
+        long.coupon.source_event = format!("shop/{}#{}", "s".repeat(200), "e".repeat(256));
+        let id = long.id();
+        assert!(id.len() <= crate::contract::MAX_ID_BYTES, "{id}");
+        assert_eq!(
+            CouponExpiring::parse(&long.to_scheduled("memnun/review-responder").body)
+                .unwrap()
+                .1,
+            long
+        );
         let e = CouponExpiring::parse(&held.body.replace("\"percent\":15", "\"percent\":150"))
             .unwrap_err()
             .to_string();

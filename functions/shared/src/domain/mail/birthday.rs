@@ -36,6 +36,9 @@ struct View {
     name: Option<String>,
     coupon: Option<CouponView>,
     unsubscribe: String,
+    /// A birthday gift, not a code sent with an apology: the reminder's
+    /// words differ.
+    gift: bool,
 }
 
 macro_rules! templates {
@@ -81,6 +84,7 @@ pub fn greeting(locale: Locale, g: &Greeting<'_>) -> Result<Rendered> {
         name,
         coupon: g.coupon.map(|c| CouponView::new(c, locale, g.shop_tz)),
         unsubscribe: display_text(g.unsubscribe_url, 2048),
+        gift: true,
     };
     let v = &v;
     match locale {
@@ -99,9 +103,11 @@ pub fn greeting(locale: Locale, g: &Greeting<'_>) -> Result<Rendered> {
     }
 }
 
-/// Renders the reminder of an unused birthday coupon
-/// ([`crate::domain::reminder`]) in `locale`: the same marketing email as
-/// the greeting, its coupon, the day it ends, and the unsubscribe link.
+/// Renders the reminder of an unused coupon ([`crate::domain::reminder`])
+/// in `locale`: the same marketing email as the greeting, its coupon, the
+/// day it ends, and the unsubscribe link. A birthday coupon is a gift; an
+/// apology's is recalled as the code sent earlier, without reopening what
+/// went wrong.
 pub fn coupon_reminder(locale: Locale, g: &Greeting<'_>, coupon: &Coupon) -> Result<Rendered> {
     let shop = display_text(g.shop, 100);
     let name = g
@@ -109,12 +115,13 @@ pub fn coupon_reminder(locale: Locale, g: &Greeting<'_>, coupon: &Coupon) -> Res
         .map(|n| display_text(n, 80))
         .filter(|n| !n.is_empty());
     let view = CouponView::new(coupon, locale, g.shop_tz);
-    let subject = match locale {
-        Locale::Tr => format!(
-            "Doğum günü hediyeniz {} tarihinde sona eriyor",
-            view.valid_until
-        ),
-        Locale::En => format!("Your birthday gift ends on {}", view.valid_until),
+    let gift = !coupon.reason.is_apology();
+    let day = &view.valid_until;
+    let subject = match (locale, gift) {
+        (Locale::Tr, true) => format!("Doğum günü hediyeniz {day} tarihinde sona eriyor"),
+        (Locale::Tr, false) => format!("İndirim kodunuz {day} tarihinde sona eriyor"),
+        (Locale::En, true) => format!("Your birthday gift ends on {day}"),
+        (Locale::En, false) => format!("Your discount code ends on {day}"),
     };
     let v = View {
         lang: locale.tag(),
@@ -123,6 +130,7 @@ pub fn coupon_reminder(locale: Locale, g: &Greeting<'_>, coupon: &Coupon) -> Res
         name,
         coupon: Some(view),
         unsubscribe: display_text(g.unsubscribe_url, 2048),
+        gift,
     };
     let v = &v;
     match locale {
@@ -189,6 +197,65 @@ mod tests {
                 assert!(part.contains(valid), "{part}");
                 assert!(part.contains(url), "{part}");
                 assert!(!part.contains("apology") && !part.contains("özür"));
+            }
+        }
+    }
+
+    #[test]
+    fn a_reminder_recalls_a_gift_or_a_code_sent_earlier_in_both_languages() {
+        let tz = TimeZone::get("Europe/Istanbul").unwrap();
+        let url = "https://links.example.com/unsubscribe?t=tok.en";
+        let mut c = coupon();
+        let g = Greeting {
+            shop: "Dükkân",
+            name: Some("Ayşe"),
+            coupon: None,
+            shop_tz: &tz,
+            unsubscribe_url: url,
+        };
+        for (reason, locale, subject, words) in [
+            (
+                CouponReason::Birthday,
+                Locale::Tr,
+                "Doğum günü hediyeniz 6 Aralık 2026 tarihinde sona eriyor",
+                "doğum günü hediyeniz hâlâ sizi bekliyor",
+            ),
+            (
+                CouponReason::Birthday,
+                Locale::En,
+                "Your birthday gift ends on 6 December 2026",
+                "your birthday gift is still waiting",
+            ),
+            (
+                CouponReason::NegativeReview,
+                Locale::Tr,
+                "İndirim kodunuz 6 Aralık 2026 tarihinde sona eriyor",
+                "size gönderdiğimiz indirim kodu henüz kullanılmadı",
+            ),
+            (
+                CouponReason::OrderDelay,
+                Locale::En,
+                "Your discount code ends on 6 December 2026",
+                "the discount code we sent you has not been used yet",
+            ),
+        ] {
+            c.reason = reason;
+            let r = coupon_reminder(locale, &g, &c).unwrap();
+            assert_eq!(r.subject, subject);
+            for part in [&r.html, &r.text] {
+                assert!(part.contains(words), "{part}");
+                assert!(part.contains("BDAY-ABCDE-FGHJK"), "{part}");
+                assert!(part.contains(url), "{part}");
+                // An apology's reminder does not reopen what went wrong,
+                // nor call the code a gift.
+                if reason.is_apology() {
+                    let lower = part.to_lowercase();
+                    for word in [
+                        "apolog", "sorry", "özür", "birthday", "doğum", "gift", "hediye",
+                    ] {
+                        assert!(!lower.contains(word), "{word} in {part}");
+                    }
+                }
             }
         }
     }
