@@ -304,6 +304,33 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
     ] {
         assert!(!logs.contains(secret), "the logs show {secret}");
     }
+    // The functions' metrics: EMF lines CloudWatch takes, in the stack's
+    // namespace, each a metric of the catalogue the dashboard reads.
+    let mut emitted = std::collections::BTreeSet::new();
+    for line in memnun_tests::emf::lines_of(&logs) {
+        let metrics = memnun_tests::emf::check(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        for m in metrics {
+            assert_eq!(m.namespace, "memnun/memnun", "{line}");
+            let known = memnun_shared::metrics::CATALOGUE
+                .iter()
+                .find(|c| c.name == m.name)
+                .unwrap_or_else(|| panic!("{} is not in the catalogue", m.name));
+            let names: Vec<&str> = m.dimensions.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names, known.dimensions, "{line}");
+            emitted.insert(m.name);
+        }
+    }
+    eprintln!("metrics emitted: {emitted:?}");
+    for name in [
+        "EmailsSent",
+        "CouponsIssued",
+        "SlaWarnings",
+        "SlaBreaches",
+        "DeadLetters",
+        "ConnectorEvents",
+    ] {
+        assert!(emitted.contains(name), "no {name} in {emitted:?}");
+    }
 
     // Nothing left running: no process still points at the run's emulator.
     let endpoint = stdout

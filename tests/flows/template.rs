@@ -113,7 +113,7 @@ fn each_function_gets_exactly_the_variables_its_config_reads() {
             .function_env(&function)
             .unwrap_or_else(|e| panic!("{e}"));
         let env = Env::from_pairs(env_pairs.clone());
-        if let Err(e) = read(&env) {
+        if let Err(e) = memnun_shared::lambda::read_common(&env).and_then(|()| read(&env)) {
             panic!(
                 "{}: the template's environment does not configure it: {e}",
                 function.binary
@@ -376,6 +376,7 @@ fn names_in_the_account(template: &Template, stack: &str) -> BTreeSet<(String, S
         ("AWS::Scheduler::ScheduleGroup", "Name"),
         ("AWS::Serverless::Function", "FunctionName"),
         ("AWS::KMS::Alias", "AliasName"),
+        ("AWS::CloudWatch::Dashboard", "DashboardName"),
     ];
     let mut names = BTreeSet::new();
     let mut physical = BTreeMap::new();
@@ -806,4 +807,137 @@ fn inbound_email_is_wired_from_the_receipt_rule_to_mail_inbound_and_only_when_as
         ))
         .expect("plan");
     assert_eq!(reply_to(&desk), "destek@dukkan.zendesk.com");
+}
+
+/// A dashboard widget's `SEARCH('{"<namespace>",<dimensions>} MetricName="<name>"', …)`:
+/// the namespace, the dimension names and the metric's name.
+fn searched(expression: &str) -> (String, Vec<String>, String) {
+    let inner = expression
+        .strip_prefix("SEARCH('{")
+        .unwrap_or_else(|| panic!("not a search: {expression}"));
+    let (schema, rest) = inner.split_once('}').expect("a closing brace");
+    let mut parts = schema
+        .split(',')
+        .map(|p| p.trim().trim_matches('"').to_owned());
+    let namespace = parts.next().expect("a namespace");
+    let name = rest
+        .split_once("MetricName=\"")
+        .and_then(|(_, tail)| tail.split_once('"'))
+        .map(|(name, _)| name.to_owned())
+        .unwrap_or_else(|| panic!("no MetricName in {expression}"));
+    (namespace, parts.collect(), name)
+}
+
+/// The dashboard, resolved with everything off and with everything on: a
+/// JSON body CloudWatch takes, every queue, dead-letter queue and function
+/// deployed on it, and only metrics the functions emit (the catalogue of
+/// `functions/shared/src/metrics.rs`), each with its own dimensions.
+#[test]
+fn the_dashboard_shows_every_queue_and_function_and_only_metrics_the_functions_emit() {
+    use memnun_shared::metrics::CATALOGUE;
+    let template = template();
+    let dashboards = template.resources_of_type("AWS::CloudWatch::Dashboard");
+    assert_eq!(dashboards.len(), 1);
+    let body = dashboards[0]
+        .1
+        .get("DashboardBody")
+        .expect("a body")
+        .clone();
+    let webhook = memnun_tests::receiver::parameters("https://hooks.dukkan.example/memnun");
+    let mut everything: Vec<(&str, &str)> = webhook.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    everything.extend([
+        ("InboundEmailDomain", "mail.dukkan.example"),
+        (
+            "ShopifyEventSourceName",
+            "aws.partner/shopify.com/1830279/memnun",
+        ),
+    ]);
+    for overrides in [&[][..], &everything[..]] {
+        let plan = template
+            .plan(shop_with(&template, overrides))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = plan.resolve(&body).unwrap_or_else(|e| panic!("{e}"));
+        let json: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        let (mut queues, mut functions, mut metrics) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for widget in json["widgets"].as_array().expect("widgets") {
+            let props = &widget["properties"];
+            assert_eq!(props["region"], "eu-central-1", "{widget}");
+            for line in props["metrics"].as_array().expect("metrics") {
+                if let Some(expression) = line[0]["expression"].as_str() {
+                    let (namespace, dimensions, name) = searched(expression);
+                    assert_eq!(namespace, "memnun/memnun", "{expression}");
+                    let known = CATALOGUE
+                        .iter()
+                        .find(|m| m.name == name)
+                        .unwrap_or_else(|| panic!("{name} is not a metric memnun emits"));
+                    assert_eq!(dimensions, known.dimensions, "{expression}");
+                    metrics.insert(name);
+                    continue;
+                }
+                let (namespace, dimension, value) = (
+                    line[0].as_str().unwrap_or_default(),
+                    line[2].as_str().unwrap_or_default(),
+                    line[3].as_str().unwrap_or_default().to_owned(),
+                );
+                match (namespace, dimension) {
+                    ("AWS/SQS", "QueueName") => queues.insert(value),
+                    ("AWS/Lambda", "FunctionName") => functions.insert(value),
+                    other => panic!("an unexpected metric {other:?}"),
+                };
+            }
+        }
+        let deployed = |kind: &str| -> BTreeSet<String> {
+            template
+                .resources_of_type(kind)
+                .into_iter()
+                .map(|(id, _)| id)
+                .filter(|id| {
+                    template
+                        .resource_condition(id)
+                        .is_none_or(|c| plan.condition(&c).unwrap())
+                })
+                .collect()
+        };
+        let queue_names: BTreeSet<String> = deployed("AWS::SQS::Queue")
+            .into_iter()
+            .map(|id| {
+                let get_att: Value =
+                    serde_yaml_ng::from_str(&format!("{{Fn::GetAtt: [{id}, QueueName]}}")).unwrap();
+                plan.resolve(&get_att).unwrap()
+            })
+            .collect();
+        assert_eq!(
+            queues, queue_names,
+            "every queue and dead-letter queue, no other"
+        );
+        let function_names: BTreeSet<String> = deployed("AWS::Serverless::Function")
+            .into_iter()
+            .map(|id| format!("memnun-{id}"))
+            .collect();
+        assert_eq!(functions, function_names, "every function, no other");
+        let catalogue: BTreeSet<String> = CATALOGUE.iter().map(|m| m.name.to_owned()).collect();
+        assert_eq!(metrics, catalogue, "every metric memnun emits");
+    }
+}
+
+/// Every metric of the catalogue, written as the functions write it, is a
+/// line CloudWatch turns into a metric.
+#[test]
+fn the_metrics_lines_are_embedded_metric_format_cloudwatch_takes() {
+    use memnun_shared::metrics::{CATALOGUE, lines, pending_of};
+    let values: [&'static str; 2] = ["a_value", "another"];
+    let counts: Vec<_> = CATALOGUE
+        .iter()
+        .map(|m| (*m, &values[..m.dimensions.len()], 3.0))
+        .collect();
+    let lines = lines("memnun/shop", 1_764_000_000_000, &pending_of(&counts));
+    assert_eq!(lines.len(), CATALOGUE.len());
+    for line in &lines {
+        let extracted = memnun_tests::emf::check(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(extracted.len(), 1, "{line}");
+        assert_eq!(extracted[0].namespace, "memnun/shop");
+        assert_eq!(extracted[0].value, 3.0);
+    }
 }

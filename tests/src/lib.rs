@@ -22,6 +22,7 @@
 //!   [`loopback`] servers.
 
 pub mod deliver;
+pub mod emf;
 pub mod emulator;
 pub mod events;
 pub mod faults;

@@ -17,7 +17,7 @@
 //! in kebab case: `ReviewsQueue` → `reviews`, `SlaEventsQueue` → `sla-events`.
 //!
 //! Intrinsic functions understood: `Ref` (parameters, pseudo parameters,
-//! tables, queues, SES configuration sets), `Fn::GetAtt` (`Arn`, `QueueName`,
+//! tables, queues, SES configuration sets, buckets, function names), `Fn::GetAtt` (`Arn`, `QueueName`,
 //! `QueueUrl`), `Fn::Sub`, `Fn::Join`, `Fn::Select` and `Fn::Split`. Anything
 //! else is an error that names it, not a silent guess.
 
@@ -963,6 +963,10 @@ impl Local {
         }
         if let Some(b) = self.buckets.get(name) {
             return Ok(b.clone());
+        }
+        if self.types.get(name).map(String::as_str) == Some("AWS::Serverless::Function") {
+            // A function's name, as the local run's processes are named.
+            return Ok(format!("{}-{name}", self.stack_name));
         }
         match self.types.get(name) {
             Some(kind) => err(format!("{name} ({kind}) does not exist locally")),

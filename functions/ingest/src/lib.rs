@@ -169,12 +169,21 @@ pub enum Delivered {
 /// Logs a delivery that cannot be mapped, naming the field, never its
 /// value.
 fn refused(platform: &'static str, e: Error) -> Delivered {
+    connector(platform, "unmappable");
     if let Error::Contract { field, reason } = &e {
         tracing::warn!(platform, field = %field, reason = %reason, "delivery refused: cannot be mapped");
     } else {
         tracing::warn!(platform, "delivery refused: cannot be mapped");
     }
     Delivered::Unmappable(e)
+}
+
+/// Counts one of `platform`'s deliveries by its outcome.
+fn connector(platform: &'static str, outcome: &'static str) {
+    memnun_shared::metrics::count(
+        memnun_shared::metrics::CONNECTOR_EVENTS,
+        &[platform, outcome],
+    );
 }
 
 /// A signed delivery that cannot be mapped: 400 naming the field.
@@ -301,6 +310,7 @@ impl<P: Publisher> Handler<P> {
         };
         let platform_name = platform.slug();
         if platform.is_ping(&delivery) {
+            connector(platform_name, "ping");
             tracing::info!(platform = platform_name, outcome = "ping", "webhook saved");
             return respond(
                 200,
@@ -309,6 +319,7 @@ impl<P: Publisher> Handler<P> {
         }
         if let Err(refusal) = platform.verify(&delivery, secrets) {
             let message = refusal.message();
+            connector(platform_name, "unauthorized");
             tracing::warn!(platform = platform_name, reason = %message, "delivery refused: signature");
             return error(401, &message);
         }
@@ -334,6 +345,7 @@ impl<P: Publisher> Handler<P> {
         let platform_name = platform.slug();
         let events = match platform.map(delivery) {
             Ok(platforms::Mapped::Ignored(reason)) => {
+                connector(platform_name, "ignored");
                 tracing::info!(platform = platform_name, outcome = "ignored", reason = %reason, "delivery ignored");
                 return Delivered::Ignored(reason);
             }
@@ -371,6 +383,7 @@ impl<P: Publisher> Handler<P> {
                 None => Vec::new(),
             };
             if sent.first() != Some(&true) {
+                connector(platform_name, "not_enqueued");
                 tracing::warn!(platform = platform_name, "a mapped event was not enqueued");
                 return Delivered::NotEnqueued;
             }
@@ -382,6 +395,7 @@ impl<P: Publisher> Handler<P> {
             );
             accepted.push(message.id);
         }
+        connector(platform_name, "accepted");
         Delivered::Accepted(accepted)
     }
 

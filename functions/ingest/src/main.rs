@@ -42,9 +42,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     // Function URL requests and, with ShopifyEventSourceName, Shopify's
     // EventBridge events: one entry point tells them apart.
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        invocation::invoke(handler, event.payload, jiff::Timestamp::now())
-            .await
-            .map_err(lambda_http::Error::from)
+        let answer = invocation::invoke(handler, event.payload, jiff::Timestamp::now()).await;
+        memnun_shared::metrics::flush();
+        answer.map_err(lambda_http::Error::from)
     }))
     .await
 }

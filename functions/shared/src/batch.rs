@@ -53,6 +53,7 @@ where
                 false
             }
             Ok(Err(e)) if e.is_permanent() => {
+                crate::metrics::count(crate::metrics::DEAD_LETTERS, &[e.class()]);
                 tracing::error!(error = %crate::scrub::scrub(&e.to_string()), permanent = true, "message failed; it will reach the dead-letter queue");
                 true
             }

@@ -529,8 +529,9 @@ mod tests {
     }
 }
 
-/// Reads the business calendar SLA time is counted in: `BUSINESS_TIME_ZONE`
-/// (IANA, default Europe/Istanbul), `BUSINESS_DAYS` (e.g. `mon-fri`, default
+/// Reads the business calendar SLA time is counted in: the shop's zone
+/// (`SHOP_TIME_ZONE`, IANA, default Europe/Istanbul: business hours are the
+/// shop's, so one variable says both), `BUSINESS_DAYS` (e.g. `mon-fri`, default
 /// every day), `BUSINESS_HOURS` (e.g. `09:00-18:00`, default `00:00-24:00`)
 /// and `BUSINESS_HOLIDAYS` (e.g. `2026-01-01,2026-03-20..2026-03-22`,
 /// default none).
@@ -538,7 +539,7 @@ pub fn calendar_from_env(env: &Env) -> Result<crate::domain::calendar::BusinessC
     use crate::domain::calendar::{BusinessCalendar, Holidays, WorkingDays, WorkingHours};
 
     let defaults = BusinessCalendar::default();
-    let time_zone = env.parsed_or("BUSINESS_TIME_ZONE", defaults.time_zone().clone(), |v| {
+    let time_zone = env.parsed_or("SHOP_TIME_ZONE", defaults.time_zone().clone(), |v| {
         TimeZone::get(v).map_err(|_| format!("`{v}` is not an IANA time zone"))
     })?;
     let days = env.parsed_or("BUSINESS_DAYS", defaults.days(), WorkingDays::parse)?;
@@ -658,7 +659,7 @@ mod business_time_tests {
         assert_eq!(
             e.names_read(),
             [
-                "BUSINESS_TIME_ZONE",
+                "SHOP_TIME_ZONE",
                 "BUSINESS_DAYS",
                 "BUSINESS_HOURS",
                 "BUSINESS_HOLIDAYS"
@@ -669,7 +670,7 @@ mod business_time_tests {
     #[test]
     fn calendar_is_read_from_every_variable() {
         let cal = calendar_from_env(&env(&[
-            ("BUSINESS_TIME_ZONE", "Europe/Berlin"),
+            ("SHOP_TIME_ZONE", "Europe/Berlin"),
             ("BUSINESS_DAYS", "mon-fri"),
             ("BUSINESS_HOURS", "09:00-18:00"),
             ("BUSINESS_HOLIDAYS", "2026-01-01, 2026-12-24..2026-12-26"),
@@ -691,7 +692,7 @@ mod business_time_tests {
     #[test]
     fn every_bad_calendar_value_names_its_variable() {
         for (var, value) in [
-            ("BUSINESS_TIME_ZONE", "Mars/Olympus"),
+            ("SHOP_TIME_ZONE", "Mars/Olympus"),
             ("BUSINESS_DAYS", "weekdays"),
             ("BUSINESS_HOURS", "18:00-09:00"),
             ("BUSINESS_HOLIDAYS", "2026-02-30"),

@@ -108,6 +108,21 @@ impl Error {
         }
     }
 
+    /// The class of the failure, as metrics name it: never its text.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Error::Config { .. } => "config",
+            Error::Contract { .. } => "contract",
+            Error::Aws { .. } => "aws",
+            Error::Platform { .. } => "platform",
+            Error::Corrupt { .. } => "corrupt",
+            Error::InProgress(_) => "in_progress",
+            Error::NotFound(_) => "not_found",
+            Error::Exhausted(_) => "exhausted",
+            Error::Render { .. } => "render",
+        }
+    }
+
     /// True when retrying the same message can never succeed.
     pub fn is_permanent(&self) -> bool {
         match self {

@@ -24,9 +24,17 @@ use crate::{Result, batch, telemetry};
 /// the init.
 pub fn init<C>(read: impl FnOnce(&Env) -> Result<C>) -> Result<C, lambda_runtime::Error> {
     telemetry::init();
-    read(&Env::from_process())
+    let env = Env::from_process();
+    read_common(&env)
+        .and_then(|()| read(&env))
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))
         .map_err(Into::into)
+}
+
+/// What every function reads at init besides its own configuration: the
+/// metrics' namespace (`METRICS_NAMESPACE`, [`crate::metrics`]).
+pub fn read_common(env: &Env) -> Result<()> {
+    crate::metrics::init(env)
 }
 
 /// Serves SQS batches: `handle` gets each batch and the invocation's
@@ -40,7 +48,11 @@ where
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let deadline = batch::deadline(&event.context);
         let answer = handle(event.payload, deadline);
-        async move { Ok::<SqsBatchResponse, lambda_runtime::Error>(answer.await) }
+        async move {
+            let answer = answer.await;
+            crate::metrics::flush();
+            Ok::<SqsBatchResponse, lambda_runtime::Error>(answer)
+        }
     }))
     .await
 }
@@ -61,9 +73,9 @@ where
         move |event: LambdaEvent<serde_json::Value>| async move {
             let now = scheduled_time(&event.payload)
                 .inspect_err(|e| tracing::error!(error = %e, "the schedule's input has no time"))?;
-            let report = run(now, batch::deadline(&event.context))
-                .await
-                .inspect_err(|e| tracing::error!(error = %e, "{what} failed"))?;
+            let report = run(now, batch::deadline(&event.context)).await;
+            crate::metrics::flush();
+            let report = report.inspect_err(|e| tracing::error!(error = %e, "{what} failed"))?;
             Ok::<serde_json::Value, lambda_runtime::Error>(serde_json::to_value(&report)?)
         },
     ))

@@ -27,6 +27,7 @@ pub mod keys;
 pub mod lambda;
 #[cfg(feature = "memory")]
 pub mod memory;
+pub mod metrics;
 pub mod ports;
 pub mod scrub;
 pub mod telemetry;

@@ -73,7 +73,16 @@ where
             },
         )?;
         let email = OutgoingEmail::new(self.config.team.clone(), rendered, "team_alert");
-        unit.effect(TEAM_SENT, || self.mailer.send(&email)).await?;
+        if unit
+            .effect(TEAM_SENT, || self.mailer.send(&email))
+            .await?
+            .is_some()
+        {
+            memnun_shared::metrics::count(
+                memnun_shared::metrics::SLA_WARNINGS,
+                &[alarm.goal.as_str()],
+            );
+        }
         Ok("team warned")
     }
 }

@@ -6,7 +6,7 @@
 use std::fs::File;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ pub struct FunctionProcess {
 
 impl FunctionProcess {
     /// Starts `binary` with `env` (plus the Lambda and AWS variables) and
-    /// waits until its init is done; its logs go to `log`. It signs its AWS
+    /// waits until its init is done; its logs and metrics go to `log`. It signs its AWS
     /// requests with its name as the access key id.
     pub fn start(
         name: &str,
@@ -45,6 +45,11 @@ impl FunctionProcess {
         log: File,
     ) -> Result<FunctionProcess, String> {
         let api = Arc::new(RuntimeApi::start());
+        // Standard output (the metrics' EMF lines) and error (the logs) go
+        // to one log, as Lambda sends both to one log stream.
+        let out = log
+            .try_clone()
+            .map_err(|e| format!("cannot share {name}'s log: {e}"))?;
         // Its own process group, so a Ctrl-C reaches only the local run.
         let child = Command::new(binary)
             .process_group(0)
@@ -62,7 +67,7 @@ impl FunctionProcess {
             .env("AWS_ACCESS_KEY_ID", key_id)
             .env("AWS_SECRET_ACCESS_KEY", "local")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdout(Stdio::null())
+            .stdout(out)
             .stderr(log)
             .spawn()
             .map_err(|e| format!("cannot start {name}: {e}"))?;

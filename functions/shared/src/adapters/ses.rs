@@ -74,7 +74,9 @@ impl Mailer for SesMailer {
             .build()
             .map_err(|e| build_error("ses", "SendEmail", e))?;
         if email.unsubscribe.is_some() {
-            return self.send_raw(email, tag).await;
+            let id = self.send_raw(email, tag).await?;
+            crate::metrics::count(crate::metrics::EMAILS_SENT, &[email.template]);
+            return Ok(id);
         }
         let message = Message::builder()
             .subject(content(&email.subject)?)
@@ -101,6 +103,7 @@ impl Mailer for SesMailer {
             .send()
             .await
             .map_err(|e| aws_error("ses", "SendEmail", e))?;
+        crate::metrics::count(crate::metrics::EMAILS_SENT, &[email.template]);
         Ok(out.message_id)
     }
 }

@@ -99,6 +99,7 @@ impl StatsStore for DynamoStore {
             .send()
             .await
             .map_err(|e| aws_error("dynamodb", "UpdateItem", e))?;
+        crate::metrics::counted(amounts);
         Ok(())
     }
 

@@ -473,7 +473,14 @@ impl WorkStore for DynamoStore {
             .send()
             .await;
         let failed = match result {
-            Ok(_) => return Ok(Vec::new()),
+            Ok(_) => {
+                for write in writes {
+                    if let Write::Count(_, amounts) = write {
+                        crate::metrics::counted(amounts);
+                    }
+                }
+                return Ok(Vec::new());
+            }
             Err(e) => match e.as_service_error().and_then(cancelled_items) {
                 Some(failed) if failed.iter().any(|f| *f) => failed,
                 _ => return Err(aws_error("dynamodb", "TransactWriteItems", e)),
