@@ -145,13 +145,25 @@ pub fn count(metric: Metric, values: &[&'static str]) {
 }
 
 /// The counts a commit's weekly counters stand for: coupons issued and
-/// redeemed, SLA breaches (the escalator counts them once per breach). Called by the stores once the counters are
-/// written, so a count is made where its digest figure is.
+/// redeemed, SLA breaches (the escalator counts them once per breach).
+/// Called by the stores once the counters are written, so a count is made
+/// where its digest figure is.
 pub fn counted(counts: &[(String, i64)]) {
     if NAMESPACE.get().is_none() {
         return;
     }
+    for (metric, value, amount) in of_counters(counts) {
+        add(metric, &[value], amount);
+    }
+}
+
+/// The metrics among weekly counters (`coupons.<reason>.count`,
+/// `coupons.<reason>.redeemed`, `breaches.<goal>`), with their dimension's
+/// value; other counters are the digest's alone.
+pub fn of_counters(counts: &[(String, i64)]) -> Vec<(Metric, &'static str, f64)> {
+    use crate::domain::coupon::CouponReason;
     use crate::domain::sla::Goal;
+    let mut out = Vec::new();
     for (name, amount) in counts {
         // Counts are small whole numbers: exact as f64.
         let amount = *amount as f64;
@@ -160,26 +172,26 @@ pub fn counted(counts: &[(String, i64)]) {
                 .into_iter()
                 .find(|g| g.as_str() == goal)
             {
-                add(SLA_BREACHES, &[goal.as_str()], amount);
+                out.push((SLA_BREACHES, goal.as_str(), amount));
             }
             continue;
         }
-        let Some(rest) = name.strip_prefix("coupons.") else {
+        let Some((reason, what)) = name
+            .strip_prefix("coupons.")
+            .and_then(|rest| rest.split_once('.'))
+        else {
             continue;
         };
-        let Some((reason, what)) = rest.split_once('.') else {
+        let Some(reason) = CouponReason::parse(reason) else {
             continue;
         };
-        let Some(reason) = crate::domain::coupon::CouponReason::parse(reason) else {
-            continue;
-        };
-        let metric = match what {
-            "count" => COUPONS_ISSUED,
-            "redeemed" => COUPONS_REDEEMED,
-            _ => continue,
-        };
-        add(metric, &[reason.as_str()], amount);
+        match what {
+            "count" => out.push((COUPONS_ISSUED, reason.as_str(), amount)),
+            "redeemed" => out.push((COUPONS_REDEEMED, reason.as_str(), amount)),
+            _ => {}
+        }
     }
+    out
 }
 
 /// Writes what was counted since the last flush to standard output, one
@@ -264,6 +276,29 @@ mod tests {
         assert_eq!(
             (v["Platform"].as_str(), v["Outcome"].as_str()),
             (Some("shopify"), Some("accepted"))
+        );
+    }
+
+    #[test]
+    fn the_digests_counters_of_coupons_and_breaches_are_metrics_too() {
+        use crate::domain::coupon::CouponReason;
+        use crate::domain::digest::names;
+        use crate::domain::sla::Goal;
+        let counts = vec![
+            (names::coupons(CouponReason::Birthday), 1),
+            (names::coupon_percent(CouponReason::Birthday), 15),
+            (names::redeemed(CouponReason::SlaBreach), 1),
+            (names::revenue(CouponReason::SlaBreach, "TRY"), 45_000),
+            (names::breaches(Goal::FirstReply), 1),
+            (names::NEGATIVE_REVIEWS.to_owned(), 1),
+        ];
+        assert_eq!(
+            of_counters(&counts),
+            [
+                (COUPONS_ISSUED, "birthday", 1.0),
+                (COUPONS_REDEEMED, "sla_breach", 1.0),
+                (SLA_BREACHES, "first_reply", 1.0),
+            ]
         );
     }
 
