@@ -106,8 +106,7 @@ fn transaction(
             }
             Write::Review(review) => items.push((put_over(table, review_item(review))?, None)),
             Write::Coupon(coupon) => {
-                let mut by_code = key(keys::coupon(&coupon.code), "COUPON");
-                by_code.extend(coupon_item(coupon));
+                let by_code = crate::adapters::dynamodb::coupon_by_code_item(coupon);
                 let mut by_cause = key(
                     keys::customer(&coupon.customer_id),
                     keys::coupon_by_cause(coupon.reason, &coupon.source_event),

@@ -63,6 +63,39 @@ impl Redemption {
     }
 }
 
+/// What became of a coupon, as of a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// An order redeemed it.
+    Redeemed,
+    /// It ended unused.
+    Expired,
+    /// Still redeemable.
+    Open,
+}
+
+impl State {
+    /// Of a coupon ending at `expires_at`, `redeemed` or not, at `as_of`.
+    pub fn of(expires_at: Timestamp, redeemed: bool, as_of: Timestamp) -> State {
+        if redeemed {
+            State::Redeemed
+        } else if as_of >= expires_at {
+            State::Expired
+        } else {
+            State::Open
+        }
+    }
+
+    /// Its name in exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Redeemed => "redeemed",
+            State::Expired => "expired",
+            State::Open => "open",
+        }
+    }
+}
+
 /// What an order's use of one of memnun's codes comes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Use {

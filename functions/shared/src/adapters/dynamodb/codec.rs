@@ -69,6 +69,20 @@ pub(crate) fn coupon_item(c: &Coupon) -> Item {
     ])
 }
 
+/// A coupon's own item, under its code, with its place in the index of
+/// coupons by issue day (`gsi4pk`, `gsi4sk`): what the export reads.
+pub(crate) fn coupon_by_code_item(c: &Coupon) -> Item {
+    let mut item = key(keys::coupon(&c.code), "COUPON");
+    item.extend(coupon_item(c));
+    let day = c.issued_at.to_zoned(jiff::tz::TimeZone::UTC).date();
+    item.insert("gsi4pk".to_string(), s(keys::issued_day(day)));
+    item.insert(
+        "gsi4sk".to_string(),
+        s(keys::issued_at(c.issued_at, &c.code)),
+    );
+    item
+}
+
 pub(crate) fn coupon_from(item: &Item) -> Result<Coupon> {
     let r = Reader {
         item,

@@ -37,8 +37,7 @@ impl CouponStore for DynamoStore {
 
     async fn issue(&self, coupon: &Coupon, cap_cutoff: Option<Timestamp>) -> Result<IssueOutcome> {
         let customer = &coupon.customer_id;
-        let mut by_code = key(keys::coupon(&coupon.code), "COUPON");
-        by_code.extend(coupon_item(coupon));
+        let by_code = coupon_by_code_item(coupon);
         let mut by_cause = key(
             keys::customer(customer),
             keys::coupon_by_cause(coupon.reason, &coupon.source_event),
@@ -147,8 +146,7 @@ pub(crate) fn recode_items(
         .set_key(Some(key(keys::coupon(&coupon.code), "COUPON")))
         .build()
         .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
-    let mut by_code = key(keys::coupon(to), "COUPON");
-    by_code.extend(coupon_item(&recoded));
+    let by_code = coupon_by_code_item(&recoded);
     let by_cause_key = key(
         keys::customer(&coupon.customer_id),
         keys::coupon_by_cause(coupon.reason, &coupon.source_event),

@@ -45,6 +45,21 @@ pub fn coupon(code: &CouponCode) -> String {
     format!("COUPON#{}", code.as_str())
 }
 
+/// The name of the index of coupons by the day they were issued.
+pub const ISSUED_INDEX: &str = "by_issue_day";
+
+/// A coupon's partition in [`ISSUED_INDEX`]: the UTC day it was issued. A
+/// day of coupons is one partition; memnun issues far fewer a second than
+/// one partition takes.
+pub fn issued_day(day: jiff::civil::Date) -> String {
+    format!("ISSUED#{day}")
+}
+
+/// A coupon's sort key in [`ISSUED_INDEX`]: when, then which.
+pub fn issued_at(at: Timestamp, code: &CouponCode) -> String {
+    format!("{}#{}", to_key(at), code.as_str())
+}
+
 /// A ticket's own partition.
 pub fn ticket(number: &TicketNumber) -> String {
     format!("TICKET#{number}")

@@ -54,16 +54,18 @@ mod claims;
 mod codec;
 mod coupons;
 mod customers;
+mod export;
 mod item;
 pub mod keys;
 mod orders;
 mod tickets;
 
 pub(crate) use codec::{
-    cancelled_items, coupon_item, customer_from, put, redemption_item, review_item,
-    thread_message_item, ticket_from, ticket_item,
+    cancelled_items, coupon_by_code_item, coupon_item, customer_from, put, redemption_item,
+    review_item, thread_message_item, ticket_from, ticket_item,
 };
 pub(crate) use coupons::recode_items;
+pub use export::{IssuedCursor, coupon_record, redemption_record};
 pub(crate) use item::{Item, Reader, key, n, put_opt, s};
 pub(crate) use orders::{order_put, return_put};
 
