@@ -105,8 +105,9 @@ fn key_of(item: &Map<String, Value>) -> Map<String, Value> {
 }
 
 /// The partition keys of the main table's indexes (`by_customer`, `by_due`,
-/// `by_birthday`): an item that carries one is written to that index too.
-const INDEX_KEYS: [&str; 3] = ["gsi1pk", "gsi2pk", "gsi3pk"];
+/// `by_birthday`, `by_issue_day`): an item that carries one is written to
+/// that index too.
+const INDEX_KEYS: [&str; 4] = ["gsi1pk", "gsi2pk", "gsi3pk", "gsi4pk"];
 
 fn indexes_in(item: Option<&Map<String, Value>>) -> u32 {
     item.map_or(0, |item| {
