@@ -677,6 +677,11 @@ async fn a_coupon_is_redeemed_once_and_a_second_order_with_it_is_flagged() {
     use memnun_shared::ports::CouponStore;
 
     let stack = Stack::start().await;
+    memnun_shared::metrics::init(&memnun_shared::config::Env::from_pairs([(
+        "METRICS_NAMESPACE",
+        "memnun/test",
+    )]))
+    .expect("metrics");
     let h = handler(&stack);
     // A birthday coupon memnun issued on 22 November, in the real table.
     let code = CouponCode::generate(CouponReason::Birthday).expect("a code");
@@ -744,4 +749,15 @@ async fn a_coupon_is_redeemed_once_and_a_second_order_with_it_is_flagged() {
     assert_eq!(count("coupons.birthday.revenue.TRY"), 34990);
     assert_eq!(count("coupons.birthday.redeem_days.6"), 1);
     assert_eq!(count("coupons.birthday.reused"), 1);
+    // The dashboard's metric, once too, as CloudWatch will read it.
+    let mut redeemed_metric = 0.0;
+    for line in memnun_shared::metrics::take_lines() {
+        for m in memnun_tests::emf::check(&line).unwrap_or_else(|e| panic!("{e}: {line}")) {
+            if m.name == "CouponsRedeemed" {
+                assert_eq!(m.dimensions, [("Reason".to_owned(), "birthday".to_owned())]);
+                redeemed_metric += m.value;
+            }
+        }
+    }
+    assert_eq!(redeemed_metric, 1.0);
 }

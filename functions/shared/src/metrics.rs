@@ -197,16 +197,12 @@ pub fn of_counters(counts: &[(String, i64)]) -> Vec<(Metric, &'static str, f64)>
 /// Writes what was counted since the last flush to standard output, one
 /// EMF line per metric and set of dimension values, and forgets it.
 pub fn flush() {
-    let Some(namespace) = NAMESPACE.get() else {
-        return;
-    };
-    let pending = std::mem::take(&mut *PENDING.lock().unwrap_or_else(PoisonError::into_inner));
-    if pending.is_empty() {
+    let lines = take_lines();
+    if lines.is_empty() {
         return;
     }
-    let now = jiff::Timestamp::now().as_millisecond();
     let mut out = std::io::stdout().lock();
-    for line in lines(namespace, now, &pending) {
+    for line in lines {
         if let Err(e) = writeln!(out, "{line}") {
             tracing::warn!(error = %e, "metrics could not be written");
             return;
@@ -215,6 +211,17 @@ pub fn flush() {
     if let Err(e) = out.flush() {
         tracing::warn!(error = %e, "metrics could not be written");
     }
+}
+
+/// The EMF lines of what was counted since the last flush, now, and
+/// forgets it: what [`flush`] writes (public for the tests that read the
+/// lines a handler's work makes).
+pub fn take_lines() -> Vec<String> {
+    let Some(namespace) = NAMESPACE.get() else {
+        return Vec::new();
+    };
+    let pending = std::mem::take(&mut *PENDING.lock().unwrap_or_else(PoisonError::into_inner));
+    lines(namespace, jiff::Timestamp::now().as_millisecond(), &pending)
 }
 
 /// The EMF lines of `pending` at `millis` (public for the tests that check
