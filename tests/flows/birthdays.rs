@@ -160,6 +160,15 @@ async fn greet_all(stack: &Stack, g: &Greeter) -> Vec<Delivery> {
     deliveries
 }
 
+/// The coupon reminders `customer` got (their subjects say when the coupon
+/// ends, in either language).
+fn reminders_to(stack: &Stack, customer: &str) -> Vec<SentEmail> {
+    greetings_to(stack, customer)
+        .into_iter()
+        .filter(|m| m.subject.contains("sona eriyor") || m.subject.contains("ends on"))
+        .collect()
+}
+
 fn greetings_to(stack: &Stack, customer: &str) -> Vec<SentEmail> {
     let to = format!("{customer}@example.com");
     stack
@@ -746,12 +755,7 @@ async fn an_unused_birthday_coupon_is_reminded_once_and_only_when_it_may_be() {
     swept("2026-12-03T10:00:00Z").await;
     greet_all(&stack, &g).await;
 
-    let reminders = |customer: &str| {
-        greetings_to(&stack, customer)
-            .into_iter()
-            .filter(|m| m.subject.contains("sona eriyor") || m.subject.contains("ends on"))
-            .collect::<Vec<_>>()
-    };
+    let reminders = |customer: &str| reminders_to(&stack, customer);
     let ayse = reminders("ayse");
     assert_eq!(ayse.len(), 1);
     assert_eq!(
@@ -911,12 +915,7 @@ async fn apology_coupons_are_reminded_only_when_the_shop_turns_it_on() {
         stack.send("greetings", body).await;
     }
     greet_all(&stack, &greeter(&stack)).await;
-    let reminders = |customer: &str| {
-        greetings_to(&stack, customer)
-            .into_iter()
-            .filter(|m| m.subject.contains("sona eriyor") || m.subject.contains("ends on"))
-            .collect::<Vec<_>>()
-    };
+    let reminders = |customer: &str| reminders_to(&stack, customer);
     let ayse = reminders("ayse");
     assert_eq!(ayse.len(), 1);
     assert_eq!(

@@ -10,7 +10,7 @@
 mod functions;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use customer_directory::Config as DirectoryConfig;
@@ -85,17 +85,8 @@ fn review(
 
 /// Runs `memnun-erase` with `args` against the stack.
 fn erase(stack: &Stack, args: &[&str]) -> Output {
-    let binary = memnun_tests::function_binary("memnun-erase");
-    Command::new(binary)
+    memnun_tests::tool("memnun-erase", &stack.emulator.endpoint())
         .args(args)
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", stack.emulator.endpoint())
-        .env("AWS_REGION", "eu-central-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("TABLE_NAME", &stack.table)
         .output()
         .expect("run memnun-erase")

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Mutex;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -28,17 +28,8 @@ c-7,gul@example.com,\"Gül\nÇiçek\",tr,Europe/Istanbul,,,,\r
 ";
 
 fn run(stack: &Stack, args: &[&str]) -> Output {
-    let binary = memnun_tests::function_binary("memnun-import");
-    Command::new(binary)
+    memnun_tests::tool("memnun-import", &stack.emulator.endpoint())
         .args(args)
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", stack.emulator.endpoint())
-        .env("AWS_REGION", "eu-central-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("run memnun-import")
 }

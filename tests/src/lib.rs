@@ -47,6 +47,23 @@ pub fn workspace_root() -> std::path::PathBuf {
         .unwrap_or_default()
 }
 
+/// One of the shop-side tools (`memnun-import`, `memnun-erase`,
+/// `memnun-export`), built, as the shop would run it against `endpoint`: a
+/// clean environment with test credentials and no configuration file.
+pub fn tool(name: &str, endpoint: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(function_binary(name));
+    command
+        .env_clear()
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", "eu-central-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
+}
+
 /// Builds a function's binary (debug, like the rest of the tests) and answers
 /// its path. Cargo's lock makes concurrent calls wait for one build.
 pub fn function_binary(name: &str) -> std::path::PathBuf {
