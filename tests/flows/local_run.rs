@@ -328,6 +328,7 @@ fn the_local_run_replays_the_scenario_and_shows_what_happened() {
         "SlaBreaches",
         "DeadLetters",
         "ConnectorEvents",
+        "PlatformCalls",
     ] {
         assert!(emitted.contains(name), "no {name} in {emitted:?}");
     }

@@ -3,7 +3,7 @@
 //! Every function counts what the shop's people watch — emails sent by
 //! kind, coupons issued and redeemed by reason, SLA warnings and breaches,
 //! messages bound for the dead-letter queue by the class of their failure,
-//! platforms' webhooks by platform and outcome — and writes the counts to
+//! platforms' webhooks in and calls out by platform and outcome — and writes the counts to
 //! standard output at the end of each invocation, one JSON line per set of
 //! dimension values. CloudWatch Logs turns those lines into metrics in the
 //! namespace `memnun/<stack>` (`METRICS_NAMESPACE`), which the template's
@@ -88,8 +88,16 @@ pub const CONNECTOR_EVENTS: Metric = Metric {
     dimensions: &["Platform", "Outcome"],
 };
 
+/// Calls to the shop's platforms (store, help desk, webhook), each
+/// attempt by `Platform` (`shopify`, `woocommerce`, `zendesk`,
+/// `freshdesk`, `webhook`) and `Outcome` (`ok`, `refused`, `unavailable`).
+pub const PLATFORM_CALLS: Metric = Metric {
+    name: "PlatformCalls",
+    dimensions: &["Platform", "Outcome"],
+};
+
 /// Every metric memnun emits; the dashboard names no other.
-pub const CATALOGUE: [Metric; 7] = [
+pub const CATALOGUE: [Metric; 8] = [
     EMAILS_SENT,
     COUPONS_ISSUED,
     COUPONS_REDEEMED,
@@ -97,6 +105,7 @@ pub const CATALOGUE: [Metric; 7] = [
     SLA_BREACHES,
     DEAD_LETTERS,
     CONNECTOR_EVENTS,
+    PLATFORM_CALLS,
 ];
 
 /// The namespace, once configured.

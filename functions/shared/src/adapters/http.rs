@@ -331,8 +331,13 @@ pub async fn call_with<T>(
 ) -> Result<T> {
     let mut last = String::new();
     for attempt in 0..ATTEMPTS {
-        let wait = match client.send(&request()).await {
-            Ok(answer) => match judge(&answer) {
+        let verdict = client.send(&request()).await.map(|answer| {
+            let verdict = judge(&answer);
+            (answer, verdict)
+        });
+        count(platform, verdict.as_ref().ok().map(|(_, v)| v));
+        let wait = match verdict {
+            Ok((answer, verdict)) => match verdict {
                 Verdict::Done(t) => return Ok(t),
                 Verdict::Fail(e) => return Err(e),
                 Verdict::Again(wait) => {
@@ -369,10 +374,25 @@ pub async fn call_with<T>(
 /// timeout, as text.
 pub async fn once<T>(
     client: &HttpClient,
+    platform: &'static str,
     request: &Request,
     judge: impl FnOnce(&Answer) -> Verdict<T>,
 ) -> std::result::Result<Verdict<T>, String> {
-    client.send(request).await.map(|answer| judge(&answer))
+    let verdict = client.send(request).await.map(|answer| judge(&answer));
+    count(platform, verdict.as_ref().ok());
+    verdict
+}
+
+/// Counts one attempt by its outcome ([`crate::metrics::PLATFORM_CALLS`]):
+/// `ok`, `refused` (the platform will not take it), or `unavailable` (no
+/// answer, throttled, or a passing failure).
+fn count<T>(platform: &'static str, verdict: Option<&Verdict<T>>) {
+    let outcome = match verdict {
+        Some(Verdict::Done(_)) => "ok",
+        Some(Verdict::Fail(_)) => "refused",
+        Some(Verdict::Again(_)) | None => "unavailable",
+    };
+    crate::metrics::count(crate::metrics::PLATFORM_CALLS, &[platform, outcome]);
 }
 
 /// How long to pause before attempt `attempt + 1` of a loop of the

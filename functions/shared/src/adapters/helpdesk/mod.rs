@@ -149,7 +149,7 @@ impl HelpDeskClient {
                 return Ok((found, DeskOpened::Before));
             }
             let (request, judge) = self.create(ticket);
-            let wait = match http::once(&self.http, &request, judge).await {
+            let wait = match http::once(&self.http, platform, &request, judge).await {
                 Ok(Verdict::Done(found)) => return Ok((found, DeskOpened::Now)),
                 Ok(Verdict::Fail(e)) => return Err(e),
                 Ok(Verdict::Again(wait)) => {
