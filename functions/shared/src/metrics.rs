@@ -3,9 +3,9 @@
 //! Every function counts what the shop's people watch — emails sent by
 //! kind, coupons issued and redeemed by reason, SLA warnings and breaches,
 //! messages bound for the dead-letter queue by the class of their failure,
-//! platforms' webhooks in and calls out by platform and outcome — and writes the counts to
-//! standard output at the end of each invocation, one JSON line per set of
-//! dimension values. CloudWatch Logs turns those lines into metrics in the
+//! platforms' webhooks in and calls out by platform and outcome — and
+//! writes the counts to standard output at the end of each invocation, one
+//! JSON line per set of dimension values. CloudWatch Logs turns those lines into metrics in the
 //! namespace `memnun/<stack>` (`METRICS_NAMESPACE`), which the template's
 //! dashboard reads; no call, no permission, no latency on the way.
 //!
@@ -18,9 +18,9 @@
 //!   id, an address or a code, so no line can carry personal data and no
 //!   value can multiply the shop's custom metrics.
 //! - **Counted as it happens, written once per invocation**: recording is
-//!   a map update behind a mutex; [`flush`] (called by
-//!   [`crate::lambda`]'s serving loops and by [`crate::batch::run`]) writes
-//!   the lines. Unconfigured (tests, tools), recording does nothing.
+//!   a map update behind a mutex; [`flush`], called by [`crate::lambda`]'s
+//!   serving loops (and by ingest's) after each invocation, writes the
+//!   lines. Unconfigured (tests, tools), recording does nothing.
 //! - **The wall clock**: a metric says when the work was done. Decisions
 //!   and emails take their time from the event; a replay of old events is
 //!   counted when it is replayed, within CloudWatch's two-week window.
