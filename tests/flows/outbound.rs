@@ -639,7 +639,11 @@ async fn a_ticket_closed_for_no_reply_is_solved_in_zendesk_and_freshdesk_once() 
             .collect();
         assert_eq!(closing.len(), 1, "once: {:?}", t.notes);
         assert!(!closing[0].1, "an internal note");
-        assert!(t.tags.contains(&"memnun_closed_no_reply".to_owned()));
+        assert!(
+            t.tags.contains(&"memnun_closed_no_reply".to_owned()),
+            "zendesk: {zendesk}, {:?}",
+            t.tags
+        );
     }
 }
 

@@ -23,6 +23,10 @@
 //!   `Memnun-Signature` ([`memnun_shared::adapters::webhook`]). Delivery is
 //!   at least once: a receiver drops a repeat by `Memnun-Event-Id`.
 //!
+//! The events of one ticket in a batch are carried one after the other, in
+//! the batch's order; different tickets side by side
+//! ([`memnun_shared::batch::run_in_order`]).
+//!
 //! Each message is one unit of work ([`memnun_shared::work`]), keyed by the
 //! message's id: a duplicate delivery costs one call and repeats nothing,
 //! one delivered twice at once waits for the first, and a retry after the
@@ -39,7 +43,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use memnun_shared::batch::{self, Outcome};
 use memnun_shared::config::{Env, HelpDeskConfig, StoreSite, platform_site};
-use memnun_shared::contract::outbound::{ForHelpDesk, OutboundMessage};
+use memnun_shared::contract::outbound::{self, ForHelpDesk, OutboundMessage};
 use memnun_shared::domain::customer::CustomerId;
 use memnun_shared::domain::desk::{
     DeskTicket, TicketClosed, TicketEscalated, TicketUpdated, closing_note, escalation_note,
@@ -142,7 +146,11 @@ impl<D: Deliverer, H: HelpDesk, S: CustomerStore + TicketStore + WorkStore> Hand
 
     /// Handles one SQS batch; answers the messages that failed.
     pub async fn handle(&self, event: SqsEvent, deadline: Timestamp) -> SqsBatchResponse {
-        batch::run(event, self.config.batch_concurrency, |message| {
+        // One ticket's events one after the other: a desk note is a read of
+        // the ticket's tags and a write of them all (Freshdesk replaces
+        // them), so two at once would lose one's tag.
+        let ticket = |m: &SqsMessage| m.body.as_deref().and_then(outbound::ticket_of);
+        batch::run_in_order(event, self.config.batch_concurrency, ticket, |message| {
             self.message(message, deadline)
         })
         .await
@@ -686,6 +694,34 @@ mod tests {
         let answer = h.handle(batch(&[late.body]), deadline()).await;
         assert!(answer.batch_item_failures.is_empty());
         assert!(desk(&h).tickets().is_empty());
+    }
+
+    #[tokio::test]
+    async fn one_tickets_events_in_one_batch_reach_the_desk_one_at_a_time_in_order() {
+        let h = with_desk(false);
+        let (ticket, opened) = complaint(&h, Some("ayse@example.com"));
+        let bodies = [
+            opened.body,
+            escalated(&ticket, Goal::FirstReply, "2026-11-23T13:05:00Z").body,
+            issued().body,
+            joined(&h, &ticket, 1, "2026-11-23T14:00:00Z").body,
+            joined(&h, &ticket, 2, "2026-11-23T15:00:00Z").body,
+        ];
+        let answer = h.handle(batch(&bodies), deadline()).await;
+        assert!(
+            answer.batch_item_failures.is_empty(),
+            "{:?}",
+            failed(&answer)
+        );
+        assert_eq!(
+            desk(&h).overlaps(),
+            0,
+            "never two calls on one ticket at once"
+        );
+        let t = &desk(&h).tickets()[0];
+        assert_eq!(t.raised_for, [Goal::FirstReply]);
+        let comments: Vec<u32> = t.comments.iter().map(|(n, _)| *n).collect();
+        assert_eq!(comments, [1, 2]);
     }
 
     /// The `n`-th message that joined `ticket`, stored as complaint-intake

@@ -968,9 +968,35 @@ impl CouponRegistry for MemoryRegistry {
 
 /// The shop's help desk in memory: the tickets opened, their notes and
 /// priorities.
+///
+/// Each call lets others run before it acts, as a real desk's round trip
+/// does, and counts the calls that found another on the same ticket still
+/// under way: a desk whose updates replace (Freshdesk's tags) loses one of
+/// two such writes.
 #[derive(Debug, Default)]
 pub struct MemoryDesk {
     tickets: Mutex<Vec<DeskEntry>>,
+    busy: Mutex<Vec<TicketNumber>>,
+    overlaps: std::sync::atomic::AtomicUsize,
+}
+
+/// A call on one ticket under way in [`MemoryDesk`].
+struct Visit<'a> {
+    desk: &'a MemoryDesk,
+    number: TicketNumber,
+}
+
+impl Drop for Visit<'_> {
+    fn drop(&mut self) {
+        let mut busy = self
+            .desk
+            .busy
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(i) = busy.iter().position(|n| *n == self.number) {
+            busy.swap_remove(i);
+        }
+    }
 }
 
 /// A ticket as [`MemoryDesk`] holds it.
@@ -998,6 +1024,29 @@ impl MemoryDesk {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+
+    /// How many calls began while another on the same ticket was under way.
+    pub fn overlaps(&self) -> usize {
+        self.overlaps.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Marks a call on `number` under way until the answer is dropped, and
+    /// yields once, so that calls made side by side do overlap here.
+    async fn visit(&self, number: &TicketNumber) -> Visit<'_> {
+        {
+            let mut busy = self.busy.lock().unwrap_or_else(PoisonError::into_inner);
+            if busy.contains(number) {
+                self.overlaps
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            busy.push(number.clone());
+        }
+        tokio::task::yield_now().await;
+        Visit {
+            desk: self,
+            number: number.clone(),
+        }
+    }
 }
 
 /// The desk's ticket for memnun's `number`, as a desk answers a look-up.
@@ -1013,6 +1062,7 @@ fn desk_entry<'a>(
 
 impl HelpDesk for MemoryDesk {
     async fn open(&self, ticket: &DeskTicket) -> Result<DeskOpened> {
+        let _visit = self.visit(&ticket.number).await;
         let mut tickets = self.tickets.lock().unwrap_or_else(PoisonError::into_inner);
         if tickets.iter().any(|e| e.ticket.number == ticket.number) {
             return Ok(DeskOpened::Before);
@@ -1034,6 +1084,7 @@ impl HelpDesk for MemoryDesk {
         resolved_as: crate::domain::ticket::ResolvedAs,
         note: &str,
     ) -> Result<bool> {
+        let _visit = self.visit(number).await;
         let mut tickets = self.tickets.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = desk_entry(&mut tickets, number)?;
         if entry.closed.is_some() {
@@ -1045,6 +1096,7 @@ impl HelpDesk for MemoryDesk {
     }
 
     async fn comment(&self, number: &TicketNumber, message: u32, body: &str) -> Result<bool> {
+        let _visit = self.visit(number).await;
         let mut tickets = self.tickets.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = desk_entry(&mut tickets, number)?;
         if entry.comments.iter().any(|(n, _)| *n == message) {
@@ -1061,6 +1113,7 @@ impl HelpDesk for MemoryDesk {
         priority: Priority,
         note: &str,
     ) -> Result<bool> {
+        let _visit = self.visit(number).await;
         let mut tickets = self.tickets.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = desk_entry(&mut tickets, number)?;
         if entry.raised_for.contains(&missed) {

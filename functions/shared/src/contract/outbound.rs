@@ -71,6 +71,26 @@ impl OutboundMessage {
     }
 }
 
+/// The ticket an outbound message is about (`data.ticket_id`), if any: what
+/// the outbound function carries one message at a time. Reads nothing else
+/// and judges nothing: [`OutboundMessage::parse`] does.
+pub fn ticket_of(body: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Event {
+        data: Data,
+    }
+    #[derive(serde::Deserialize)]
+    struct Data {
+        ticket_id: String,
+    }
+    if body.len() > super::MAX_BODY_BYTES {
+        return None;
+    }
+    serde_json::from_str::<Event>(body)
+        .ok()
+        .map(|e| e.data.ticket_id)
+}
+
 /// The types memnun publishes on the outbound queue.
 pub const KINDS: [&str; 6] = [
     "coupon.issued",

@@ -23,7 +23,9 @@
 //! moments, not at once: a create whose answer was lost and is retried
 //! within that moment can open a second ticket (Zendesk, looked up by
 //! external id, cannot). A `PUT` replaces the tags, so it sends the
-//! ticket's tags with the new one.
+//! ticket's tags with the new one; two notes on one ticket at once would
+//! drop one's tag, which is why the outbound function carries one ticket's
+//! events one after the other.
 //!
 //! Answers: 201 created, 200 for the rest; 400 "Validation failed" names
 //! the fields in `errors` (memnun logs their names and codes only); 401,
