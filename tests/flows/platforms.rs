@@ -1,7 +1,8 @@
 //! The platforms' own webhooks end to end, against the emulator: a Shopify
 //! order placed, shipped and delivered through ingest's `/webhooks/shopify`
 //! and the real order-journey (its fulfillment first, before the order, and
-//! again as Shopify retries it); a WooCommerce guest's order completed with
+//! again as Shopify retries it), and a return of it requested, approved,
+//! processed and refunded; a WooCommerce guest's order completed with
 //! its tracking; a Judge.me review through `/webhooks/judgeme` and the real
 //! review-responder; and a Zendesk agent's reply and solve of a memnun
 //! ticket through the real complaint-intake. The platforms
@@ -157,6 +158,104 @@ async fn a_shopify_order_is_told_shipped_with_its_tracking_number_then_delivered
         emails_to(&stack, "zeynep.kaya@example.com").len(),
         1,
         "a delivery is recorded, not told"
+    );
+}
+
+/// A Shopify delivery of `topic` that Shopify triggered `at` (its return
+/// topics carry no time of their own).
+fn shopify_at(topic: &str, event_id: &str, file: &str, at: &str) -> Request {
+    let mut request = shopify(topic, event_id, file);
+    request
+        .headers_mut()
+        .insert("x-shopify-triggered-at", at.parse().unwrap());
+    request
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shopify_return_is_told_approved_received_and_refunded_once_each() {
+    let stack = Stack::start().await;
+    let edge = ingest(&stack);
+    let h = journey(&stack);
+    for request in [
+        shopify("orders/create", "o9d8e7", "orders-create.json"),
+        shopify("fulfillments/create", "a1b2c3", "fulfillments-create.json"),
+    ] {
+        assert_eq!(post(&edge, request).await, 202);
+    }
+    deliver_orders(&stack, &h).await;
+    let steps = [
+        (
+            "returns/request",
+            "r1",
+            "returns-request.json",
+            "2026-11-27T09:00:00Z",
+        ),
+        (
+            "returns/approve",
+            "r2",
+            "returns-approve.json",
+            "2026-11-27T11:00:00Z",
+        ),
+        // Processed (the items confirmed back), and Shopify retries it.
+        (
+            "returns/process",
+            "r3",
+            "returns-process.json",
+            "2026-12-01T14:00:00Z",
+        ),
+        (
+            "returns/process",
+            "r3",
+            "returns-process.json",
+            "2026-12-01T14:00:00Z",
+        ),
+    ];
+    for (topic, id, file, at) in steps {
+        assert_eq!(post(&edge, shopify_at(topic, id, file, at)).await, 202);
+        deliver_orders(&stack, &h).await;
+    }
+    assert_eq!(
+        post(
+            &edge,
+            shopify("refunds/create", "r4", "refunds-create.json")
+        )
+        .await,
+        202
+    );
+    deliver_orders(&stack, &h).await;
+    assert!(stack.drain(&stack.queue("orders").dlq_url).await.is_empty());
+
+    let told = emails_to(&stack, "zeynep.kaya@example.com");
+    let with = |words: &str| told.iter().filter(|m| m.body.contains(words)).count();
+    assert_eq!(
+        told.len(),
+        5,
+        "shipped, request, approval, receipt, refund: {told:?}"
+    );
+    assert_eq!(
+        with("bize ulaştı"),
+        1,
+        "the receipt once, whatever the retries"
+    );
+    let receipt = told
+        .iter()
+        .find(|m| m.body.contains("bize ulaştı"))
+        .unwrap();
+    assert!(receipt.body.contains("21123456789"), "the return's number");
+    assert_eq!(with("ücret iadeniz yapıldı"), 1, "the refund");
+    let stored = stack
+        .items_with_prefix("RETURN#21123456789")
+        .await
+        .into_iter()
+        .next()
+        .expect("the return");
+    assert_eq!(attr(&stored, "customer_id"), "7390324674618");
+    assert_eq!(attr(&stored, "order_id"), "5839201374521");
+    assert!(stored.contains_key("refunded_at"), "refunded");
+    assert_eq!(
+        attr(&stored, "received_at"),
+        "2026-12-01T14:00:00Z",
+        "when Shopify says it was processed"
     );
 }
 

@@ -126,6 +126,7 @@ fn every_shopify_sample_lands_as_its_event_on_its_queue() {
         ),
         ("returns-approve.json", "returns/approve", "return.approved"),
         ("returns-decline.json", "returns/decline", "return.rejected"),
+        ("returns-process.json", "returns/process", "return.received"),
         (
             "customers-create.json",
             "customers/create",
@@ -236,6 +237,13 @@ fn shopify_fields_map_as_the_table_says() {
             .unwrap()
             .starts_with("İade süresi")
     );
+    let received = shopify_event("returns-process.json", "returns/process");
+    assert_eq!(
+        received["data"],
+        json!({"return_id": "21123456789"}),
+        "the return names its customer in order-journey"
+    );
+    assert_eq!(received["time"], "2026-11-23T08:42:19.123Z");
     let customer = shopify_event("customers-create.json", "customers/create");
     assert_eq!(
         customer["data"],
@@ -946,7 +954,7 @@ proptest! {
         topic in prop::sample::select(vec![
             "orders/create", "orders/cancelled", "fulfillments/create",
             "fulfillment_events/create", "refunds/create", "returns/request",
-            "returns/approve", "returns/decline", "customers/update",
+            "returns/approve", "returns/decline", "returns/process", "customers/update",
             "customers_email_marketing_consent/update", "app/uninstalled",
         ]),
     ) {

@@ -19,12 +19,19 @@
 //! | `returns/request` | `return.requested` | `id` → return_id, `order.id`, `exchange_line_items` (any: an exchange), the first `return_line_items[].return_reason` → reason |
 //! | `returns/approve` | `return.approved` | `id` → return_id |
 //! | `returns/decline` | `return.rejected` | `id`, `decline.note` (else `decline.reason`) → reason |
+//! | `returns/process` | `return.received` | `id` → return_id |
 //! | `customers/create`, `customers/update` | `customer.upserted` | `id`, `email`, `first_name` `last_name`, `locale`, the `facts.birth_date` metafield → birthday, `email_marketing_consent` (older API versions) |
 //! | `customers_email_marketing_consent/update` | `customer.upserted` | `customer_id`, `email_address`, `email_marketing_consent` (`state` `subscribed` → consent, `consent_updated_at` → consent_at) |
 //!
+//! Shopify has no webhook for a return's parcel arriving. Processing the
+//! return (API 2025-07 and later) is the merchant confirming the items it
+//! took back, before or with the refund: that is the receipt memnun tells
+//! the customer of. A disposition (`reverse_fulfillment_orders/dispose`)
+//! names a reverse fulfillment order, not the return, and is not used.
+//!
 //! Later steps name only the order (Shopify's fulfillments and refunds
-//! carry no customer): order-journey finds the customer it kept with the
-//! order. Every other topic is answered 200 and ignored; so is an order
+//! carry no customer) or the return: order-journey finds the customer it
+//! kept with them. Every other topic is answered 200 and ignored; so is an order
 //! without a customer, a customer without an email address, a fulfillment
 //! that failed or was cancelled, a carrier scan that is neither a delivery
 //! nor a delay, and a refund that moved no money.
@@ -95,6 +102,7 @@ fn mapper(topic: &str) -> Option<Mapper> {
         "returns/request" => return_requested,
         "returns/approve" => return_approved,
         "returns/decline" => return_declined,
+        "returns/process" => return_received,
         "customers/create" | "customers/update" => customer,
         "customers_email_marketing_consent/update" => consent,
         _ => return None,
@@ -388,6 +396,11 @@ fn return_declined(cx: &Context, r: &Fields<'_>) -> Result<Mapped> {
         .set("return_id", r.required_id("id")?)
         .set("reason", reason);
     one(cx.event(None, "return.rejected", data))
+}
+
+fn return_received(cx: &Context, r: &Fields<'_>) -> Result<Mapped> {
+    let data = Data::default().set("return_id", r.required_id("id")?);
+    one(cx.event(None, "return.received", data))
 }
 
 /// Shopify's consent states: only `subscribed` is consent.
