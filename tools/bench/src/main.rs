@@ -264,6 +264,25 @@ fn certificate(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf), Error> {
     ))
 }
 
+/// The system's bundle of trusted roots with the stub's `ca` appended, as
+/// `trusted.pem` in `dir`: what every runtime measured is pointed at
+/// (`SSL_CERT_FILE`, `AWS_CA_BUNDLE`).
+fn trusted(ca: &Path, dir: &Path) -> Result<PathBuf, Error> {
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|e| Error::Setup(format!("{}: {e}", path.display())))
+    };
+    let system = memnun_shared::adapters::trust::bundle_path()
+        .ok_or_else(|| Error::Setup("no system certificate bundle".into()))?;
+    let mut bundle = read(Path::new(system))?;
+    if !bundle.ends_with(b"\n") {
+        bundle.push(b'\n');
+    }
+    bundle.extend(read(ca)?);
+    let out = dir.join("trusted.pem");
+    std::fs::write(&out, bundle).map_err(|e| Error::Setup(format!("{}: {e}", out.display())))?;
+    Ok(out)
+}
+
 /// The environment Lambda gives every function, beyond the template's.
 fn lambda_env(name: &str, log_level: &str) -> Vec<(String, String)> {
     [
@@ -368,14 +387,16 @@ impl Peer {
         })
     }
 
-    /// Its runtime's own settings: where the stub's CA is, where compiled
-    /// modules go (under target/, not beside the sources).
-    fn env(self, ca: Option<&Path>, scratch: &Path) -> Vec<(String, String)> {
+    /// Its runtime's own settings: what it trusts (Python the same bundle
+    /// as memnun, read as botocore reads its own; Node.js its built-in roots
+    /// and the stub's CA), where compiled modules go (under target/, not
+    /// beside the sources).
+    fn env(self, ca: Option<&Path>, trust: Option<&Path>, scratch: &Path) -> Vec<(String, String)> {
         let mut env = Vec::new();
         match self {
             Peer::Python => {
-                if let Some(ca) = ca {
-                    env.push(("AWS_CA_BUNDLE".into(), ca.display().to_string()));
+                if let Some(trust) = trust {
+                    env.push(("AWS_CA_BUNDLE".into(), trust.display().to_string()));
                 }
                 env.push((
                     "PYTHONPYCACHEPREFIX".into(),
@@ -528,7 +549,14 @@ fn run(o: &Options) -> Result<(), Error> {
                 None
             }
         };
+        // What a function trusts on Lambda (the system's roots), plus the
+        // stub's CA: the roots are read at every cold start, and a bundle of
+        // one certificate would leave that out of init.
         let ca = tls.as_ref().map(|(ca, _)| ca.clone());
+        let trust = match &ca {
+            Some(ca) => Some(trusted(ca, &scratch.join("tls"))?),
+            None => None,
+        };
         let stub = Stub::start(Mode::Answer, tls.map(|(_, t)| t), secrets(&local))?;
         let main_table = local
             .tables
@@ -594,8 +622,8 @@ fn run(o: &Options) -> Result<(), Error> {
             let memnun_launch = |stub: &Stub, transport: Transport| -> Launch {
                 let mut env = base.clone();
                 env.extend(stub.endpoint_env(transport != Transport::Plain));
-                if let Some(ca) = &ca {
-                    env.push(("SSL_CERT_FILE".into(), ca.display().to_string()));
+                if let Some(trust) = &trust {
+                    env.push(("SSL_CERT_FILE".into(), trust.display().to_string()));
                 }
                 if transport == Transport::TlsUnprimed {
                     env.push(("TLS_PRIMING".into(), "off".into()));
@@ -641,7 +669,7 @@ fn run(o: &Options) -> Result<(), Error> {
                                 let mut env = base.clone();
                                 env.extend(stub.endpoint_env(transport != Transport::Plain));
                                 env.push(("_HANDLER".into(), format!("{module}.handler")));
-                                env.extend(peer.env(ca.as_deref(), &scratch));
+                                env.extend(peer.env(ca.as_deref(), trust.as_deref(), &scratch));
                                 Launch {
                                     label: format!("{name} ({})", peer.label()),
                                     program: program.clone(),

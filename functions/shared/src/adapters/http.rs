@@ -4,9 +4,9 @@
 //! The client is hyper with rustls on ring, the stack the AWS SDK's own
 //! client already links ([`crate::adapters::https_client`]): a platform call
 //! adds no second HTTP or TLS stack to a binary. It is built at the first
-//! call, not at init: loading the trusted certificates costs milliseconds
-//! that a function with no platform configured, or an event that needs
-//! none, should not pay.
+//! call, not at init, and trusts the roots the AWS clients read
+//! ([`crate::adapters::trust`]): read once per process, so the first
+//! platform call does not read them again.
 //!
 //! The rules ([`call`]), the same for every platform:
 //!
@@ -213,12 +213,21 @@ fn build() -> std::result::Result<Hyper, String> {
     let mut http = HttpConnector::new();
     http.set_connect_timeout(Some(CONNECT_TIMEOUT));
     http.enforce_http(false);
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
-        .map_err(|e| format!("no trusted certificates: {e}"))?
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
+    let provider = rustls::crypto::ring::default_provider();
+    let builder = match super::trust::system() {
+        Some(roots) => {
+            let tls = rustls::ClientConfig::builder_with_provider(provider.into())
+                .with_safe_default_protocol_versions()
+                .map_err(|e| format!("no TLS versions: {e}"))?
+                .with_root_certificates(roots.clone())
+                .with_no_client_auth();
+            hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls)
+        }
+        None => hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(provider)
+            .map_err(|e| format!("no trusted certificates: {e}"))?,
+    };
+    let https = builder.https_or_http().enable_http1().wrap_connector(http);
     Ok(Client::builder(TokioExecutor::new()).build(https))
 }
 

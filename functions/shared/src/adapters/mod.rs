@@ -20,6 +20,7 @@ pub mod ssm;
 pub mod stats;
 pub mod store;
 pub mod suppression;
+pub mod trust;
 pub mod webhook;
 pub mod work;
 
