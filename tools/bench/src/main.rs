@@ -161,10 +161,18 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|_| memnun_tests::workspace_root().join("target"))
 }
 
-/// The shop every run configures: the tests' parameters.
+/// The shop every run configures: the tests' parameters, with what deploys
+/// the functions a shop turns on (the outbound webhook, inbound email), so
+/// that every function is measured with the environment it would have.
 fn local_plan(template: &Template) -> Result<Local, Error> {
+    let on = memnun_tests::receiver::parameters("https://hooks.dukkan.example/memnun");
+    let on = on
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain([("InboundEmailDomain", "destek.dukkan.example")]);
+    let shop: Vec<(&str, &str)> = TEST_SHOP.iter().copied().chain(on).collect();
     let values = template
-        .parameters(TEST_SHOP)
+        .parameters(&shop)
         .map_err(|e| Error::Setup(e.to_string()))?;
     template
         .plan(values)
