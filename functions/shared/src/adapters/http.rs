@@ -4,9 +4,10 @@
 //! The client is hyper with rustls on ring, the stack the AWS SDK's own
 //! client already links ([`crate::adapters::https_client`]): a platform call
 //! adds no second HTTP or TLS stack to a binary. It is built at the first
-//! call, not at init, and trusts the roots the AWS clients read
-//! ([`crate::adapters::trust`]): read once per process, so the first
-//! platform call does not read them again.
+//! call, not at init, and trusts the system's roots as
+//! [`crate::adapters::trust`] reads them: the one bundle file, once per
+//! process, rather than the TLS crate's own scan of the bundle and the
+//! certificate directory.
 //!
 //! The rules ([`call`]), the same for every platform:
 //!

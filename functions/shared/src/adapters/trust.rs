@@ -3,14 +3,15 @@
 //!
 //! Why not `hyper-rustls`'s own loading (`rustls-native-certs`): it reads
 //! the bundle through a reader, then every file of the certificate
-//! directory besides (most of them the same certificates again): about
-//! 3 ms for Debian's 145 roots, paid by the first platform call of every
-//! process. Reading the one bundle file into memory and parsing it from
-//! there takes under 1 ms and trusts the same certificates.
+//! directory besides (most of them the same certificates again), which the
+//! first platform call of every process would pay for. Reading the one
+//! bundle file into memory and parsing it from there is several times
+//! quicker and trusts the same certificates.
 //!
-//! The AWS clients keep the SDK's own loading: the SDK takes extra roots
-//! only as PEM, which it parses again for every connector it builds, and
-//! that measured slower at init than its own cached loading.
+//! The AWS clients keep the SDK's own loading: the SDK takes other roots
+//! only as PEM, which it parses again whenever it builds a connection's TLS
+//! configuration, and the bench measured that slower at init than the SDK's
+//! own loading, which it keeps for the process.
 //!
 //! Which file: `SSL_CERT_FILE` when it is set (as OpenSSL and
 //! `rustls-native-certs` honour it), else the first bundle found where the

@@ -71,9 +71,9 @@ impl OutboundMessage {
     }
 }
 
-/// The ticket an outbound message is about (`data.ticket_id`), if any: what
-/// the outbound function carries one message at a time. Reads nothing else
-/// and judges nothing: [`OutboundMessage::parse`] does.
+/// The ticket an outbound message is about (`data.ticket_id`), if any: the
+/// outbound function carries one ticket's messages one after the other.
+/// Reads nothing else and judges nothing: [`OutboundMessage::parse`] does.
 pub fn ticket_of(body: &str) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Event {
