@@ -105,9 +105,16 @@ async fn a_bad_config_stops_the_init_and_names_the_variable() {
     let binary = memnun_tests::function_binary("review-responder");
     let stack = Stack::start().await;
     let api = RuntimeApi::start();
+    // A bundle for the AWS clients that holds no certificate, or one that
+    // is not there: the SDK would stop at its first connection instead.
+    let no_roots = std::env::temp_dir().join(format!("memnun-no-roots-{}.pem", std::process::id()));
+    std::fs::write(&no_roots, "not a certificate\n").unwrap();
+    let no_roots = no_roots.display().to_string();
     for (var, value) in [
         ("SENDER_EMAIL", None),
         ("APOLOGY_COUPON_PERCENTS", Some("1=twenty")),
+        ("AWS_CA_BUNDLE", Some(no_roots.as_str())),
+        ("AWS_CA_BUNDLE", Some("/nonexistent/ca.pem")),
     ] {
         let mut cmd = lambda_command(&binary, &api, &stack);
         match value {
@@ -131,4 +138,5 @@ async fn a_bad_config_stops_the_init_and_names_the_variable() {
         std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
         assert!(stderr.contains(var), "stderr does not name {var}: {stderr}");
     }
+    std::fs::remove_file(&no_roots).unwrap();
 }

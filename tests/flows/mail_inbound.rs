@@ -40,7 +40,12 @@ const SAMPLE_TICKET: &str = "TK-4821-0937";
 /// through `endpoint`.
 async fn signed_as(endpoint: &str, key_id: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
-        .http_client(memnun_shared::adapters::https_client())
+        .http_client(
+            memnun_shared::adapters::https_client(
+                memnun_shared::adapters::trust::AWS_ROOTS.as_bytes(),
+            )
+            .expect("the AWS roots"),
+        )
         .endpoint_url(endpoint)
         .region(Region::new(LOCAL_REGION))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

@@ -490,7 +490,12 @@ fn short_named_queues(template: &Template, local: &Local) -> HashMap<String, Que
 /// Client configuration for the emulator: dummy credentials, a fixed region.
 pub async fn client_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
-        .http_client(memnun_shared::adapters::https_client())
+        .http_client(
+            memnun_shared::adapters::https_client(
+                memnun_shared::adapters::trust::AWS_ROOTS.as_bytes(),
+            )
+            .expect("the AWS roots"),
+        )
         .endpoint_url(endpoint)
         .region(Region::new(crate::template::LOCAL_REGION))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

@@ -237,7 +237,13 @@ export async function runUnit(key, context, work) {
 
 export async function readCustomer(customerId) {
   const { Item } = await documents.send(
-    new GetCommand({ TableName: TABLE_NAME, Key: { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" } }),
+    // Consistently, as memnun reads: a retried event must see its own
+    // earlier writes.
+    new GetCommand({
+      TableName: TABLE_NAME,
+      Key: { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" },
+      ConsistentRead: true,
+    }),
   );
   return Item ?? {};
 }
@@ -330,6 +336,15 @@ export function generateCode(prefix) {
   return `${prefix}-${symbols.slice(0, 5)}-${symbols.slice(5)}`;
 }
 
+/** The due index's shard of `key`: FNV-1a modulo 16, as memnun's sweep reads it. */
+export function shardOf(key, shards = 16) {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(key, "utf8")) {
+    h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  }
+  return h % shards;
+}
+
 export function generateTicketNumber() {
   const digits = draw("0123456789", 8);
   return `TK-${digits.slice(0, 4)}-${digits.slice(4)}`;
@@ -342,7 +357,18 @@ export function put(item, condition) {
 /** The coupon by its code and by its cause, each written once. */
 export function couponPuts(coupon) {
   return [
-    put({ pk: `COUPON#${coupon.code}`, sk: "COUPON", ...coupon }, "attribute_not_exists(pk)"),
+    // The coupon's own item is also in the index of coupons by issue day
+    // (its UTC day, then when and which), as memnun's is.
+    put(
+      {
+        pk: `COUPON#${coupon.code}`,
+        sk: "COUPON",
+        ...coupon,
+        gsi4pk: `ISSUED#${coupon.issued_at.slice(0, 10)}`,
+        gsi4sk: `${coupon.issued_at}#${coupon.code}`,
+      },
+      "attribute_not_exists(pk)",
+    ),
     put(
       { pk: `CUSTOMER#${coupon.customer_id}`, sk: `COUPON#${coupon.reason}#${coupon.source_event}`, ...coupon },
       "attribute_not_exists(pk)",
@@ -352,13 +378,25 @@ export function couponPuts(coupon) {
 
 /** The ticket and its by-cause record, each written once. */
 export function ticketPuts(ticket) {
-  return [
+  const puts = [
     put({ pk: `TICKET#${ticket.number}`, sk: "TICKET", ...ticket }, "attribute_not_exists(pk)"),
     put(
       { pk: `CUSTOMER#${ticket.customer_id}`, sk: `TICKET#${ticket.origin}#${ticket.source_event}`, number: ticket.number },
       "attribute_not_exists(pk)",
     ),
   ];
+  if (ticket.order_id) {
+    // The order's last ticket, for a later complaint about it to join.
+    puts.push(
+      put({
+        pk: `CUSTOMER#${ticket.customer_id}`,
+        sk: `OPENED#ORDER#${ticket.order_id}`,
+        order_id: ticket.order_id,
+        number: ticket.number,
+      }),
+    );
+  }
+  return puts;
 }
 
 /** The customer's tickets opened between two times, counted. */

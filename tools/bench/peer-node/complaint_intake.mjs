@@ -162,6 +162,9 @@ async function complaint(event, unit) {
     ...sla(p, now),
   };
   ticket.next_due = ticket.first_reply_warning_at;
+  // In the due index, where the SLA sweep finds it: its shard, then when.
+  ticket.gsi2pk = `DUE#${c.shardOf(number)}`;
+  ticket.gsi2sk = `${ticket.next_due}#${number}`;
   const writes = c.ticketPuts(ticket);
   const profile = c.profileUpdate(customerId, stored, data.customer, now);
   if (profile) writes.push(profile);

@@ -184,6 +184,9 @@ def complaint(event, unit):
         **sla(p, now),
     }
     ticket["next_due"] = ticket["first_reply_warning_at"]
+    # In the due index, where the SLA sweep finds it: its shard, then when.
+    ticket["gsi2pk"] = f"DUE#{c.shard_of(number)}"
+    ticket["gsi2sk"] = f"{ticket['next_due']}#{number}"
     writes = c.ticket_puts(ticket)
     profile = c.profile_update(customer_id, stored, data.get("customer"), now)
     if profile:

@@ -196,7 +196,10 @@ def run_unit(key, context, work):
 
 
 def read_customer(customer_id):
-    return table.get_item(Key={"pk": f"CUSTOMER#{customer_id}", "sk": "PROFILE"}).get("Item") or {}
+    # Consistently, as memnun reads: a retried event must see its own
+    # earlier writes.
+    key = {"pk": f"CUSTOMER#{customer_id}", "sk": "PROFILE"}
+    return table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
 
 
 CONTACT_FIELDS = ("email", "name", "locale", "time_zone")
@@ -269,6 +272,14 @@ def generate_code(prefix):
     return f"{prefix}-{symbols[:5]}-{symbols[5:]}"
 
 
+def shard_of(key, shards=16):
+    """The due index's shard of `key`: FNV-1a modulo 16, as memnun's sweep reads it."""
+    h = 0x811C9DC5
+    for b in key.encode():
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h % shards
+
+
 def generate_ticket_number():
     digits = "".join(secrets.choice("0123456789") for _ in range(8))
     return f"TK-{digits[:4]}-{digits[4:]}"
@@ -284,8 +295,11 @@ def put(table_name, item, condition=None):
 def coupon_puts(coupon):
     """The coupon by its code and by its cause, each written once."""
     by_cause = {"pk": f"CUSTOMER#{coupon['customer_id']}", "sk": f"COUPON#{coupon['reason']}#{coupon['source_event']}"}
+    # The coupon's own item is also in the index of coupons by issue day
+    # (its UTC day, then when and which), as memnun's is.
+    by_day = {"gsi4pk": f"ISSUED#{coupon['issued_at'][:10]}", "gsi4sk": f"{coupon['issued_at']}#{coupon['code']}"}
     return [
-        put(TABLE_NAME, {"pk": f"COUPON#{coupon['code']}", "sk": "COUPON", **coupon}, "attribute_not_exists(pk)"),
+        put(TABLE_NAME, {"pk": f"COUPON#{coupon['code']}", "sk": "COUPON", **coupon, **by_day}, "attribute_not_exists(pk)"),
         put(TABLE_NAME, {**by_cause, **coupon}, "attribute_not_exists(pk)"),
     ]
 
@@ -297,10 +311,19 @@ def ticket_puts(ticket):
         "sk": f"TICKET#{ticket['origin']}#{ticket['source_event']}",
         "number": ticket["number"],
     }
-    return [
+    puts = [
         put(TABLE_NAME, {"pk": f"TICKET#{ticket['number']}", "sk": "TICKET", **ticket}, "attribute_not_exists(pk)"),
         put(TABLE_NAME, by_cause, "attribute_not_exists(pk)"),
     ]
+    if ticket.get("order_id"):
+        # The order's last ticket, for a later complaint about it to join.
+        puts.append(put(TABLE_NAME, {
+            "pk": f"CUSTOMER#{ticket['customer_id']}",
+            "sk": f"OPENED#ORDER#{ticket['order_id']}",
+            "order_id": ticket["order_id"],
+            "number": ticket["number"],
+        }))
+    return puts
 
 
 def message(message_id, kind, data, now, source):

@@ -272,23 +272,44 @@ fn certificate(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf), Error> {
     ))
 }
 
-/// The system's bundle of trusted roots with the stub's `ca` appended, as
-/// `trusted.pem` in `dir`: what every runtime measured is pointed at
-/// (`SSL_CERT_FILE`, `AWS_CA_BUNDLE`).
-fn trusted(ca: &Path, dir: &Path) -> Result<PathBuf, Error> {
+/// What the runtimes measured trust, each with the stub's CA appended.
+struct Trusted {
+    /// The system's bundle (`trusted.pem`): the Python peer's AWS clients
+    /// (`AWS_CA_BUNDLE`) and memnun's platform client (`SSL_CERT_FILE`).
+    system: PathBuf,
+    /// The roots memnun's AWS clients have built in (`aws-trusted.pem`,
+    /// memnun's `AWS_CA_BUNDLE`): on Lambda they read no file, and parse
+    /// these five.
+    aws: PathBuf,
+}
+
+/// Writes the bundles of [`Trusted`] into `dir`.
+fn trusted(ca: &Path, dir: &Path) -> Result<Trusted, Error> {
     let read = |path: &Path| {
         std::fs::read(path).map_err(|e| Error::Setup(format!("{}: {e}", path.display())))
     };
     let system = memnun_shared::adapters::trust::bundle_path()
         .ok_or_else(|| Error::Setup("no system certificate bundle".into()))?;
-    let mut bundle = read(Path::new(system))?;
-    if !bundle.ends_with(b"\n") {
-        bundle.push(b'\n');
-    }
-    bundle.extend(read(ca)?);
-    let out = dir.join("trusted.pem");
-    std::fs::write(&out, bundle).map_err(|e| Error::Setup(format!("{}: {e}", out.display())))?;
-    Ok(out)
+    let ca = read(ca)?;
+    let write = |name: &str, mut bundle: Vec<u8>| {
+        if !bundle.ends_with(b"\n") {
+            bundle.push(b'\n');
+        }
+        bundle.extend_from_slice(&ca);
+        let out = dir.join(name);
+        std::fs::write(&out, bundle)
+            .map_err(|e| Error::Setup(format!("{}: {e}", out.display())))?;
+        Ok::<_, Error>(out)
+    };
+    Ok(Trusted {
+        system: write("trusted.pem", read(Path::new(system))?)?,
+        aws: write(
+            "aws-trusted.pem",
+            memnun_shared::adapters::trust::AWS_ROOTS
+                .as_bytes()
+                .to_vec(),
+        )?,
+    })
 }
 
 /// The environment Lambda gives every function, beyond the template's.
@@ -557,9 +578,8 @@ fn run(o: &Options) -> Result<(), Error> {
                 None
             }
         };
-        // What a function trusts on Lambda (the system's roots), plus the
-        // stub's CA: the roots are read at every cold start, and a bundle of
-        // one certificate would leave that out of init.
+        // What each runtime trusts on Lambda, plus the stub's CA: roots
+        // read at every cold start stay in init.
         let ca = tls.as_ref().map(|(ca, _)| ca.clone());
         let trust = match &ca {
             Some(ca) => Some(trusted(ca, &scratch.join("tls"))?),
@@ -631,7 +651,8 @@ fn run(o: &Options) -> Result<(), Error> {
                 let mut env = base.clone();
                 env.extend(stub.endpoint_env(transport != Transport::Plain));
                 if let Some(trust) = &trust {
-                    env.push(("SSL_CERT_FILE".into(), trust.display().to_string()));
+                    env.push(("SSL_CERT_FILE".into(), trust.system.display().to_string()));
+                    env.push(("AWS_CA_BUNDLE".into(), trust.aws.display().to_string()));
                 }
                 if transport == Transport::TlsUnprimed {
                     env.push(("TLS_PRIMING".into(), "off".into()));
@@ -677,7 +698,11 @@ fn run(o: &Options) -> Result<(), Error> {
                                 let mut env = base.clone();
                                 env.extend(stub.endpoint_env(transport != Transport::Plain));
                                 env.push(("_HANDLER".into(), format!("{module}.handler")));
-                                env.extend(peer.env(ca.as_deref(), trust.as_deref(), &scratch));
+                                env.extend(peer.env(
+                                    ca.as_deref(),
+                                    trust.as_ref().map(|t| t.system.as_path()),
+                                    &scratch,
+                                ));
                                 Launch {
                                     label: format!("{name} ({})", peer.label()),
                                     program: program.clone(),

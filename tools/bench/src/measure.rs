@@ -281,11 +281,7 @@ pub fn measure(
             let mut wall = Vec::new();
             for run in 0..total {
                 stub.reset();
-                let batch = run_batch(
-                    &running,
-                    &subject.work.payloads(size, 3 * total + run)?,
-                    size,
-                )?;
+                let batch = run_batch(&running, &subject.work.alike(size, 3 * total + run)?, size)?;
                 if run >= plan.warmup {
                     note_failures(&mut f, &batch);
                     wall.push(ms(batch.wall));

@@ -116,6 +116,13 @@ pub trait Work {
     fn prepare(&self, seeder: &Seeder<'_>, n: usize) -> Result<(), Error>;
     /// The invocations of one batch of `n`, for run number `run`.
     fn payloads(&self, n: usize, run: usize) -> Result<Vec<String>, Error>;
+    /// The invocations the concurrency figure times (one event against a
+    /// batch of `n`): each event the same kind of work as one alone, so the
+    /// ratio measures running side by side, not a mix of longer and shorter
+    /// events. The same as [`Work::payloads`] for a workload of one kind.
+    fn alike(&self, n: usize, run: usize) -> Result<Vec<String>, Error> {
+        self.payloads(n, run)
+    }
 }
 
 /// The workload for `function`, or why there is none.
@@ -149,6 +156,7 @@ pub fn for_function(
         "links" => Ok(Box::new(Unsubscribe)),
         "birthday-greeter" => Ok(Box::new(BirthdayGreetings)),
         "mail-feedback" => Ok(Box::new(MailFeedback::load(events_dir)?)),
+        "order-journey" => Ok(Box::new(OrderJourneys::load(events_dir)?)),
         "weekly-digest" => Ok(Box::new(Scheduled {
             what: "one weekly digest (two emails)".into(),
         })),
@@ -608,6 +616,85 @@ impl Work for BirthdayGreetings {
     }
 }
 
+/// Orders' events that stand on their own, each about its own order and
+/// customer: placed, shipped, delivered, delayed (the apology and its
+/// coupon), cancelled, a return requested (kept, a ticket, the
+/// confirmation) and a refund of the order, in turn.
+///
+/// The later steps of a return (approved, received, rejected, exchange
+/// shipped, its refund) are left out: each needs its request kept first, and
+/// one run's request would make the next run's step old news. Their calls
+/// are counted by the call-budget test.
+pub struct OrderJourneys {
+    samples: Vec<Value>,
+}
+
+impl OrderJourneys {
+    fn load(events_dir: &Path) -> Result<OrderJourneys, String> {
+        let kinds = [
+            "order.placed",
+            "order.shipped",
+            "order.delivered",
+            "order.delayed",
+            "order.cancelled",
+            "return.requested",
+            "refund.issued",
+        ];
+        let mut samples = SqsSamples::load(events_dir, &kinds, "")?.samples;
+        for sample in &mut samples {
+            if sample["type"] == "refund.issued" {
+                // A refund of the order itself: no return to wait for.
+                if let Some(data) = sample["data"].as_object_mut() {
+                    data.remove("return_id");
+                }
+            }
+        }
+        Ok(OrderJourneys { samples })
+    }
+
+    fn bodies(&self, n: usize, run: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                let mut event = unique(&self.samples[i % self.samples.len()], run, i);
+                for field in ["order_id", "return_id"] {
+                    if let Some(id) = event["data"][field].as_str() {
+                        event["data"][field] = json!(format!("{id}-b{run}-{i}"));
+                    }
+                }
+                event.to_string()
+            })
+            .collect()
+    }
+}
+
+impl Work for OrderJourneys {
+    fn describe(&self) -> String {
+        "orders' events, each its own order: placed, shipped, delivered, delayed, cancelled, \
+         return requested, refunded"
+            .into()
+    }
+
+    fn concurrent(&self) -> bool {
+        true
+    }
+
+    fn prepare(&self, seeder: &Seeder<'_>, _n: usize) -> Result<(), Error> {
+        seeder.stub.clear();
+        Ok(())
+    }
+
+    fn payloads(&self, n: usize, run: usize) -> Result<Vec<String>, Error> {
+        Ok(vec![sqs_batch(&self.bodies(n, run), run)?])
+    }
+
+    /// Orders placed, each its own: the event most of a shop's are.
+    fn alike(&self, n: usize, run: usize) -> Result<Vec<String>, Error> {
+        let placed = self.bodies(n * self.samples.len(), run);
+        let bodies: Vec<String> = placed.into_iter().step_by(self.samples.len()).collect();
+        Ok(vec![sqs_batch(&bodies, run)?])
+    }
+}
+
 /// SES's notifications as SNS delivers them (`events/ses/`: a permanent
 /// bounce, a complaint, a soft bounce, a delivery, in turn), each about its
 /// own recipient.
@@ -694,6 +781,44 @@ mod tests {
         assert_eq!(parsed.len(), 3);
         assert_eq!(parsed[2].1.customer_id.as_str(), "cust-bench-2");
         assert!(parsed[0].0.id.ends_with(":b7"));
+    }
+
+    #[test]
+    fn orders_events_each_name_their_own_order_and_return() {
+        let events = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events");
+        let work = OrderJourneys::load(&events).expect("the samples");
+        let events: Vec<Value> = work
+            .bodies(14, 2)
+            .iter()
+            .map(|b| serde_json::from_str(b).expect("json"))
+            .collect();
+        let orders: std::collections::BTreeSet<&str> = events
+            .iter()
+            .filter_map(|b| b["data"]["order_id"].as_str())
+            .collect();
+        assert_eq!(orders.len(), 14, "every event its own order");
+        let refund = events
+            .iter()
+            .find(|b| b["type"] == "refund.issued")
+            .expect("a refund");
+        assert!(refund["data"]["return_id"].is_null(), "{refund}");
+        let request = events
+            .iter()
+            .find(|b| b["type"] == "return.requested")
+            .expect("a return request");
+        assert!(
+            request["data"]["return_id"]
+                .as_str()
+                .is_some_and(|r| r.ends_with("-b2-5")),
+            "{request}"
+        );
+        let alike = &work.alike(4, 2).expect("payloads")[0];
+        let alike: Vec<Value> = bodies(alike)
+            .iter()
+            .map(|b| serde_json::from_str(b).expect("json"))
+            .collect();
+        assert_eq!(alike.len(), 4);
+        assert!(alike.iter().all(|b| b["type"] == "order.placed"));
     }
 
     #[test]

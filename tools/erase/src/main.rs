@@ -76,7 +76,14 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let config = match sdk_config().await {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("memnun-erase: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let client = aws_sdk_dynamodb::Client::new(&config);
     let eraser = Eraser::new(client, args.table, args.dry_run);
     match eraser.erase(&args.customer, Timestamp::now()).await {
         Ok(report) => {

@@ -139,7 +139,14 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let config = match sdk_config().await {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("memnun-export: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let client = aws_sdk_dynamodb::Client::new(&config);
     // The idempotency table is not read.
     let store = DynamoStore::new(client, args.table, "");
     let exporter = Exporter::new(store, 500);

@@ -110,7 +110,14 @@ async fn main() -> ExitCode {
     let mut sent = 0;
     let mut failed_lines = Vec::new();
     if let (false, Some(queue_url)) = (args.dry_run, &args.queue_url) {
-        let publisher = SqsPublisher::new(aws_sdk_sqs::Client::new(&sdk_config().await));
+        let config = match sdk_config().await {
+            Ok(config) => config,
+            Err(e) => {
+                eprintln!("memnun-import: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let publisher = SqsPublisher::new(aws_sdk_sqs::Client::new(&config));
         let terminal = std::io::stderr().is_terminal();
         let mut progress = Progress::new(terminal, total);
         for chunk in parsed.accepted.chunks(BATCH) {

@@ -55,10 +55,14 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(12);
 /// Every client built from it shares one HTTPS client, so one connection
 /// pool (one per AWS host) and one TLS configuration serve them all; without
 /// it each client builds its own, and a connection opened by one client
-/// (priming, [`prime`]) would be of no use to another.
-pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https_client())
+/// (priming, [`prime`]) would be of no use to another. It trusts the roots
+/// AWS's endpoints chain to ([`trust::aws`]); a bundle named in
+/// `AWS_CA_BUNDLE` that cannot serve is an error naming it.
+pub async fn sdk_config() -> crate::Result<SdkConfig> {
+    let roots = trust::aws()
+        .inspect_err(|e| tracing::error!(error = %e, "cannot build the AWS clients"))?;
+    Ok(aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client(&roots)?)
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
@@ -68,7 +72,7 @@ pub async fn sdk_config() -> SdkConfig {
         )
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .load()
-        .await
+        .await)
 }
 
 /// How long one SES attempt may take before it is retried: twice the other
@@ -107,12 +111,26 @@ pub fn ses_client(config: &SdkConfig) -> aws_sdk_ses::Client {
 /// (root `Cargo.toml`): theirs would link aws-lc, which is larger and seeds
 /// its random generator from CPU jitter, about 40 ms of CPU at the first TLS
 /// handshake of every process. Plain `http://` endpoints (the emulator)
-/// work too.
-pub fn https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
-    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-    aws_smithy_http_client::Builder::new()
+/// work too. It trusts the roots in `roots` (PEM) and no other: the
+/// system's are not loaded ([`trust`] says why).
+pub fn https_client(roots: &[u8]) -> crate::Result<aws_sdk_dynamodb::config::SharedHttpClient> {
+    use aws_smithy_http_client::tls::{
+        Provider, TlsContext, TrustStore, rustls_provider::CryptoMode,
+    };
+    let trust = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(roots);
+    let tls = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .map_err(|e| Error::Config {
+            var: trust::AWS_CA_BUNDLE,
+            reason: format!("cannot serve as the AWS clients' roots ({e})"),
+        })?;
+    Ok(aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+        .tls_context(tls)
+        .build_https())
 }
 
 /// The variable that switches priming off (`TLS_PRIMING=off`): to measure
@@ -231,10 +249,10 @@ pub struct Clients {
 
 impl Clients {
     /// Loads the configuration (see [`sdk_config`]).
-    pub async fn load() -> Self {
-        Clients {
-            config: sdk_config().await,
-        }
+    pub async fn load() -> crate::Result<Self> {
+        Ok(Clients {
+            config: sdk_config().await?,
+        })
     }
 
     /// Wraps a configuration loaded elsewhere (tests, the local run).

@@ -1,17 +1,33 @@
-//! The certificates the platform client trusts over HTTPS: the system's
-//! bundle, read once per process.
+//! The certificates memnun trusts over HTTPS: for the AWS clients, the
+//! roots AWS's endpoints chain to, built in; for the platform client, the
+//! system's bundle, read once per process.
 //!
-//! Why not `hyper-rustls`'s own loading (`rustls-native-certs`): it reads
+//! ## The AWS clients
+//!
+//! Every AWS endpoint memnun calls (DynamoDB, SQS, SES, SSM, S3) presents a
+//! certificate of Amazon Trust Services, whose chains end at Amazon Root CA
+//! 1–4 or at the Starfield root that cross-signs them. Those five
+//! ([`AWS_ROOTS`], `aws-roots.pem` beside this file, with their
+//! fingerprints) are all the AWS clients trust. Why not the system's
+//! bundle, as the SDK would load it: reading and parsing its 145 roots
+//! took about 1 ms of every cold start (a fifth of init), to trust 140
+//! authorities no AWS endpoint uses; and trusting fewer is the safer
+//! default. A deployment that must reach AWS through something else (a
+//! TLS-inspecting proxy, an emulator over TLS) names its bundle in
+//! `AWS_CA_BUNDLE`, as the AWS CLI reads it; it then replaces the built-in
+//! roots, and init stops naming the variable when the file does not hold
+//! only certificates rustls can trust.
+//!
+//! ## The platform client
+//!
+//! Shops' stores and help desks (Shopify, Zendesk, …) use any public
+//! authority, so the platform client trusts the system's bundle. Why not
+//! `hyper-rustls`'s own loading (`rustls-native-certs`): it reads
 //! the bundle through a reader, then every file of the certificate
 //! directory besides (most of them the same certificates again), which the
 //! first platform call of every process would pay for. Reading the one
 //! bundle file into memory and parsing it from there is several times
 //! quicker and trusts the same certificates.
-//!
-//! The AWS clients keep the SDK's own loading: the SDK takes other roots
-//! only as PEM, which it parses again whenever it builds a connection's TLS
-//! configuration, and the bench measured that slower at init than the SDK's
-//! own loading, which it keeps for the process.
 //!
 //! Which file: `SSL_CERT_FILE` when it is set (as OpenSSL and
 //! `rustls-native-certs` honour it), else the first bundle found where the
@@ -21,11 +37,58 @@
 //! the client falls back to `rustls-native-certs`, which reads directories
 //! too.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
+
+/// The roots AWS's service endpoints chain to, in PEM: Amazon Root CA 1–4
+/// and Starfield Services Root Certificate Authority – G2.
+pub const AWS_ROOTS: &str = include_str!("aws-roots.pem");
+
+/// The variable naming a bundle the AWS clients trust instead of
+/// [`AWS_ROOTS`] (as the AWS CLI and boto3 read it).
+pub const AWS_CA_BUNDLE: &str = "AWS_CA_BUNDLE";
+
+/// The PEM the AWS clients trust: the bundle `AWS_CA_BUNDLE` names when it
+/// is set, else [`AWS_ROOTS`].
+///
+/// The SDK parses these again whenever it builds a TLS configuration, and
+/// stops the process at a certificate it cannot use; so a bundle is checked
+/// whole here, at init, and refused with the variable's name.
+pub fn aws() -> crate::Result<Cow<'static, [u8]>> {
+    let Some(path) = std::env::var_os(AWS_CA_BUNDLE).filter(|p| !p.is_empty()) else {
+        return Ok(Cow::Borrowed(AWS_ROOTS.as_bytes()));
+    };
+    let refused = |reason: String| crate::Error::Config {
+        var: AWS_CA_BUNDLE,
+        reason,
+    };
+    let pem = std::fs::read(&path)
+        .map_err(|e| refused(format!("names a file that cannot be read ({})", e.kind())))?;
+    trusted_whole(&pem).map_err(refused)?;
+    Ok(Cow::Owned(pem))
+}
+
+/// How many roots `pem` holds, when every certificate in it is one rustls
+/// takes as a trust anchor and there is at least one; else why not.
+pub fn trusted_whole(pem: &[u8]) -> Result<usize, String> {
+    let mut store = RootCertStore::empty();
+    for (i, cert) in CertificateDer::pem_slice_iter(pem).enumerate() {
+        let n = i + 1;
+        let cert =
+            cert.map_err(|_| format!("names a bundle whose certificate {n} is not valid PEM"))?;
+        store.add(cert).map_err(|_| {
+            format!("names a bundle whose certificate {n} cannot be a trusted root")
+        })?;
+    }
+    if store.is_empty() {
+        return Err("names a file with no certificate in it".into());
+    }
+    Ok(store.len())
+}
 
 /// Where the distributions keep their bundle of trusted roots, in the order
 /// `openssl-probe` tries them.
@@ -95,6 +158,30 @@ mod tests {
     fn the_bundle_is_read_whole() {
         let roots = roots_of(&bundle()).expect("roots");
         assert!(roots.len() > 50, "{}", roots.len());
+    }
+
+    #[test]
+    fn the_aws_roots_are_the_five_aws_chains_end_at() {
+        assert_eq!(trusted_whole(AWS_ROOTS.as_bytes()), Ok(5));
+        let names: Vec<&str> = AWS_ROOTS
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| l.starts_with("Amazon Root CA") || l.starts_with("Starfield"))
+            .collect();
+        assert!(names.len() >= 5, "{names:?}");
+    }
+
+    #[test]
+    fn a_bundle_for_the_aws_clients_must_hold_only_usable_roots() {
+        assert!(trusted_whole(&bundle()).is_ok_and(|n| n > 50));
+        let mut broken = AWS_ROOTS.as_bytes().to_vec();
+        broken.extend_from_slice(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        let why = trusted_whole(&broken).unwrap_err();
+        assert!(why.contains("certificate 6"), "{why}");
+        assert_eq!(
+            trusted_whole(b"no certificate here"),
+            Err("names a file with no certificate in it".into())
+        );
     }
 
     #[test]
