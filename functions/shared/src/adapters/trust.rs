@@ -4,19 +4,20 @@
 //!
 //! ## The AWS clients
 //!
-//! Every AWS endpoint memnun calls (DynamoDB, SQS, SES, SSM, S3) presents a
-//! certificate of Amazon Trust Services, whose chains end at Amazon Root CA
-//! 1–4 or at the Starfield root that cross-signs them. Those five
-//! ([`AWS_ROOTS`], `aws-roots.pem` beside this file, with their
+//! In the `aws` partition, every endpoint memnun calls (DynamoDB, SQS, SES,
+//! SSM, S3) presents a certificate of Amazon Trust Services, whose chains
+//! end at Amazon Root CA 1–4 or at the Starfield root that cross-signs them.
+//! Those five ([`AWS_ROOTS`], `aws-roots.pem` beside this file, with their
 //! fingerprints) are all the AWS clients trust. Why not the system's
 //! bundle, as the SDK would load it: reading and parsing its 145 roots
 //! took about 1 ms of every cold start (a fifth of init), to trust 140
-//! authorities no AWS endpoint uses; and trusting fewer is the safer
+//! authorities those endpoints do not use; and trusting fewer is the safer
 //! default. A deployment that must reach AWS through something else (a
-//! TLS-inspecting proxy, an emulator over TLS) names its bundle in
-//! `AWS_CA_BUNDLE`, as the AWS CLI reads it; it then replaces the built-in
-//! roots, and init stops naming the variable when the file does not hold
-//! only certificates rustls can trust.
+//! TLS-inspecting proxy, an emulator over TLS), or in another partition
+//! (the China regions, whose endpoints these roots are not known to cover),
+//! names its bundle in `AWS_CA_BUNDLE`, as the AWS CLI reads it; it then
+//! replaces the built-in roots, and init stops naming the variable when
+//! the file does not hold only certificates rustls can trust.
 //!
 //! ## The platform client
 //!
@@ -162,13 +163,24 @@ mod tests {
 
     #[test]
     fn the_aws_roots_are_the_five_aws_chains_end_at() {
-        assert_eq!(trusted_whole(AWS_ROOTS.as_bytes()), Ok(5));
-        let names: Vec<&str> = AWS_ROOTS
-            .lines()
-            .filter_map(|l| l.strip_prefix("# "))
-            .filter(|l| l.starts_with("Amazon Root CA") || l.starts_with("Starfield"))
+        use sha2::{Digest, Sha256};
+        // The SHA-256 fingerprints Amazon Trust Services publishes
+        // (https://www.amazontrust.com/repository/).
+        let published = [
+            "8ecde6884f3d87b1125ba31ac3fcb13d7016de7f57cc904fe1cb97c6ae98196e", // Amazon Root CA 1
+            "1ba5b2aa8c65401a82960118f80bec4f62304d83cec4713a19c39c011ea46db4", // Amazon Root CA 2
+            "18ce6cfe7bf14e60b2e347b8dfe868cb31d02ebb3ada271569f50343b46db3a4", // Amazon Root CA 3
+            "e35d28419ed02025cfa69038cd623962458da5c695fbdea3c22b0bfb25897092", // Amazon Root CA 4
+            "568d6905a2c88708a4b3025190edcfedb1974a606a13c6e5290fcb2ae63edab5", // Starfield Services G2
+        ];
+        let ours: Vec<String> = CertificateDer::pem_slice_iter(AWS_ROOTS.as_bytes())
+            .map(|cert| {
+                let digest = Sha256::digest(cert.expect("valid PEM").as_ref());
+                digest.iter().map(|b| format!("{b:02x}")).collect()
+            })
             .collect();
-        assert!(names.len() >= 5, "{names:?}");
+        assert_eq!(ours, published);
+        assert_eq!(trusted_whole(AWS_ROOTS.as_bytes()), Ok(5));
     }
 
     #[test]
