@@ -652,17 +652,21 @@ impl OrderJourneys {
         Ok(OrderJourneys { samples })
     }
 
+    /// Message `i` of run `run`: the sample `kind`, about an order and a
+    /// return of its own.
+    fn body(&self, kind: usize, run: usize, i: usize) -> String {
+        let mut event = unique(&self.samples[kind], run, i);
+        for field in ["order_id", "return_id"] {
+            if let Some(id) = event["data"][field].as_str() {
+                event["data"][field] = json!(format!("{id}-b{run}-{i}"));
+            }
+        }
+        event.to_string()
+    }
+
     fn bodies(&self, n: usize, run: usize) -> Vec<String> {
         (0..n)
-            .map(|i| {
-                let mut event = unique(&self.samples[i % self.samples.len()], run, i);
-                for field in ["order_id", "return_id"] {
-                    if let Some(id) = event["data"][field].as_str() {
-                        event["data"][field] = json!(format!("{id}-b{run}-{i}"));
-                    }
-                }
-                event.to_string()
-            })
+            .map(|i| self.body(i % self.samples.len(), run, i))
             .collect()
     }
 }
@@ -687,10 +691,10 @@ impl Work for OrderJourneys {
         Ok(vec![sqs_batch(&self.bodies(n, run), run)?])
     }
 
-    /// Orders placed, each its own: the event most of a shop's are.
+    /// Orders placed (the first kind), each its own: the event most of a
+    /// shop's are.
     fn alike(&self, n: usize, run: usize) -> Result<Vec<String>, Error> {
-        let placed = self.bodies(n * self.samples.len(), run);
-        let bodies: Vec<String> = placed.into_iter().step_by(self.samples.len()).collect();
+        let bodies: Vec<String> = (0..n).map(|i| self.body(0, run, i)).collect();
         Ok(vec![sqs_batch(&bodies, run)?])
     }
 }
