@@ -10,7 +10,7 @@ use memnun_shared::lambda;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = Clients::load().await?;
+    let aws = Clients::load()?;
     // The secrets (the link-signing key, the stores' credentials) are read
     // while the connections are primed: init waits for the slowest, not
     // their sum.

@@ -8,7 +8,7 @@ use memnun_shared::lambda;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = adapters::sdk_config().await?;
+    let aws = adapters::sdk_config()?;
     Prime::new(&aws)
         .table(&config.table)
         .queue(config.greetings_queue_url.as_str())

@@ -14,7 +14,7 @@ use ingest::{Config, Handler, invocation, platform_secrets, secrets};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = Clients::load().await?;
+    let aws = Clients::load()?;
     // The secrets are read while the connection is primed: init waits for
     // the slowest, not their sum.
     let priming = aws

@@ -9,7 +9,7 @@ use memnun_shared::lambda;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = adapters::sdk_config().await?;
+    let aws = adapters::sdk_config()?;
     Prime::new(&aws)
         .table(&config.table)
         .queue(config.tickets_queue_url.as_str())

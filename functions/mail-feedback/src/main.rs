@@ -8,7 +8,7 @@ use memnun_shared::lambda;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = sdk_config().await?;
+    let aws = sdk_config()?;
     // No claims in the idempotency table: the suppression write is
     // conditional on the address not being suppressed yet, which makes a
     // repeat a no-op by itself. So the function has no idempotency table

@@ -8,7 +8,7 @@ use memnun_shared::lambda;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = Clients::load().await?;
+    let aws = Clients::load()?;
     aws.prime()
         .table(&config.table)
         .queue(config.tickets_queue_url.as_str())

@@ -11,7 +11,7 @@ use order_journey::{Config, Handler};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = Clients::load().await?;
+    let aws = Clients::load()?;
     let priming = aws
         .prime()
         .table(&config.resources.table)

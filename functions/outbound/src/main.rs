@@ -12,7 +12,7 @@ use outbound::{Config, Handler, MIN_SECRET_BYTES};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = Clients::load().await?;
+    let aws = Clients::load()?;
     // The webhook's secret and the desk's credentials are read side by
     // side: init waits for the slower, not their sum.
     let webhook = async {

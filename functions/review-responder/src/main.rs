@@ -8,7 +8,7 @@ use review_responder::{Config, Handler};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = Clients::load().await?;
+    let aws = Clients::load()?;
     let priming = aws
         .prime()
         .table(&config.resources.table)

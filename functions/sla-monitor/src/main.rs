@@ -9,7 +9,7 @@ use sla_monitor::{Config, Handler};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = adapters::sdk_config().await?;
+    let aws = adapters::sdk_config()?;
     Prime::new(&aws)
         .table(&config.table)
         .queue(config.escalations_queue_url.as_str())

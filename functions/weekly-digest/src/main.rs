@@ -8,7 +8,7 @@ use weekly_digest::{Config, Handler};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = adapters::sdk_config().await?;
+    let aws = adapters::sdk_config()?;
     Prime::new(&aws).table(&config.table).email().run().await;
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&aws),

@@ -63,7 +63,6 @@ pub fn child(table: &str, queue_url: &str) -> Result<(), Error> {
         .map_err(|e| Error::Setup(format!("a runtime: {e}")))?;
     let report: Result<Value, Error> = runtime.block_on(async {
         let aws = memnun_shared::adapters::sdk_config()
-            .await
             .map_err(|e| Error::Setup(format!("the AWS configuration: {e}")))?;
         let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
         let sqs = aws_sdk_sqs::Client::new(&aws);

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use jiff::Timestamp;
 use memnun_erase::Eraser;
-use memnun_shared::adapters::sdk_config;
+use memnun_shared::adapters::tool_sdk_config;
 use memnun_shared::domain::customer::CustomerId;
 
 const USAGE: &str = "usage: memnun-erase [--table NAME] [--dry-run] CUSTOMER_ID
@@ -76,7 +76,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = match sdk_config().await {
+    let config = match tool_sdk_config().await {
         Ok(config) => config,
         Err(e) => {
             eprintln!("memnun-erase: {e}");

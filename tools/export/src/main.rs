@@ -20,7 +20,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use memnun_export::{Exporter, Progress, Range};
 use memnun_shared::adapters::dynamodb::DynamoStore;
-use memnun_shared::adapters::sdk_config;
+use memnun_shared::adapters::tool_sdk_config;
 
 const USAGE: &str = "usage: memnun-export coupons|flows --from DATE --to DATE [options]
 
@@ -139,7 +139,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = match sdk_config().await {
+    let config = match tool_sdk_config().await {
         Ok(config) => config,
         Err(e) => {
             eprintln!("memnun-export: {e}");

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use jiff::Timestamp;
 use memnun_import::{FileError, parse, progress_bar};
-use memnun_shared::adapters::{sdk_config, sqs::SqsPublisher};
+use memnun_shared::adapters::{sqs::SqsPublisher, tool_sdk_config};
 use memnun_shared::ports::Publisher;
 
 const USAGE: &str = "usage: memnun-import --queue-url URL [--as-of TIME] [--dry-run] FILE.csv
@@ -110,7 +110,7 @@ async fn main() -> ExitCode {
     let mut sent = 0;
     let mut failed_lines = Vec::new();
     if let (false, Some(queue_url)) = (args.dry_run, &args.queue_url) {
-        let config = match sdk_config().await {
+        let config = match tool_sdk_config().await {
             Ok(config) => config,
             Err(e) => {
                 eprintln!("memnun-import: {e}");

@@ -1,7 +1,7 @@
 //! The AWS adapters: the ports implemented over DynamoDB, SES and SQS.
 //!
 //! They translate between domain types and AWS calls and know nothing of
-//! policy. Endpoints come from the standard AWS configuration chain, so
+//! policy. Endpoints come from the standard variables, so
 //! `AWS_ENDPOINT_URL` points a function at the local emulator with no code
 //! path of its own.
 
@@ -10,6 +10,7 @@ pub mod consent;
 pub mod directory;
 pub mod due;
 pub mod dynamodb;
+pub mod environment;
 pub mod helpdesk;
 pub mod http;
 pub mod mime;
@@ -42,7 +43,12 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Caps one DynamoDB, SQS or SSM call with its retries.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(12);
 
-/// Loads the shared AWS configuration with memnun's timeouts and retries.
+/// The AWS configuration of a function, with memnun's timeouts and retries.
+///
+/// Region and credentials come from the Lambda environment alone
+/// ([`environment`] says why not from `aws_config`'s chains); a missing one
+/// stops the init naming its variable. `AWS_ENDPOINT_URL` (and
+/// `AWS_ENDPOINT_URL_<SERVICE>`) point a function at the local emulator.
 ///
 /// Why these numbers: a Lambda invocation has a budget (the template gives
 /// 30 s), and a message that waits long on one AWS call holds its whole batch.
@@ -58,21 +64,48 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(12);
 /// (priming, [`prime`]) would be of no use to another. It trusts the roots
 /// AWS's endpoints chain to ([`trust::aws`]); a bundle named in
 /// `AWS_CA_BUNDLE` that cannot serve is an error naming it.
-pub async fn sdk_config() -> crate::Result<SdkConfig> {
+pub fn sdk_config() -> crate::Result<SdkConfig> {
+    let environment = environment::builder(
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+    )
+    .inspect_err(|e| tracing::error!(error = %e, "cannot build the AWS clients"))?;
     let roots = trust::aws()
         .inspect_err(|e| tracing::error!(error = %e, "cannot build the AWS clients"))?;
+    Ok(environment
+        .behavior_version(BehaviorVersion::latest())
+        .http_client(https_client(&roots)?)
+        .timeout_config(timeouts())
+        .retry_config(retries())
+        .build())
+}
+
+/// The AWS configuration of the tools an operator runs (`memnun-import`,
+/// `memnun-erase`, `memnun-export`): the SDK's whole chain — variables,
+/// profiles (`AWS_PROFILE`), SSO, instance roles — with the functions'
+/// HTTPS client, trusted roots, timeouts and retries.
+pub async fn tool_sdk_config() -> crate::Result<SdkConfig> {
+    let roots = trust::aws()?;
     Ok(aws_config::defaults(BehaviorVersion::latest())
         .http_client(https_client(&roots)?)
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .operation_timeout(OPERATION_TIMEOUT)
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(timeouts())
+        .retry_config(retries())
         .load()
         .await)
+}
+
+/// memnun's timeouts for DynamoDB, SQS and SSM ([`sdk_config`] says why).
+fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
+}
+
+/// Three attempts, the SDK's standard jittered backoff.
+fn retries() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(3)
 }
 
 /// How long one SES attempt may take before it is retried: twice the other
@@ -248,10 +281,10 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Loads the configuration (see [`sdk_config`]).
-    pub async fn load() -> crate::Result<Self> {
+    /// Builds the configuration (see [`sdk_config`]).
+    pub fn load() -> crate::Result<Self> {
         Ok(Clients {
-            config: sdk_config().await?,
+            config: sdk_config()?,
         })
     }
 
