@@ -115,6 +115,9 @@ async fn a_bad_config_stops_the_init_and_names_the_variable() {
         ("APOLOGY_COUPON_PERCENTS", Some("1=twenty")),
         ("AWS_CA_BUNDLE", Some(no_roots.as_str())),
         ("AWS_CA_BUNDLE", Some("/nonexistent/ca.pem")),
+        // What Lambda itself sets: without it, no call could be signed.
+        ("AWS_REGION", None),
+        ("AWS_SECRET_ACCESS_KEY", None),
     ] {
         let mut cmd = lambda_command(&binary, &api, &stack);
         match value {
