@@ -10,18 +10,17 @@ use memnun_shared::lambda;
 async fn main() -> Result<(), lambda_http::Error> {
     let config = lambda::init(Config::from_env)?;
     let aws = adapters::sdk_config()?;
-    Prime::new(&aws)
+    // The link-signing secret is read while the connections are primed:
+    // init waits for the slower of the two, not their sum.
+    let ssm = aws_sdk_ssm::Client::new(&aws);
+    let priming = Prime::new(&aws)
         .table(&config.table)
         .queue(config.tickets_queue_url.as_str())
-        .run()
-        .await;
-    let secret = ssm::secret(
-        &aws_sdk_ssm::Client::new(&aws),
-        "LINK_SECRET_PARAMETER",
-        &config.link_secret_parameter,
-    )
-    .await
-    .inspect_err(|e| tracing::error!(error = %e, "cannot read the link-signing secret"))?;
+        .run();
+    let reading = ssm::secret(&ssm, "LINK_SECRET_PARAMETER", &config.link_secret_parameter);
+    let ((), secret) = tokio::join!(priming, reading);
+    let secret = secret
+        .inspect_err(|e| tracing::error!(error = %e, "cannot read the link-signing secret"))?;
     let signer = signer(&secret)?;
     // The links claim nothing in the idempotency table: the consent update is
     // conditional and the survey event's id is fixed per ticket, so this

@@ -3,7 +3,82 @@
 //! date, a promise broken, the review request a week after delivery. Each is
 //! read against the record as it stands, and alerts once.
 
+use memnun_shared::domain::returns::ReturnId;
+use memnun_shared::domain::watch::Clocked;
+
 use super::*;
+
+/// What marking a clock's record came to.
+enum Marked<T> {
+    /// Marked now (or before this retry): the record and its customer, to tell.
+    Tell(T, Option<Customer>),
+    /// Nothing to tell, and why.
+    Quiet(Outcome),
+}
+
+/// How the clocks read and store the record they watch.
+trait Clock: Clocked + Sized {
+    /// What names it.
+    type Id: std::fmt::Display + ?Sized;
+    /// What it is called in an error.
+    const KIND: &'static str;
+    /// The outcome when it is no longer kept.
+    const GONE: Outcome;
+    /// The outcome when it reached the step the clock waited for in time.
+    const IN_TIME: Outcome;
+    /// What could not be committed.
+    const EXHAUSTED: &'static str;
+
+    /// The record and its customer, in one read.
+    async fn read<S: OrderStore>(
+        store: &S,
+        id: &Self::Id,
+        customer: &CustomerId,
+    ) -> Result<(Option<Self>, Option<Customer>)>;
+
+    /// The write that stores it.
+    fn write(self) -> Write;
+}
+
+impl Clock for Order {
+    type Id = OrderId;
+    const KIND: &'static str = "order";
+    const GONE: Outcome = "clock of an order no longer kept";
+    const IN_TIME: Outcome = "clock due; the order moved on in time";
+    const EXHAUSTED: &'static str = "order clock (too many conflicts)";
+
+    async fn read<S: OrderStore>(
+        store: &S,
+        id: &OrderId,
+        customer: &CustomerId,
+    ) -> Result<(Option<Self>, Option<Customer>)> {
+        store.order_with_customer(id, customer).await
+    }
+
+    fn write(self) -> Write {
+        Write::Order(Box::new(self))
+    }
+}
+
+impl Clock for Return {
+    type Id = ReturnId;
+    const KIND: &'static str = "return";
+    const GONE: Outcome = "clock of a return no longer kept";
+    const IN_TIME: Outcome = "clock due; the refund was made or refused in time";
+    const EXHAUSTED: &'static str = "refund clock (too many conflicts)";
+
+    async fn read<S: OrderStore>(
+        store: &S,
+        id: &ReturnId,
+        customer: &CustomerId,
+    ) -> Result<(Option<Self>, Option<Customer>)> {
+        store.return_with_customer(id, customer).await
+    }
+
+    fn write(self) -> Write {
+        Write::Return(Box::new(self))
+    }
+}
 
 impl<S, M, P, R> Handler<S, M, P, R>
 where
@@ -39,6 +114,55 @@ where
         unit.end(result).await
     }
 
+    /// Marks the record a clock watches (`T`: an order or a return) as
+    /// alerted of it, once: read, asked whether the clock still has
+    /// something to say, marked and committed; read again and retried while
+    /// another writer wins. Answers the record and its customer when there
+    /// is something to tell, and on a retry after the commit, the record as
+    /// it now stands.
+    async fn mark_alerted<T: Clock>(
+        &self,
+        meta: &EventMeta,
+        due: &JourneyDue,
+        id: &T::Id,
+        unit: &Unit<'_, S>,
+    ) -> Result<Marked<T>> {
+        let (mut stored, mut customer) = T::read(&self.store, id, &due.customer_id).await?;
+        let kept = match unit.saved::<Kept>()? {
+            Some(kept) if unit.committed() => kept,
+            _ => {
+                let mut attempts = 0;
+                loop {
+                    attempts += 1;
+                    let Some(known) = stored.as_ref() else {
+                        // Erased since the clock was set.
+                        return Ok(Marked::Quiet(T::GONE));
+                    };
+                    if !known.still_due(due.watch) {
+                        return Ok(Marked::Quiet(T::IN_TIME));
+                    }
+                    let kept = Kept {
+                        tell: true,
+                        redeemed: Vec::new(),
+                    };
+                    let writes = [known.alerted_of(due.watch, meta.time).write()];
+                    if unit.commit(&writes, &kept).await?.is_empty() {
+                        break kept;
+                    }
+                    if attempts >= ATTEMPTS {
+                        return Err(Error::Exhausted(T::EXHAUSTED));
+                    }
+                    (stored, customer) = T::read(&self.store, id, &due.customer_id).await?;
+                }
+            }
+        };
+        if !kept.tell {
+            return Ok(Marked::Quiet("clock due; nothing to tell"));
+        }
+        let record = stored.ok_or_else(|| Error::NotFound(format!("{} {id}", T::KIND)))?;
+        Ok(Marked::Tell(record, customer))
+    }
+
     /// An order's clock: the team or the lead alerted, once, when the order
     /// has still not reached the step the clock waited for.
     pub(crate) async fn order_clock(
@@ -56,42 +180,10 @@ where
         if due.watch == Watch::ReviewRequest {
             return self.review_request(meta, due, id, unit).await;
         }
-        let (mut order, _) = self.store.order_with_customer(id, &due.customer_id).await?;
-        let kept = match unit.saved::<Kept>()? {
-            Some(kept) if unit.committed() => kept,
-            _ => {
-                let mut attempts = 0;
-                loop {
-                    attempts += 1;
-                    let Some(known) = order.as_ref() else {
-                        // Erased since the clock was set.
-                        return Ok("clock of an order no longer kept");
-                    };
-                    if !known.still_due(due.watch) {
-                        return Ok("clock due; the order moved on in time");
-                    }
-                    let mut marked = known.clone();
-                    marked.alerted.push((due.watch, meta.time));
-                    marked.alerted.sort();
-                    let kept = Kept {
-                        tell: true,
-                        redeemed: Vec::new(),
-                    };
-                    let writes = [Write::Order(Box::new(marked))];
-                    if unit.commit(&writes, &kept).await?.is_empty() {
-                        break kept;
-                    }
-                    if attempts >= ATTEMPTS {
-                        return Err(Error::Exhausted("order clock (too many conflicts)"));
-                    }
-                    (order, _) = self.store.order_with_customer(id, &due.customer_id).await?;
-                }
-            }
+        let order = match self.mark_alerted::<Order>(meta, due, id, unit).await? {
+            Marked::Tell(order, _) => order,
+            Marked::Quiet(outcome) => return Ok(outcome),
         };
-        if !kept.tell {
-            return Ok("clock due; nothing to tell");
-        }
-        let order = order.ok_or_else(|| Error::NotFound(format!("order {id}")))?;
         let tz = self.config.calendar.time_zone();
         let placed = order.placed_at.unwrap_or(due.due);
         let rendered = journey_alert(
@@ -126,50 +218,13 @@ where
         &self,
         meta: &EventMeta,
         due: &JourneyDue,
-        id: &memnun_shared::domain::returns::ReturnId,
+        id: &ReturnId,
         unit: &Unit<'_, S>,
     ) -> Result<Outcome> {
-        let (mut stored, customer) = self
-            .store
-            .return_with_customer(id, &due.customer_id)
-            .await?;
-        let kept = match unit.saved::<Kept>()? {
-            Some(kept) if unit.committed() => kept,
-            _ => {
-                let mut attempts = 0;
-                loop {
-                    attempts += 1;
-                    let Some(known) = stored.as_ref() else {
-                        return Ok("clock of a return no longer kept");
-                    };
-                    if !known.still_due(due.watch) {
-                        return Ok("clock due; the refund was made or refused in time");
-                    }
-                    let mut marked = known.clone();
-                    marked.alerted.push((due.watch, meta.time));
-                    marked.alerted.sort();
-                    let kept = Kept {
-                        tell: true,
-                        redeemed: Vec::new(),
-                    };
-                    let writes = [Write::Return(Box::new(marked))];
-                    if unit.commit(&writes, &kept).await?.is_empty() {
-                        break kept;
-                    }
-                    if attempts >= ATTEMPTS {
-                        return Err(Error::Exhausted("refund clock (too many conflicts)"));
-                    }
-                    (stored, _) = self
-                        .store
-                        .return_with_customer(id, &due.customer_id)
-                        .await?;
-                }
-            }
+        let (r, customer) = match self.mark_alerted::<Return>(meta, due, id, unit).await? {
+            Marked::Tell(r, customer) => (r, customer),
+            Marked::Quiet(outcome) => return Ok(outcome),
         };
-        if !kept.tell {
-            return Ok("clock due; nothing to tell");
-        }
-        let r = stored.ok_or_else(|| Error::NotFound(format!("return {id}")))?;
         let shop = &self.config.shop;
         let refund_due = r.refund_due(&shop.time_zone);
         let rendered = journey_alert(
@@ -281,12 +336,9 @@ where
                 let Some(address) = address else {
                     return skipped(Skip::NoAddress);
                 };
-                let mut marked = known.clone();
-                marked.alerted.push((Watch::ReviewRequest, meta.time));
-                marked.alerted.sort();
                 let tz = &self.config.shop.time_zone;
                 let writes = [
-                    Write::Order(Box::new(marked)),
+                    known.alerted_of(Watch::ReviewRequest, meta.time).write(),
                     Write::Consented(customer_id.clone()),
                     Write::NotSuppressed(address),
                     Write::Count(

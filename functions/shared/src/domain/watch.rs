@@ -235,6 +235,50 @@ impl JourneyPolicy {
     }
 }
 
+/// A record a journey clock watches (an order, a return): asked whether
+/// the clock still has something to say, and marked once it has said it.
+///
+/// The clocks of both are handled alike (read, ask, mark, commit, retry);
+/// this is what lets one piece of code do it for either.
+pub trait Clocked: Clone {
+    /// Whether `watch`, come due, still has something to say.
+    fn still_due(&self, watch: Watch) -> bool;
+
+    /// The alerts the record holds: each watch, and when it alerted.
+    fn alerts_mut(&mut self) -> &mut Vec<(Watch, Timestamp)>;
+
+    /// A copy marked as alerted of `watch` at `at`: from then on `watch` is
+    /// no longer due. The alerts stay sorted, so two deliveries marking in
+    /// either order store the same record.
+    fn alerted_of(&self, watch: Watch, at: Timestamp) -> Self {
+        let mut marked = self.clone();
+        let alerts = marked.alerts_mut();
+        alerts.push((watch, at));
+        alerts.sort();
+        marked
+    }
+}
+
+impl Clocked for Order {
+    fn still_due(&self, watch: Watch) -> bool {
+        Order::still_due(self, watch)
+    }
+
+    fn alerts_mut(&mut self) -> &mut Vec<(Watch, Timestamp)> {
+        &mut self.alerted
+    }
+}
+
+impl Clocked for Return {
+    fn still_due(&self, watch: Watch) -> bool {
+        Return::still_due(self, watch)
+    }
+
+    fn alerts_mut(&mut self) -> &mut Vec<(Watch, Timestamp)> {
+        &mut self.alerted
+    }
+}
+
 impl Order {
     /// Whether `watch`, come due, still has something to say: the order has
     /// not reached the step it waited for, and was not alerted of it yet.
@@ -306,6 +350,26 @@ mod tests {
             WorkingHours::parse("09:00-18:00").unwrap(),
             Holidays::parse("2026-12-09").unwrap(),
         )
+    }
+
+    #[test]
+    fn a_mark_ends_the_clock_and_marks_in_either_order_store_the_same_record() {
+        let order = placed("2026-12-01T10:00:00Z");
+        assert!(Clocked::still_due(&order, Watch::Unshipped));
+        let (first, second) = (at("2026-12-04T10:00:00Z"), at("2026-12-06T10:00:00Z"));
+        let one_way = order
+            .alerted_of(Watch::Unshipped, first)
+            .alerted_of(Watch::Undelivered, second);
+        let other_way = order
+            .alerted_of(Watch::Undelivered, second)
+            .alerted_of(Watch::Unshipped, first);
+        assert_eq!(one_way, other_way);
+        assert!(!Clocked::still_due(&one_way, Watch::Unshipped));
+        assert!(!Clocked::still_due(&one_way, Watch::Undelivered));
+        assert!(
+            order.alerted.is_empty(),
+            "the record read is left as it was"
+        );
     }
 
     #[test]
