@@ -713,7 +713,11 @@ async fn a_coupon_is_redeemed_once_and_a_second_order_with_it_is_flagged() {
     };
     let first = placed("p-1", "ord-5001", "2026-11-28T12:00:00Z");
     let second = placed("p-2", "ord-5002", "2026-11-30T12:00:00Z");
-    send_and_deliver(&stack, &h, &[&first, &first, &second, &second]).await;
+    // One after the other: `coupon.redeemed` names the order met first
+    // (the record and the figures follow the order placed first whatever
+    // the delivery: the next test).
+    send_and_deliver(&stack, &h, &[&first, &first]).await;
+    send_and_deliver(&stack, &h, &[&second, &second]).await;
 
     let kept = stack.items_with_prefix("REDEEMED#").await;
     assert_eq!(kept.len(), 1, "{kept:?}");
@@ -737,18 +741,10 @@ async fn a_coupon_is_redeemed_once_and_a_second_order_with_it_is_flagged() {
     assert_eq!(redeemed[0]["data"]["order_id"], "ord-5001");
     assert_eq!(redeemed[0]["data"]["total_cents"], 34990);
     assert_eq!(redeemed[0]["data"]["days_to_redeem"], 6);
-    let stats = stack.items_with_prefix("STATS#").await;
-    let count = |name: &str| -> i64 {
-        stats
-            .iter()
-            .filter_map(|i| i.get(name).and_then(|v| v.as_n().ok()))
-            .map(|n| n.parse::<i64>().unwrap_or(0))
-            .sum()
-    };
-    assert_eq!(count("coupons.birthday.redeemed"), 1);
-    assert_eq!(count("coupons.birthday.revenue.TRY"), 34990);
-    assert_eq!(count("coupons.birthday.redeem_days.6"), 1);
-    assert_eq!(count("coupons.birthday.reused"), 1);
+    assert_eq!(stack.counted("coupons.birthday.redeemed").await, 1);
+    assert_eq!(stack.counted("coupons.birthday.revenue.TRY").await, 34990);
+    assert_eq!(stack.counted("coupons.birthday.redeem_days.6").await, 1);
+    assert_eq!(stack.counted("coupons.birthday.reused").await, 1);
     // The dashboard's metric, once too, as CloudWatch will read it.
     let mut redeemed_metric = 0.0;
     for line in memnun_shared::metrics::take_lines() {
@@ -760,4 +756,96 @@ async fn a_coupon_is_redeemed_once_and_a_second_order_with_it_is_flagged() {
         }
     }
     assert_eq!(redeemed_metric, 1.0);
+}
+
+/// Orders with one code met in any order, side by side in one batch and
+/// again: the order placed first holds the redemption, the others are
+/// reuse, and the figures are the same in every round. Rounds in which the
+/// earliest order comes last move a redemption that already has reuse
+/// flagged (the write over `size(reused_by)`); side by side, a move and a
+/// reuse meet as a conflict and are read again.
+#[tokio::test(flavor = "multi_thread")]
+async fn orders_met_in_any_order_leave_the_redemption_with_the_order_placed_first() {
+    use memnun_shared::domain::coupon::{Coupon, CouponCode, CouponReason, CouponValue};
+    use memnun_shared::domain::customer::CustomerId;
+    use memnun_shared::ports::CouponStore;
+
+    let stack = Stack::start().await;
+    let h = handler(&stack);
+    let store = functions::store(&stack);
+    // Placed on Saturday 28 November (A) and the Sunday after (B, C): one
+    // ISO week, so a round's counters are one item's.
+    let times = [
+        ("A", "2026-11-28T12:00:00Z"),
+        ("B", "2026-11-29T09:00:00Z"),
+        ("C", "2026-11-29T18:00:00Z"),
+    ];
+    let rounds: [&[usize]; 4] = [&[1, 2, 0], &[2, 1, 0, 0, 2], &[0, 2, 1], &[1, 0, 2, 1]];
+    for (round, order) in rounds.iter().enumerate() {
+        let code = CouponCode::generate(CouponReason::NegativeReview).expect("a code");
+        let coupon = Coupon {
+            code: code.clone(),
+            customer_id: CustomerId::parse("c-1").expect("id"),
+            reason: CouponReason::NegativeReview,
+            value: CouponValue::Percent(10),
+            issued_at: "2026-11-22T07:30:00Z".parse().expect("time"),
+            expires_at: "2026-12-06T20:59:59Z".parse().expect("time"),
+            source_event: format!("shop/web#r-{round}"),
+        };
+        store.issue(&coupon, None).await.expect("issue");
+        let bodies: Vec<String> = order
+            .iter()
+            .map(|&i| {
+                let (name, time) = times[i];
+                order_event(
+                    &format!("p-{round}-{name}"),
+                    "order.placed",
+                    time,
+                    &format!("ord-{round}-{name}"),
+                    json!({"total": "100.00", "currency": "TRY",
+                           "discount_codes": [code.as_str()]}),
+                )
+            })
+            .collect();
+        // The whole round in one batch, handled side by side; then all of
+        // it again.
+        let all: Vec<&String> = bodies.iter().collect();
+        send_and_deliver(&stack, &h, &all).await;
+        send_and_deliver(&stack, &h, &all).await;
+
+        let kept = stack
+            .items_with_prefix(&format!("REDEEMED#{}", code.as_str()))
+            .await;
+        assert_eq!(kept.len(), 1, "round {round}: {kept:?}");
+        assert_eq!(
+            attr(&kept[0], "order_id"),
+            format!("ord-{round}-A"),
+            "round {round}"
+        );
+        assert_eq!(attr(&kept[0], "redeemed_at"), "2026-11-28T12:00:00Z");
+        let mut reused = kept[0]
+            .get("reused_by")
+            .and_then(|v| v.as_ss().ok())
+            .cloned()
+            .unwrap_or_default();
+        reused.sort();
+        assert_eq!(reused, [format!("ord-{round}-B"), format!("ord-{round}-C")]);
+    }
+    // Four rounds, each counted as A's redemption and two reuses.
+    assert_eq!(stack.counted("coupons.negative_review.redeemed").await, 4);
+    assert_eq!(
+        stack.counted("coupons.negative_review.revenue.TRY").await,
+        40000
+    );
+    assert_eq!(
+        stack.counted("coupons.negative_review.redeem_days.6").await,
+        4
+    );
+    assert_eq!(
+        stack.counted("coupons.negative_review.redeem_days.7").await,
+        0
+    );
+    assert_eq!(stack.counted("coupons.negative_review.reused").await, 8);
+    let dead = stack.drain(&stack.queue("orders").dlq_url).await;
+    assert!(dead.is_empty(), "{dead:?}");
 }

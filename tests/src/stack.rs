@@ -413,6 +413,16 @@ impl Stack {
             .unwrap_or_default()
     }
 
+    /// The digest's counter `name` summed over every week and shard.
+    pub async fn counted(&self, name: &str) -> i64 {
+        self.items_with_prefix("STATS#")
+            .await
+            .iter()
+            .filter_map(|i| i.get(name).and_then(|v| v.as_n().ok()))
+            .filter_map(|n| n.parse::<i64>().ok())
+            .sum()
+    }
+
     /// Every item of the main table whose partition key starts with `prefix`
     /// (a scan: tests only).
     pub async fn items_with_prefix(

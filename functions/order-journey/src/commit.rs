@@ -132,8 +132,8 @@ where
                 contact,
             )));
         }
-        // memnun's coupons redeemed: once per code, reuse flagged once per
-        // order, counted in the week the order was placed.
+        // memnun's coupons redeemed: once per code, by the order placed
+        // first; reuse flagged once per order.
         let uses = redemption::uses(
             redemption::Redeeming {
                 order_id: e.order_id,
@@ -151,6 +151,12 @@ where
                     redeemed.push((message.id, message.body));
                     writes.push(Write::Redemption(Box::new(r.clone())));
                 }
+                // Announced already, for the order met first: only the
+                // record and the figures move.
+                Use::Earlier { was, now } => writes.push(Write::RedemptionMoved {
+                    was: Box::new(was.clone()),
+                    now: Box::new(now.clone()),
+                }),
                 Use::Again { code, order_id, .. } => writes.push(Write::Reused {
                     code: code.clone(),
                     order_id: order_id.clone(),
@@ -158,12 +164,11 @@ where
                 Use::Known => {}
             }
         }
-        let counts = redemption::amounts(&uses);
-        if !counts.is_empty() {
-            writes.push(Write::Count(
-                Week::of(meta.time, &self.config.shop.time_zone),
-                counts,
-            ));
+        // Each count in the week of the order it is about (a moved
+        // redemption is taken back from the later order's).
+        for (at, name, amount) in redemption::amounts(&uses) {
+            let week = Week::of(at, &self.config.shop.time_zone);
+            writes.push(Write::Count(week, vec![(name, amount)]));
         }
         let kept = Kept {
             tell: applied == Applied::Tell,

@@ -70,8 +70,9 @@
 //!
 //! An `order.placed` also measures marketing: memnun's coupons among its
 //! discount codes are redeemed, once each, in the same commit
-//! ([`memnun_shared::domain::redemption`]: a second order with a code is
-//! flagged, the shop's own codes ignored) and published as
+//! ([`memnun_shared::domain::redemption`]: by the order placed first,
+//! whatever order they come in; a second order with a code is flagged, the
+//! shop's own codes ignored) and published as
 //! `coupon.redeemed`; and an order placed within `ATTRIBUTION_DAYS` of the
 //! customer's birthday greeting counts for the birthday flow
 //! ([`memnun_shared::domain::attribution`]).

@@ -1358,6 +1358,75 @@ async fn a_second_order_with_a_redeemed_code_is_flagged_once_and_counted_apart()
     assert_eq!(kept.reused_by, [OrderId::parse("2002").unwrap()]);
 }
 
+/// Every week's counters, without those that came to nothing.
+fn weekly_counters(h: &TestHandler) -> BTreeMap<String, BTreeMap<String, i64>> {
+    h.store
+        .world()
+        .counters
+        .iter()
+        .map(|(week, c)| {
+            let kept = c.iter().filter(|(_, v)| **v != 0);
+            (
+                week.to_string(),
+                kept.map(|(k, v)| (k.clone(), *v)).collect(),
+            )
+        })
+        .filter(|(_, c): &(String, BTreeMap<String, i64>)| !c.is_empty())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_order_placed_earlier_but_met_later_redeems_the_code_and_the_figures_are_the_same() {
+    // 2001 placed on Thursday 26 November, 2002 on Tuesday 1 December
+    // (the next week), both with one code.
+    let early = |id: &str, code: &CouponCode| {
+        placed_with(id, "2001", "2026-11-26T10:00:00Z", &[code.as_str()])
+    };
+    let late = |id: &str, code: &CouponCode| {
+        placed_with(id, "2002", "2026-12-01T10:00:00Z", &[code.as_str()])
+    };
+    let in_order = handler();
+    let code = issued(&in_order, CouponReason::NegativeReview);
+    handle(&in_order, early("p-1", &code)).await;
+    handle(&in_order, late("p-2", &code)).await;
+
+    let reversed = handler();
+    let code = issued(&reversed, CouponReason::NegativeReview);
+    handle(&reversed, late("p-2", &code)).await;
+    handle(&reversed, early("p-1", &code)).await;
+    // Duplicates and replays of both change nothing more.
+    handle(&reversed, late("p-2", &code)).await;
+    handle(&reversed, early("p-1", &code)).await;
+    handle(&reversed, late("p-2b", &code)).await;
+    handle(&reversed, early("p-1b", &code)).await;
+
+    let world = reversed.store.world();
+    let kept = &world.redemptions[code.as_str()];
+    assert_eq!(kept.order_id.as_str(), "2001");
+    assert_eq!(kept.days(), Some(4));
+    assert_eq!(kept.reused_by, [OrderId::parse("2002").unwrap()]);
+    drop(world);
+    let counted = weekly_counters(&reversed);
+    assert_eq!(counted, weekly_counters(&in_order));
+    assert_eq!(
+        counted["2026-W48"]["coupons.negative_review.redeem_days.4"],
+        1
+    );
+    assert_eq!(counted["2026-W49"]["coupons.negative_review.reused"], 1);
+    assert!(!counted["2026-W49"].contains_key("coupons.negative_review.redeemed"));
+    // Announced once, for the order met first: a message sent is not
+    // taken back.
+    let redeemed: Vec<serde_json::Value> = reversed
+        .publisher
+        .published()
+        .iter()
+        .filter(|m| m.kind == "coupon.redeemed")
+        .map(|m| serde_json::from_str(&m.body).unwrap())
+        .collect();
+    assert_eq!(redeemed.len(), 1);
+    assert_eq!(redeemed[0]["data"]["order_id"], "2002");
+}
+
 #[tokio::test]
 async fn an_order_replayed_before_its_coupons_event_still_redeems_it_once() {
     let h = handler();

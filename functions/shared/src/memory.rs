@@ -210,6 +210,13 @@ impl World {
                 Write::Reused { code, .. } if !self.redemptions.contains_key(code.as_str()) => {
                     found.push(Conflict::Redeemed);
                 }
+                Write::RedemptionMoved { was, .. }
+                    if !self.redemptions.get(was.code.as_str()).is_some_and(|r| {
+                        r.order_id == was.order_id && r.reused_by.len() == was.reused_by.len()
+                    }) =>
+                {
+                    found.push(Conflict::Redeemed);
+                }
                 Write::TicketChange(t)
                     if self.tickets.get(t.number.as_str()).map_or(0, |o| o.version)
                         != t.version =>
@@ -357,7 +364,7 @@ impl World {
                     stored.version += 1;
                     self.returns.insert(r.id.as_str().to_owned(), stored);
                 }
-                Write::Redemption(r) => {
+                Write::Redemption(r) | Write::RedemptionMoved { now: r, .. } => {
                     self.redemptions
                         .insert(r.code.as_str().to_owned(), (**r).clone());
                 }

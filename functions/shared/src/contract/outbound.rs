@@ -150,7 +150,8 @@ pub fn coupon_issued(coupon: &Coupon, source: &str) -> OutboundMessage {
 }
 
 /// `coupon.redeemed`: an order used one of memnun's coupons for the first
-/// time (once per code: its id is the code's). The order's customer, total
+/// time memnun saw (once per code: its id is the code's; should an order
+/// placed earlier come in later, the record moves, the message stays). The order's customer, total
 /// and currency travel with it; the shop's own systems can tie revenue to
 /// the campaign.
 pub fn coupon_redeemed(

@@ -2,7 +2,7 @@
 //!
 //! Each flow that issues coupons (a low review's apology, a low rating's,
 //! a missed SLA's, a late order's, a birthday gift) is one row: coupons
-//! issued, coupons redeemed by an order (the first order that used the code,
+//! issued, coupons redeemed by an order (the first order placed with the code,
 //! [`crate::domain::redemption`]), the redemption rate, the revenue of the
 //! redeeming orders by currency, the average discount given, the median
 //! days from issue to redemption, reminders sent before unused coupons

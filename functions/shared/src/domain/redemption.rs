@@ -6,7 +6,7 @@
 //! case the store wrote them in) are memnun's coupons; any other code is
 //! the shop's own and is none of memnun's business. For each of memnun's:
 //!
-//! - the first order that uses it **redeems** it: the redemption is kept
+//! - the first order placed with it **redeems** it: the redemption is kept
 //!   under the code (so it is found by the code alone, also when the
 //!   coupon's own record is not there yet: an order replayed before the
 //!   event that issued its coupon), counted for its flow with the order's
@@ -17,6 +17,18 @@
 //!   order's, the other order is flagged on it and counted apart, once
 //!   per order. A code is personal and meant for one use; a store that does
 //!   not enforce that should hear about it.
+//!
+//! "First" is by when the orders were placed (and, placed the same second,
+//! by order id), not by which event came in first: two orders with one
+//! code may arrive in either order (one batch is handled side by side; a
+//! retry comes late). When an order placed earlier than the one holding
+//! the redemption comes in, the redemption **moves** to it
+//! ([`Use::Earlier`]): the later order becomes reuse, and its counts are
+//! taken back from its week and made again as the earlier order's. So the
+//! figures are those of the orders, whatever the delivery.
+//!
+//! `coupon.redeemed` is announced once per code, for the order memnun met
+//! first: a message already sent is not taken back.
 //!
 //! The flow is the code's: its prefix names the reason it was issued for,
 //! so counting needs no read of the coupon.
@@ -99,9 +111,18 @@ impl State {
 /// What an order's use of one of memnun's codes comes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Use {
-    /// The first order to use it: redeemed now.
+    /// No order redeemed it yet: this one does.
     First(Redemption),
-    /// Another order, after the first: flagged on the redemption.
+    /// An order placed before the one holding the redemption: the
+    /// redemption moves to it and the other becomes reuse.
+    Earlier {
+        /// The redemption as stored (its write is conditional on it).
+        was: Redemption,
+        /// The redemption as it becomes: this order's, the other's in
+        /// `reused_by`.
+        now: Redemption,
+    },
+    /// Another order, placed after the first: flagged on the redemption.
     Again {
         /// The code.
         code: CouponCode,
@@ -109,6 +130,8 @@ pub enum Use {
         reason: CouponReason,
         /// The other order.
         order_id: OrderId,
+        /// When it was placed: the week it is counted in.
+        at: Timestamp,
     },
     /// Already recorded for this order: nothing to do.
     Known,
@@ -156,8 +179,8 @@ pub type Stored = (
 pub fn uses(order: Redeeming<'_>, stored: &[Stored]) -> Vec<Use> {
     stored
         .iter()
-        .map(|(code, reason, redemption, issued_at)| match redemption {
-            None => Use::First(Redemption {
+        .map(|(code, reason, redemption, issued_at)| {
+            let mine = || Redemption {
                 code: code.clone(),
                 reason: *reason,
                 order_id: order.order_id.clone(),
@@ -166,39 +189,69 @@ pub fn uses(order: Redeeming<'_>, stored: &[Stored]) -> Vec<Use> {
                 currency: order.currency.map(str::to_owned),
                 issued_at: *issued_at,
                 reused_by: Vec::new(),
-            }),
-            Some(r) if &r.order_id == order.order_id || r.reused_by.contains(order.order_id) => {
-                Use::Known
+            };
+            match redemption {
+                None => Use::First(mine()),
+                Some(r)
+                    if &r.order_id == order.order_id || r.reused_by.contains(order.order_id) =>
+                {
+                    Use::Known
+                }
+                Some(r) if (order.at, order.order_id) < (r.at, &r.order_id) => {
+                    let mut now = mine();
+                    now.reused_by = r.reused_by.clone();
+                    now.reused_by.push(r.order_id.clone());
+                    Use::Earlier {
+                        was: r.clone(),
+                        now,
+                    }
+                }
+                Some(_) => Use::Again {
+                    code: code.clone(),
+                    reason: *reason,
+                    order_id: order.order_id.clone(),
+                    at: order.at,
+                },
             }
-            Some(_) => Use::Again {
-                code: code.clone(),
-                reason: *reason,
-                order_id: order.order_id.clone(),
-            },
         })
         .collect()
 }
 
 /// The digest's counters for `uses`: per flow, redemptions, revenue by
-/// currency (in hundredths), days to redeem, and reuse.
-pub fn amounts(uses: &[Use]) -> Vec<(String, i64)> {
+/// currency (in hundredths), days to redeem, and reuse, each with the
+/// moment whose week it is counted in (when its order was placed). A
+/// redemption that moves to an earlier order is taken back from the later
+/// order's week (negative amounts) and counted there as reuse.
+pub fn amounts(uses: &[Use]) -> Vec<(Timestamp, String, i64)> {
     let mut out = Vec::new();
     for u in uses {
         match u {
-            Use::First(r) => {
-                out.push((names::redeemed(r.reason), 1));
-                if let (Some(cents), Some(currency)) = (r.total_cents, &r.currency) {
-                    out.push((names::revenue(r.reason, currency), cents));
-                }
-                if let Some(days) = r.days() {
-                    out.push((names::redeem_days(r.reason, days.min(DAYS_COUNTED)), 1));
-                }
+            Use::First(r) => redeemed(&mut out, r, 1),
+            Use::Earlier { was, now } => {
+                redeemed(&mut out, was, -1);
+                out.push((was.at, names::reused(was.reason), 1));
+                redeemed(&mut out, now, 1);
             }
-            Use::Again { reason, .. } => out.push((names::reused(*reason), 1)),
+            Use::Again { reason, at, .. } => out.push((*at, names::reused(*reason), 1)),
             Use::Known => {}
         }
     }
     out
+}
+
+/// `r`'s redemption counts, `sign` times (1 to count, -1 to take back).
+fn redeemed(out: &mut Vec<(Timestamp, String, i64)>, r: &Redemption, sign: i64) {
+    out.push((r.at, names::redeemed(r.reason), sign));
+    if let (Some(cents), Some(currency)) = (r.total_cents, &r.currency) {
+        out.push((r.at, names::revenue(r.reason, currency), sign * cents));
+    }
+    if let Some(days) = r.days() {
+        out.push((
+            r.at,
+            names::redeem_days(r.reason, days.min(DAYS_COUNTED)),
+            sign,
+        ));
+    }
 }
 
 /// A total as the shop wrote it, in hundredths (`149.9` → 14990; a third
@@ -268,12 +321,13 @@ mod tests {
         };
         assert_eq!(r.total_cents, Some(14990));
         assert_eq!(r.days(), Some(8));
+        let at = ts("2026-11-30T10:00:00Z");
         assert_eq!(
             amounts(&[Use::First(r.clone())]),
             [
-                ("coupons.negative_review.redeemed".to_owned(), 1),
-                ("coupons.negative_review.revenue.TRY".to_owned(), 14990),
-                ("coupons.negative_review.redeem_days.8".to_owned(), 1),
+                (at, "coupons.negative_review.redeemed".to_owned(), 1),
+                (at, "coupons.negative_review.revenue.TRY".to_owned(), 14990),
+                (at, "coupons.negative_review.redeem_days.8".to_owned(), 1),
             ]
         );
         let stored = [(c.clone(), rvw, Some(r.clone()), issued)];
@@ -285,12 +339,13 @@ mod tests {
             [Use::Again {
                 code: c.clone(),
                 reason: rvw,
-                order_id: second.clone()
+                order_id: second.clone(),
+                at,
             }]
         );
         assert_eq!(
             amounts(&again),
-            [("coupons.negative_review.reused".to_owned(), 1)]
+            [(at, "coupons.negative_review.reused".to_owned(), 1)]
         );
         let mut flagged = r;
         flagged.reused_by.push(second.clone());
@@ -319,8 +374,131 @@ mod tests {
         assert_eq!(r.days(), None);
         assert_eq!(
             amounts(&[Use::First(r)]),
-            [("coupons.order_delay.redeemed".to_owned(), 1)]
+            [(
+                ts("2026-11-30T10:00:00Z"),
+                "coupons.order_delay.redeemed".to_owned(),
+                1
+            )]
         );
+    }
+
+    /// Summed per week, as the counters are.
+    fn by_week(counts: &[(Timestamp, String, i64)]) -> Vec<(i8, String, i64)> {
+        let mut out: Vec<(i8, String, i64)> = Vec::new();
+        for (at, name, amount) in counts {
+            let week = at
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date()
+                .iso_week_date()
+                .week();
+            match out.iter_mut().find(|(w, n, _)| *w == week && n == name) {
+                Some((_, _, total)) => *total += amount,
+                None => out.push((week, name.clone(), *amount)),
+            }
+        }
+        out.retain(|(_, _, amount)| *amount != 0);
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn an_earlier_order_met_later_takes_the_redemption_and_the_figures_are_the_same() {
+        let rvw = CouponReason::NegativeReview;
+        let c = code(rvw);
+        let issued = Some(ts("2026-11-22T10:00:00Z"));
+        let (early, late, third) = (order("ord-9"), order("ord-1"), order("ord-5"));
+        let placed = |o, at, total| Redeeming {
+            order_id: o,
+            at: ts(at),
+            total: Some(total),
+            currency: Some("TRY"),
+        };
+        let early_o = placed(&early, "2026-11-24T12:00:00Z", "100.00");
+        let late_o = placed(&late, "2026-12-02T12:00:00Z", "250.00");
+        let third_o = placed(&third, "2026-12-03T12:00:00Z", "80.00");
+
+        // Each order in turn against what the one before left, as the
+        // store keeps it; the counts of every step.
+        let run = |orders: &[Redeeming<'_>]| {
+            let mut stored: Option<Redemption> = None;
+            let mut counts = Vec::new();
+            for o in orders {
+                let found = uses(*o, &[(c.clone(), rvw, stored.clone(), issued)]);
+                counts.extend(amounts(&found));
+                match found.into_iter().next() {
+                    Some(Use::First(r)) | Some(Use::Earlier { now: r, .. }) => stored = Some(r),
+                    Some(Use::Again { order_id, .. }) => {
+                        if let Some(r) = stored.as_mut() {
+                            r.reused_by.push(order_id);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            (stored, by_week(&counts))
+        };
+        let (kept, counted) = run(&[early_o, late_o, third_o]);
+        let kept = kept.unwrap();
+        assert_eq!(kept.order_id, early);
+        assert_eq!(kept.days(), Some(2));
+        assert_eq!(kept.total_cents, Some(10000));
+        assert_eq!(
+            counted,
+            [
+                (48, "coupons.negative_review.redeem_days.2".to_owned(), 1),
+                (48, "coupons.negative_review.redeemed".to_owned(), 1),
+                (48, "coupons.negative_review.revenue.TRY".to_owned(), 10000),
+                (49, "coupons.negative_review.reused".to_owned(), 2),
+            ]
+        );
+        for order in [
+            [late_o, early_o, third_o],
+            [late_o, third_o, early_o],
+            [third_o, late_o, early_o],
+            [third_o, early_o, late_o],
+            // A duplicate of each, late.
+            [early_o, late_o, third_o],
+        ] {
+            let mut with_repeats = order.to_vec();
+            with_repeats.extend(order);
+            let (k, n) = run(&with_repeats);
+            let mut k = k.unwrap();
+            k.reused_by.sort();
+            let mut expected = kept.clone();
+            expected.reused_by.sort();
+            assert_eq!((k, n), (expected, counted.clone()));
+        }
+
+        // The move itself: conditional on what was read, the later order
+        // and its own reuses carried over.
+        let mut held = late_o;
+        held.at = ts("2026-12-02T12:00:00Z");
+        let Some(Use::First(mut was)) = uses(held, &[(c.clone(), rvw, None, issued)]).pop() else {
+            panic!("not first")
+        };
+        was.reused_by.push(third.clone());
+        let found = uses(early_o, &[(c.clone(), rvw, Some(was.clone()), issued)]);
+        let [Use::Earlier { was: w, now }] = found.as_slice() else {
+            panic!("not earlier: {found:?}")
+        };
+        assert_eq!(w, &was);
+        assert_eq!(
+            (&now.order_id, &now.reused_by),
+            (&early, &vec![third.clone(), late.clone()])
+        );
+        // Placed the same second: the smaller order id is first.
+        let (before, after) = (order("ord-0"), order("ord-z"));
+        let stored = [(c.clone(), rvw, Some(kept.clone()), issued)];
+        let same = placed(&before, "2026-11-24T12:00:00Z", "80.00");
+        assert!(matches!(
+            uses(same, &stored).as_slice(),
+            [Use::Earlier { .. }]
+        ));
+        let same = placed(&after, "2026-11-24T12:00:00Z", "80.00");
+        assert!(matches!(
+            uses(same, &stored).as_slice(),
+            [Use::Again { .. }]
+        ));
     }
 
     #[test]

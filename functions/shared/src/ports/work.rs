@@ -112,6 +112,14 @@ pub enum Write {
     Return(Box<Return>),
     /// A coupon's first redemption: nothing may be kept under its code yet.
     Redemption(Box<crate::domain::redemption::Redemption>),
+    /// A redemption moved to an order placed before the one holding it:
+    /// over the redemption as read (its order and its reuse unchanged).
+    RedemptionMoved {
+        /// As read.
+        was: Box<crate::domain::redemption::Redemption>,
+        /// As it becomes.
+        now: Box<crate::domain::redemption::Redemption>,
+    },
     /// Another order that used a redeemed code, flagged on the redemption.
     Reused {
         /// The code.
@@ -150,7 +158,8 @@ pub enum Conflict {
     /// The return changed since it was read (or was recorded by another
     /// event in between): read it again.
     Return,
-    /// A code was redeemed by another order since it was read: read again.
+    /// A code was redeemed by another order, or its redemption moved or
+    /// was flagged, since it was read: read again.
     Redeemed,
 }
 

@@ -119,6 +119,11 @@ pub(crate) fn redemption_item(r: &crate::domain::redemption::Redemption) -> Item
     if let Some(issued) = r.issued_at {
         item.insert("issued_at".to_string(), s(to_key(issued)));
     }
+    if !r.reused_by.is_empty() {
+        // A string set, as `ADD` builds it (it may hold no empty set).
+        let orders = r.reused_by.iter().map(|o| o.as_str().to_owned()).collect();
+        item.insert("reused_by".to_string(), AttributeValue::Ss(orders));
+    }
     item
 }
 
