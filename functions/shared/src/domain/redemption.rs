@@ -199,6 +199,9 @@ pub fn uses(order: Redeeming<'_>, stored: &[Stored]) -> Vec<Use> {
                 }
                 Some(r) if (order.at, order.order_id) < (r.at, &r.order_id) => {
                     let mut now = mine();
+                    // The coupon's issue as the redemption knew it, should
+                    // its record be gone since.
+                    now.issued_at = now.issued_at.or(r.issued_at);
                     now.reused_by = r.reused_by.clone();
                     now.reused_by.push(r.order_id.clone());
                     Use::Earlier {
@@ -486,6 +489,12 @@ mod tests {
             (&now.order_id, &now.reused_by),
             (&early, &vec![third.clone(), late.clone()])
         );
+        // The coupon's record gone since: its issue as the redemption knew.
+        let found = uses(early_o, &[(c.clone(), rvw, Some(was.clone()), None)]);
+        let [Use::Earlier { now, .. }] = found.as_slice() else {
+            panic!("not earlier: {found:?}")
+        };
+        assert_eq!(now.days(), Some(2));
         // Placed the same second: the smaller order id is first.
         let (before, after) = (order("ord-0"), order("ord-z"));
         let stored = [(c.clone(), rvw, Some(kept.clone()), issued)];
