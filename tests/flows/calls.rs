@@ -45,6 +45,10 @@ const SHIPPED_BUDGET: usize = 5;
 /// An order placed with memnun's coupons: the codes' redemptions read, and
 /// `coupon.redeemed` published.
 const REDEEMING_BUDGET: usize = 6;
+/// `order.placed` with a code another order holds: the reuse flagged, or
+/// the redemption moved to this order when it was placed first; nothing
+/// published.
+const REUSE_BUDGET: usize = 5;
 /// A return requested: its ticket published, the customer confirmed.
 const RETURN_BUDGET: usize = 7;
 /// A later step of a return, or a refund, with its email.
@@ -422,6 +426,38 @@ async fn an_orders_steps_and_its_shipping_notice_stay_within_budget() {
         &calls,
         REDEEMING_BUDGET,
     );
+    // The same code on an order placed later (reuse) and on one placed
+    // earlier but met now (the redemption moves to it).
+    for (id, order, time, what) in [
+        (
+            "o-budget-reuse",
+            "o-79",
+            "2026-12-01T12:00:00Z",
+            "reuse flagged",
+        ),
+        (
+            "o-budget-moved",
+            "o-76",
+            "2026-12-01T09:00:00Z",
+            "redemption moved",
+        ),
+    ] {
+        let again = event(
+            id,
+            "order.placed",
+            time,
+            json!({"customer_id": "c-orders", "order_id": order, "total": "99.90", "currency": "TRY",
+                   "discount_codes": [code.as_str()], "customer": customer}),
+        );
+        let (response, calls) = c.count(journey.handle(batch(&again), deadline())).await;
+        no_failures(&response);
+        report(
+            &format!("order.placed with a redeemed coupon ({what})"),
+            &calls,
+            REUSE_BUDGET,
+        );
+        assert!(!calls.iter().any(|c| c.starts_with("sqs:")), "{calls:?}");
+    }
     let shipped = event(
         "o-budget-2",
         "order.shipped",
