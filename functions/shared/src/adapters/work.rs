@@ -254,26 +254,18 @@ fn transaction(
             Write::RedemptionMoved { was, now } => {
                 // Over the redemption as read: the same order holds it and
                 // no reuse was flagged since (`reused_by` only grows).
-                let (condition, values) = if was.reused_by.is_empty() {
-                    ("order_id = :was AND attribute_not_exists(reused_by)", None)
-                } else {
-                    (
-                        "order_id = :was AND size(reused_by) = :reused",
-                        Some(n(was.reused_by.len() as i64)),
-                    )
-                };
                 let put = aws_sdk_dynamodb::types::Put::builder()
                     .table_name(table)
                     .set_item(Some(crate::adapters::dynamodb::redemption_item(now)))
-                    .condition_expression(condition)
-                    .set_expression_attribute_values(Some(
-                        [(":was".to_owned(), s(was.order_id.as_str()))]
-                            .into_iter()
-                            .chain(values.map(|v| (":reused".to_owned(), v)))
-                            .collect(),
-                    ))
-                    .build()
-                    .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
+                    .expression_attribute_values(":was", s(was.order_id.as_str()));
+                let put = if was.reused_by.is_empty() {
+                    put.condition_expression("order_id = :was AND attribute_not_exists(reused_by)")
+                } else {
+                    put.condition_expression("order_id = :was AND size(reused_by) = :reused")
+                        .expression_attribute_values(":reused", n(was.reused_by.len() as i64))
+                }
+                .build()
+                .map_err(|e| build_error("dynamodb", "TransactWriteItems", e))?;
                 items.push((
                     TransactWriteItem::builder().put(put).build(),
                     Some(Conflict::Redeemed),
