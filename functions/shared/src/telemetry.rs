@@ -10,6 +10,14 @@
 //! and TRACE they print request and response bodies (the raw event,
 //! DynamoDB items, SES messages), which no level of memnun's may let through.
 //!
+//! Below INFO nothing is compiled in at all: the workspace builds `tracing`
+//! with `max_level_info` and `log` with `max_level_off` (root `Cargo.toml`).
+//! memnun logs nothing below INFO, so DEBUG and TRACE log what INFO logs;
+//! the other crates' DEBUG and TRACE lines, bodies and all, are not in the
+//! binary for any setting to let through, and every function is about half
+//! a megabyte smaller for it. A `tracing::debug!` written here would print
+//! nothing: log at INFO what an operator needs.
+//!
 //! What may be logged: ids (event, message, customer, ticket), counts, types,
 //! outcomes. What must never be: email addresses, names, coupon codes, message
 //! or review text, tokens. Handlers log ids only; [`redact`] exists for the
@@ -135,6 +143,15 @@ mod tests {
         let quiet = filter(LevelFilter::ERROR);
         assert!(!quiet.would_enable("aws_smithy_runtime", &Level::WARN));
         assert!(!quiet.would_enable("memnun_shared", &Level::WARN));
+    }
+
+    #[test]
+    fn nothing_below_info_is_compiled_in() {
+        // The caps come from features (root Cargo.toml); a dependency change
+        // that loses them would bring the other crates' DEBUG and TRACE
+        // lines, which print bodies, back into every binary.
+        assert_eq!(tracing::level_filters::STATIC_MAX_LEVEL, LevelFilter::INFO);
+        assert_eq!(log::STATIC_MAX_LEVEL, log::LevelFilter::Off);
     }
 
     #[test]

@@ -197,13 +197,12 @@ pub struct Prime<'a> {
 }
 
 fn primed<T, E: std::error::Error + 'static>(service: &str, result: Result<T, E>) {
-    match result {
-        Ok(_) => tracing::debug!(service, "connection primed"),
-        Err(e) => tracing::warn!(
+    if let Err(e) = result {
+        tracing::warn!(
             service,
             error = %crate::scrub::scrub(&aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string()),
             "priming failed; the first call will connect"
-        ),
+        );
     }
 }
 
