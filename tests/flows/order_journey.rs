@@ -406,7 +406,9 @@ async fn a_cancelled_orders_refund_is_told_once() {
         )
     };
     let (first, retry) = (refund("of-1"), refund("of-1-retry"));
-    send_and_deliver(&stack, &h, &[&cancelled, &first, &first]).await;
+    // The refund ahead of the cancellation that brings the address, in one
+    // batch handled side by side: it waits for the order, then is told.
+    send_and_deliver(&stack, &h, &[&first, &cancelled, &first]).await;
     send_and_deliver(&stack, &h, &[&retry]).await;
     let sent = stack.emulator.sent_emails();
     assert_eq!(sent.len(), 1, "{sent:?}");

@@ -43,7 +43,9 @@
 //! yet (its request still on its way) is retried, and after the queue's
 //! receive limit dead-letters with its reason, like a reply to an unknown
 //! ticket. A `refund.issued` naming no return is a refund of the order
-//! itself (a cancelled order paid back): told once per amount.
+//! itself (a cancelled order paid back): told once per amount. It brings
+//! no address: met before the order, for a customer memnun has no address
+//! for, it waits on its queue for the order's first event.
 //!
 //! memnun also keeps the journey's own clocks ([`memnun_shared::domain::watch`]):
 //! when an order is first known as placed, when its promise is set or moved
@@ -428,6 +430,9 @@ where
             .store
             .order_with_customer(e.order_id, e.customer_id)
             .await?;
+        if !unit.committed() && untold_for_now(e, order.as_ref(), customer.as_ref()) {
+            return Err(Error::NotFound("the order this refund names".into()));
+        }
         let kept = match unit.saved::<Kept>()? {
             Some(kept) if unit.committed() => kept,
             _ => {
@@ -534,6 +539,16 @@ where
         tracing::info!(template, locale = locale.tag(), "customer told");
         Ok(outcome)
     }
+}
+
+/// Whether `e` must wait for its order: a step that brings no address (a
+/// refund of the order) for an order memnun has not met and a customer it
+/// has no address for. Committed now, the step would be known, and the
+/// customer never told once the order's first event brought the address;
+/// so it is retried like a step that names only its order, and
+/// dead-letters with its reason when the order never comes.
+fn untold_for_now(e: &Event<'_>, order: Option<&Order>, customer: Option<&Customer>) -> bool {
+    e.contact.is_none() && order.is_none() && customer.is_none_or(|c| c.contact.email.is_none())
 }
 
 mod clocks;

@@ -502,6 +502,71 @@ async fn a_refund_of_the_order_itself_is_told_once_per_amount() {
 }
 
 #[tokio::test]
+async fn a_refund_met_before_its_order_waits_and_is_told_once() {
+    // A refund of the order brings no address. Met before the order's first
+    // event (delivered side by side in one batch, or reordered), it waits
+    // as a retried message: committed, it would be known, and the customer
+    // never told once the cancellation brought the address.
+    let h = handler();
+    let refund = |id: &str| {
+        event(
+            id,
+            "refund.issued",
+            "2026-12-01T13:00:00Z",
+            serde_json::json!({"amount": "149.90", "currency": "TRY"}),
+        )
+    };
+    let early = h.handle(refund("of-1"), deadline()).await;
+    assert_eq!(early.batch_item_failures.len(), 1, "it waits");
+    assert_eq!(
+        h.store.world().calls,
+        ["begin", "order_with_customer", "release"],
+        "nothing committed"
+    );
+    assert!(h.store.world().orders.is_empty());
+    assert!(h.mailer.sent().is_empty());
+    handle(
+        &h,
+        event(
+            "oc-1",
+            "order.cancelled",
+            "2026-12-01T12:00:00Z",
+            serde_json::json!({}),
+        ),
+    )
+    .await;
+    // The queue's retry, a duplicate and the platform's own retry.
+    handle(&h, refund("of-1")).await;
+    handle(&h, refund("of-1")).await;
+    handle(&h, refund("of-1-retry")).await;
+    let subjects = subjects(&h);
+    assert_eq!(
+        subjects,
+        ["Dükkan: 1001 numaralı siparişiniz için ücret iadeniz yapıldı"]
+    );
+    assert_eq!(h.store.world().orders["1001"].refunds.len(), 1);
+
+    // A customer memnun already knows, with an address, is told at once,
+    // order or not (a refund of an order from before memnun was there).
+    let h = handler();
+    handle(
+        &h,
+        event(
+            "os-1",
+            "order.cancelled",
+            "2026-11-20T12:00:00Z",
+            serde_json::json!({}),
+        ),
+    )
+    .await;
+    let mut other = refund("of-2");
+    let body = other.records[0].body.take().unwrap();
+    other.records[0].body = Some(body.replace("\"1001\"", "\"0999\""));
+    handle(&h, other).await;
+    assert_eq!(h.mailer.sent().len(), 1, "told from the customer's record");
+}
+
+#[tokio::test]
 async fn an_english_customer_reads_every_step_in_english() {
     let h = handler();
     let english = |mut e: SqsEvent| {
