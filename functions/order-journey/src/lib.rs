@@ -430,7 +430,7 @@ where
             .store
             .order_with_customer(e.order_id, e.customer_id)
             .await?;
-        if !unit.committed() && untold_for_now(e, order.as_ref(), customer.as_ref()) {
+        if !unit.committed() && waits_for_its_order(e, order.as_ref(), customer.as_ref()) {
             return Err(Error::NotFound("the order this refund names".into()));
         }
         let kept = match unit.saved::<Kept>()? {
@@ -547,7 +547,7 @@ where
 /// customer never told once the order's first event brought the address;
 /// so it is retried like a step that names only its order, and
 /// dead-letters with its reason when the order never comes.
-fn untold_for_now(e: &Event<'_>, order: Option<&Order>, customer: Option<&Customer>) -> bool {
+fn waits_for_its_order(e: &Event<'_>, order: Option<&Order>, customer: Option<&Customer>) -> bool {
     e.contact.is_none() && order.is_none() && customer.is_none_or(|c| c.contact.email.is_none())
 }
 

@@ -15,7 +15,7 @@
 //! memnun logs nothing below INFO, so DEBUG and TRACE log what INFO logs;
 //! the other crates' DEBUG and TRACE lines, bodies and all, are not in the
 //! binary for any setting to let through, and every function is about half
-//! a megabyte smaller for it. A `tracing::debug!` written here would print
+//! a megabyte smaller for it. A `tracing::debug!` anywhere in memnun prints
 //! nothing: log at INFO what an operator needs.
 //!
 //! What may be logged: ids (event, message, customer, ticket), counts, types,
