@@ -97,6 +97,20 @@ fn delivered() -> SqsEvent {
     )
 }
 
+fn cancelled(id: &str, time: &str) -> SqsEvent {
+    event(id, "order.cancelled", time, serde_json::json!({}))
+}
+
+/// A refund of order 1001 itself (no return named), in TRY.
+fn order_refunded(id: &str, time: &str, amount: &str) -> SqsEvent {
+    event(
+        id,
+        "refund.issued",
+        time,
+        serde_json::json!({"amount": amount, "currency": "TRY"}),
+    )
+}
+
 fn deadline() -> Timestamp {
     Timestamp::now() + jiff::SignedDuration::from_secs(30)
 }
@@ -471,24 +485,8 @@ async fn a_rejection_and_an_exchange_parcel_are_told() {
 #[tokio::test]
 async fn a_refund_of_the_order_itself_is_told_once_per_amount() {
     let h = handler();
-    handle(
-        &h,
-        event(
-            "oc-1",
-            "order.cancelled",
-            "2026-12-01T12:00:00Z",
-            serde_json::json!({}),
-        ),
-    )
-    .await;
-    let refund = |id: &str, amount: &str| {
-        event(
-            id,
-            "refund.issued",
-            "2026-12-02T12:00:00Z",
-            serde_json::json!({"amount": amount, "currency": "TRY"}),
-        )
-    };
+    handle(&h, cancelled("oc-1", "2026-12-01T12:00:00Z")).await;
+    let refund = |id: &str, amount: &str| order_refunded(id, "2026-12-02T12:00:00Z", amount);
     handle(&h, refund("of-1", "149.90")).await;
     handle(&h, refund("of-2", "149.90")).await;
     handle(&h, refund("of-3", "10")).await;
@@ -508,14 +506,7 @@ async fn a_refund_met_before_its_order_waits_and_is_told_once() {
     // as a retried message: committed, it would be known, and the customer
     // never told once the cancellation brought the address.
     let h = handler();
-    let refund = |id: &str| {
-        event(
-            id,
-            "refund.issued",
-            "2026-12-01T13:00:00Z",
-            serde_json::json!({"amount": "149.90", "currency": "TRY"}),
-        )
-    };
+    let refund = |id: &str| order_refunded(id, "2026-12-01T13:00:00Z", "149.90");
     let early = h.handle(refund("of-1"), deadline()).await;
     assert_eq!(early.batch_item_failures.len(), 1, "it waits");
     assert_eq!(
@@ -525,16 +516,7 @@ async fn a_refund_met_before_its_order_waits_and_is_told_once() {
     );
     assert!(h.store.world().orders.is_empty());
     assert!(h.mailer.sent().is_empty());
-    handle(
-        &h,
-        event(
-            "oc-1",
-            "order.cancelled",
-            "2026-12-01T12:00:00Z",
-            serde_json::json!({}),
-        ),
-    )
-    .await;
+    handle(&h, cancelled("oc-1", "2026-12-01T12:00:00Z")).await;
     // The queue's retry, a duplicate and the platform's own retry.
     handle(&h, refund("of-1")).await;
     handle(&h, refund("of-1")).await;
@@ -549,16 +531,7 @@ async fn a_refund_met_before_its_order_waits_and_is_told_once() {
     // A customer memnun already knows, with an address, is told at once,
     // order or not (a refund of an order from before memnun was there).
     let h = handler();
-    handle(
-        &h,
-        event(
-            "os-1",
-            "order.cancelled",
-            "2026-11-20T12:00:00Z",
-            serde_json::json!({}),
-        ),
-    )
-    .await;
+    handle(&h, cancelled("os-1", "2026-11-20T12:00:00Z")).await;
     let mut other = refund("of-2");
     let body = other.records[0].body.take().unwrap();
     other.records[0].body = Some(body.replace("\"1001\"", "\"0999\""));
