@@ -57,19 +57,32 @@ pub fn handles(event: &SqsEvent) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Receives a batch and turns it into the event Lambda would pass.
+/// Receives a batch and turns it into the event Lambda would pass; its
+/// messages stay hidden for 30 s.
 pub async fn receive(
     sqs: &aws_sdk_sqs::Client,
     queue_url: &str,
     queue_arn: &str,
     batch_size: i32,
 ) -> SqsEvent {
+    receive_leased(sqs, queue_url, queue_arn, batch_size, 30).await
+}
+
+/// [`receive`], its messages hidden for `lease_seconds` (the queue's
+/// visibility timeout on AWS).
+pub async fn receive_leased(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    queue_arn: &str,
+    batch_size: i32,
+    lease_seconds: i32,
+) -> SqsEvent {
     let out = sqs
         .receive_message()
         .queue_url(queue_url)
         .max_number_of_messages(batch_size)
         .message_system_attribute_names(MessageSystemAttributeName::All)
-        .visibility_timeout(30)
+        .visibility_timeout(lease_seconds)
         .send()
         .await
         .expect("receive");

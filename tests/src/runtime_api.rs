@@ -8,6 +8,10 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// How long an invocation may run: the deadline the Runtime API hands the
+/// function (`Lambda-Runtime-Deadline-Ms`), the template's `Timeout`.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
 /// What the function answered for one invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
@@ -165,7 +169,7 @@ fn handle(method: &str, path: &str, body: String, state: &(Mutex<State>, Condvar
             if let Some((id, payload)) = s.pending.pop_front() {
                 let deadline = SystemTime::now()
                     .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_millis() + 30_000)
+                    .map(|d| (d + DEADLINE).as_millis())
                     .unwrap_or_default();
                 return format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {id}\r\nLambda-Runtime-Deadline-Ms: {deadline}\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:eu-central-1:000000000000:function:test\r\nLambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\nContent-Length: {}\r\n\r\n{payload}",

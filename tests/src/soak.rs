@@ -35,6 +35,13 @@
 //! invocation made is counted as exposed to the kill: the only other way,
 //! besides a lost answer, that an email may arrive twice.
 //!
+//! An invocation still running at its deadline ([`DEADLINE`]) is ended as
+//! Lambda ends a timed-out one: its process is killed and replaced, its
+//! batch fails, and its SES sends count as exposed to a kill. Only then may
+//! its messages' lease, which runs out at that deadline, pass to another
+//! delivery; a process left running past it would send beside the new
+//! holder, which Lambda never allows.
+//!
 //! A difference from AWS, on purpose: a failed message comes back after
 //! [`SoakOptions::retry_after`] (31 s: just past the 30 s deadline the local
 //! Runtime API gives, as the template's visibility timeouts exceed the
@@ -55,7 +62,7 @@ use crate::deliver;
 use crate::faults::{FaultConfig, FaultCounts, FaultProxy, KillAt};
 use crate::local::lambda::FunctionProcess;
 use crate::local::report::{self, DeadLetter};
-use crate::runtime_api::Answer;
+use crate::runtime_api::{Answer, DEADLINE};
 use crate::stack::{FunctionSpec, Stack};
 
 /// What to run.
@@ -125,8 +132,10 @@ pub struct SoakReport {
     pub processed: usize,
     /// Invocations of the queue-consuming functions.
     pub invocations: usize,
-    /// SES sends the emulator accepted during invocations that were killed:
-    /// the sends a kill may make a retry repeat.
+    /// Of those, ended at their deadline (killed, as Lambda ends them).
+    pub timed_out: usize,
+    /// SES sends the emulator accepted during invocations that were killed
+    /// (timed-out ones included): the sends a kill may make a retry repeat.
     pub kill_exposed_sends: u64,
     /// Messages in dead-letter queues, with their reasons.
     pub dead_letters: Vec<DeadLetter>,
@@ -653,8 +662,9 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
     report.events = sent.len();
     report.faults = proxy.counts();
     let (deliveries, failed, lost_leases) = tally.counters.lock().map(|c| *c).unwrap_or_default();
-    let (invocations, exposed) = tally.kills.lock().map(|k| *k).unwrap_or_default();
+    let (invocations, exposed, timed_out) = tally.kills.lock().map(|k| *k).unwrap_or_default();
     report.invocations = invocations;
+    report.timed_out = timed_out;
     report.kill_exposed_sends = exposed;
     report.lost_leases = lost_leases;
     report.deliveries = deliveries;
@@ -698,8 +708,9 @@ struct Tally {
     counters: Mutex<(usize, usize, usize)>,
     /// Bodies of the messages the functions published to the shop.
     published: Mutex<Vec<String>>,
-    /// Invocations, and SES sends accepted during killed ones.
-    kills: Mutex<(usize, u64)>,
+    /// Invocations, SES sends accepted during killed ones, invocations
+    /// ended at their deadline.
+    kills: Mutex<(usize, u64, usize)>,
 }
 
 impl Phases<'_> {
@@ -925,7 +936,10 @@ async fn deliver_once(
     tally: &Tally,
 ) -> Result<bool, String> {
     let q = stack.queue(queue);
-    let event = deliver::receive(&stack.sqs, &q.url, &q.arn, batch_size).await;
+    // Leased for longer than an invocation may run, as the template's
+    // visibility timeouts exceed the functions' timeouts.
+    let event =
+        deliver::receive_leased(&stack.sqs, &q.url, &q.arn, batch_size, LEASE_SECONDS).await;
     if event.records.is_empty() {
         return Ok(false);
     }
@@ -954,10 +968,11 @@ async fn deliver_once(
         // An invocation error fails the whole batch, as on Lambda.
         Answer::Error(_) => handles.iter().map(|(id, _)| id.clone()).collect(),
     };
-    // An invocation that outlasted its messages' lease loses them: they
-    // have come back and another environment holds them, under a new
-    // receipt handle, and the old one is refused. As on AWS, that later
-    // delivery is the one that counts; nothing is lost or settled here.
+    // An invocation that outlasted its messages' lease would lose them:
+    // they would have come back to another environment under a new receipt
+    // handle, and the old one is refused. The lease outlasts the deadline,
+    // so this is counted, not expected; were it to happen, the later
+    // delivery counts, as on AWS, and nothing is lost or settled here.
     for (message, receipt) in &handles {
         if failed.contains(message) {
             let seconds = i32::try_from(options.retry_after.as_secs()).unwrap_or(30);
@@ -996,8 +1011,9 @@ async fn deliver_once(
 }
 
 /// Invokes the environment's process with `payload`; when the invocation
-/// was drawn to be killed and the kill strikes, kills the process, starts a
-/// fresh one in its place and answers the error Lambda reports.
+/// was drawn to be killed and the kill strikes, or it is still running at
+/// its deadline, kills the process, starts a fresh one in its place and
+/// answers the error Lambda reports.
 async fn invoke(
     proxy: &FaultProxy,
     r: &Running,
@@ -1011,12 +1027,18 @@ async fn invoke(
     if let Some(at) = kill {
         proxy.arm_kill(&r.key_id, at);
     }
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let mut timed_out = false;
     let answer = {
         let invocation = process.invoke(payload);
         tokio::pin!(invocation);
         loop {
             tokio::select! {
                 answer = &mut invocation => break Some(answer),
+                () = tokio::time::sleep_until(deadline) => {
+                    timed_out = true;
+                    break None;
+                }
                 () = tokio::time::sleep(Duration::from_millis(5)), if kill.is_some() => {
                     if proxy.kill_due(&r.key_id).is_some() {
                         break None;
@@ -1041,6 +1063,7 @@ async fn invoke(
     if let Ok(mut k) = tally.kills.lock() {
         k.0 += 1;
         k.1 += exposed;
+        k.2 += usize::from(timed_out);
     }
     match answer {
         Some(answer) => {
@@ -1048,11 +1071,21 @@ async fn invoke(
             Ok(answer)
         }
         None => {
+            proxy.disarm(&r.key_id);
             *process = r.restart().await?;
-            Ok(Answer::Error("Runtime.ExitError: killed".into()))
+            Ok(Answer::Error(if timed_out {
+                "Sandbox.Timedout: Task timed out".into()
+            } else {
+                "Runtime.ExitError: killed".into()
+            }))
         }
     }
 }
+
+/// How long a received message stays hidden: past the deadline and the
+/// restart of a timed-out environment, as the template's visibility timeout
+/// (180 s) is past the functions' timeout (30 s).
+const LEASE_SECONDS: i32 = 180;
 
 /// How long a killed process's requests already on their way are given to
 /// land before its SES sends are counted (the emulator answers in
@@ -1263,8 +1296,12 @@ impl SoakReport {
             self.lost.len()
         ));
         line(format!(
-            "invocations {}, processes killed {:?}, SES sends exposed to kills {} (of them struck right after the send {})",
-            self.invocations, self.faults.kills, self.kill_exposed_sends, self.faults.killed_sends
+            "invocations {} (timed out {}), processes killed {:?}, SES sends exposed to kills {} (of them struck right after the send {})",
+            self.invocations,
+            self.timed_out,
+            self.faults.kills,
+            self.kill_exposed_sends,
+            self.faults.killed_sends
         ));
         line(format!(
             "AWS requests {} (forwarded {}), faults injected {}: {:?}",

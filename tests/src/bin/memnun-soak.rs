@@ -87,6 +87,14 @@ fn main() {
             report.unknown_coupons_published
         ));
     }
+    // The harness's promise to the others: no delivery ran beside another
+    // of its event, as Lambda's timeout and the queue's lease ensure.
+    if report.lost_leases > 0 {
+        broken.push(format!(
+            "{} deliveries outlasted their lease",
+            report.lost_leases
+        ));
+    }
     // Kills make doubles on purpose: then every double must be explained
     // (below), and the rate is a figure, not a limit.
     if kill_every.is_none() && report.double_email_rate >= 0.001 {
