@@ -177,3 +177,87 @@ async fn a_late_ses_answer_is_waited_for_and_a_lost_one_sends_again() {
     assert_eq!(proxy.counts().by_code.get("ses:lost"), Some(&3));
     assert_eq!(proxy.counts().lost_sends, 3);
 }
+
+/// A request cut off halfway (its process killed while sending) never
+/// reaches AWS whole, so the proxy forwards nothing of it; a whole request
+/// after it is forwarded and answered.
+#[test]
+fn a_request_cut_off_by_a_kill_is_not_forwarded() {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::Duration;
+
+    let upstream = TcpListener::bind("127.0.0.1:0").expect("upstream");
+    let port = upstream.local_addr().expect("address").port();
+    let proxy = FaultProxy::start(port, FaultConfig::none(8)).expect("proxy");
+    let address = proxy.endpoint().trim_start_matches("http://").to_string();
+    let head = |length: usize| {
+        format!(
+            "POST / HTTP/1.1\r\nHost: dynamodb.eu-central-1.amazonaws.com\r\nX-Amz-Target: DynamoDB_20120810.PutItem\r\nContent-Length: {length}\r\n\r\n"
+        )
+    };
+
+    let mut cut = TcpStream::connect(&address).expect("connect");
+    cut.write_all(head(100).as_bytes()).expect("head");
+    cut.write_all(b"{\"TableName\":").expect("part of the body");
+    drop(cut);
+    std::thread::sleep(Duration::from_millis(500));
+    upstream.set_nonblocking(true).expect("nonblocking");
+    assert!(
+        upstream.accept().is_err(),
+        "the proxy forwarded a request cut off halfway"
+    );
+
+    upstream.set_nonblocking(false).expect("blocking");
+    let answering = std::thread::spawn(move || {
+        let (mut up, _) = upstream.accept().expect("the whole request forwarded");
+        let mut seen = [0u8; 512];
+        let n = up.read(&mut seen).expect("read");
+        up.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+            .expect("answer");
+        String::from_utf8_lossy(&seen[..n]).to_string()
+    });
+    let mut whole = TcpStream::connect(&address).expect("connect");
+    whole.write_all(head(2).as_bytes()).expect("head");
+    whole.write_all(b"{}").expect("body");
+    let mut answer = String::new();
+    whole.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.0 200"), "{answer}");
+    let forwarded = answering.join().expect("upstream thread");
+    assert!(forwarded.ends_with("\r\n\r\n{}"), "{forwarded}");
+}
+
+/// The emulator serves one request at a time: a client that stops halfway
+/// through its request (killed while sending) is dropped after 15 s instead
+/// of holding it, and every client after it, for ever.
+#[test]
+fn a_client_stopped_halfway_does_not_hold_the_emulator() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    let emulator = memnun_tests::emulator::Emulator::start();
+    let address = ("127.0.0.1", emulator.port());
+    let mut stopped = TcpStream::connect(address).expect("connect");
+    stopped
+        .write_all(b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{\"Ta")
+        .expect("part of a request");
+
+    let asked = Instant::now();
+    let mut next = TcpStream::connect(address).expect("connect");
+    next.set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    next.write_all(b"GET /moto-api/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .expect("a whole request");
+    let mut answer = String::new();
+    next.read_to_string(&mut answer)
+        .expect("the next client is answered");
+    // Every answer closes its connection (HTTP/1.0).
+    assert!(answer.starts_with("HTTP/1.0 200"), "{answer:.80}");
+    let waited = asked.elapsed();
+    assert!(
+        waited >= Duration::from_secs(14) && waited < Duration::from_secs(30),
+        "answered after {waited:?}"
+    );
+    drop(stopped);
+}

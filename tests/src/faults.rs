@@ -718,7 +718,13 @@ fn read_request(client: &mut TcpStream) -> std::io::Result<Request> {
     while buf.len() < head_end + length {
         let n = client.read(&mut chunk)?;
         if n == 0 {
-            break;
+            // A process killed while sending: the request never reached
+            // AWS whole, so it is not forwarded (the emulator, serving one
+            // request at a time, would wait for the rest of it for ever).
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "closed before the body ended",
+            ));
         }
         buf.extend_from_slice(&chunk[..n]);
     }
