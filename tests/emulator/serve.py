@@ -29,10 +29,6 @@ much as the table holds. Late in a soak that was three quarters of the
 emulator's time. Here such a query sees only its partition, which is what
 it keeps anyway; queries of an index still go through every item.
 
-A connection that sends nothing for 15 s is dropped: with one request at
-a time, a client killed halfway through its request would otherwise hold
-the server, and every other client, for ever.
-
 Usage: serve.py -H 127.0.0.1 -p PORT
 """
 
@@ -148,15 +144,6 @@ class _NoWaitSelector(selectors.DefaultSelector):
         return super().select(timeout=0)
 
 
-class _Handler(MotoRequestHandler):
-    """moto's handler, giving up on a connection that sends nothing for
-    15 s: served one at a time, a client that stopped mid-request (a
-    process killed while sending) would otherwise hold every other client
-    for ever. Nothing on loopback pauses that long inside a request."""
-
-    timeout = 15
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -174,7 +161,7 @@ def main() -> None:
         args.port,
         app,
         threaded=False,
-        request_handler=_Handler,
+        request_handler=MotoRequestHandler,
     )
 
 
