@@ -525,16 +525,25 @@ impl Running {
     async fn restart(&self) -> Result<FunctionProcess, String> {
         let mut last = String::new();
         for attempt in 1..=6 {
-            // Waiting for an init blocks: other tasks move off this thread.
-            match tokio::task::block_in_place(|| {
-                Self::spawn(
-                    &self.spec,
-                    &self.key_id,
-                    &self.binary,
-                    &self.log_path,
-                    &self.endpoint,
-                )
-            }) {
+            // Waiting for an init blocks, so it waits on a thread of its
+            // own. Not `block_in_place`: every environment's deliveries are
+            // joined in one task, which would stop with this thread, and a
+            // request of theirs caught between its connect and its first
+            // byte would hold the emulator (one request at a time) against
+            // the very init being waited for.
+            let (spec, key_id, binary, log_path, endpoint) = (
+                self.spec.clone(),
+                self.key_id.clone(),
+                self.binary.clone(),
+                self.log_path.clone(),
+                self.endpoint.clone(),
+            );
+            let started = tokio::task::spawn_blocking(move || {
+                Self::spawn(&spec, &key_id, &binary, &log_path, &endpoint)
+            })
+            .await
+            .map_err(|e| format!("the thread starting {} failed: {e}", self.key_id))?;
+            match started {
                 Ok(process) => return Ok(process),
                 Err(e) => last = e,
             }
