@@ -671,10 +671,10 @@ pub async fn run(options: SoakOptions, mut say: impl FnMut(&str)) -> Result<Soak
     report.events = sent.len();
     report.faults = proxy.counts();
     let (deliveries, failed, lost_leases) = tally.counters.lock().map(|c| *c).unwrap_or_default();
-    let (invocations, exposed, timed_out) = tally.kills.lock().map(|k| *k).unwrap_or_default();
-    report.invocations = invocations;
-    report.timed_out = timed_out;
-    report.kill_exposed_sends = exposed;
+    let ended = tally.invocations.lock().map(|k| *k).unwrap_or_default();
+    report.invocations = ended.invocations;
+    report.timed_out = ended.timed_out;
+    report.kill_exposed_sends = ended.exposed_sends;
     report.lost_leases = lost_leases;
     report.deliveries = deliveries;
     report.failed_deliveries = failed;
@@ -717,9 +717,18 @@ struct Tally {
     counters: Mutex<(usize, usize, usize)>,
     /// Bodies of the messages the functions published to the shop.
     published: Mutex<Vec<String>>,
-    /// Invocations, SES sends accepted during killed ones, invocations
-    /// ended at their deadline.
-    kills: Mutex<(usize, u64, usize)>,
+    /// How the invocations ended.
+    invocations: Mutex<Invocations>,
+}
+
+/// How the invocations of a soak ended, as they go.
+#[derive(Default, Clone, Copy)]
+struct Invocations {
+    invocations: usize,
+    /// Of those, ended at their deadline.
+    timed_out: usize,
+    /// SES sends accepted during invocations that were killed.
+    exposed_sends: u64,
 }
 
 impl Phases<'_> {
@@ -1069,10 +1078,10 @@ async fn invoke(
             proxy.ses_sends_of(&r.key_id).saturating_sub(sends_before)
         }
     };
-    if let Ok(mut k) = tally.kills.lock() {
-        k.0 += 1;
-        k.1 += exposed;
-        k.2 += usize::from(timed_out);
+    if let Ok(mut ended) = tally.invocations.lock() {
+        ended.invocations += 1;
+        ended.exposed_sends += exposed;
+        ended.timed_out += usize::from(timed_out);
     }
     match answer {
         Some(answer) => {
