@@ -2,19 +2,15 @@
 //! once at init.
 
 use customer_directory::{Config, Handler};
-use memnun_shared::adapters::{Prime, dynamodb::DynamoStore, sdk_config};
+use memnun_shared::adapters::Clients;
 use memnun_shared::lambda;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = sdk_config()?;
-    Prime::new(&aws).table(&config.table).run().await;
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        &config.table,
-        &config.idempotency_table,
-    );
+    let aws = Clients::load()?;
+    aws.prime().table(&config.table).run().await;
+    let store = aws.tables(&config.table, &config.idempotency_table);
     let handler = &Handler::new(config, store);
     lambda::serve_sqs(|batch, deadline| handler.handle(batch, deadline)).await
 }

@@ -2,27 +2,22 @@
 //! init; each scheduled invocation is one sweep at the schedule's time.
 
 use memnun_shared::Error;
-use memnun_shared::adapters::{self, Prime, dynamodb::DynamoStore, sqs::SqsPublisher};
+use memnun_shared::adapters::Clients;
 use memnun_shared::lambda;
 use sla_monitor::{Config, Handler};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let config = lambda::init(Config::from_env)?;
-    let aws = adapters::sdk_config()?;
-    Prime::new(&aws)
+    let aws = Clients::load()?;
+    aws.prime()
         .table(&config.table)
         .queue(config.escalations_queue_url.as_str())
         .run()
         .await;
     // The monitor claims nothing: it has no idempotency table.
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        &config.table,
-        String::new(),
-    );
-    let publisher = SqsPublisher::new(aws_sdk_sqs::Client::new(&aws));
-    let handler = &Handler::new(config, store, publisher);
+    let store = aws.tables(&config.table, "");
+    let handler = &Handler::new(config, store, aws.publisher());
     lambda::serve_schedule("sweep", |now, deadline| async move {
         // Boxed: the sweep's future nested in the runtime's is deeper than
         // the compiler's default limit for layouts.

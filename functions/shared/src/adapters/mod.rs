@@ -25,6 +25,7 @@ pub mod trust;
 pub mod webhook;
 pub mod work;
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -160,10 +161,55 @@ pub fn https_client(roots: &[u8]) -> crate::Result<aws_sdk_dynamodb::config::Sha
             var: trust::AWS_CA_BUNDLE,
             reason: format!("cannot serve as the AWS clients' roots ({e})"),
         })?;
-    Ok(aws_smithy_http_client::Builder::new()
+    let client = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .tls_context(tls)
-        .build_https())
+        .build_https();
+    Ok(aws_sdk_dynamodb::config::SharedHttpClient::new(
+        NoTrialConnector(client),
+    ))
+}
+
+/// The SDK's HTTPS client, without the trial connector the SDK builds for
+/// every AWS client made from it.
+///
+/// Why: the SDK checks its HTTP client each time a service client is built
+/// (`validate_base_client_config`), and the hyper client does so by building
+/// a whole TLS connector — parsing the trusted roots, making a rustls
+/// configuration — and dropping it, so that a bad certificate shows at
+/// init rather than at the first call. A function built four to seven
+/// clients at init, so it made that connector up to seven times and parsed
+/// the same roots each time, a fifth of its init's instructions, before
+/// making the one it uses at its first request. Nothing is lost by leaving
+/// the check out: the roots are either the built-in ones, or a bundle
+/// [`trust::aws`] has checked whole at init with the same parser; and the
+/// first request, which builds the connector in use, is made during init
+/// too (priming). Everything else passes straight through.
+#[derive(Debug)]
+struct NoTrialConnector(aws_sdk_dynamodb::config::SharedHttpClient);
+
+impl aws_smithy_runtime_api::client::http::HttpClient for NoTrialConnector {
+    fn http_connector(
+        &self,
+        settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+        components: &aws_sdk_dynamodb::config::RuntimeComponents,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn validate_final_config(
+        &self,
+        components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        cfg: &aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        self.0.validate_final_config(components, cfg)
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// The variable that switches priming off (`TLS_PRIMING=off`): to measure
@@ -184,15 +230,17 @@ const PRIMING_KEY: &str = "memnun#priming";
 /// (each service has its own host, so each needs its own connection).
 ///
 /// ```ignore
-/// Prime::new(&config).table(&table).queue(queue_url).email().run().await;
+/// aws.prime().table(&table).queue(queue_url).email().run().await;
 /// ```
 ///
-/// A request that fails, or does not answer within 2 s, is logged and
-/// forgotten: priming never stops an init. `TLS_PRIMING=off`
-/// ([`PRIMING_VARIABLE`]) skips it. Each service's request is built only by
-/// its method, so a function links only the clients it primes.
+/// The requests go through the function's own clients ([`Clients`]), the
+/// ones its adapters then use. A request that fails, or does not answer
+/// within 2 s, is logged and forgotten: priming never stops an init.
+/// `TLS_PRIMING=off` ([`PRIMING_VARIABLE`]) skips it. Each service's request
+/// is built only by its method, so a function links only the clients it
+/// primes.
 pub struct Prime<'a> {
-    config: &'a SdkConfig,
+    clients: &'a Clients,
     requests: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>>,
 }
 
@@ -207,10 +255,10 @@ fn primed<T, E: std::error::Error + 'static>(service: &str, result: Result<T, E>
 }
 
 impl<'a> Prime<'a> {
-    /// Nothing to prime yet, with clients from `config`.
-    pub fn new(config: &'a SdkConfig) -> Self {
+    /// Nothing to prime yet, with `clients`.
+    pub fn new(clients: &'a Clients) -> Self {
         Prime {
-            config,
+            clients,
             requests: Vec::new(),
         }
     }
@@ -218,7 +266,7 @@ impl<'a> Prime<'a> {
     /// DynamoDB, with a `GetItem` of a key that does not exist in `table`
     /// (the main table, which every function that uses DynamoDB may read).
     pub fn table(mut self, table: &'a str) -> Self {
-        let client = aws_sdk_dynamodb::Client::new(self.config);
+        let client = self.clients.dynamodb();
         self.requests.push(Box::pin(async move {
             let key = aws_sdk_dynamodb::types::AttributeValue::S(PRIMING_KEY.into());
             let result = client
@@ -238,7 +286,7 @@ impl<'a> Prime<'a> {
     /// function sends to; `None` primes nothing.
     pub fn queue(mut self, queue_url: impl Into<Option<&'a str>>) -> Self {
         if let Some(url) = queue_url.into() {
-            let client = aws_sdk_sqs::Client::new(self.config);
+            let client = self.clients.sqs();
             self.requests.push(Box::pin(async move {
                 let result = client
                     .get_queue_attributes()
@@ -254,7 +302,7 @@ impl<'a> Prime<'a> {
 
     /// SES, with `GetSendQuota`.
     pub fn email(mut self) -> Self {
-        let client = ses_client(self.config);
+        let client = self.clients.ses();
         self.requests.push(Box::pin(async move {
             primed("ses", client.get_send_quota().send().await);
         }));
@@ -274,22 +322,59 @@ impl<'a> Prime<'a> {
 }
 
 /// The AWS clients a function builds once at init, from one configuration.
+///
+/// Each service's client is built at its first use and kept: priming
+/// ([`Prime`]), the secrets read at init and the adapters share it. Why:
+/// building a client costs about as much CPU as making a call with it, and
+/// a function that built one for priming and another for its adapter paid
+/// that twice for each service, in every cold start.
 #[derive(Debug, Clone)]
 pub struct Clients {
     config: SdkConfig,
+    dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
+    sqs: OnceLock<aws_sdk_sqs::Client>,
+    ses: OnceLock<aws_sdk_ses::Client>,
+    ssm: OnceLock<aws_sdk_ssm::Client>,
 }
 
 impl Clients {
     /// Builds the configuration (see [`sdk_config`]).
     pub fn load() -> crate::Result<Self> {
-        Ok(Clients {
-            config: sdk_config()?,
-        })
+        Ok(Clients::from_config(sdk_config()?))
     }
 
     /// Wraps a configuration loaded elsewhere (tests, the local run).
     pub fn from_config(config: SdkConfig) -> Self {
-        Clients { config }
+        Clients {
+            config,
+            dynamodb: OnceLock::new(),
+            sqs: OnceLock::new(),
+            ses: OnceLock::new(),
+            ssm: OnceLock::new(),
+        }
+    }
+
+    /// The DynamoDB client.
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        let build = || aws_sdk_dynamodb::Client::new(&self.config);
+        self.dynamodb.get_or_init(build).clone()
+    }
+
+    /// The SQS client.
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        let build = || aws_sdk_sqs::Client::new(&self.config);
+        self.sqs.get_or_init(build).clone()
+    }
+
+    /// The SES client, with SES's own timeouts ([`ses_client`]).
+    pub fn ses(&self) -> aws_sdk_ses::Client {
+        self.ses.get_or_init(|| ses_client(&self.config)).clone()
+    }
+
+    /// The SSM client.
+    fn ssm(&self) -> aws_sdk_ssm::Client {
+        let build = || aws_sdk_ssm::Client::new(&self.config);
+        self.ssm.get_or_init(build).clone()
     }
 
     /// Both tables.
@@ -300,17 +385,13 @@ impl Clients {
     /// Both tables, by name, for a function without the whole
     /// [`crate::config::ResourceConfig`] (the outbound function).
     pub fn tables(&self, table: &str, idempotency_table: &str) -> dynamodb::DynamoStore {
-        dynamodb::DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&self.config),
-            table,
-            idempotency_table,
-        )
+        dynamodb::DynamoStore::new(self.dynamodb(), table, idempotency_table)
     }
 
     /// SES, sending as the shop.
     pub fn mailer(&self, shop: &crate::config::ShopConfig) -> ses::SesMailer {
         ses::SesMailer::new(
-            ses_client(&self.config),
+            self.ses(),
             &shop.name,
             &shop.sender,
             shop.configuration_set.clone(),
@@ -329,13 +410,13 @@ impl Clients {
 
     /// SQS.
     pub fn publisher(&self) -> sqs::SqsPublisher {
-        sqs::SqsPublisher::new(aws_sdk_sqs::Client::new(&self.config))
+        sqs::SqsPublisher::new(self.sqs())
     }
 
     /// Connections to open during init, with these clients' configuration
     /// (see [`Prime`]).
     pub fn prime(&self) -> Prime<'_> {
-        Prime::new(&self.config)
+        Prime::new(self)
     }
 
     /// The shop's stores `config` names, with their credentials read from
@@ -409,7 +490,7 @@ impl Clients {
 
     /// The decrypted SSM parameter `name`, which the variable `var` named.
     pub async fn secret(&self, var: &'static str, name: &str) -> crate::Result<String> {
-        ssm::secret(&aws_sdk_ssm::Client::new(&self.config), var, name).await
+        ssm::secret(&self.ssm(), var, name).await
     }
 }
 
@@ -507,5 +588,83 @@ mod tests {
         assert!(SES_OPERATION_TIMEOUT > SES_ATTEMPT_TIMEOUT);
         let retries = ses.config().retry_config().expect("retries");
         assert_eq!(retries.max_attempts(), 3);
+    }
+
+    /// An HTTP client that counts the SDK's checks of it and is never
+    /// asked for a connection (no request is made).
+    #[derive(Debug, Clone, Default)]
+    struct CountsChecks(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl aws_smithy_runtime_api::client::http::HttpClient for CountsChecks {
+        fn http_connector(
+            &self,
+            _: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+            _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+            unreachable!("no request is made")
+        }
+
+        fn validate_base_client_config(
+            &self,
+            _: &aws_sdk_dynamodb::config::RuntimeComponentsBuilder,
+            _: &aws_sdk_dynamodb::config::ConfigBag,
+        ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    fn clients_over(http: aws_sdk_dynamodb::config::SharedHttpClient) -> Clients {
+        Clients::from_config(
+            SdkConfig::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(aws_types::region::Region::new("eu-central-1"))
+                .http_client(http)
+                .build(),
+        )
+    }
+
+    #[test]
+    fn each_service_client_is_built_once_and_shared() {
+        let clients = clients_over(https_client(trust::AWS_ROOTS.as_bytes()).unwrap());
+        assert!(std::ptr::eq(
+            clients.dynamodb().config(),
+            clients.dynamodb().config()
+        ));
+        assert!(std::ptr::eq(clients.sqs().config(), clients.sqs().config()));
+        assert!(std::ptr::eq(clients.ses().config(), clients.ses().config()));
+        assert!(std::ptr::eq(clients.ssm().config(), clients.ssm().config()));
+        // A copy of the clients shares what was built before it.
+        let copy = clients.clone();
+        assert!(std::ptr::eq(
+            copy.dynamodb().config(),
+            clients.dynamodb().config()
+        ));
+    }
+
+    #[test]
+    fn building_clients_builds_no_trial_connector() {
+        let build_all = |clients: &Clients| {
+            let _ = (
+                clients.dynamodb(),
+                clients.sqs(),
+                clients.ses(),
+                clients.ssm(),
+            );
+        };
+        // The SDK checks the HTTP client once for every client built...
+        let bare = CountsChecks::default();
+        build_all(&clients_over(
+            aws_sdk_dynamodb::config::SharedHttpClient::new(bare.clone()),
+        ));
+        assert!(bare.0.load(std::sync::atomic::Ordering::SeqCst) >= 4);
+        // ...and the wrapped client never passes the check on.
+        let wrapped = CountsChecks::default();
+        build_all(&clients_over(
+            aws_sdk_dynamodb::config::SharedHttpClient::new(NoTrialConnector(
+                aws_sdk_dynamodb::config::SharedHttpClient::new(wrapped.clone()),
+            )),
+        ));
+        assert_eq!(wrapped.0.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 }
