@@ -179,8 +179,8 @@ pub fn https_client(roots: &[u8]) -> crate::Result<aws_sdk_dynamodb::config::Sha
 /// configuration — and dropping it, so that a bad certificate shows at
 /// init rather than at the first call. A function built four to seven
 /// clients at init, so it made that connector up to seven times and parsed
-/// the same roots each time, a fifth of its init's instructions, before
-/// making the one it uses at its first request. Nothing is lost by leaving
+/// the same roots each time (about a fifth of its init's instructions),
+/// before making the one it uses at its first request. Nothing is lost by leaving
 /// the check out: the roots are either the built-in ones, or a bundle
 /// [`trust::aws`] has checked whole at init with the same parser; and the
 /// first request, which builds the connector in use, is made during init
@@ -325,9 +325,10 @@ impl<'a> Prime<'a> {
 ///
 /// Each service's client is built at its first use and kept: priming
 /// ([`Prime`]), the secrets read at init and the adapters share it. Why:
-/// building a client costs about as much CPU as making a call with it, and
-/// a function that built one for priming and another for its adapter paid
-/// that twice for each service, in every cold start.
+/// building a client runs about a hundred thousand instructions (its
+/// configuration, runtime plugins and interceptors), and a function that
+/// built one for priming and another for its adapter paid that twice for
+/// each service, in every cold start.
 #[derive(Debug, Clone)]
 pub struct Clients {
     config: SdkConfig,
