@@ -3,7 +3,8 @@
 //!
 //! For every function of `infra/template.yaml`, its real release binary runs
 //! behind a Lambda Runtime API on loopback with the template's environment,
-//! its AWS calls answered by a loopback stub ([`stub`]): init, peak memory
+//! its AWS calls answered by a loopback stub ([`stub`]): init (every
+//! function in turn, in one phase of its own: [`measure::init_in_turn`]), peak memory
 //! over a batch, CPU per event and per AWS call, concurrency inside a batch
 //! (every AWS answer 20 ms late), and the first call over TLS with and
 //! without priming. The same runs measure a Python peer (`tools/bench/peer`:
@@ -23,6 +24,7 @@
 mod billing;
 mod fanout;
 mod floor;
+mod launch;
 mod measure;
 mod process;
 mod report;
@@ -38,8 +40,8 @@ use std::process::Command;
 use memnun_tests::stack::{LOCAL_SECRETS, TEST_SHOP};
 use memnun_tests::template::{FunctionDef, Local, Template};
 
+use crate::launch::{Launcher, Peer, Target, bench_dir, lambda_env, trusted};
 use crate::measure::{Figures, Plan, Subject, Transport};
-use crate::process::Launch;
 use crate::stub::{Mode, Stub, Tls};
 use crate::workload::Seeder;
 
@@ -272,174 +274,27 @@ fn certificate(dir: &Path) -> Result<(PathBuf, PathBuf, PathBuf), Error> {
     ))
 }
 
-/// What the runtimes measured trust, each with the stub's CA appended.
-struct Trusted {
-    /// The system's bundle (`trusted.pem`): the Python peer's AWS clients
-    /// (`AWS_CA_BUNDLE`) and memnun's platform client (`SSL_CERT_FILE`).
-    system: PathBuf,
-    /// The roots memnun's AWS clients have built in (`aws-trusted.pem`,
-    /// memnun's `AWS_CA_BUNDLE`): on Lambda they read no file, and parse
-    /// these five.
-    aws: PathBuf,
+/// One function between the phases: what it is measured with, and its
+/// results so far.
+struct Entry {
+    result: FunctionResult,
+    /// How to start it; none without a release binary.
+    target: Option<Target>,
+    /// Its workload; none when it has none (init and memory only).
+    work: Option<Box<dyn workload::Work + Send + Sync>>,
+    /// The peers measured beside it, with their interpreters.
+    peers: Vec<(Peer, PathBuf)>,
 }
 
-/// Writes the bundles of [`Trusted`] into `dir`.
-fn trusted(ca: &Path, dir: &Path) -> Result<Trusted, Error> {
-    let read = |path: &Path| {
-        std::fs::read(path).map_err(|e| Error::Setup(format!("{}: {e}", path.display())))
-    };
-    let system = memnun_shared::adapters::trust::bundle_path()
-        .ok_or_else(|| Error::Setup("no system certificate bundle".into()))?;
-    let ca = read(ca)?;
-    let write = |name: &str, mut bundle: Vec<u8>| {
-        if !bundle.ends_with(b"\n") {
-            bundle.push(b'\n');
-        }
-        bundle.extend_from_slice(&ca);
-        let out = dir.join(name);
-        std::fs::write(&out, bundle)
-            .map_err(|e| Error::Setup(format!("{}: {e}", out.display())))?;
-        Ok::<_, Error>(out)
-    };
-    Ok(Trusted {
-        system: write("trusted.pem", read(Path::new(system))?)?,
-        aws: write(
-            "aws-trusted.pem",
-            memnun_shared::adapters::trust::AWS_ROOTS
-                .as_bytes()
-                .to_vec(),
-        )?,
-    })
-}
-
-/// The environment Lambda gives every function, beyond the template's.
-fn lambda_env(name: &str, log_level: &str) -> Vec<(String, String)> {
-    [
-        ("AWS_LAMBDA_FUNCTION_NAME", name),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
-        ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
-        ("AWS_LAMBDA_LOG_LEVEL", log_level),
-        ("AWS_REGION", memnun_tests::template::LOCAL_REGION),
-        ("AWS_DEFAULT_REGION", memnun_tests::template::LOCAL_REGION),
-        ("AWS_ACCESS_KEY_ID", "ASIABENCHBENCHBENCH0"),
-        (
-            "AWS_SECRET_ACCESS_KEY",
-            "bench/bench/bench/bench/bench/bench/bench0",
-        ),
-        ("AWS_SESSION_TOKEN", "bench-session-token"),
-        ("TZ", ":UTC"),
-        ("LANG", "en_US.UTF-8"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
-}
-
-/// The bench's own directory (`tools/bench`).
-fn bench_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The peers memnun is measured beside: the same two functions, the same
-/// calls, written the way most shops write them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Peer {
-    /// Python 3.11 on boto3 (`tools/bench/peer`).
-    Python,
-    /// Node.js 20 on the AWS SDK for JavaScript v3 (`tools/bench/peer-node`).
-    Node,
-}
-
-impl Peer {
-    const ALL: [Peer; 2] = [Peer::Python, Peer::Node];
-
-    fn label(self) -> &'static str {
-        match self {
-            Peer::Python => "Python peer",
-            Peer::Node => "Node.js peer",
-        }
-    }
-
-    fn dir(self) -> PathBuf {
-        bench_dir().join(match self {
-            Peer::Python => "peer",
-            Peer::Node => "peer-node",
-        })
-    }
-
-    fn installer(self) -> String {
-        format!(
-            "tools/bench/{}/install.sh",
-            match self {
-                Peer::Python => "peer",
-                Peer::Node => "peer-node",
-            }
-        )
-    }
-
-    /// What must exist for it to run, as the note says when it does not.
-    fn missing(self) -> String {
-        match self {
-            Peer::Python => format!(
-                "{} is missing",
-                self.dir().join(".venv/bin/python").display()
-            ),
-            Peer::Node => format!(
-                "{} is missing, or node is not on PATH",
-                self.dir().join("node_modules").display()
-            ),
-        }
-    }
-
-    /// The interpreter, when the peer is installed.
-    fn program(self) -> Option<PathBuf> {
-        match self {
-            Peer::Python => Some(self.dir().join(".venv/bin/python")).filter(|p| p.exists()),
-            Peer::Node => {
-                if !self.dir().join("node_modules").exists() {
-                    return None;
-                }
-                std::env::var_os("PATH").and_then(|paths| {
-                    std::env::split_paths(&paths)
-                        .map(|dir| dir.join("node"))
-                        .find(|node| node.is_file())
-                })
-            }
-        }
-    }
-
-    fn bootstrap(self) -> PathBuf {
-        self.dir().join(match self {
-            Peer::Python => "bootstrap.py",
-            Peer::Node => "bootstrap.mjs",
-        })
-    }
-
-    /// Its runtime's own settings: what it trusts (Python the same bundle
-    /// as memnun, read as botocore reads its own; Node.js its built-in roots
-    /// and the stub's CA), where compiled modules go (under target/, not
-    /// beside the sources).
-    fn env(self, ca: Option<&Path>, trust: Option<&Path>, scratch: &Path) -> Vec<(String, String)> {
-        let mut env = Vec::new();
-        match self {
-            Peer::Python => {
-                if let Some(trust) = trust {
-                    env.push(("AWS_CA_BUNDLE".into(), trust.display().to_string()));
-                }
-                env.push((
-                    "PYTHONPYCACHEPREFIX".into(),
-                    scratch.join("pycache").display().to_string(),
-                ));
-            }
-            Peer::Node => {
-                if let Some(ca) = ca {
-                    env.push(("NODE_EXTRA_CA_CERTS".into(), ca.display().to_string()));
-                }
-            }
-        }
-        env
-    }
+/// The phase that measured every function's init in turn.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InTurnRun {
+    /// Programs measured (memnun's functions and the peers').
+    pub programs: usize,
+    /// Processes started, warm-up rounds included.
+    pub processes: usize,
+    /// How long the phase took, in seconds.
+    pub wall_s: f64,
 }
 
 /// What was measured for one function.
@@ -475,6 +330,8 @@ pub struct Results {
     pub machine: String,
     /// The plan.
     pub plan: Plan,
+    /// The init phase, every function in turn (when the stub runs ran).
+    pub init_in_turn: Option<InTurnRun>,
     /// CPU per AWS call of the SDK alone (a bare call in a loop), in µs.
     pub sdk_floor_us: BTreeMap<String, f64>,
     /// Per function.
@@ -541,6 +398,7 @@ fn run(o: &Options) -> Result<(), Error> {
         date: date.strftime("%Y-%m-%d %H:%M UTC").to_string(),
         machine: machine(),
         plan: o.plan,
+        init_in_turn: None,
         sdk_floor_us: BTreeMap::new(),
         functions: Vec::new(),
         fanout: Vec::new(),
@@ -610,32 +468,45 @@ fn run(o: &Options) -> Result<(), Error> {
             .cloned()
             .unwrap_or_else(|| "INFO".into());
         let events_dir = root.join("events");
+        let launcher = Launcher {
+            trust: trust.as_ref(),
+            ca: ca.as_deref(),
+            scratch: &scratch,
+        };
+
+        // Every function as it will be measured, before any is: the init
+        // phase starts them all in turn.
+        let mut entries = Vec::new();
         for function in &functions {
             let name = function.binary.clone();
-            eprintln!("== {name}");
-            let mut result = FunctionResult {
-                name: name.clone(),
-                workload: None,
-                size: None,
-                size_panic_abort: None,
-                memnun: None,
-                peer: None,
-                node: None,
-                triggered: !function.sqs_events.is_empty(),
-                notes: Vec::new(),
+            let mut entry = Entry {
+                result: FunctionResult {
+                    name: name.clone(),
+                    workload: None,
+                    size: None,
+                    size_panic_abort: None,
+                    memnun: None,
+                    peer: None,
+                    node: None,
+                    triggered: !function.sqs_events.is_empty(),
+                    notes: Vec::new(),
+                },
+                target: None,
+                work: None,
+                peers: Vec::new(),
             };
             let binary = release.join(&name);
             if !binary.exists() {
-                result.notes.push(format!(
+                entry.result.notes.push(format!(
                     "no release binary at {} (run `cargo build --release --workspace --bins`)",
                     binary.display()
                 ));
-                results.functions.push(result);
+                entries.push(entry);
                 continue;
             }
-            result.size = Some(size::measure(&binary, &scratch.join("zip"))?);
+            entry.result.size = Some(size::measure(&binary, &scratch.join("zip"))?);
             if o.panic_abort {
-                result.size_panic_abort = Some(size::measure(
+                entry.result.size_panic_abort = Some(size::measure(
                     &abort_dir.join("release").join(&name),
                     &scratch.join("zip-abort"),
                 )?);
@@ -643,93 +514,123 @@ fn run(o: &Options) -> Result<(), Error> {
             let env = local
                 .function_env(function)
                 .map_err(|e| Error::Setup(e.to_string()))?;
-            let base: Vec<(String, String)> = env
-                .into_iter()
-                .chain(lambda_env(&name, &log_level))
-                .collect();
-            let memnun_launch = |stub: &Stub, transport: Transport| -> Launch {
-                let mut env = base.clone();
-                env.extend(stub.endpoint_env(transport != Transport::Plain));
-                if let Some(trust) = &trust {
-                    env.push(("SSL_CERT_FILE".into(), trust.system.display().to_string()));
-                    // Over plain HTTP the AWS clients trust what they have
-                    // built in, as on Lambda: no file is read, and the init
-                    // measured parses the five roots once, not a bundle twice.
-                    if transport != Transport::Plain {
-                        env.push(("AWS_CA_BUNDLE".into(), trust.aws.display().to_string()));
-                    }
-                }
-                if transport == Transport::TlsUnprimed {
-                    env.push(("TLS_PRIMING".into(), "off".into()));
-                }
-                Launch {
-                    label: name.clone(),
-                    program: binary.clone(),
-                    args: Vec::new(),
-                    env,
-                }
-            };
-            let progress = |what: &str| eprintln!("   {name}: {what}");
             match workload::for_function(function, &events_dir) {
-                Err(why) => {
-                    result.notes.push(why);
-                    result.memnun = Some(measure::measure_init_only(
-                        &o.plan,
-                        &memnun_launch(&stub, Transport::Plain),
-                        &progress,
-                    )?);
-                }
+                Err(why) => entry.result.notes.push(why),
                 Ok(work) => {
-                    result.workload = Some(work.describe());
-                    let subject = Subject {
-                        work: work.as_ref(),
-                        launch: &memnun_launch,
-                        primes: true,
-                    };
-                    result.memnun = Some(measure::measure(&o.plan, &subject, &seeder, &progress)?);
+                    entry.result.workload = Some(work.describe());
+                    entry.work = Some(work);
                     if o.peer && PEER_FUNCTIONS.contains(&name.as_str()) {
-                        let module = name.replace('-', "_");
                         for peer in Peer::ALL {
-                            let Some(program) = peer.program() else {
-                                result.notes.push(format!(
+                            match peer.program() {
+                                Some(program) => entry.peers.push((peer, program)),
+                                None => entry.result.notes.push(format!(
                                     "{} not measured: {} (run {})",
                                     peer.label(),
                                     peer.missing(),
                                     peer.installer()
-                                ));
-                                continue;
-                            };
-                            let peer_launch = |stub: &Stub, transport: Transport| -> Launch {
-                                let mut env = base.clone();
-                                env.extend(stub.endpoint_env(transport != Transport::Plain));
-                                env.push(("_HANDLER".into(), format!("{module}.handler")));
-                                env.extend(peer.env(
-                                    ca.as_deref(),
-                                    trust.as_ref().map(|t| t.system.as_path()),
-                                    &scratch,
-                                ));
-                                Launch {
-                                    label: format!("{name} ({})", peer.label()),
-                                    program: program.clone(),
-                                    args: vec![peer.bootstrap().display().to_string()],
-                                    env,
-                                }
-                            };
-                            let peer_progress =
-                                |what: &str| eprintln!("   {name} ({}): {what}", peer.label());
-                            let subject = Subject {
-                                work: work.as_ref(),
-                                launch: &peer_launch,
-                                primes: false,
-                            };
-                            let figures =
-                                measure::measure(&o.plan, &subject, &seeder, &peer_progress)?;
-                            match peer {
-                                Peer::Python => result.peer = Some(figures),
-                                Peer::Node => result.node = Some(figures),
+                                )),
                             }
                         }
                     }
+                }
+            }
+            entry.target = Some(Target {
+                base: env
+                    .into_iter()
+                    .chain(lambda_env(&name, &log_level))
+                    .collect(),
+                binary,
+                name,
+            });
+            entries.push(entry);
+        }
+
+        // Init, every program in turn (memnun's and the peers'), plain HTTP.
+        eprintln!("== init, every function in turn");
+        let mut launches = Vec::new();
+        let mut owners = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let Some(target) = &entry.target else {
+                continue;
+            };
+            launches.push(launcher.memnun(target, &stub, Transport::Plain));
+            owners.push((i, None));
+            for (peer, program) in &entry.peers {
+                launches.push(launcher.peer(*peer, program, target, &stub, Transport::Plain));
+                owners.push((i, Some(*peer)));
+            }
+        }
+        stub.set_delay(std::time::Duration::ZERO);
+        let in_turn =
+            measure::init_in_turn(&o.plan, &launches, &|what: &str| eprintln!("   {what}"))?;
+        stub.take_calls();
+        results.init_in_turn = Some(InTurnRun {
+            programs: launches.len(),
+            processes: in_turn.processes,
+            wall_s: in_turn.wall.as_secs_f64(),
+        });
+        let in_turn_of = |i: usize, who: Option<Peer>| {
+            owners
+                .iter()
+                .position(|owner| *owner == (i, who))
+                .and_then(|at| in_turn.init_ms.get(at).copied().flatten())
+        };
+        // The figure of the phase in turn becomes the init; the function's
+        // own phase's stays beside it.
+        let with_in_turn = |mut f: Figures, i: usize, who: Option<Peer>| {
+            f.init_own_phase_ms = f.init_ms;
+            f.init_ms = in_turn_of(i, who);
+            f
+        };
+
+        for (i, entry) in entries.into_iter().enumerate() {
+            let Entry {
+                mut result,
+                target,
+                work,
+                peers,
+            } = entry;
+            let name = result.name.clone();
+            eprintln!("== {name}");
+            let Some(target) = target else {
+                results.functions.push(result);
+                continue;
+            };
+            let memnun_launch =
+                |stub: &Stub, transport: Transport| launcher.memnun(&target, stub, transport);
+            let progress = |what: &str| eprintln!("   {name}: {what}");
+            let Some(work) = work else {
+                let figures = measure::measure_init_only(
+                    &o.plan,
+                    &memnun_launch(&stub, Transport::Plain),
+                    &progress,
+                )?;
+                result.memnun = Some(with_in_turn(figures, i, None));
+                results.functions.push(result);
+                continue;
+            };
+            let subject = Subject {
+                work: work.as_ref(),
+                launch: &memnun_launch,
+                primes: true,
+            };
+            let figures = measure::measure(&o.plan, &subject, &seeder, &progress)?;
+            result.memnun = Some(with_in_turn(figures, i, None));
+            for (peer, program) in &peers {
+                let peer_launch = |stub: &Stub, transport: Transport| {
+                    launcher.peer(*peer, program, &target, stub, transport)
+                };
+                let peer_progress = |what: &str| eprintln!("   {name} ({}): {what}", peer.label());
+                let subject = Subject {
+                    work: work.as_ref(),
+                    launch: &peer_launch,
+                    primes: false,
+                };
+                let figures = measure::measure(&o.plan, &subject, &seeder, &peer_progress)?;
+                let figures = with_in_turn(figures, i, Some(*peer));
+                match peer {
+                    Peer::Python => result.peer = Some(figures),
+                    Peer::Node => result.node = Some(figures),
                 }
             }
             results.functions.push(result);

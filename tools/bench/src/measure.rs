@@ -32,8 +32,13 @@ pub struct Plan {
 /// Everything measured for one function (memnun's or the peer's).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Figures {
-    /// Spawn to first request for work, in ms (plain HTTP stub).
+    /// Spawn to first request for work, in ms (plain HTTP stub), measured
+    /// with every function in turn ([`init_in_turn`]) when the run did so.
     pub init_ms: Option<Summary>,
+    /// The same, measured in this function's own phase: the processes that
+    /// each go on to run a batch. Kept beside `init_ms` to show how far
+    /// the machine moved between the phases.
+    pub init_own_phase_ms: Option<Summary>,
     /// Peak resident memory after init, in MiB.
     pub rss_after_init_mib: Option<Summary>,
     /// Peak resident memory over init and one batch, in MiB.
@@ -336,6 +341,60 @@ pub fn measure(
     Ok(f)
 }
 
+/// The init of every launch, measured in turn.
+pub struct InTurn {
+    /// Per launch, in the order given, in ms.
+    pub init_ms: Vec<Option<Summary>>,
+    /// Processes started, warm-up rounds included.
+    pub processes: usize,
+    /// How long the whole phase took.
+    pub wall: Duration,
+}
+
+/// Measures the init of every launch in turn: round `k` starts each launch
+/// once before round `k + 1` starts any, beginning one launch further on
+/// each round. Measured one function after another, as each function's
+/// own phase does, init moves with whatever else the machine is doing in
+/// that function's quarter of an hour: identical binaries have moved by
+/// 2.7 ms between runs. In turn, the phase takes seconds and what the
+/// machine does falls on every function alike, so they compare fairly with
+/// each other and with a target.
+pub fn init_in_turn(
+    plan: &Plan,
+    launches: &[Launch],
+    progress: &dyn Fn(&str),
+) -> Result<InTurn, Error> {
+    progress(&format!(
+        "{} programs, {} rounds",
+        launches.len(),
+        plan.warmup + plan.runs
+    ));
+    let started = std::time::Instant::now();
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); launches.len()];
+    let mut processes = 0;
+    for round in 0..plan.warmup + plan.runs {
+        for index in turn(round, launches.len()) {
+            let running = Running::start(&launches[index])?;
+            processes += 1;
+            if round >= plan.warmup {
+                samples[index].push(ms(running.init));
+            }
+        }
+    }
+    Ok(InTurn {
+        init_ms: samples.iter().map(|s| summarize(s)).collect(),
+        processes,
+        wall: started.elapsed(),
+    })
+}
+
+/// The order of round `round` over `n` launches: each once, beginning one
+/// further on each round, so none always follows the same neighbour (the
+/// peers' interpreters leave more behind them than memnun's functions).
+fn turn(round: usize, n: usize) -> impl Iterator<Item = usize> {
+    (0..n).map(move |i| (round + i) % n)
+}
+
 /// Init and memory only, for a function without a workload.
 pub fn measure_init_only(
     plan: &Plan,
@@ -355,4 +414,22 @@ pub fn measure_init_only(
     f.init_ms = summarize(&init);
     f.rss_after_init_mib = summarize(&idle);
     Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::turn;
+
+    #[test]
+    fn each_round_starts_every_launch_once_beginning_one_further_on() {
+        for round in 0..7 {
+            let order: Vec<usize> = turn(round, 3).collect();
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, vec![0, 1, 2], "round {round}: {order:?}");
+            assert_eq!(order[0], round % 3);
+        }
+        assert_eq!(turn(1, 3).collect::<Vec<_>>(), vec![1, 2, 0]);
+        assert_eq!(turn(4, 0).count(), 0);
+    }
 }
