@@ -18,8 +18,11 @@
 //! ```text
 //! memnun-bench [--runs N] [--warmup N] [--only f1,f2] [--no-peer]
 //!              [--no-fanout] [--fanout-only] [--scale TOTAL/DUE]
-//!              [--panic-abort] [--binaries DIR] [--out PATH]
+//!              [--init-only] [--panic-abort] [--binaries DIR] [--out PATH]
 //! ```
+//!
+//! `--init-only` measures init alone, every function in turn (under a
+//! minute), and sizes: the quick check of the init target.
 
 mod billing;
 mod fanout;
@@ -70,11 +73,13 @@ struct Options {
     panic_abort: bool,
     out: Option<PathBuf>,
     binaries: Option<PathBuf>,
+    init_only: bool,
 }
 
 fn usage() -> String {
     "usage: memnun-bench [--runs N] [--warmup N] [--only f1,f2] [--no-peer] [--no-fanout] \
-     [--fanout-only] [--scale TOTAL/DUE] [--panic-abort] [--binaries DIR] [--out PATH]"
+     [--fanout-only] [--init-only] [--scale TOTAL/DUE] [--panic-abort] [--binaries DIR] \
+     [--out PATH]"
         .into()
 }
 
@@ -97,6 +102,7 @@ fn parse_args(args: &[String]) -> Result<Options, Error> {
         panic_abort: false,
         out: None,
         binaries: None,
+        init_only: false,
     };
     let mut it = args.iter();
     let number = |v: Option<&String>, name: &str| -> Result<usize, Error> {
@@ -115,6 +121,10 @@ fn parse_args(args: &[String]) -> Result<Options, Error> {
             "--no-peer" => o.peer = false,
             "--no-fanout" => o.fanout = false,
             "--fanout-only" => o.stub_runs = false,
+            "--init-only" => {
+                o.init_only = true;
+                o.fanout = false;
+            }
             "--panic-abort" => o.panic_abort = true,
             "--scale" => {
                 let v = it.next().cloned().unwrap_or_default();
@@ -582,6 +592,26 @@ fn run(o: &Options) -> Result<(), Error> {
             f.init_ms = in_turn_of(i, who);
             f
         };
+
+        if o.init_only {
+            for (i, mut entry) in entries.into_iter().enumerate() {
+                if entry.target.is_some() {
+                    let only_init = |who| Figures {
+                        init_ms: in_turn_of(i, who),
+                        ..Figures::default()
+                    };
+                    entry.result.memnun = Some(only_init(None));
+                    for (peer, _) in &entry.peers {
+                        match peer {
+                            Peer::Python => entry.result.peer = Some(only_init(Some(*peer))),
+                            Peer::Node => entry.result.node = Some(only_init(Some(*peer))),
+                        }
+                    }
+                }
+                results.functions.push(entry.result);
+            }
+            entries = Vec::new();
+        }
 
         for (i, entry) in entries.into_iter().enumerate() {
             let Entry {

@@ -254,11 +254,26 @@ pub fn markdown(results: &Results) -> String {
         "Measured {} on {}: median and p99 over {} runs after {} warm-up runs.\n",
         results.date, results.machine, results.plan.runs, results.plan.warmup
     );
+    let own_phase: Vec<String> = results
+        .functions
+        .iter()
+        .filter_map(|r| {
+            let own = r.memnun.as_ref()?.init_own_phase_ms?;
+            Some(format!("{} {:.1}", r.name, own.median))
+        })
+        .collect();
     if let Some(turn) = &results.init_in_turn {
         let _ = writeln!(
             out,
-            "Init is measured with every program in turn, in one phase before the others: round k starts each of the {} programs (memnun's functions and the peers) once before round k + 1 starts any, {} processes in {:.0} s, so that what the machine does meanwhile falls on all of them alike. Each function's own phase, minutes apart from the others', measures init again; those figures are listed below the table.\n",
-            turn.programs, turn.processes, turn.wall_s
+            "Init is measured with every program in turn, in one phase before the others: round k starts each of the {} programs (memnun's functions and the peers) once before round k + 1 starts any, {} processes in {:.1} s, so that what the machine does meanwhile falls on all of them alike.{}\n",
+            turn.programs,
+            turn.processes,
+            turn.wall_s,
+            if own_phase.is_empty() {
+                ""
+            } else {
+                " Each function's own phase, where every start follows a batch and the phases are minutes apart, measures init again; those figures are listed below the table."
+            }
         );
     }
 
@@ -337,14 +352,6 @@ pub fn markdown(results: &Results) -> String {
                 );
             }
         }
-        let own_phase: Vec<String> = results
-            .functions
-            .iter()
-            .filter_map(|r| {
-                let own = r.memnun.as_ref()?.init_own_phase_ms?;
-                Some(format!("{} {:.1}", r.name, own.median))
-            })
-            .collect();
         if results.init_in_turn.is_some() && !own_phase.is_empty() {
             let _ = writeln!(
                 out,
