@@ -36,8 +36,9 @@ pub struct Figures {
     /// with every function in turn ([`init_in_turn`]) when the run did so.
     pub init_ms: Option<Summary>,
     /// The same, measured in this function's own phase: the processes that
-    /// each go on to run a batch. Kept beside `init_ms` to show how far
-    /// the machine moved between the phases.
+    /// each go on to run a batch, minutes from the other functions' phases.
+    /// Kept beside `init_ms` for comparison (it comes out higher: see
+    /// docs/performance.md, "How each figure is measured").
     pub init_own_phase_ms: Option<Summary>,
     /// Peak resident memory after init, in MiB.
     pub rss_after_init_mib: Option<Summary>,
@@ -389,8 +390,7 @@ pub fn init_in_turn(
 }
 
 /// The order of round `round` over `n` launches: each once, beginning one
-/// further on each round, so none always follows the same neighbour (the
-/// peers' interpreters leave more behind them than memnun's functions).
+/// further on each round, so none always follows the same neighbour.
 fn turn(round: usize, n: usize) -> impl Iterator<Item = usize> {
     (0..n).map(move |i| (round + i) % n)
 }
