@@ -331,6 +331,16 @@ pub struct FunctionResult {
     pub notes: Vec<String>,
 }
 
+impl FunctionResult {
+    /// Where `peer`'s figures go.
+    fn of(&mut self, peer: Peer) -> &mut Option<Figures> {
+        match peer {
+            Peer::Python => &mut self.peer,
+            Peer::Node => &mut self.node,
+        }
+    }
+}
+
 /// Everything one run measured.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Results {
@@ -594,7 +604,7 @@ fn run(o: &Options) -> Result<(), Error> {
         };
 
         if o.init_only {
-            for (i, mut entry) in entries.into_iter().enumerate() {
+            for (i, mut entry) in entries.drain(..).enumerate() {
                 if entry.target.is_some() {
                     let only_init = |who| Figures {
                         init_ms: in_turn_of(i, who),
@@ -602,15 +612,11 @@ fn run(o: &Options) -> Result<(), Error> {
                     };
                     entry.result.memnun = Some(only_init(None));
                     for (peer, _) in &entry.peers {
-                        match peer {
-                            Peer::Python => entry.result.peer = Some(only_init(Some(*peer))),
-                            Peer::Node => entry.result.node = Some(only_init(Some(*peer))),
-                        }
+                        *entry.result.of(*peer) = Some(only_init(Some(*peer)));
                     }
                 }
                 results.functions.push(entry.result);
             }
-            entries = Vec::new();
         }
 
         for (i, entry) in entries.into_iter().enumerate() {
@@ -657,11 +663,7 @@ fn run(o: &Options) -> Result<(), Error> {
                     primes: false,
                 };
                 let figures = measure::measure(&o.plan, &subject, &seeder, &peer_progress)?;
-                let figures = with_in_turn(figures, i, Some(*peer));
-                match peer {
-                    Peer::Python => result.peer = Some(figures),
-                    Peer::Node => result.node = Some(figures),
-                }
+                *result.of(*peer) = Some(with_in_turn(figures, i, Some(*peer)));
             }
             results.functions.push(result);
         }
